@@ -1,0 +1,58 @@
+//! Use cases: one transaction each, taking the [`App`] (store, clock, settings).
+//!
+//! Who may do what is enforced here, not in the web layer, so that the API, the pages and
+//! the CLI obey the same rules. Must not depend on `web`.
+
+pub mod access;
+pub mod auth;
+mod error;
+pub mod outbox;
+
+use std::sync::Arc;
+
+use jiff::{civil::Date, tz::TimeZone, Timestamp};
+
+pub use error::{AppError, AppResult};
+
+use crate::{clock::Clock, store::Store};
+
+/// What every use case needs.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<AppConfig>,
+}
+
+/// Settings fixed at start-up (settings admins change at run time live in the database).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Public URL without a trailing slash, for links in e-mails.
+    pub base_url: String,
+    /// Mark cookies `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Today's date in Lima, where the entity works.
+    pub fn today(&self) -> Date {
+        self.now().to_zoned(lima()).date()
+    }
+}
+
+/// America/Lima, from the bundled time-zone database.
+pub fn lima() -> TimeZone {
+    TimeZone::get("America/Lima").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(-5)))
+}

@@ -1,0 +1,155 @@
+//! What each subcommand of the `certdesk` binary does. `main.rs` only parses and calls here.
+
+use std::{io::Read, process::ExitCode, sync::Arc};
+
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::{
+    app::{auth, App, AppConfig, AppError},
+    clock::SystemClock,
+    config::{redact_url, Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserCommand, UserCreateArgs},
+    demo, jobs,
+    store::Store,
+    web,
+};
+
+/// Structured logs to stderr; `RUST_LOG` overrides the default level.
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.global, &args).await,
+        Command::Migrate => {
+            let store = open_store(&cli.global).await?;
+            store.close().await;
+            println!("Migraciones aplicadas.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
+    }
+}
+
+/// Connects and applies pending migrations.
+pub async fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
+    let url = global.database_url();
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("connecting to {}", redact_url(&url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(global).await?;
+    tracing::info!(backend = store.backend().as_str(), "database ready");
+    let app = App::new(
+        store,
+        Arc::new(SystemClock),
+        AppConfig {
+            base_url: args.base_url(),
+            secure_cookies: args.secure_cookies,
+        },
+    );
+    if args.demo {
+        if demo::load(&app).await? {
+            tracing::info!("demo data loaded");
+        }
+        println!("Datos de demostración. Ingrese con:");
+        for login in demo::LOGINS {
+            println!("  {:<13} {}  contraseña: {}", login.role.label(), login.email, login.password);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(url = %format!("http://{addr}"), "certdesk escuchando");
+
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let jobs = tokio::spawn(jobs::run_all(app.clone(), jobs_stopped));
+    web::serve(listener, app.clone(), shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    let _ = stop_jobs.send(true);
+    let _ = jobs.await;
+    app.store.close().await;
+    tracing::info!("certdesk detenido");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Result<ExitCode> {
+    let role = match args.role.parse() {
+        Ok(role) => role,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let store = open_store(global).await?;
+    let app = App::new(
+        store,
+        Arc::new(SystemClock),
+        AppConfig {
+            base_url: String::new(),
+            secure_cookies: false,
+        },
+    );
+    let result = auth::create_user(&app, &args.email, &args.name, role, password).await;
+    app.store.close().await;
+    match result {
+        Ok(user) => {
+            println!("Cuenta creada: {} ({}) id {}", user.email, user.role.as_str(), user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(AppError::Validation(errors)) => {
+            for (field, messages) in errors.iter() {
+                for message in messages {
+                    eprintln!("{field}: {message}");
+                }
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(err) => Err(anyhow::anyhow!("{err}")),
+    }
+}

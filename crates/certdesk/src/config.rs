@@ -1,0 +1,130 @@
+//! Command-line flags. Every option also reads `CERTDESK_<OPTION>` from the environment.
+//!
+//! Secrets (database passwords in URLs) are redacted wherever the config is printed.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "certdesk", version, about = "Mesa de servicios de certificados digitales RENIEC")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the SQLite database and private files.
+    #[arg(long, env = "CERTDESK_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; defaults to `<data-dir>/certdesk.db`.
+    #[arg(long, env = "CERTDESK_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "CERTDESK_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl GlobalArgs {
+    /// The database URL, defaulting to the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("certdesk.db").display()),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web application and its background jobs.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CERTDESK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Public URL of the service, used in e-mailed links; defaults to `http://<bind>`.
+    #[arg(long, env = "CERTDESK_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Load demo accounts (once) and print their logins.
+    #[arg(long, env = "CERTDESK_DEMO")]
+    pub demo: bool,
+    /// Mark session cookies `Secure` (set when served over HTTPS).
+    #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl ServeArgs {
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserCreateArgs {
+    #[arg(long, env = "CERTDESK_EMAIL")]
+    pub email: String,
+    #[arg(long, env = "CERTDESK_NAME")]
+    pub name: String,
+    /// solicitante, analista or admin.
+    #[arg(long, env = "CERTDESK_ROLE")]
+    pub role: String,
+    /// Read the password from standard input (the only way; it never goes on the command line).
+    #[arg(long, env = "CERTDESK_PASSWORD_STDIN", required = true)]
+    pub password_stdin: bool,
+}
+
+/// A database URL with any password replaced, safe to log.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_a_database_url_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/certdesk"),
+            "postgres://app:***@db:5432/certdesk"
+        );
+        assert_eq!(redact_url("sqlite://./data/certdesk.db"), "sqlite://./data/certdesk.db");
+        assert_eq!(redact_url("postgres://app@db/certdesk"), "postgres://app@db/certdesk");
+    }
+}

@@ -1,0 +1,23 @@
+//! certdesk, the application: everything that does I/O around the pure rules of `domain`.
+//!
+//! Data flows one way: `web` → `app` (use cases) → `domain` (decide) → `store` (persist).
+//!
+//! - [`config`]: command-line flags and `CERTDESK_*` environment variables.
+//! - [`clock`]: the only source of "now"; tests pass a fixed clock.
+//! - [`store`]: the only module that knows SQL; one code path for SQLite and PostgreSQL.
+//! - [`app`]: use cases, one transaction each; who-may-do-what is enforced here.
+//! - [`mail`]: the e-mails certdesk writes to the transactional outbox.
+//! - [`jobs`]: background work, each a `run_once(now)` step plus a loop.
+//! - [`web`]: axum routes: HTML pages for people, JSON API under `/api/v1`.
+//! - [`demo`]: the demo data loaded by `serve --demo`.
+//! - [`cli`]: what each subcommand of the `certdesk` binary does.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod jobs;
+pub mod mail;
+pub mod store;
+pub mod web;

@@ -1,0 +1,56 @@
+//! One-time links to set a password, stored by the SHA-256 of their secret.
+
+use jiff::Timestamp;
+use sqlx::Row;
+
+use super::{ts_to_db, Conn, StoreResult};
+
+pub async fn insert(
+    conn: &mut Conn,
+    token_hash: &str,
+    user_id: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO password_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(ts_to_db(now))
+    .bind(ts_to_db(expires_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The user id of an unused, unexpired token.
+pub async fn find_valid(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<String>> {
+    let row = sqlx::query(
+        "SELECT user_id FROM password_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(ts_to_db(now))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("user_id")?),
+        None => None,
+    })
+}
+
+/// Marks the token used; false when it was already used (a concurrent use lost the race).
+pub async fn mark_used(conn: &mut Conn, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE password_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(ts_to_db(now))
+    .bind(token_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,121 @@
+//! Accounts.
+
+use domain::role::Role;
+use jiff::Timestamp;
+use sqlx::{any::AnyRow, Row};
+
+use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: Option<&'a str>,
+    pub dni: Option<&'a str>,
+    pub position: Option<&'a str>,
+    pub unit: Option<&'a str>,
+    pub dependency: Option<&'a str>,
+}
+
+const COLUMNS: &str = "id, email, name, role, active, created_at";
+
+fn from_row(row: &AnyRow) -> StoreResult<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: role
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+        active: row.try_get::<i64, _>("active")? == 1,
+        created_at: ts_from_db(row.try_get("created_at")?)?,
+    })
+}
+
+/// Inserts an account. A taken e-mail is `Conflict` on `users.email` / `users_email_key`.
+pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> StoreResult<User> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO users (id, email, name, role, password_hash, dni, position, unit, dependency, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) RETURNING {COLUMNS}"
+    ))
+    .bind(new_id())
+    .bind(user.email)
+    .bind(user.name)
+    .bind(user.role.as_str())
+    .bind(user.password_hash)
+    .bind(user.dni)
+    .bind(user.position)
+    .bind(user.unit)
+    .bind(user.dependency)
+    .bind(ts_to_db(now))
+    .fetch_one(&mut *conn)
+    .await?;
+    from_row(&row)
+}
+
+pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<User> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+pub async fn exists_with_email(conn: &mut Conn, email: &str) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+/// The account and its password hash, for checking a login.
+pub async fn credentials(
+    conn: &mut Conn,
+    email: &str,
+) -> StoreResult<Option<(User, Option<String>)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, row.try_get("password_hash")?))),
+        None => Ok(None),
+    }
+}
+
+pub async fn set_password_hash(conn: &mut Conn, user_id: &str, hash: &str) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}

@@ -1,0 +1,100 @@
+//! The JSON API under `/api/v1` (CONTRACT.md). Field names are English snake_case; enum
+//! values are the Spanish words of SPEC.md. The OpenAPI document is generated from the
+//! annotations on these handlers.
+
+mod access;
+mod outbox;
+mod session;
+
+use axum::{
+    routing::{get, post},
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi, ToSchema,
+};
+
+use super::{error::Problem, WebState};
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/session", post(session::create).delete(session::delete))
+        .route("/me", get(session::me))
+        .route("/access-requests", post(access::create).get(access::list))
+        .route("/access-requests/{id}/approve", post(access::approve))
+        .route("/access-requests/{id}/reject", post(access::reject))
+        .route("/outbox", get(outbox::list))
+        .route("/openapi.json", get(openapi))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "certdesk API", version = "1", description = "Mesa de servicios de certificados digitales RENIEC."),
+    paths(
+        session::create, session::delete, session::me,
+        access::create, access::list, access::approve, access::reject,
+        outbox::list,
+        super::healthz,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Keyset pagination: `?after=<cursor>&limit=N`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+impl PageParams {
+    pub const DEFAULT_LIMIT: i64 = 50;
+    pub const MAX_LIMIT: i64 = 200;
+
+    pub fn limit(&self) -> i64 {
+        self.limit
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+/// Every list answers `{"items":[…],"next":<cursor or null>}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of at most `limit` items; `cursor` gives an item's cursor.
+    pub fn new(items: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
+        let next = if items.len() as i64 >= limit {
+            items.last().map(&cursor)
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}

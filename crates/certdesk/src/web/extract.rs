@@ -1,0 +1,306 @@
+//! Extractors: who is asking (browser session or API token), and request bodies whose
+//! rejections are Spanish problem details or pages instead of axum's plain text.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request},
+    http::{header, request::Parts, Method, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    Json,
+};
+use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use super::{error::Problem, pages, WebState};
+use crate::{
+    app::auth::{self, Session},
+    store::{sessions::SessionKind, users::User},
+};
+
+pub const SESSION_COOKIE: &str = "cd_session";
+pub const CSRF_COOKIE: &str = "cd_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The anonymous CSRF secret of this browser (double-submit cookie), put in the request
+/// by the `csrf_cookie` middleware.
+#[derive(Debug, Clone)]
+pub struct AnonCsrf(pub String);
+
+/// The client's address, for rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "desconocida".into());
+        Ok(ClientIp(ip))
+    }
+}
+
+/// Whoever is looking at a page: maybe signed in, always with a CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub session: Option<Session>,
+    pub csrf_token: String,
+}
+
+impl Viewer {
+    pub fn user(&self) -> Option<&User> {
+        self.session.as_ref().map(|s| &s.user)
+    }
+}
+
+impl FromRequestParts<WebState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        if let Some(viewer) = parts.extensions.get::<Viewer>() {
+            return Ok(viewer.clone());
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let session = match jar.get(SESSION_COOKIE) {
+            Some(cookie) => auth::authenticate(&state.app, cookie.value(), SessionKind::Web)
+                .await
+                .map_err(|e| pages::app_error_page(e, None))?,
+            None => None,
+        };
+        let anon = parts
+            .extensions
+            .get::<AnonCsrf>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        let csrf_token = match &session {
+            Some(s) => s.csrf_token.clone(),
+            None => anon,
+        };
+        let viewer = Viewer {
+            session,
+            csrf_token,
+        };
+        parts.extensions.insert(viewer.clone());
+        Ok(viewer)
+    }
+}
+
+/// A signed-in person on a page; anyone else is sent to the login page.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub viewer: Viewer,
+}
+
+impl SignedIn {
+    pub fn user(&self) -> &User {
+        &self.session.user
+    }
+}
+
+impl FromRequestParts<WebState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        match viewer.session.clone() {
+            Some(session) => Ok(SignedIn { session, viewer }),
+            None => Err(Redirect::to("/login").into_response()),
+        }
+    }
+}
+
+fn tokens_match(given: &str, expected: &str) -> bool {
+    !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CsrfField {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// A form post whose CSRF token was checked; `T` is read from the same body.
+pub struct CsrfForm<T> {
+    pub viewer: Viewer,
+    pub data: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if !tokens_match(&field.csrf_token, &viewer.csrf_token) {
+            tracing::warn!("form refused: missing or wrong CSRF token");
+            return Err(pages::error_page(
+                StatusCode::FORBIDDEN,
+                "El formulario caducó",
+                "El formulario caducó o no es válido. Vuelva a cargar la página e intente de nuevo.",
+                Some(&viewer),
+            ));
+        }
+        let data = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            pages::error_page(
+                StatusCode::BAD_REQUEST,
+                "Formulario inválido",
+                "No pudimos leer el formulario. Vuelva a cargar la página e intente de nuevo.",
+                Some(&viewer),
+            )
+        })?;
+        Ok(CsrfForm { viewer, data })
+    }
+}
+
+/// The user behind an API call: a bearer token, or the browser session (then unsafe
+/// methods must also send the session's CSRF token in `X-CSRF-Token`).
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<WebState> for ApiUser {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Problem> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or_else(|| {
+                    Problem::unauthorized("Use la cabecera Authorization: Bearer <token>.")
+                })?;
+            return match auth::authenticate(&state.app, token, SessionKind::Api).await? {
+                Some(session) => Ok(ApiUser(session.user)),
+                None => Err(Problem::unauthorized(
+                    "El token no es válido o venció. Pida uno nuevo con POST /api/v1/session.",
+                )),
+            };
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        if let Some(cookie) = jar.get(SESSION_COOKIE) {
+            if let Some(session) =
+                auth::authenticate(&state.app, cookie.value(), SessionKind::Web).await?
+            {
+                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                let given = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                if !safe && !tokens_match(given, &session.csrf_token) {
+                    return Err(Problem::forbidden(
+                        "Falta la cabecera X-CSRF-Token de su sesión.",
+                    ));
+                }
+                return Ok(ApiUser(session.user));
+            }
+        }
+        Err(Problem::unauthorized(
+            "Inicie sesión: envíe Authorization: Bearer <token> (POST /api/v1/session).",
+        ))
+    }
+}
+
+/// JSON body whose rejections are Spanish problem details.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "tipo-no-soportado",
+                "Tipo de contenido no soportado",
+                "Envíe el cuerpo como JSON, con la cabecera Content-Type: application/json.",
+            )),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(Problem::bad_request(
+                "El cuerpo de la solicitud no es JSON válido. Revise comillas, comas y llaves.",
+            )),
+            Err(JsonRejection::JsonDataError(err)) => {
+                let mut problem = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validacion",
+                    "Datos inválidos",
+                    "El JSON no tiene la forma esperada: revise los nombres y tipos de los campos.",
+                );
+                if let Some(field) = serde_field(&err.body_text()) {
+                    problem.errors.insert(
+                        field,
+                        vec!["Falta este campo o su valor no es del tipo esperado.".into()],
+                    );
+                }
+                Err(problem)
+            }
+            Err(other) => Err(Problem::bad_request(format!(
+                "No pudimos leer el cuerpo de la solicitud ({}).",
+                other.status()
+            ))),
+        }
+    }
+}
+
+/// The field a serde error names (`missing field `x``, `unknown variant ... for `x``).
+fn serde_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    let field = &message[start..start + len];
+    let plausible = !field.is_empty()
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    plausible.then(|| field.to_owned())
+}
+
+/// Query string whose rejections are Spanish problem details.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(_) => Err(Problem::bad_request(
+                "Los parámetros de la consulta no son válidos (por ejemplo, limit debe ser un número).",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_serde_message_names_its_field() {
+        assert_eq!(
+            serde_field("missing field `email` at line 1 column 2").as_deref(),
+            Some("email")
+        );
+        assert_eq!(serde_field("expected value at line 1"), None);
+    }
+
+    #[test]
+    fn empty_expected_tokens_never_match() {
+        assert!(!tokens_match("", ""));
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abd", "abc"));
+    }
+}

@@ -1,0 +1,154 @@
+//! HTTP: HTML pages for people (`pages`), the JSON API (`api`), static assets, health and
+//! metrics. Handlers are thin: they read the request, call one use case in `app`, and render.
+//! Must not contain rules or SQL.
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod extract;
+mod middleware;
+pub mod pages;
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, State},
+    http::{header, HeaderValue, Request, StatusCode},
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+use crate::app::App;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    pub metrics: PrometheusHandle,
+}
+
+/// Largest JSON or form body accepted (uploads get their own limit where they are taken).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application as one router.
+pub fn router(app: App) -> Router {
+    let state = WebState {
+        app,
+        metrics: middleware::metrics_handle(),
+    };
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        // Set-password links carry their secret in the path: never leak it to other sites.
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ];
+    let mut router = Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(middleware::csrf_cookie))
+        .layer(axum::middleware::from_fn(middleware::record_metrics))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    // The route template, never the raw path: paths carry ids and one-time
+                    // secrets that do not belong in logs.
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "-".into());
+                    tracing::info_span!("http", method = %req.method(), route)
+                })
+                .on_response(
+                    |res: &axum::response::Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(status = res.status().as_u16(), ms = latency.as_millis() as u64, "answered");
+                    },
+                ),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    for (name, value) in security_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` when the database answers.
+    status: &'static str,
+}
+
+/// Health check: 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "operación",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
+    if state.app.store.ping().await {
+        (StatusCode::OK, Json(Health { status: "ok" }))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "sin base de datos",
+            }),
+        )
+    }
+}
+
+async fn metrics(State(state): State<WebState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+async fn not_found(
+    uri: axum::http::Uri,
+    viewer: Result<extract::Viewer, axum::response::Response>,
+) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        error::Problem::not_found().into_response()
+    } else {
+        pages::error_page(
+            StatusCode::NOT_FOUND,
+            "Página no encontrada",
+            "La página que busca no existe. Vuelva al inicio.",
+            viewer.as_ref().ok(),
+        )
+    }
+}
+
+/// A moment as the API writes it: RFC 3339 with the Lima offset.
+pub fn rfc3339(ts: jiff::Timestamp) -> String {
+    ts.to_zoned(crate::app::lima())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}

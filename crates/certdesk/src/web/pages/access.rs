@@ -1,0 +1,78 @@
+//! The public access-request form.
+
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+use domain::{access::AccessRequestInput, validation::FieldErrors};
+
+use super::{app_error_page, render, summary, Layout, SummaryItem};
+use crate::{
+    app::{access, AppError},
+    web::{
+        extract::{CsrfForm, Viewer},
+        WebState,
+    },
+};
+
+const LABELS: &[(&str, &str)] = &[
+    ("full_name", "Nombre completo"),
+    ("dni", "DNI"),
+    ("position", "Cargo"),
+    ("unit", "Órgano o unidad orgánica"),
+    ("dependency", "Dependencia"),
+    ("start_date", "Fecha de inicio en el puesto"),
+    ("email", "Correo institucional"),
+];
+
+#[derive(Template)]
+#[template(path = "access_request.html")]
+struct AccessRequestPage {
+    layout: Layout,
+    form: AccessRequestInput,
+    errors: FieldErrors,
+    summary: Vec<SummaryItem>,
+    hint_email: String,
+}
+
+#[derive(Template)]
+#[template(path = "access_request_done.html")]
+struct AccessRequestDone {
+    layout: Layout,
+    email: String,
+}
+
+fn page(viewer: &Viewer, form: AccessRequestInput, errors: FieldErrors) -> AccessRequestPage {
+    AccessRequestPage {
+        layout: Layout::new("Solicitar acceso", Some(viewer), "/solicitar-acceso"),
+        form,
+        summary: summary(&errors, LABELS),
+        errors,
+        hint_email: format!(
+            "Solo el correo institucional (@{}); no se acepta correo personal.",
+            domain::identity::DEFAULT_INSTITUTIONAL_DOMAIN
+        ),
+    }
+}
+
+pub async fn form(viewer: Viewer) -> Response {
+    render(
+        StatusCode::OK,
+        &page(&viewer, AccessRequestInput::default(), FieldErrors::new()),
+    )
+}
+
+pub async fn submit(State(state): State<WebState>, form: CsrfForm<AccessRequestInput>) -> Response {
+    let CsrfForm { viewer, data } = form;
+    match access::file(&state.app, &data).await {
+        Ok(request) => render(
+            StatusCode::OK,
+            &AccessRequestDone {
+                layout: Layout::new("Solicitud registrada", Some(&viewer), ""),
+                email: request.email,
+            },
+        ),
+        Err(AppError::Validation(errors)) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page(&viewer, data, errors))
+        }
+        Err(err) => app_error_page(err, Some(&viewer)),
+    }
+}

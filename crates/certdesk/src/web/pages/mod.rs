@@ -1,0 +1,227 @@
+//! HTML pages for people, in Spanish. Each page is an askama template struct next to its
+//! handler; every form works without JavaScript and carries a CSRF token.
+
+mod access;
+mod admin;
+mod auth;
+mod home;
+
+use askama::Template;
+use axum::{
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use domain::{role::Role, validation::FieldErrors};
+use jiff::Timestamp;
+
+use super::{assets, extract::Viewer, WebState};
+use crate::{app::AppError, store::users::User};
+
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route(
+            "/establecer-clave/{token}",
+            get(auth::set_password_form).post(auth::set_password),
+        )
+        .route(
+            "/solicitar-acceso",
+            get(access::form).post(access::submit),
+        )
+        .route("/admin/solicitudes", get(admin::access_requests))
+        .route("/admin/solicitudes/{id}/aprobar", post(admin::approve))
+        .route("/admin/solicitudes/{id}/rechazar", post(admin::reject))
+        .route("/admin/correos", get(admin::outbox))
+}
+
+/// The entity shown in the header and footer.
+pub const ENTITY: &str = "Gobierno Regional Cajamarca";
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What the base layout needs on every page.
+pub struct Layout {
+    pub title: String,
+    pub entity: &'static str,
+    pub user: Option<User>,
+    pub csrf_token: String,
+    pub css_url: String,
+    pub nav: Vec<NavItem>,
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    /// `current` is the path of the page, to mark its navigation entry.
+    pub fn new(title: impl Into<String>, viewer: Option<&Viewer>, current: &str) -> Self {
+        let user = viewer.and_then(Viewer::user).cloned();
+        let nav = nav_for(user.as_ref().map(|u| u.role), current);
+        Self {
+            title: title.into(),
+            entity: ENTITY,
+            user,
+            csrf_token: viewer.map(|v| v.csrf_token.clone()).unwrap_or_default(),
+            css_url: assets::url("app.css"),
+            nav,
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: impl Into<String>) -> Self {
+        self.notice = Some(notice.into());
+        self
+    }
+}
+
+/// Navigation by role: each role sees only what it may use.
+fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
+    let mut items: Vec<(&'static str, &'static str)> = Vec::new();
+    match role {
+        None => {
+            items.push(("/login", "Ingresar"));
+            items.push(("/solicitar-acceso", "Solicitar acceso"));
+        }
+        Some(role) => {
+            items.push(("/", "Inicio"));
+            if role.is_admin() {
+                items.push(("/admin/solicitudes", "Solicitudes de acceso"));
+                items.push(("/admin/correos", "Correos"));
+            }
+        }
+    }
+    items
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: href == current,
+        })
+        .collect()
+}
+
+/// One line of a form's error summary.
+pub struct SummaryItem {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// The error summary shown above a form, in field order, with each field's label.
+pub fn summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Vec<SummaryItem> {
+    let mut items = Vec::new();
+    for (field, label) in labels {
+        for message in errors.get(field).unwrap_or_default() {
+            items.push(SummaryItem {
+                field: (*field).to_owned(),
+                label: (*label).to_owned(),
+                message: message.clone(),
+            });
+        }
+    }
+    // Errors on fields without a label (should not happen) still show.
+    for (field, messages) in errors.iter() {
+        if labels.iter().all(|(f, _)| *f != field) {
+            for message in messages {
+                items.push(SummaryItem {
+                    field: field.to_owned(),
+                    label: field.to_owned(),
+                    message: message.clone(),
+                });
+            }
+        }
+    }
+    items
+}
+
+/// Renders a template, or the generic error page if rendering fails.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering a page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><html lang=\"es-PE\"><title>Error</title><p>Ocurrió un error inesperado.</p></html>".to_owned()),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// A Spanish error page.
+pub fn error_page(status: StatusCode, heading: &str, message: &str, viewer: Option<&Viewer>) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            layout: Layout::new(heading, viewer, ""),
+            heading,
+            message,
+        },
+    )
+}
+
+/// The page for a use-case error that has no better place (form errors are shown inline).
+pub fn app_error_page(err: AppError, viewer: Option<&Viewer>) -> Response {
+    match err {
+        AppError::Validation(errors) => {
+            let message = errors
+                .iter()
+                .flat_map(|(_, messages)| messages.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            error_page(StatusCode::UNPROCESSABLE_ENTITY, "Datos inválidos", &message, viewer)
+        }
+        AppError::Unauthorized(message) => {
+            error_page(StatusCode::UNAUTHORIZED, "Inicie sesión", &message, viewer)
+        }
+        AppError::Forbidden => error_page(
+            StatusCode::FORBIDDEN,
+            "Acceso denegado",
+            "Su cuenta no tiene permiso para ver esta página.",
+            viewer,
+        ),
+        AppError::NotFound => error_page(
+            StatusCode::NOT_FOUND,
+            "No encontrado",
+            "No existe lo que busca, o no tiene acceso a ello.",
+            viewer,
+        ),
+        AppError::Conflict(message) => {
+            error_page(StatusCode::CONFLICT, "No se pudo completar", &message, viewer)
+        }
+        AppError::RateLimited(message) => {
+            error_page(StatusCode::TOO_MANY_REQUESTS, "Demasiados intentos", &message, viewer)
+        }
+        AppError::Internal(cause) => {
+            tracing::error!(error = ?cause, "internal error on a page");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error inesperado",
+                "Ocurrió un error inesperado. Intente de nuevo; si persiste, avise a la Mesa de Servicios.",
+                viewer,
+            )
+        }
+    }
+}
+
+/// A moment as people in Lima read it: dd/mm/aaaa hh:mm.
+pub fn datetime(ts: Timestamp) -> String {
+    ts.to_zoned(crate::app::lima())
+        .strftime("%d/%m/%Y %H:%M")
+        .to_string()
+}

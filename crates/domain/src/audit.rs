@@ -1,0 +1,1 @@
+//! audit: filled in by phase 2 of the domain issue.

@@ -1,0 +1,274 @@
+//! The certificate registry (SPEC.md "After RENIEC" and "Certificate registry and
+//! reminders"): states, media, ownership, the 30-day download deadline and reminder dates.
+//!
+//! Pure: dates come in as arguments ("today" is Lima's date from the caller's clock).
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use jiff::Span;
+use serde::{Deserialize, Serialize};
+
+/// Calendar days between RENIEC's DCDelivery e-mail and the download deadline.
+pub const DOWNLOAD_DAYS: i64 = 30;
+
+/// An unknown enum value read from text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Valor no válido para {what}: «{value}».")]
+pub struct ParseEnumError {
+    /// What was being parsed, in Spanish.
+    pub what: &'static str,
+    /// What was given.
+    pub value: String,
+}
+
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])* $name:ident, $what:literal,
+        { $($(#[$vmeta:meta])* $variant:ident => $s:literal, $label:literal;)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $s)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// Stable wire/database value.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $s,)+ }
+            }
+
+            /// Spanish label for people.
+            pub fn label(&self) -> &'static str {
+                match self { $($name::$variant => $label,)+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s.trim())
+                    .ok_or_else(|| ParseEnumError { what: $what, value: s.to_string() })
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where a certificate stands.
+    CertificateState, "el estado del certificado", {
+        /// Approved by RENIEC, not yet downloaded and installed.
+        PendienteDescarga => "pendiente_descarga", "Pendiente de descarga";
+        /// Installed on its medium.
+        Instalado => "instalado", "Instalado";
+        /// Past its expiry date.
+        Caducado => "caducado", "Caducado";
+        /// The 30-day download deadline passed without installation.
+        DescargaVencida => "descarga_vencida", "Plazo de descarga vencido";
+        /// Revoked.
+        Cancelado => "cancelado", "Cancelado";
+    }
+}
+
+text_enum! {
+    /// Where the private key lives.
+    Medium, "el medio", {
+        /// A PC's certificate store.
+        Pc => "pc", "PC";
+        /// A cryptographic token.
+        Token => "token", "Token criptográfico";
+        /// A smart card.
+        Tarjeta => "tarjeta", "Tarjeta inteligente";
+    }
+}
+
+text_enum! {
+    /// Who owns the medium (decides whether a reemision is paid).
+    Ownership, "la propiedad del medio", {
+        /// The entity's (GRC's).
+        Grc => "grc", "Propiedad del GRC";
+        /// The subscriber's own.
+        Propio => "propio", "Propio";
+    }
+}
+
+text_enum! {
+    /// The reminders SPEC.md asks for, each sent once per certificate.
+    ReminderKind, "el recordatorio", {
+        /// Expiry in 30 days.
+        Expiry30 => "expiry_30", "Su certificado digital caduca en 30 días";
+        /// Expiry in 15 days.
+        Expiry15 => "expiry_15", "Su certificado digital caduca en 15 días";
+        /// Expiry in 10 days.
+        Expiry10 => "expiry_10", "Su certificado digital caduca en 10 días";
+        /// Download deadline in 7 days.
+        Download7 => "download_7", "Quedan 7 días para descargar e instalar su certificado digital";
+        /// Download deadline in 2 days.
+        Download2 => "download_2", "Quedan 2 días para descargar e instalar su certificado digital";
+    }
+}
+
+impl CertificateState {
+    /// A state that no date can change any more.
+    pub fn is_final(&self) -> bool {
+        matches!(self, CertificateState::Caducado | CertificateState::Cancelado)
+    }
+}
+
+impl ReminderKind {
+    /// Days before the target date (expiry or download deadline).
+    pub fn days_before(&self) -> i64 {
+        match self {
+            ReminderKind::Expiry30 => 30,
+            ReminderKind::Expiry15 => 15,
+            ReminderKind::Expiry10 => 10,
+            ReminderKind::Download7 => 7,
+            ReminderKind::Download2 => 2,
+        }
+    }
+
+    /// Expiry reminders (vs download-deadline reminders).
+    pub fn is_expiry(&self) -> bool {
+        matches!(
+            self,
+            ReminderKind::Expiry30 | ReminderKind::Expiry15 | ReminderKind::Expiry10
+        )
+    }
+
+    /// What the person should do, in Spanish.
+    pub fn advice(&self) -> &'static str {
+        if self.is_expiry() {
+            "Solicite ahora su renovación (reemisión, motivo a) para no quedarse sin firma digital."
+        } else {
+            "Registre un ticket de instalación; pasado el plazo deberá solicitar una reemisión con pago."
+        }
+    }
+}
+
+fn add_days(d: Date, n: i64) -> Option<Date> {
+    d.checked_add(Span::new().try_days(n).ok()?).ok()
+}
+
+/// The last day to download and install: 30 calendar days after RENIEC's DCDelivery e-mail.
+/// (Saturates at the end of the calendar rather than panicking.)
+pub fn download_deadline(delivery_sent_on: Date) -> Date {
+    add_days(delivery_sent_on, DOWNLOAD_DAYS).unwrap_or(Date::MAX)
+}
+
+/// Every reminder date of a certificate, in date order: expiry at 30, 15 and 10 days before
+/// `expires_on`, download deadline at 7 and 2 days before `download_deadline`.
+pub fn reminder_dates(
+    expires_on: Option<Date>,
+    download_deadline: Option<Date>,
+) -> Vec<(ReminderKind, Date)> {
+    let mut out: Vec<(ReminderKind, Date)> = ReminderKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let target = if k.is_expiry() {
+                expires_on
+            } else {
+                download_deadline
+            }?;
+            Some((*k, add_days(target, -k.days_before())?))
+        })
+        .collect();
+    out.sort_by_key(|(k, d)| (*d, *k));
+    out
+}
+
+/// What decides a certificate's state on a given day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CertificateFacts {
+    /// Day RENIEC sent the DCDelivery e-mail (sets the download deadline).
+    pub delivery_sent_on: Option<Date>,
+    /// Installed on its medium (by an instalacion ticket, or registered as already in use).
+    pub installed: bool,
+    /// Revoked by a completed cancelacion ticket.
+    pub cancelled: bool,
+    /// Last day of validity.
+    pub expires_on: Option<Date>,
+}
+
+impl CertificateFacts {
+    /// The download deadline, when the DCDelivery date is known.
+    pub fn download_deadline(&self) -> Option<Date> {
+        self.delivery_sent_on.map(download_deadline)
+    }
+}
+
+/// The state on `date`. Precedence: cancelled; then, for a certificate never installed, a
+/// passed download deadline (the certificate was never usable); then expiry; then
+/// installed; otherwise pending download. A certificate is valid through its expiry date
+/// and `caducado` from the day after; the download deadline day itself is still in time.
+pub fn state_on(date: Date, facts: &CertificateFacts) -> CertificateState {
+    if facts.cancelled {
+        return CertificateState::Cancelado;
+    }
+    if !facts.installed && facts.download_deadline().is_some_and(|d| date > d) {
+        return CertificateState::DescargaVencida;
+    }
+    if facts.expires_on.is_some_and(|e| date > e) {
+        return CertificateState::Caducado;
+    }
+    if facts.installed {
+        CertificateState::Instalado
+    } else {
+        CertificateState::PendienteDescarga
+    }
+}
+
+/// The reminders to send today, at most one per group (expiry, download): the most recent
+/// one that is due and not sent, provided no later one of its group was sent already — so a
+/// job that was down for a while sends one timely notice, not a burst of stale ones.
+/// Expiry reminders go to installed certificates, download reminders to pending ones; none
+/// is sent once its target date has passed.
+pub fn due_reminders(
+    today: Date,
+    state: CertificateState,
+    expires_on: Option<Date>,
+    download_deadline: Option<Date>,
+    already_sent: &[ReminderKind],
+) -> Vec<ReminderKind> {
+    let mut out = Vec::new();
+    for (is_expiry, wanted_state, target) in [
+        (true, CertificateState::Instalado, expires_on),
+        (false, CertificateState::PendienteDescarga, download_deadline),
+    ] {
+        let Some(target) = target else { continue };
+        if state != wanted_state || today > target {
+            continue;
+        }
+        // The group's reminders, latest (closest to the target) first.
+        let mut group: Vec<(ReminderKind, Date)> = reminder_dates(Some(target), Some(target))
+            .into_iter()
+            .filter(|(k, d)| k.is_expiry() == is_expiry && *d <= today)
+            .collect();
+        group.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+        if let Some((latest, _)) = group.first() {
+            if !already_sent.contains(latest) {
+                // Earlier ones are superseded; later ones are not due yet.
+                let later_sent = already_sent
+                    .iter()
+                    .any(|s| s.is_expiry() == is_expiry && s.days_before() < latest.days_before());
+                if !later_sent {
+                    out.push(*latest);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,170 @@
+//! Typed ids, so a `TicketId` cannot be passed where an `ApplicantId` is expected, and the
+//! human-readable ticket number `CD-2026-000123`.
+//!
+//! Ids are database-assigned 64-bit integers (portable BIGINT on SQLite and PostgreSQL);
+//! serialized as plain numbers. Pure: no I/O.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A malformed id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Identificador no válido: «{0}».")]
+pub struct IdParseError(pub String);
+
+macro_rules! decl_id {
+    ($($(#[$meta:meta])* $name:ident;)+) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// The raw database value.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(v: i64) -> Self {
+                Self(v)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(v: $name) -> i64 {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|v| *v > 0)
+                    .map(Self)
+                    .ok_or_else(|| IdParseError(s.to_string()))
+            }
+        }
+    )+};
+}
+
+decl_id! {
+    /// A user account.
+    UserId;
+    /// An access request.
+    AccessRequestId;
+    /// A ticket.
+    TicketId;
+    /// An applicant within a ticket.
+    ApplicantId;
+    /// A payment receipt (constancia de pago).
+    PaymentId;
+    /// A weekly RENIEC batch.
+    BatchId;
+    /// A certificate in the registry.
+    CertificateId;
+    /// A stored file (photo, signature, receipt scan, package).
+    FileId;
+    /// An audit-log entry.
+    AuditId;
+    /// An outbox e-mail.
+    OutboxId;
+    /// An in-app notification.
+    NotificationId;
+    /// A configured holiday.
+    HolidayId;
+}
+
+/// A ticket's human-readable number: `CD-<year>-<6-digit sequence>`, sequential per year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketNumber {
+    year: i16,
+    seq: u32,
+}
+
+/// A malformed ticket number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Número de ticket no válido: «{0}». Tiene la forma CD-2026-000123.")]
+pub struct TicketNumberError(pub String);
+
+impl TicketNumber {
+    /// The prefix of every number.
+    pub const PREFIX: &'static str = "CD";
+    /// The largest sequence number that fits the 6-digit format.
+    pub const MAX_SEQ: u32 = 999_999;
+
+    /// Builds a number; `seq` must be 1..=999 999 and `year` 1000..=9999.
+    pub fn new(year: i16, seq: u32) -> Result<Self, TicketNumberError> {
+        if !(1000..=9999).contains(&year) || seq == 0 || seq > Self::MAX_SEQ {
+            return Err(TicketNumberError(format!("{year}/{seq}")));
+        }
+        Ok(Self { year, seq })
+    }
+
+    /// The year the ticket was created in (Lima).
+    pub fn year(&self) -> i16 {
+        self.year
+    }
+
+    /// The sequence within the year, from 1.
+    pub fn seq(&self) -> u32 {
+        self.seq
+    }
+
+    /// Parses `CD-2026-000123` (case-insensitive prefix).
+    pub fn parse(input: &str) -> Result<Self, TicketNumberError> {
+        let err = || TicketNumberError(input.to_string());
+        let s = input.trim();
+        let mut parts = s.split('-');
+        let (Some(prefix), Some(year), Some(seq), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(err());
+        };
+        let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        if !prefix.eq_ignore_ascii_case(Self::PREFIX) || !digits(year, 4) || !digits(seq, 6) {
+            return Err(err());
+        }
+        let year = year.parse::<i16>().map_err(|_| err())?;
+        let seq = seq.parse::<u32>().map_err(|_| err())?;
+        Self::new(year, seq).map_err(|_| err())
+    }
+}
+
+impl fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:04}-{:06}", Self::PREFIX, self.year, self.seq)
+    }
+}
+
+impl FromStr for TicketNumber {
+    type Err = TicketNumberError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for TicketNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TicketNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}

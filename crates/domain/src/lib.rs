@@ -1,0 +1,24 @@
+//! certdesk's rules (SPEC.md), pure: no I/O, no clock reads, no database, no web.
+//! The application crate decides nothing on its own; it asks these modules.
+//!
+//! - [`ids`]: typed ids and the ticket number `CD-2026-000123`.
+//! - [`identity`]: DNI (+ check character), RUC, institutional e-mail, person names.
+//! - [`money`]: amounts as integer céntimos; `"8.10"` parsed exactly.
+//! - [`role`]: solicitante, analista, admin.
+//! - [`validation`]: field errors collected all at once; strict dates and texts.
+//! - [`access`]: the public access-request form and its statuses.
+//! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses, transitions.
+//! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
+//! - [`certificate`]: certificate states, download deadline, reminder dates.
+//! - [`audit`]: audit event codes and the hash chain.
+
+pub mod access;
+pub mod audit;
+pub mod certificate;
+pub mod identity;
+pub mod ids;
+pub mod money;
+pub mod role;
+pub mod schedule;
+pub mod ticket;
+pub mod validation;
