@@ -8,7 +8,9 @@ use tokio::sync::watch;
 use crate::{
     app::{auth, App, AppConfig, AppError},
     clock::SystemClock,
-    config::{redact_url, Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserCommand, UserCreateArgs},
+    config::{
+        redact_url, Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserCommand, UserCreateArgs,
+    },
     demo, jobs,
     store::Store,
     web,
@@ -67,7 +69,12 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         }
         println!("Datos de demostración. Ingrese con:");
         for login in demo::LOGINS {
-            println!("  {:<13} {}  contraseña: {}", login.role.label(), login.email, login.password);
+            println!(
+                "  {:<13} {}  contraseña: {}",
+                login.role.label(),
+                login.email,
+                login.password
+            );
         }
     }
     let listener = tokio::net::TcpListener::bind(args.bind)
@@ -139,7 +146,12 @@ async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Resu
     app.store.close().await;
     match result {
         Ok(user) => {
-            println!("Cuenta creada: {} ({}) id {}", user.email, user.role.as_str(), user.id);
+            println!(
+                "Cuenta creada: {} ({}) id {}",
+                user.email,
+                user.role.as_str(),
+                user.id
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(AppError::Validation(errors)) => {

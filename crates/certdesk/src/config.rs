@@ -7,7 +7,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "certdesk", version, about = "Mesa de servicios de certificados digitales RENIEC")]
+#[command(
+    name = "certdesk",
+    version,
+    about = "Mesa de servicios de certificados digitales RENIEC"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -18,13 +22,28 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Directory for the SQLite database and private files.
-    #[arg(long, env = "CERTDESK_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "CERTDESK_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// `sqlite://PATH` or `postgres://…`; defaults to `<data-dir>/certdesk.db`.
-    #[arg(long, env = "CERTDESK_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CERTDESK_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Log format: `text` for people, `json` for log collectors.
-    #[arg(long, env = "CERTDESK_LOG_FORMAT", default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "CERTDESK_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
 }
 
@@ -124,7 +143,13 @@ mod tests {
             redact_url("postgres://app:s3cret@db:5432/certdesk"),
             "postgres://app:***@db:5432/certdesk"
         );
-        assert_eq!(redact_url("sqlite://./data/certdesk.db"), "sqlite://./data/certdesk.db");
-        assert_eq!(redact_url("postgres://app@db/certdesk"), "postgres://app@db/certdesk");
+        assert_eq!(
+            redact_url("sqlite://./data/certdesk.db"),
+            "sqlite://./data/certdesk.db"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/certdesk"),
+            "postgres://app@db/certdesk"
+        );
     }
 }

@@ -39,7 +39,10 @@ pub const LOGINS: &[DemoLogin] = &[
 /// Loads the demo data unless it is already there; true when it was loaded now.
 pub async fn load(app: &App) -> anyhow::Result<bool> {
     let mut conn = app.store.conn().await?;
-    if settings::get(&mut conn, settings::DEMO_LOADED).await?.is_some() {
+    if settings::get(&mut conn, settings::DEMO_LOADED)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     drop(conn);

@@ -125,7 +125,10 @@ text_enum! {
 impl CertificateState {
     /// A state that no date can change any more.
     pub fn is_final(&self) -> bool {
-        matches!(self, CertificateState::Caducado | CertificateState::Cancelado)
+        matches!(
+            self,
+            CertificateState::Caducado | CertificateState::Cancelado
+        )
     }
 }
 
@@ -246,7 +249,11 @@ pub fn due_reminders(
     let mut out = Vec::new();
     for (is_expiry, wanted_state, target) in [
         (true, CertificateState::Instalado, expires_on),
-        (false, CertificateState::PendienteDescarga, download_deadline),
+        (
+            false,
+            CertificateState::PendienteDescarga,
+            download_deadline,
+        ),
     ] {
         let Some(target) = target else { continue };
         if state != wanted_state || today > target {
@@ -271,4 +278,189 @@ pub fn due_reminders(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn enums_round_trip_through_their_wire_words() {
+        for s in CertificateState::ALL {
+            assert_eq!(s.as_str().parse::<CertificateState>().unwrap(), *s);
+            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{s}\""));
+            assert!(!s.label().is_empty());
+        }
+        for m in Medium::ALL {
+            assert_eq!(m.as_str().parse::<Medium>().unwrap(), *m);
+        }
+        for o in Ownership::ALL {
+            assert_eq!(o.as_str().parse::<Ownership>().unwrap(), *o);
+        }
+        for r in ReminderKind::ALL {
+            assert_eq!(r.as_str().parse::<ReminderKind>().unwrap(), *r);
+            assert!(!r.advice().is_empty());
+        }
+        assert_eq!(
+            CertificateState::DescargaVencida.as_str(),
+            "descarga_vencida"
+        );
+        assert_eq!(Medium::Tarjeta.label(), "Tarjeta inteligente");
+        assert_eq!(Ownership::Grc.label(), "Propiedad del GRC");
+        let err = "usb".parse::<Medium>().unwrap_err();
+        assert_eq!(err.to_string(), "Valor no válido para el medio: «usb».");
+        assert!(CertificateState::Cancelado.is_final());
+        assert!(!CertificateState::Instalado.is_final());
+    }
+
+    #[test]
+    fn the_download_deadline_is_thirty_calendar_days_after_the_delivery_email() {
+        assert_eq!(download_deadline(date(2026, 11, 27)), date(2026, 12, 27));
+        assert_eq!(download_deadline(date(2027, 2, 1)), date(2027, 3, 3));
+        assert_eq!(download_deadline(Date::MAX), Date::MAX);
+    }
+
+    #[test]
+    fn reminder_dates_are_30_15_10_days_before_expiry_and_7_2_before_the_deadline() {
+        let list = reminder_dates(Some(date(2027, 3, 31)), Some(date(2027, 3, 20)));
+        assert_eq!(
+            list,
+            [
+                (ReminderKind::Expiry30, date(2027, 3, 1)),
+                (ReminderKind::Download7, date(2027, 3, 13)),
+                (ReminderKind::Expiry15, date(2027, 3, 16)),
+                (ReminderKind::Download2, date(2027, 3, 18)),
+                (ReminderKind::Expiry10, date(2027, 3, 21)),
+            ]
+        );
+        assert!(reminder_dates(None, None).is_empty());
+        assert_eq!(reminder_dates(Some(date(2027, 3, 31)), None).len(), 3);
+    }
+
+    #[test]
+    fn certificate_states_follow_installation_deadline_expiry_and_cancellation() {
+        let pending = CertificateFacts {
+            delivery_sent_on: Some(date(2026, 11, 27)),
+            expires_on: Some(date(2029, 11, 26)),
+            ..Default::default()
+        };
+        assert_eq!(pending.download_deadline(), Some(date(2026, 12, 27)));
+        assert_eq!(
+            state_on(date(2026, 12, 27), &pending),
+            CertificateState::PendienteDescarga
+        );
+        assert_eq!(
+            state_on(date(2026, 12, 28), &pending),
+            CertificateState::DescargaVencida
+        );
+        let installed = CertificateFacts {
+            installed: true,
+            ..pending
+        };
+        assert_eq!(
+            state_on(date(2027, 6, 1), &installed),
+            CertificateState::Instalado
+        );
+        assert_eq!(
+            state_on(date(2029, 11, 26), &installed),
+            CertificateState::Instalado
+        );
+        assert_eq!(
+            state_on(date(2029, 11, 27), &installed),
+            CertificateState::Caducado
+        );
+        let cancelled = CertificateFacts {
+            cancelled: true,
+            ..installed
+        };
+        assert_eq!(
+            state_on(date(2027, 6, 1), &cancelled),
+            CertificateState::Cancelado
+        );
+        assert_eq!(
+            state_on(date(2027, 6, 1), &CertificateFacts::default()),
+            CertificateState::PendienteDescarga
+        );
+    }
+
+    #[test]
+    fn an_installed_certificate_gets_each_expiry_reminder_when_due() {
+        let e = Some(date(2027, 3, 31));
+        let st = CertificateState::Instalado;
+        assert!(due_reminders(date(2027, 2, 28), st, e, None, &[]).is_empty());
+        assert_eq!(
+            due_reminders(date(2027, 3, 1), st, e, None, &[]),
+            [ReminderKind::Expiry30]
+        );
+        assert!(due_reminders(date(2027, 3, 2), st, e, None, &[ReminderKind::Expiry30]).is_empty());
+        assert_eq!(
+            due_reminders(date(2027, 3, 16), st, e, None, &[ReminderKind::Expiry30]),
+            [ReminderKind::Expiry15]
+        );
+        assert!(due_reminders(date(2027, 4, 1), st, e, None, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_late_reminder_job_sends_only_the_latest_due_reminder_once() {
+        let e = Some(date(2027, 3, 31));
+        let st = CertificateState::Instalado;
+        assert_eq!(
+            due_reminders(date(2027, 3, 25), st, e, None, &[]),
+            [ReminderKind::Expiry10]
+        );
+        assert!(
+            due_reminders(date(2027, 3, 25), st, e, None, &[ReminderKind::Expiry10]).is_empty()
+        );
+    }
+
+    #[test]
+    fn download_reminders_go_only_to_pending_certificates() {
+        let d = Some(date(2026, 12, 27));
+        assert_eq!(
+            due_reminders(
+                date(2026, 12, 20),
+                CertificateState::PendienteDescarga,
+                None,
+                d,
+                &[]
+            ),
+            [ReminderKind::Download7]
+        );
+        assert_eq!(
+            due_reminders(
+                date(2026, 12, 25),
+                CertificateState::PendienteDescarga,
+                None,
+                d,
+                &[ReminderKind::Download7]
+            ),
+            [ReminderKind::Download2]
+        );
+        assert!(due_reminders(
+            date(2026, 12, 25),
+            CertificateState::Instalado,
+            None,
+            d,
+            &[]
+        )
+        .is_empty());
+        assert!(due_reminders(
+            date(2026, 12, 25),
+            CertificateState::PendienteDescarga,
+            None,
+            None,
+            &[]
+        )
+        .is_empty());
+        assert!(due_reminders(
+            date(2026, 12, 20),
+            CertificateState::Cancelado,
+            Some(date(2027, 1, 1)),
+            d,
+            &[]
+        )
+        .is_empty());
+    }
 }

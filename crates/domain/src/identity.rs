@@ -210,6 +210,12 @@ impl Ruc {
         Ok(Ruc(s.to_string()))
     }
 
+    /// The Gobierno Regional Cajamarca's RUC, 20453744168 (the default setting; a test
+    /// checks that it is valid).
+    pub fn grc() -> Ruc {
+        Ruc("20453744168".to_string())
+    }
+
     /// `(11 − Σ dᵢ·wᵢ mod 11) mod 10` over the first ten digits.
     fn expected_check_digit(first_ten: &[u32]) -> u32 {
         let sum: u32 = first_ten.iter().zip(RUC_WEIGHTS).map(|(d, w)| d * w).sum();
@@ -642,6 +648,7 @@ mod tests {
         assert_eq!(ruc.as_str(), "20453744168");
         assert_eq!(ruc.to_string(), "20453744168");
         assert_eq!("20453744168".parse::<Ruc>().unwrap(), ruc);
+        assert_eq!(Ruc::grc(), ruc);
     }
 
     #[test]

@@ -168,3 +168,72 @@ impl<'de> Deserialize<'de> for TicketNumber {
         Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn ids_are_plain_numbers_on_the_wire_and_positive_in_paths() {
+        let id: TicketId = "42".parse().unwrap();
+        assert_eq!(id, TicketId(42));
+        assert_eq!(id.get(), 42);
+        assert_eq!(i64::from(id), 42);
+        assert_eq!(TicketId::from(42), id);
+        assert_eq!(id.to_string(), "42");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+        assert_eq!(
+            serde_json::from_str::<ApplicantId>("7").unwrap(),
+            ApplicantId(7)
+        );
+        for bad in ["0", "-1", "abc", ""] {
+            let err = bad.parse::<UserId>().unwrap_err();
+            assert!(err.to_string().contains("no válido"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ticket_numbers_are_cd_year_and_six_digit_sequence() {
+        let n = TicketNumber::new(2026, 123).unwrap();
+        assert_eq!(n.to_string(), "CD-2026-000123");
+        assert_eq!((n.year(), n.seq()), (2026, 123));
+        assert_eq!("cd-2026-000123".parse::<TicketNumber>().unwrap(), n);
+        assert_eq!(serde_json::to_string(&n).unwrap(), "\"CD-2026-000123\"");
+        assert_eq!(
+            serde_json::from_str::<TicketNumber>("\"CD-2026-000123\"").unwrap(),
+            n
+        );
+        assert!(serde_json::from_str::<TicketNumber>("\"CD-2026-123\"").is_err());
+    }
+
+    #[test]
+    fn malformed_ticket_numbers_are_refused() {
+        for bad in [
+            "CD-2026-00012",
+            "XX-2026-000123",
+            "CD-26-000123",
+            "CD-2026-000000",
+            "CD-2026-000123-1",
+            "CD2026000123",
+            "CD-0999-000001",
+            "CD-2026-00012a",
+        ] {
+            assert!(TicketNumber::parse(bad).is_err(), "{bad}");
+        }
+        assert!(TicketNumber::new(2026, 0).is_err());
+        assert!(TicketNumber::new(2026, 1_000_000).is_err());
+        assert!(TicketNumber::new(999, 1).is_err());
+        assert!(TicketNumber::parse("x")
+            .unwrap_err()
+            .to_string()
+            .contains("CD-2026-000123"));
+    }
+
+    #[test]
+    fn ticket_numbers_sort_by_year_then_sequence() {
+        let a = TicketNumber::new(2025, 999).unwrap();
+        let b = TicketNumber::new(2026, 1).unwrap();
+        assert!(a < b);
+    }
+}

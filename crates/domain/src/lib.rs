@@ -7,17 +7,21 @@
 //! - [`role`]: solicitante, analista, admin.
 //! - [`validation`]: field errors collected all at once; strict dates and texts.
 //! - [`access`]: the public access-request form and its statuses.
+//! - [`applicant`]: the applicant form of emision/reemision tickets, all fields checked at once.
+//! - [`payment`]: payment receipts: fee, tribute code, channel, operation number; their settings.
 //! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses, transitions.
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
 //! - [`audit`]: audit event codes and the hash chain.
 
 pub mod access;
+pub mod applicant;
 pub mod audit;
 pub mod certificate;
 pub mod identity;
 pub mod ids;
 pub mod money;
+pub mod payment;
 pub mod role;
 pub mod schedule;
 pub mod ticket;

@@ -117,3 +117,76 @@ impl<'de> Deserialize<'de> for Money {
         Money::parse(&s).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_fee_is_parsed_exactly_in_every_accepted_spelling() {
+        for s in ["8.10", "8.1", " 8.10 ", "08.10"] {
+            assert_eq!(Money::parse(s).unwrap(), Money::DEFAULT_FEE, "{s}");
+        }
+        assert_eq!(Money::parse("8").unwrap().centimos(), 800);
+        assert_eq!(Money::parse("0.05").unwrap().centimos(), 5);
+        assert_eq!(Money::parse("0").unwrap(), Money::ZERO);
+    }
+
+    #[test]
+    fn malformed_amounts_are_refused_with_a_reason() {
+        assert_eq!(Money::parse(""), Err(MoneyError::Empty));
+        for s in [
+            "8.1O", "-1", "+8.10", "8,10", "S/ 8.10", ".5", "8.", "1e3", "8.10.0", "8 .10",
+        ] {
+            assert_eq!(Money::parse(s), Err(MoneyError::Format), "{s}");
+        }
+        assert_eq!(Money::parse("8.101"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(Money::parse("99999999999"), Err(MoneyError::TooLarge));
+        assert_eq!(
+            Money::parse("9999999999.99").unwrap().centimos(),
+            999_999_999_999
+        );
+        for e in [
+            MoneyError::Empty,
+            MoneyError::Format,
+            MoneyError::TooManyDecimals,
+            MoneyError::TooLarge,
+        ] {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn money_shows_two_decimals_and_soles_for_people() {
+        let m = Money::DEFAULT_FEE;
+        assert_eq!(m.to_string(), "8.10");
+        assert_eq!(m.soles(), "S/ 8.10");
+        assert_eq!(Money::from_centimos(5).unwrap().to_string(), "0.05");
+        assert_eq!(Money::from_centimos(-1), None);
+        assert_eq!("8.1".parse::<Money>().unwrap(), m);
+    }
+
+    #[test]
+    fn money_is_a_decimal_string_in_json() {
+        assert_eq!(
+            serde_json::to_string(&Money::DEFAULT_FEE).unwrap(),
+            "\"8.10\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Money>("\"8.1\"").unwrap(),
+            Money::DEFAULT_FEE
+        );
+        assert!(serde_json::from_str::<Money>("\"8.101\"").is_err());
+        assert!(serde_json::from_str::<Money>("8.1").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn display_and_parse_round_trip_for_every_amount(c in 0i64..=999_999_999_999) {
+            let m = Money::from_centimos(c).unwrap();
+            prop_assert_eq!(Money::parse(&m.to_string()).unwrap(), m);
+        }
+    }
+}

@@ -417,11 +417,7 @@ impl Calendar {
 ///
 /// Without an expiry date, or when the cut-off before E − 10 has already passed, it is simply
 /// the next cut-off after approval.
-pub fn dispatch_at(
-    approved_at: Timestamp,
-    expires_on: Option<Date>,
-    calendar: &Calendar,
-) -> Zoned {
+pub fn dispatch_at(approved_at: Timestamp, expires_on: Option<Date>, calendar: &Calendar) -> Zoned {
     let next = calendar.next_cutoff_after(approved_at);
     let held = expires_on
         .and_then(|e| add_days(e, -TEN_DAY_RULE_DAYS))

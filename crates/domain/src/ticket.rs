@@ -74,10 +74,7 @@ impl Kind {
 
     /// The reasons of this kind, in catalogue order.
     pub fn reasons(&self) -> impl Iterator<Item = Reason> + '_ {
-        REASONS
-            .iter()
-            .filter(move |r| r.kind == *self)
-            .map(Reason)
+        REASONS.iter().filter(move |r| r.kind == *self).map(Reason)
     }
 }
 
@@ -823,7 +820,9 @@ pub fn target(kind: Kind, from: Status, action: Action) -> Option<Status> {
 
 /// Whether `action` exists for `kind` at all (whatever the status).
 fn action_fits_kind(kind: Kind, action: Action) -> bool {
-    Status::ALL.iter().any(|s| target(kind, *s, action).is_some())
+    Status::ALL
+        .iter()
+        .any(|s| target(kind, *s, action).is_some())
 }
 
 /// Checks who acts, then the status, then the data, and returns the new status.
@@ -856,9 +855,7 @@ pub fn transition(
         Action::Observe if facts.comment().is_none() => {
             return Err(TransitionError::CommentRequired)
         }
-        Action::Reject if facts.comment().is_none() => {
-            return Err(TransitionError::ReasonRequired)
-        }
+        Action::Reject if facts.comment().is_none() => return Err(TransitionError::ReasonRequired),
         Action::Complete if kind == Kind::Instalacion && !facts.appointment_recorded => {
             return Err(TransitionError::AppointmentMissing)
         }
@@ -877,7 +874,11 @@ pub fn transition(
     Ok(to)
 }
 
-fn check_submit(kind: Kind, reason: Reason, facts: &TransitionFacts<'_>) -> Result<(), TransitionError> {
+fn check_submit(
+    kind: Kind,
+    reason: Reason,
+    facts: &TransitionFacts<'_>,
+) -> Result<(), TransitionError> {
     if kind.has_applicants() {
         if facts.applicants == 0 {
             return Err(TransitionError::NoApplicants);
@@ -919,3 +920,6 @@ pub fn repeated_dnis(dnis: &[Dni]) -> Vec<Dni> {
     }
     repeated.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests;

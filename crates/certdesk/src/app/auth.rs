@@ -193,7 +193,8 @@ pub async fn login(
     let since = now
         .checked_sub(FAILURE_WINDOW)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (by_email, by_ip) = login_failures::count_since(&mut conn, &email, client_ip, since).await?;
+    let (by_email, by_ip) =
+        login_failures::count_since(&mut conn, &email, client_ip, since).await?;
     if by_email >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_IP {
         return Err(AppError::RateLimited(
             "Demasiados intentos fallidos. Espere 15 minutos e intente de nuevo, o pida a la \
@@ -258,7 +259,11 @@ pub async fn logout(app: &App, token: &str) -> AppResult<()> {
 
 /// Writes a one-time set-password link for `user_id` inside the caller's transaction;
 /// returns the full URL to e-mail.
-pub async fn issue_password_link(app: &App, tx: &mut store::Tx, user_id: &str) -> AppResult<String> {
+pub async fn issue_password_link(
+    app: &App,
+    tx: &mut store::Tx,
+    user_id: &str,
+) -> AppResult<String> {
     let token = random_token();
     let now = app.now();
     let expires_at = now
@@ -271,9 +276,11 @@ pub async fn issue_password_link(app: &App, tx: &mut store::Tx, user_id: &str) -
 /// True when the link is still usable (for showing the form).
 pub async fn password_link_is_valid(app: &App, token: &str) -> AppResult<bool> {
     let mut conn = app.store.conn().await?;
-    Ok(password_tokens::find_valid(&mut conn, &token_hash(token), app.now())
-        .await?
-        .is_some())
+    Ok(
+        password_tokens::find_valid(&mut conn, &token_hash(token), app.now())
+            .await?
+            .is_some(),
+    )
 }
 
 /// Sets the password through a one-time link; the link is spent.

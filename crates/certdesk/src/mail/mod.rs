@@ -9,7 +9,12 @@ use askama::Template;
 use crate::store::outbox::NewMail;
 
 /// Renders a text and an HTML template into one message.
-fn compose(to: &str, subject: String, text: impl Template, html: impl Template) -> anyhow::Result<NewMail> {
+fn compose(
+    to: &str,
+    subject: String,
+    text: impl Template,
+    html: impl Template,
+) -> anyhow::Result<NewMail> {
     Ok(NewMail {
         to: to.to_owned(),
         subject,
@@ -61,12 +66,25 @@ struct AccessRejectedHtml<'a> {
 }
 
 /// Access refused, with the admin's reason.
-pub fn access_rejected(to: &str, name: &str, reason: &str, entity: &str) -> anyhow::Result<NewMail> {
+pub fn access_rejected(
+    to: &str,
+    name: &str,
+    reason: &str,
+    entity: &str,
+) -> anyhow::Result<NewMail> {
     compose(
         to,
         "Su solicitud de acceso a certdesk no fue aprobada".into(),
-        AccessRejectedText { name, reason, entity },
-        AccessRejectedHtml { name, reason, entity },
+        AccessRejectedText {
+            name,
+            reason,
+            entity,
+        },
+        AccessRejectedHtml {
+            name,
+            reason,
+            entity,
+        },
     )
 }
 
@@ -108,9 +126,16 @@ mod tests {
             "Gobierno Regional Cajamarca",
         )
         .unwrap();
-        assert!(mail.body_text.contains("https://certdesk.example/establecer-clave/abc"));
+        assert!(mail
+            .body_text
+            .contains("https://certdesk.example/establecer-clave/abc"));
         assert!(mail.body_text.contains("Ana <Pérez>"));
-        assert!(mail.body_html.contains("Ana &#60;Pérez&#62;") || mail.body_html.contains("Ana &lt;Pérez&gt;"));
-        assert!(mail.body_html.contains("href=\"https://certdesk.example/establecer-clave/abc\""));
+        assert!(
+            mail.body_html.contains("Ana &#60;Pérez&#62;")
+                || mail.body_html.contains("Ana &lt;Pérez&gt;")
+        );
+        assert!(mail
+            .body_html
+            .contains("href=\"https://certdesk.example/establecer-clave/abc\""));
     }
 }

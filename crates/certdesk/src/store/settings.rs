@@ -33,11 +33,13 @@ pub async fn set(conn: &mut Conn, key: &str, value: &str) -> StoreResult<()> {
 
 /// Sets the key only when absent; true when this call set it.
 pub async fn set_once(conn: &mut Conn, key: &str, value: &str) -> StoreResult<bool> {
-    let done = sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(key)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
+    let done = sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -50,7 +52,9 @@ pub async fn institutional_domains(conn: &mut Conn) -> StoreResult<Vec<String>> 
         .filter(|d| !d.is_empty())
         .collect();
     if domains.is_empty() {
-        Ok(vec![domain::identity::DEFAULT_INSTITUTIONAL_DOMAIN.to_owned()])
+        Ok(vec![
+            domain::identity::DEFAULT_INSTITUTIONAL_DOMAIN.to_owned()
+        ])
     } else {
         Ok(domains)
     }

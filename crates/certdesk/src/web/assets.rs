@@ -41,7 +41,10 @@ pub async fn serve(Path(path): Path<String>, Query(version): Query<Version>) -> 
     };
     let mime = file.metadata.mimetype().to_owned();
     (
-        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache.to_owned())],
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
         file.data.into_owned(),
     )
         .into_response()

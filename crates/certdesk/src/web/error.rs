@@ -41,15 +41,30 @@ impl Problem {
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "solicitud-invalida", "Solicitud inválida", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "solicitud-invalida",
+            "Solicitud inválida",
+            detail,
+        )
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "no-autenticado", "No autenticado", detail)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "no-autenticado",
+            "No autenticado",
+            detail,
+        )
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "prohibido", "Acceso denegado", detail)
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "prohibido",
+            "Acceso denegado",
+            detail,
+        )
     }
 
     pub fn not_found() -> Self {
@@ -97,9 +112,12 @@ impl From<AppError> for Problem {
                 Problem::forbidden("Su cuenta no tiene permiso para hacer esto.")
             }
             AppError::NotFound => Problem::not_found(),
-            AppError::Conflict(detail) => {
-                Problem::new(StatusCode::CONFLICT, "conflicto", "Conflicto de estado", detail)
-            }
+            AppError::Conflict(detail) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflicto",
+                "Conflicto de estado",
+                detail,
+            ),
             AppError::RateLimited(detail) => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "demasiados-intentos",

@@ -256,16 +256,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The field a serde error names (`missing field `x``, `unknown variant ... for `x``).
+/// The field a JSON data error is about. axum reports the path first
+/// (`…target type: email: invalid type…`); a missing field is named in backticks.
 fn serde_field(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
+    let plausible = |field: &str| {
+        !field.is_empty()
+            && field
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    if let Some(rest) = message.split("target type: ").nth(1) {
+        if let Some((path, _)) = rest.split_once(": ") {
+            if plausible(path) && path != "." {
+                return Some(path.to_owned());
+            }
+        }
+    }
+    let start = message.find("missing field `")? + "missing field `".len();
     let len = message[start..].find('`')?;
     let field = &message[start..start + len];
-    let plausible = !field.is_empty()
-        && field
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    plausible.then(|| field.to_owned())
+    plausible(field).then(|| field.to_owned())
 }
 
 /// Query string whose rejections are Spanish problem details.
@@ -292,6 +302,10 @@ mod tests {
     fn a_serde_message_names_its_field() {
         assert_eq!(
             serde_field("missing field `email` at line 1 column 2").as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            serde_field("Failed to deserialize the JSON body into the target type: email: invalid type: integer `5`, expected a string at line 1 column 11").as_deref(),
             Some("email")
         );
         assert_eq!(serde_field("expected value at line 1"), None);

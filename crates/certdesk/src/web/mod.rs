@@ -73,7 +73,11 @@ pub fn router(app: App) -> Router {
                 })
                 .on_response(
                     |res: &axum::response::Response, latency: Duration, _span: &tracing::Span| {
-                        tracing::info!(status = res.status().as_u16(), ms = latency.as_millis() as u64, "answered");
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            ms = latency.as_millis() as u64,
+                            "answered"
+                        );
                     },
                 ),
         )

@@ -1,1 +1,14 @@
+//! certdesk's one integration-test binary.
+//!
+//! Every test runs against a fresh app on its own port with its own database: SQLite by
+//! default, PostgreSQL when `CERTDESK_TEST_POSTGRES_URL` is set (each test then creates and
+//! later drops its own database there). CI runs the suite once per backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod auth;
+mod helpers;
+mod migrations;
+mod operations;
+mod pages;

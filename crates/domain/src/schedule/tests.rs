@@ -22,9 +22,7 @@ fn peru() -> Calendar {
 }
 
 fn rfc3339(z: &Zoned) -> String {
-    z.timestamp()
-        .display_with_offset(z.offset())
-        .to_string()
+    z.timestamp().display_with_offset(z.offset()).to_string()
 }
 
 #[test]
@@ -32,8 +30,14 @@ fn lima_is_utc_minus_five_without_daylight_saving() {
     for t in ["2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z"] {
         assert_eq!(to_lima(ts(t)).offset(), Offset::constant(-5));
     }
-    assert_eq!(today_in_lima(ts("2026-11-28T04:59:59Z")), date(2026, 11, 27));
-    assert_eq!(today_in_lima(ts("2026-11-28T05:00:00Z")), date(2026, 11, 28));
+    assert_eq!(
+        today_in_lima(ts("2026-11-28T04:59:59Z")),
+        date(2026, 11, 27)
+    );
+    assert_eq!(
+        today_in_lima(ts("2026-11-28T05:00:00Z")),
+        date(2026, 11, 28)
+    );
 }
 
 #[test]
@@ -48,11 +52,21 @@ fn the_default_cutoff_is_friday_at_half_past_four() {
 fn cutoff_settings_parse_spanish_weekdays_and_24_hour_times() {
     let c = Cutoff::parse(" Miércoles ", "09:05").unwrap();
     assert_eq!(c, Cutoff::new(Weekday::Wednesday, time(9, 5, 0, 0)));
-    assert_eq!(Cutoff::parse("sabado", "23:59").unwrap().weekday, Weekday::Saturday);
+    assert_eq!(
+        Cutoff::parse("sabado", "23:59").unwrap().weekday,
+        Weekday::Saturday
+    );
     assert_eq!(Cutoff::parse("friday", "16:30").unwrap(), Cutoff::default());
-    assert_eq!(Cutoff::parse("viernesito", "16:30"), Err(CutoffError::Weekday));
+    assert_eq!(
+        Cutoff::parse("viernesito", "16:30"),
+        Err(CutoffError::Weekday)
+    );
     for bad in ["4:30", "16.30", "24:00", "16:60", "1630", "16:3x", ""] {
-        assert_eq!(Cutoff::parse("viernes", bad), Err(CutoffError::Time), "{bad}");
+        assert_eq!(
+            Cutoff::parse("viernes", bad),
+            Err(CutoffError::Time),
+            "{bad}"
+        );
     }
     assert!(CutoffError::Time.to_string().contains("HH:MM"));
     assert!(CutoffError::Weekday.to_string().contains("viernes"));
@@ -237,7 +251,11 @@ fn the_ten_day_rule_holds_an_early_renewal_until_the_friday_ten_days_before_expi
     let approved = lima_at(2026, 12, 1, 10, 0, 0);
     let z = dispatch_at(approved, Some(date(2027, 2, 15)), &cal);
     assert_eq!(rfc3339(&z), "2027-02-05T16:30:00-05:00");
-    assert!(is_held_by_ten_day_rule(approved, Some(date(2027, 2, 15)), &cal));
+    assert!(is_held_by_ten_day_rule(
+        approved,
+        Some(date(2027, 2, 15)),
+        &cal
+    ));
     // Expires Sunday 14 Feb: E − 10 = Thursday 4 Feb, so the Friday before: 29 Jan.
     let z = dispatch_at(approved, Some(date(2027, 2, 14)), &cal);
     assert_eq!(rfc3339(&z), "2027-01-29T16:30:00-05:00");
@@ -250,7 +268,11 @@ fn when_the_cutoff_ten_days_before_expiry_has_passed_the_next_cutoff_applies() {
     let approved = lima_at(2026, 12, 1, 10, 0, 0);
     let z = dispatch_at(approved, Some(date(2026, 12, 10)), &cal);
     assert_eq!(rfc3339(&z), "2026-12-04T16:30:00-05:00");
-    assert!(!is_held_by_ten_day_rule(approved, Some(date(2026, 12, 10)), &cal));
+    assert!(!is_held_by_ten_day_rule(
+        approved,
+        Some(date(2026, 12, 10)),
+        &cal
+    ));
     // Already expired: next cut-off.
     let z = dispatch_at(approved, Some(date(2026, 1, 1)), &cal);
     assert_eq!(rfc3339(&z), "2026-12-04T16:30:00-05:00");
@@ -310,13 +332,22 @@ fn a_calendar_where_every_day_is_a_holiday_still_answers_without_looping() {
     let cal = Calendar::new(Cutoff::default(), all);
     let t = lima_at(2026, 3, 2, 9, 0, 0);
     // Falls back to the nominal Friday, ignoring holidays.
-    assert_eq!(rfc3339(&cal.next_cutoff_after(t)), "2026-03-06T16:30:00-05:00");
+    assert_eq!(
+        rfc3339(&cal.next_cutoff_after(t)),
+        "2026-03-06T16:30:00-05:00"
+    );
     let t = lima_at(2026, 3, 6, 17, 0, 0);
-    assert_eq!(rfc3339(&cal.next_cutoff_after(t)), "2026-03-13T16:30:00-05:00");
+    assert_eq!(
+        rfc3339(&cal.next_cutoff_after(t)),
+        "2026-03-13T16:30:00-05:00"
+    );
     // Far enough in that the backward search (bounded) never leaves the holidays.
     let deep = add_days(start, 7 * (MAX_SEARCH_WEEKS as i64 + 5)).unwrap();
     assert_eq!(cal.latest_cutoff_on_or_before(deep), None);
-    let deep_t = deep.to_datetime(time(12, 0, 0, 0)).to_zoned(lima()).unwrap();
+    let deep_t = deep
+        .to_datetime(time(12, 0, 0, 0))
+        .to_zoned(lima())
+        .unwrap();
     assert_eq!(cal.latest_cutoff_at_or_before(deep_t.timestamp()), None);
 }
 

@@ -146,7 +146,9 @@ pub async fn list(
     let limit = page.limit();
     let items = access::list(&state.app, &user, status, page.after.as_deref(), limit).await?;
     let items = items.into_iter().map(AccessRequestJson::from).collect();
-    Ok(Json(Page::new(items, limit, |r: &AccessRequestJson| r.id.clone())))
+    Ok(Json(Page::new(items, limit, |r: &AccessRequestJson| {
+        r.id.clone()
+    })))
 }
 
 /// Approve: creates the account and e-mails a one-time set-password link (admins).

@@ -63,7 +63,14 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let login = auth::login(&state.app, &body.email, &body.password, &ip, SessionKind::Api).await?;
+    let login = auth::login(
+        &state.app,
+        &body.email,
+        &body.password,
+        &ip,
+        SessionKind::Api,
+    )
+    .await?;
     Ok(Json(LoginResponse {
         token: login.token,
         user: login.user.into(),

@@ -70,9 +70,10 @@ pub async fn submit(State(state): State<WebState>, form: CsrfForm<AccessRequestI
                 email: request.email,
             },
         ),
-        Err(AppError::Validation(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page(&viewer, data, errors))
-        }
+        Err(AppError::Validation(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&viewer, data, errors),
+        ),
         Err(err) => app_error_page(err, Some(&viewer)),
     }
 }

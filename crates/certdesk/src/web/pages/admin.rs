@@ -73,13 +73,15 @@ pub async fn access_requests(
             dependency: r.dependency,
         })
         .collect();
-    let mut layout = Layout::new("Solicitudes de acceso", Some(&me.viewer), "/admin/solicitudes");
+    let mut layout = Layout::new(
+        "Solicitudes de acceso",
+        Some(&me.viewer),
+        "/admin/solicitudes",
+    );
     match query.aviso.as_deref() {
-        Some("aprobada") => {
-            layout = layout.with_notice(
-                "Solicitud aprobada: se creó la cuenta y se envió el enlace para elegir la contraseña.",
-            )
-        }
+        Some("aprobada") => layout = layout.with_notice(
+            "Solicitud aprobada: se creó la cuenta y se envió el enlace para elegir la contraseña.",
+        ),
         Some("rechazada") => {
             layout = layout.with_notice("Solicitud rechazada: se envió el motivo a la persona.")
         }

@@ -67,7 +67,15 @@ pub async fn login(
     form: CsrfForm<LoginForm>,
 ) -> Response {
     let CsrfForm { viewer, data } = form;
-    match auth::login(&state.app, &data.email, &data.password, &ip, SessionKind::Web).await {
+    match auth::login(
+        &state.app,
+        &data.email,
+        &data.password,
+        &ip,
+        SessionKind::Web,
+    )
+    .await
+    {
         Ok(login) => {
             let cookie = Cookie::build((SESSION_COOKIE, login.token))
                 .path("/")
@@ -138,7 +146,11 @@ pub async fn set_password_form(
 ) -> Response {
     match auth::password_link_is_valid(&state.app, &token).await {
         Ok(valid) => render(
-            if valid { StatusCode::OK } else { StatusCode::GONE },
+            if valid {
+                StatusCode::OK
+            } else {
+                StatusCode::GONE
+            },
             &SetPasswordPage {
                 layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
                 valid,

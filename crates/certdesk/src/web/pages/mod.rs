@@ -28,10 +28,7 @@ pub fn routes() -> Router<WebState> {
             "/establecer-clave/{token}",
             get(auth::set_password_form).post(auth::set_password),
         )
-        .route(
-            "/solicitar-acceso",
-            get(access::form).post(access::submit),
-        )
+        .route("/solicitar-acceso", get(access::form).post(access::submit))
         .route("/admin/solicitudes", get(admin::access_requests))
         .route("/admin/solicitudes/{id}/aprobar", post(admin::approve))
         .route("/admin/solicitudes/{id}/rechazar", post(admin::reject))
@@ -164,7 +161,12 @@ struct ErrorPage<'a> {
 }
 
 /// A Spanish error page.
-pub fn error_page(status: StatusCode, heading: &str, message: &str, viewer: Option<&Viewer>) -> Response {
+pub fn error_page(
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    viewer: Option<&Viewer>,
+) -> Response {
     render(
         status,
         &ErrorPage {
@@ -184,7 +186,12 @@ pub fn app_error_page(err: AppError, viewer: Option<&Viewer>) -> Response {
                 .flat_map(|(_, messages)| messages.iter().cloned())
                 .collect::<Vec<_>>()
                 .join(" ");
-            error_page(StatusCode::UNPROCESSABLE_ENTITY, "Datos inválidos", &message, viewer)
+            error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Datos inválidos",
+                &message,
+                viewer,
+            )
         }
         AppError::Unauthorized(message) => {
             error_page(StatusCode::UNAUTHORIZED, "Inicie sesión", &message, viewer)
@@ -201,12 +208,18 @@ pub fn app_error_page(err: AppError, viewer: Option<&Viewer>) -> Response {
             "No existe lo que busca, o no tiene acceso a ello.",
             viewer,
         ),
-        AppError::Conflict(message) => {
-            error_page(StatusCode::CONFLICT, "No se pudo completar", &message, viewer)
-        }
-        AppError::RateLimited(message) => {
-            error_page(StatusCode::TOO_MANY_REQUESTS, "Demasiados intentos", &message, viewer)
-        }
+        AppError::Conflict(message) => error_page(
+            StatusCode::CONFLICT,
+            "No se pudo completar",
+            &message,
+            viewer,
+        ),
+        AppError::RateLimited(message) => error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Demasiados intentos",
+            &message,
+            viewer,
+        ),
         AppError::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error on a page");
             error_page(

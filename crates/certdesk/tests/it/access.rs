@@ -1,0 +1,297 @@
+//! Access requests through the API: filing, validation, approval with its e-mail, rejection.
+
+use domain::role::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{access_request, csrf_token, problem, spawn_app};
+
+#[tokio::test]
+async fn a_personal_email_is_refused_with_a_spanish_422_naming_the_field() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("carmen.tello@gmail.com"),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    let messages = body["errors"]["email"].as_array().unwrap();
+    assert!(
+        messages[0].as_str().unwrap().contains("gmail.com"),
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"].as_object().unwrap().len(),
+        1,
+        "only the e-mail fails: {body}"
+    );
+}
+
+#[tokio::test]
+async fn every_failing_field_is_listed_at_once() {
+    let app = spawn_app().await;
+    let res = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &json!({"full_name": "", "dni": "1234", "start_date": "2999-01-01", "email": "x@hotmail.com"}),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    let errors = body["errors"].as_object().unwrap();
+    for field in [
+        "full_name",
+        "dni",
+        "position",
+        "unit",
+        "dependency",
+        "start_date",
+        "email",
+    ] {
+        assert!(errors.contains_key(field), "{field} missing in {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_second_pending_request_for_the_same_email_is_refused() {
+    let app = spawn_app().await;
+    let body = access_request("carmen.tello@regioncajamarca.gob.pe");
+    let res = app.post_json("/api/v1/access-requests", None, &body).await;
+    assert_eq!(res.status(), 201);
+    let body = problem(
+        app.post_json("/api/v1/access-requests", None, &body).await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["email"][0]
+        .as_str()
+        .unwrap()
+        .contains("pendiente"));
+}
+
+#[tokio::test]
+async fn approval_creates_the_account_and_mails_a_one_time_link_that_sets_the_password() {
+    let app = spawn_app().await;
+    let admin = app.token_for(Role::Admin).await;
+    let res = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("Carmen.Tello@regioncajamarca.gob.pe"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["status"], "pendiente");
+    let id = created["id"].as_str().unwrap();
+
+    let list: Value = app
+        .get("/api/v1/access-requests", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        list["items"][0]["email"],
+        "carmen.tello@regioncajamarca.gob.pe"
+    );
+    assert_eq!(list["next"], Value::Null);
+
+    let res = app
+        .post_json(
+            &format!("/api/v1/access-requests/{id}/approve"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["role"], "solicitante");
+    assert_eq!(user["name"], "Carmen Rosa Tello Vásquez");
+
+    // Approving twice is a state conflict.
+    let again = app
+        .post_json(
+            &format!("/api/v1/access-requests/{id}/approve"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    problem(again, 409).await;
+
+    let outbox: Value = app
+        .get("/api/v1/outbox", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mails = outbox["items"].as_array().unwrap();
+    assert_eq!(mails.len(), 2, "acknowledgement and approval: {outbox}");
+    let approval = &mails[0];
+    assert_eq!(approval["to"], "carmen.tello@regioncajamarca.gob.pe");
+    assert!(approval["subject"].as_str().unwrap().contains("aprobado"));
+    let text = approval["body_text"].as_str().unwrap();
+    let start = text.find(&app.base).expect("the link in the mail");
+    let link: String = text[start..].split_whitespace().next().unwrap().to_owned();
+    let path = link.strip_prefix(&app.base).unwrap();
+
+    let (status, html) = app.page(path).await;
+    assert_eq!(status, 200);
+    let csrf = csrf_token(&html);
+    let res = app
+        .submit(
+            path,
+            &[
+                ("csrf_token", &csrf),
+                ("password", "mi clave nueva 2026"),
+                ("password_confirmation", "mi clave nueva 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login?aviso=clave");
+
+    let token = app
+        .login_token("carmen.tello@regioncajamarca.gob.pe", "mi clave nueva 2026")
+        .await;
+    let me: Value = app
+        .get("/api/v1/me", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "solicitante");
+
+    // The link is spent.
+    let (status, html) = app.page(path).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("ya fue usado o venció"));
+}
+
+#[tokio::test]
+async fn a_rejection_needs_a_reason_and_mails_it() {
+    let app = spawn_app().await;
+    let admin = app.token_for(Role::Admin).await;
+    let created: Value = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("pedro.ruiz@regioncajamarca.gob.pe"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/access-requests/{id}/reject");
+    let body = problem(
+        app.post_json(&path, Some(&admin), &json!({"reason": "  "}))
+            .await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["reason"].is_array());
+
+    let res = app
+        .post_json(
+            &path,
+            Some(&admin),
+            &json!({"reason": "No labora en la entidad."}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let rejected: Value = res.json().await.unwrap();
+    assert_eq!(rejected["status"], "rechazada");
+    let outbox: Value = app
+        .get("/api/v1/outbox", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(outbox["items"][0]["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("No labora en la entidad."));
+}
+
+#[tokio::test]
+async fn only_admins_reach_access_requests_and_the_outbox() {
+    let app = spawn_app().await;
+    let created: Value = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("rosa.diaz@regioncajamarca.gob.pe"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    for role in [Role::Solicitante, Role::Analista] {
+        let token = app.token_for(role).await;
+        problem(app.get("/api/v1/access-requests", Some(&token)).await, 403).await;
+        problem(app.get("/api/v1/outbox", Some(&token)).await, 403).await;
+        let res = app
+            .post_json(
+                &format!("/api/v1/access-requests/{id}/approve"),
+                Some(&token),
+                &json!({}),
+            )
+            .await;
+        problem(res, 403).await;
+    }
+    let admin = app.token_for(Role::Admin).await;
+    let res = app
+        .post_json(
+            "/api/v1/access-requests/no-existe/approve",
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    problem(res, 404).await;
+}
+
+#[tokio::test]
+async fn lists_are_keyset_paginated() {
+    let app = spawn_app().await;
+    let admin = app.token_for(Role::Admin).await;
+    for i in 0..5 {
+        let res = app
+            .post_json(
+                "/api/v1/access-requests",
+                None,
+                &access_request(&format!("persona{i}@regioncajamarca.gob.pe")),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(cursor) => format!("/api/v1/access-requests?limit=2&after={cursor}"),
+            None => "/api/v1/access-requests?limit=2".to_owned(),
+        };
+        let page: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["email"].as_str().unwrap().to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("persona{i}@regioncajamarca.gob.pe"))
+        .collect();
+    assert_eq!(seen, expected, "oldest first, each once");
+    problem(
+        app.get("/api/v1/access-requests?limit=abc", Some(&admin))
+            .await,
+        400,
+    )
+    .await;
+}

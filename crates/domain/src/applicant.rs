@@ -1,0 +1,386 @@
+//! Applicants of an emision/reemision ticket (SPEC.md "Applicants"): the form, checked
+//! field by field so that every problem is reported at once.
+//!
+//! Photo and signature checks work on decoded pixels and live apart from this form. Whether
+//! a receipt is registered and unused, and whether the DNI is in another open ticket, are
+//! facts the application layer looks up and passes in [`ApplicantContext`]. Pure: no I/O.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::identity::{Dni, InstitutionalEmail, PersonName};
+use crate::ids::PaymentId;
+use crate::ticket::{Kind, Reason};
+use crate::validation::{parse_date, parse_past_date, required_text, FieldErrors};
+
+/// Maximum length of position and unit.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// The applicant form as typed (multipart fields of CONTRACT.md; files handled apart).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicantInput {
+    /// Apellido paterno.
+    pub paternal_surname: String,
+    /// Apellido materno (may be blank: some people have a single surname).
+    pub maternal_surname: String,
+    /// Nombres.
+    pub given_names: String,
+    /// DNI, 8 digits.
+    pub dni: String,
+    /// Optional check character printed on the DNI.
+    pub dni_check_digit: Option<String>,
+    /// DNI issue date, `YYYY-MM-DD`, exactly as printed.
+    pub dni_issued_on: String,
+    /// Institutional e-mail.
+    pub email: String,
+    /// Position (cargo).
+    pub position: String,
+    /// Organic unit.
+    pub unit: String,
+    /// The registered receipt this applicant uses, when the reason requires payment.
+    pub payment_id: Option<String>,
+    /// Current certificate's expiry date, `YYYY-MM-DD`.
+    pub current_expires_on: Option<String>,
+}
+
+/// What the application layer knows when an applicant is added or changed.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicantContext<'a> {
+    /// The ticket's reason (decides payment and expiry-date requirements).
+    pub reason: Reason,
+    /// Configured institutional domains.
+    pub allowed_domains: &'a [String],
+    /// Lima's date today.
+    pub today: Date,
+    /// DNIs already in this ticket (other applicants) or in another open ticket of the same
+    /// kind.
+    pub taken_dnis: &'a [Dni],
+}
+
+/// An applicant whose every field has been checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValidApplicant {
+    /// Apellido paterno.
+    pub paternal_surname: PersonName,
+    /// Apellido materno, if any.
+    pub maternal_surname: Option<PersonName>,
+    /// Nombres.
+    pub given_names: PersonName,
+    /// DNI.
+    pub dni: Dni,
+    /// DNI issue date (not after today).
+    pub dni_issued_on: Date,
+    /// Institutional e-mail.
+    pub email: InstitutionalEmail,
+    /// Position.
+    pub position: String,
+    /// Organic unit.
+    pub unit: String,
+    /// Linked receipt (always present for paid reasons).
+    pub payment_id: Option<PaymentId>,
+    /// Current certificate's expiry date (always present for reemision a).
+    pub current_expires_on: Option<Date>,
+}
+
+impl ValidApplicant {
+    /// `PÉREZ GÓMEZ, Ana María`-style display name: surnames, then given names.
+    pub fn full_name(&self) -> String {
+        match &self.maternal_surname {
+            Some(m) => format!("{} {}, {}", self.paternal_surname, m, self.given_names),
+            None => format!("{}, {}", self.paternal_surname, self.given_names),
+        }
+    }
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// True for the reason whose applicants must give their current certificate's expiry date
+/// (reemision a, renewal).
+pub fn requires_current_expiry(reason: Reason) -> bool {
+    reason.kind() == Kind::Reemision && reason.code() == Some('a')
+}
+
+impl ApplicantInput {
+    /// Checks every field; errors are keyed by the input's field names.
+    pub fn validate(&self, ctx: &ApplicantContext<'_>) -> Result<ValidApplicant, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let paternal_surname = e.check(
+            "paternal_surname",
+            PersonName::parse(&self.paternal_surname),
+        );
+        let maternal_surname = if self.maternal_surname.trim().is_empty() {
+            Some(None)
+        } else {
+            e.check(
+                "maternal_surname",
+                PersonName::parse(&self.maternal_surname),
+            )
+            .map(Some)
+        };
+        let given_names = e.check("given_names", PersonName::parse(&self.given_names));
+        let dni = e.check(
+            "dni",
+            Dni::parse_with_check(&self.dni, self.dni_check_digit.as_deref()),
+        );
+        if let Some(d) = dni.as_ref().filter(|d| ctx.taken_dnis.contains(d)) {
+            e.add(
+                "dni",
+                format!(
+                    "El DNI {d} ya figura en este ticket o en otro ticket abierto del mismo tipo."
+                ),
+            );
+        }
+        let dni_issued_on = e.check(
+            "dni_issued_on",
+            parse_past_date(&self.dni_issued_on, ctx.today),
+        );
+        let email = e.check(
+            "email",
+            InstitutionalEmail::parse(&self.email, ctx.allowed_domains),
+        );
+        let position = e.check("position", required_text(&self.position, MAX_TEXT_CHARS));
+        let unit = e.check("unit", required_text(&self.unit, MAX_TEXT_CHARS));
+
+        let payment_id = match blank(&self.payment_id) {
+            None if ctx.reason.requires_payment() => {
+                e.add(
+                    "payment_id",
+                    "Este motivo requiere pago: registre primero la constancia de pago y luego selecciónela aquí.",
+                );
+                None
+            }
+            None => Some(None),
+            Some(p) => match p.parse::<PaymentId>() {
+                Ok(id) => Some(Some(id)),
+                Err(_) => {
+                    e.add(
+                        "payment_id",
+                        "Seleccione una constancia de pago registrada.",
+                    );
+                    None
+                }
+            },
+        };
+        let current_expires_on = match blank(&self.current_expires_on) {
+            None if requires_current_expiry(ctx.reason) => {
+                e.add(
+                    "current_expires_on",
+                    "Para la renovación indique la fecha de caducidad de su certificado actual.",
+                );
+                None
+            }
+            None => Some(None),
+            Some(s) => e.check("current_expires_on", parse_date(s)).map(Some),
+        };
+
+        match (
+            paternal_surname,
+            maternal_surname,
+            given_names,
+            dni,
+            dni_issued_on,
+            email,
+            position,
+            unit,
+            payment_id,
+            current_expires_on,
+        ) {
+            (
+                Some(paternal_surname),
+                Some(maternal_surname),
+                Some(given_names),
+                Some(dni),
+                Some(dni_issued_on),
+                Some(email),
+                Some(position),
+                Some(unit),
+                Some(payment_id),
+                Some(current_expires_on),
+            ) if e.is_empty() => Ok(ValidApplicant {
+                paternal_surname,
+                maternal_surname,
+                given_names,
+                dni,
+                dni_issued_on,
+                email,
+                position,
+                unit,
+                payment_id,
+                current_expires_on,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use jiff::civil::date;
+
+    fn domains() -> Vec<String> {
+        vec!["regioncajamarca.gob.pe".into()]
+    }
+
+    fn good() -> ApplicantInput {
+        ApplicantInput {
+            paternal_surname: "Chávez".into(),
+            maternal_surname: "Ñique".into(),
+            given_names: "Rosa  Elvira".into(),
+            dni: "10117410".into(),
+            dni_check_digit: Some("g".into()),
+            dni_issued_on: "2019-05-14".into(),
+            email: "rchavez@regioncajamarca.gob.pe".into(),
+            position: "Asistente".into(),
+            unit: "Oficina de TI".into(),
+            payment_id: None,
+            current_expires_on: None,
+        }
+    }
+
+    fn ctx<'a>(reason: Reason, domains: &'a [String], taken: &'a [Dni]) -> ApplicantContext<'a> {
+        ApplicantContext {
+            reason,
+            allowed_domains: domains,
+            today: date(2026, 11, 27),
+            taken_dnis: taken,
+        }
+    }
+
+    fn r(kind: Kind, code: &str) -> Reason {
+        Reason::parse(kind, Some(code)).unwrap()
+    }
+
+    #[test]
+    fn a_complete_applicant_for_a_free_reason_is_accepted() {
+        let d = domains();
+        let a = good()
+            .validate(&ctx(r(Kind::Emision, "a"), &d, &[]))
+            .unwrap();
+        assert_eq!(a.full_name(), "Chávez Ñique, Rosa Elvira");
+        assert_eq!(a.payment_id, None);
+        assert_eq!(a.dni.as_str(), "10117410");
+    }
+
+    #[test]
+    fn an_applicant_with_a_single_surname_is_accepted() {
+        let d = domains();
+        let input = ApplicantInput {
+            maternal_surname: " ".into(),
+            ..good()
+        };
+        let a = input
+            .validate(&ctx(r(Kind::Emision, "a"), &d, &[]))
+            .unwrap();
+        assert_eq!(a.maternal_surname, None);
+        assert_eq!(a.full_name(), "Chávez, Rosa Elvira");
+    }
+
+    #[test]
+    fn an_applicant_without_a_receipt_is_refused_for_a_paid_reason() {
+        let d = domains();
+        let e = good()
+            .validate(&ctx(r(Kind::Emision, "c"), &d, &[]))
+            .unwrap_err();
+        assert!(e.get("payment_id").unwrap()[0].contains("requiere pago"));
+        let with = ApplicantInput {
+            payment_id: Some("12".into()),
+            ..good()
+        };
+        let a = with.validate(&ctx(r(Kind::Emision, "c"), &d, &[])).unwrap();
+        assert_eq!(a.payment_id, Some(PaymentId(12)));
+        let bad = ApplicantInput {
+            payment_id: Some("x".into()),
+            ..good()
+        };
+        let e = bad
+            .validate(&ctx(r(Kind::Emision, "c"), &d, &[]))
+            .unwrap_err();
+        assert!(e.contains("payment_id"));
+    }
+
+    #[test]
+    fn a_renewal_needs_the_current_certificates_expiry_date() {
+        let d = domains();
+        let e = good()
+            .validate(&ctx(r(Kind::Reemision, "a"), &d, &[]))
+            .unwrap_err();
+        assert!(e.contains("current_expires_on"));
+        let with = ApplicantInput {
+            current_expires_on: Some("2027-02-15".into()),
+            ..good()
+        };
+        let a = with
+            .validate(&ctx(r(Kind::Reemision, "a"), &d, &[]))
+            .unwrap();
+        assert_eq!(a.current_expires_on, Some(date(2027, 2, 15)));
+        let bad = ApplicantInput {
+            current_expires_on: Some("2027-02-30".into()),
+            ..good()
+        };
+        assert!(bad
+            .validate(&ctx(r(Kind::Emision, "b"), &d, &[]))
+            .unwrap_err()
+            .contains("current_expires_on"));
+    }
+
+    #[test]
+    fn a_dni_already_in_the_ticket_is_refused_on_the_dni_field() {
+        let d = domains();
+        let taken = [Dni::parse("10117410").unwrap()];
+        let e = good()
+            .validate(&ctx(r(Kind::Emision, "a"), &d, &taken))
+            .unwrap_err();
+        assert!(e.get("dni").unwrap()[0].contains("ya figura"));
+    }
+
+    #[test]
+    fn a_wrong_check_character_and_a_personal_email_are_both_reported() {
+        let d = domains();
+        let input = ApplicantInput {
+            dni_check_digit: Some("3".into()),
+            email: "rosa@gmail.com".into(),
+            maternal_surname: "Ñique 2".into(),
+            ..good()
+        };
+        let e = input
+            .validate(&ctx(r(Kind::Emision, "a"), &d, &[]))
+            .unwrap_err();
+        let fields: Vec<&str> = e.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["dni", "email", "maternal_surname"]);
+    }
+
+    #[test]
+    fn an_empty_form_lists_every_required_field() {
+        let d = domains();
+        let e = ApplicantInput::default()
+            .validate(&ctx(r(Kind::Reemision, "f"), &d, &[]))
+            .unwrap_err();
+        let fields: Vec<&str> = e.iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                "dni",
+                "dni_issued_on",
+                "email",
+                "given_names",
+                "paternal_surname",
+                "payment_id",
+                "position",
+                "unit"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_reemision_a_requires_the_current_expiry() {
+        let required: Vec<Reason> = Reason::all()
+            .filter(|r| requires_current_expiry(*r))
+            .collect();
+        assert_eq!(required, [r(Kind::Reemision, "a")]);
+    }
+}
