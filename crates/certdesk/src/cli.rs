@@ -6,10 +6,11 @@ use anyhow::Context;
 use tokio::sync::watch;
 
 use crate::{
-    app::{auth, App, AppConfig, AppError},
+    app::{self, auth, App, AppConfig, AppError},
     clock::SystemClock,
     config::{
-        redact_url, Cli, Command, GlobalArgs, LogFormat, ServeArgs, UserCommand, UserCreateArgs,
+        redact_url, Cli, Command, GlobalArgs, LogFormat, ScheduleArgs, ServeArgs, UserCommand,
+        UserCreateArgs,
     },
     demo, jobs,
     store::Store,
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
+        Command::Schedule(args) => print_schedule(&cli.global, &args).await,
     }
 }
 
@@ -133,15 +135,7 @@ async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Resu
         .read_to_string(&mut password)
         .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']);
-    let store = open_store(global).await?;
-    let app = App::new(
-        store,
-        Arc::new(SystemClock),
-        AppConfig {
-            base_url: String::new(),
-            secure_cookies: false,
-        },
-    );
+    let app = offline_app(global).await?;
     let result = auth::create_user(&app, &args.email, &args.name, role, password).await;
     app.store.close().await;
     match result {
@@ -164,4 +158,48 @@ async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Resu
         }
         Err(err) => Err(anyhow::anyhow!("{err}")),
     }
+}
+
+/// An app for one-shot commands (no server, no links to build).
+async fn offline_app(global: &GlobalArgs) -> anyhow::Result<App> {
+    let store = open_store(global).await?;
+    Ok(App::new(
+        store,
+        Arc::new(SystemClock),
+        AppConfig {
+            base_url: String::new(),
+            secure_cookies: false,
+        },
+    ))
+}
+
+async fn print_schedule(global: &GlobalArgs, args: &ScheduleArgs) -> anyhow::Result<ExitCode> {
+    let approved_at: jiff::Timestamp = match args.approved_at.trim().parse() {
+        Ok(ts) => ts,
+        Err(_) => {
+            eprintln!(
+                "--approved-at no es una fecha y hora RFC 3339 con zona horaria \
+                 (por ejemplo 2026-11-27T16:29:59-05:00)."
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let expires_on = match args.expires_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<jiff::civil::Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                eprintln!(
+                    "--expires-on no es una fecha AAAA-MM-DD válida (por ejemplo 2027-03-15)."
+                );
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let app = offline_app(global).await?;
+    let dispatch = app::schedule::dispatch_at(&app, approved_at, expires_on).await;
+    app.store.close().await;
+    let dispatch = dispatch.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", app::rfc3339(dispatch.timestamp()));
+    Ok(ExitCode::SUCCESS)
 }

@@ -72,6 +72,18 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print when a request approved at a given time goes to RENIEC.
+    Schedule(ScheduleArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScheduleArgs {
+    /// Approval time, RFC 3339 with offset (e.g. `2026-11-27T16:29:59-05:00`).
+    #[arg(long, env = "CERTDESK_APPROVED_AT")]
+    pub approved_at: String,
+    /// Expiry date of the applicant's current certificate, `YYYY-MM-DD` (for the 10-day rule).
+    #[arg(long, env = "CERTDESK_EXPIRES_ON")]
+    pub expires_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

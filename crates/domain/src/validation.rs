@@ -154,6 +154,8 @@ mod tests {
         assert_eq!(parse_date("2026-13-01"), Err(DateError::NotARealDate));
         assert_eq!(parse_date("2026-04-31"), Err(DateError::NotARealDate));
         assert_eq!(parse_date("2024-02-29").unwrap(), d(2024, 2, 29));
+        assert_eq!(parse_date("0202-05-14"), Err(DateError::TooOld));
+        assert!(DateError::TooOld.to_string().contains("año"));
     }
 
     #[test]
@@ -202,9 +204,15 @@ pub enum DateError {
     /// Later than today.
     #[error("La fecha no puede ser posterior a hoy.")]
     InTheFuture,
+    /// Before 1900: certainly a typing mistake.
+    #[error("Revise el año: la fecha es demasiado antigua.")]
+    TooOld,
 }
 
-/// Parses a strict `YYYY-MM-DD` date (surrounding whitespace ignored). Strict on purpose:
+/// Dates before this year are refused as typing mistakes (e.g. `0202-05-14`).
+pub const MIN_YEAR: i16 = 1900;
+
+/// Parses a strict `YYYY-MM-DD` date (surrounding whitespace ignored), from [`MIN_YEAR`]. Strict on purpose:
 /// jiff's own parser also takes other ISO 8601 forms that people do not type.
 pub fn parse_date(input: &str) -> Result<jiff::civil::Date, DateError> {
     let s = input.trim();
@@ -221,13 +229,17 @@ pub fn parse_date(input: &str) -> Result<jiff::civil::Date, DateError> {
     if !shape_ok {
         return Err(DateError::Format);
     }
-    let num = |r: std::ops::Range<usize>| -> Result<i16, DateError> {
-        s[r].parse::<i16>().map_err(|_| DateError::Format)
+    // The shape check guarantees digits, and two digits always fit an i8.
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[0..4].parse::<i16>(),
+        s[5..7].parse::<i8>(),
+        s[8..10].parse::<i8>(),
+    ) else {
+        return Err(DateError::Format);
     };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (Ok(m), Ok(d)) = (i8::try_from(m), i8::try_from(d)) else {
-        return Err(DateError::NotARealDate);
-    };
+    if y < MIN_YEAR {
+        return Err(DateError::TooOld);
+    }
     jiff::civil::Date::new(y, m, d).map_err(|_| DateError::NotARealDate)
 }
 

@@ -7,6 +7,7 @@ pub mod access;
 pub mod auth;
 mod error;
 pub mod outbox;
+pub mod schedule;
 
 use std::sync::Arc;
 
@@ -48,11 +49,18 @@ impl App {
 
     /// Today's date in Lima, where the entity works.
     pub fn today(&self) -> Date {
-        self.now().to_zoned(lima()).date()
+        domain::schedule::today_in_lima(self.now())
     }
 }
 
 /// America/Lima, from the bundled time-zone database.
 pub fn lima() -> TimeZone {
-    TimeZone::get("America/Lima").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(-5)))
+    domain::schedule::lima()
+}
+
+/// A moment as programs read it: RFC 3339 with the Lima offset (`2026-11-27T16:30:00-05:00`).
+pub fn rfc3339(ts: Timestamp) -> String {
+    ts.to_zoned(lima())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
 }

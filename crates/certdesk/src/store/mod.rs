@@ -6,6 +6,7 @@
 //! Must not depend on `web` or `app`.
 
 pub mod access_requests;
+pub mod holidays;
 pub mod login_failures;
 pub mod outbox;
 pub mod password_tokens;

@@ -150,9 +150,4 @@ async fn not_found(
     }
 }
 
-/// A moment as the API writes it: RFC 3339 with the Lima offset.
-pub fn rfc3339(ts: jiff::Timestamp) -> String {
-    ts.to_zoned(crate::app::lima())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+pub use crate::app::rfc3339;

@@ -12,3 +12,4 @@ mod helpers;
 mod migrations;
 mod operations;
 mod pages;
+mod schedule;
