@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use crate::{
     app::{self, auth, App, AppConfig, AppError},
+    blobs::Blobs,
     clock::SystemClock,
     config::{
         redact_url, Cli, Command, GlobalArgs, LogFormat, ScheduleArgs, ServeArgs, UserCommand,
@@ -59,6 +60,7 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
     tracing::info!(backend = store.backend().as_str(), "database ready");
     let app = App::new(
         store,
+        Blobs::new(global.data_dir.join("files")),
         Arc::new(SystemClock),
         AppConfig {
             base_url: args.base_url(),
@@ -165,6 +167,7 @@ async fn offline_app(global: &GlobalArgs) -> anyhow::Result<App> {
     let store = open_store(global).await?;
     Ok(App::new(
         store,
+        Blobs::new(global.data_dir.join("files")),
         Arc::new(SystemClock),
         AppConfig {
             base_url: String::new(),

@@ -5,18 +5,22 @@
 //! - [`config`]: command-line flags and `CERTDESK_*` environment variables.
 //! - [`clock`]: the only source of "now"; tests pass a fixed clock.
 //! - [`store`]: the only module that knows SQL; one code path for SQLite and PostgreSQL.
+//! - [`blobs`]: private files by content hash under the data dir.
 //! - [`app`]: use cases, one transaction each; who-may-do-what is enforced here.
 //! - [`mail`]: the e-mails certdesk writes to the transactional outbox.
 //! - [`jobs`]: background work, each a `run_once(now)` step plus a loop.
 //! - [`web`]: axum routes: HTML pages for people, JSON API under `/api/v1`.
+//! - [`images`]: upload bytes → bounded decode → checks → bytes to store.
 //! - [`demo`]: the demo data loaded by `serve --demo`.
 //! - [`cli`]: what each subcommand of the `certdesk` binary does.
 
 pub mod app;
+pub mod blobs;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod images;
 pub mod jobs;
 pub mod mail;
 pub mod store;

@@ -216,6 +216,66 @@ impl ApplicantInput {
     }
 }
 
+/// Where one applicant stands: tickets move as a whole until approval, then each
+/// applicant goes to RENIEC and gets a result of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantStatus {
+    /// Registered on the ticket; not yet approved.
+    Registrado,
+    /// Approved; waits for its batch (`dispatch_at`).
+    Programado,
+    /// In a batch sent to RENIEC.
+    EnviadoReniec,
+    /// RENIEC approved: a certificate exists.
+    Aprobado,
+    /// RENIEC rejected.
+    Rechazado,
+}
+
+impl ApplicantStatus {
+    /// Every status, in order.
+    pub const ALL: [ApplicantStatus; 5] = [
+        ApplicantStatus::Registrado,
+        ApplicantStatus::Programado,
+        ApplicantStatus::EnviadoReniec,
+        ApplicantStatus::Aprobado,
+        ApplicantStatus::Rechazado,
+    ];
+
+    /// Stable wire/database value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ApplicantStatus::Registrado => "registrado",
+            ApplicantStatus::Programado => "programado",
+            ApplicantStatus::EnviadoReniec => "enviado_reniec",
+            ApplicantStatus::Aprobado => "aprobado",
+            ApplicantStatus::Rechazado => "rechazado",
+        }
+    }
+
+    /// For people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ApplicantStatus::Registrado => "Registrado",
+            ApplicantStatus::Programado => "Programado para envío a RENIEC",
+            ApplicantStatus::EnviadoReniec => "Enviado a RENIEC",
+            ApplicantStatus::Aprobado => "Aprobado por RENIEC",
+            ApplicantStatus::Rechazado => "Rechazado por RENIEC",
+        }
+    }
+}
+
+impl std::str::FromStr for ApplicantStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ApplicantStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("Estado de solicitante no válido: «{s}»."))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -288,11 +348,14 @@ mod tests {
             .unwrap_err();
         assert!(e.get("payment_id").unwrap()[0].contains("requiere pago"));
         let with = ApplicantInput {
-            payment_id: Some("12".into()),
+            payment_id: Some("01a21a22-0354-75b0-a8f0-fc43adce71b0".into()),
             ..good()
         };
         let a = with.validate(&ctx(r(Kind::Emision, "c"), &d, &[])).unwrap();
-        assert_eq!(a.payment_id, Some(PaymentId(12)));
+        assert_eq!(
+            a.payment_id.map(|p| p.to_string()).as_deref(),
+            Some("01a21a22-0354-75b0-a8f0-fc43adce71b0")
+        );
         let bad = ApplicantInput {
             payment_id: Some("x".into()),
             ..good()
@@ -382,5 +445,14 @@ mod tests {
             .filter(|r| requires_current_expiry(*r))
             .collect();
         assert_eq!(required, [r(Kind::Reemision, "a")]);
+    }
+
+    #[test]
+    fn applicant_statuses_round_trip_through_their_text() {
+        for st in ApplicantStatus::ALL {
+            assert_eq!(st.as_str().parse::<ApplicantStatus>().unwrap(), st);
+            assert!(!st.label().is_empty());
+        }
+        assert!("perdido".parse::<ApplicantStatus>().is_err());
     }
 }

@@ -1,8 +1,9 @@
 //! Typed ids, so a `TicketId` cannot be passed where an `ApplicantId` is expected, and the
 //! human-readable ticket number `CD-2026-000123`.
 //!
-//! Ids are database-assigned 64-bit integers (portable BIGINT on SQLite and PostgreSQL);
-//! serialized as plain numbers. Pure: no I/O.
+//! Ids are UUIDv7 (time-ordered, so keyset pagination by id follows creation order), stored
+//! as TEXT on SQLite and PostgreSQL and written as the usual hyphenated string. The app
+//! makes new ones; this module only parses and carries them. Pure: no I/O.
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,42 +20,33 @@ macro_rules! decl_id {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub i64);
+        pub struct $name(pub uuid::Uuid);
 
         impl $name {
-            /// The raw database value.
-            pub fn get(self) -> i64 {
+            /// The underlying UUID.
+            pub fn get(self) -> uuid::Uuid {
                 self.0
             }
         }
 
-        impl From<i64> for $name {
-            fn from(v: i64) -> Self {
+        impl From<uuid::Uuid> for $name {
+            fn from(v: uuid::Uuid) -> Self {
                 Self(v)
-            }
-        }
-
-        impl From<$name> for i64 {
-            fn from(v: $name) -> i64 {
-                v.0
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
+                fmt::Display::fmt(&self.0.hyphenated(), f)
             }
         }
 
         impl FromStr for $name {
             type Err = IdParseError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                s.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|v| *v > 0)
+                uuid::Uuid::try_parse(s.trim())
                     .map(Self)
-                    .ok_or_else(|| IdParseError(s.to_string()))
+                    .map_err(|_| IdParseError(s.to_string()))
             }
         }
     )+};
@@ -175,19 +167,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_plain_numbers_on_the_wire_and_positive_in_paths() {
-        let id: TicketId = "42".parse().unwrap();
-        assert_eq!(id, TicketId(42));
-        assert_eq!(id.get(), 42);
-        assert_eq!(i64::from(id), 42);
-        assert_eq!(TicketId::from(42), id);
-        assert_eq!(id.to_string(), "42");
-        assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+    fn ids_are_hyphenated_uuids_on_the_wire_and_in_paths() {
+        let text = "01a21a22-0354-75b0-a8f0-fc43adce71b0";
+        let id: TicketId = text.parse().unwrap();
+        assert_eq!(id.to_string(), text);
+        assert_eq!(TicketId::from(id.get()), id);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
         assert_eq!(
-            serde_json::from_str::<ApplicantId>("7").unwrap(),
-            ApplicantId(7)
+            serde_json::from_str::<ApplicantId>(&format!("\"{text}\"")).unwrap(),
+            ApplicantId(id.get())
         );
-        for bad in ["0", "-1", "abc", ""] {
+        for bad in ["0", "-1", "abc", "", "01a21a22-0354-75b0-a8f0"] {
             let err = bad.parse::<UserId>().unwrap_err();
             assert!(err.to_string().contains("no válido"), "{bad}");
         }

@@ -11,6 +11,7 @@
 //! - [`payment`]: payment receipts: fee, tribute code, channel, operation number; their settings.
 //! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses, transitions.
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
+//! - [`images`]: photo and signature checks on decoded pixels, thresholds, Spanish reasons.
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
 //! - [`audit`]: audit event codes and the hash chain.
 
@@ -20,6 +21,7 @@ pub mod audit;
 pub mod certificate;
 pub mod identity;
 pub mod ids;
+pub mod images;
 pub mod money;
 pub mod payment;
 pub mod role;

@@ -8,6 +8,7 @@ pub mod auth;
 mod error;
 pub mod outbox;
 pub mod schedule;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -15,12 +16,13 @@ use jiff::{civil::Date, tz::TimeZone, Timestamp};
 
 pub use error::{AppError, AppResult};
 
-use crate::{clock::Clock, store::Store};
+use crate::{blobs::Blobs, clock::Clock, store::Store};
 
 /// What every use case needs.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
+    pub blobs: Blobs,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
 }
@@ -35,9 +37,10 @@ pub struct AppConfig {
 }
 
 impl App {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+    pub fn new(store: Store, blobs: Blobs, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         Self {
             store,
+            blobs,
             clock,
             config: Arc::new(config),
         }

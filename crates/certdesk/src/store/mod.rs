@@ -6,12 +6,16 @@
 //! Must not depend on `web` or `app`.
 
 pub mod access_requests;
+pub mod applicants;
+pub mod certificates;
 pub mod holidays;
 pub mod login_failures;
 pub mod outbox;
 pub mod password_tokens;
+pub mod payments;
 pub mod sessions;
 pub mod settings;
+pub mod tickets;
 pub mod users;
 
 use std::{str::FromStr, time::Duration};

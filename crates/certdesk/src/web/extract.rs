@@ -318,3 +318,119 @@ mod tests {
         assert!(!tokens_match("abd", "abc"));
     }
 }
+
+/// A multipart form read whole: text fields and files. Each file keeps at most
+/// `MAX_UPLOAD_BYTES + 1` bytes (enough for the use case to say it is too big) and the rest
+/// is discarded as it streams, so memory stays bounded whatever is sent.
+#[derive(Debug, Default)]
+pub struct MultipartForm {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: std::collections::HashMap<String, crate::app::tickets::Upload>,
+}
+
+/// Largest text field in a multipart form.
+const MAX_TEXT_FIELD: usize = 16 * 1024;
+
+impl MultipartForm {
+    pub fn text(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.fields
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn file(&self, name: &str) -> Option<&crate::app::tickets::Upload> {
+        self.files.get(name).filter(|f| !f.bytes.is_empty())
+    }
+
+    async fn read(req: Request) -> Result<Self, Problem> {
+        let mut multipart = axum::extract::Multipart::from_request(req, &())
+            .await
+            .map_err(|_| {
+                Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "tipo-no-soportado",
+                    "Tipo de contenido no soportado",
+                    "Envíe el formulario como multipart/form-data.",
+                )
+            })?;
+        let mut form = MultipartForm::default();
+        let too_big = || {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "demasiado-grande",
+                "Solicitud demasiado grande",
+                "Los archivos enviados pesan demasiado. Cada archivo puede pesar hasta 10 MB.",
+            )
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(|_| too_big())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let is_file = file_name.is_some();
+            let cap = if is_file {
+                crate::images::MAX_UPLOAD_BYTES + 1
+            } else {
+                MAX_TEXT_FIELD
+            };
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| too_big())? {
+                let room = cap.saturating_sub(bytes.len());
+                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            if is_file {
+                form.files
+                    .insert(name, crate::app::tickets::Upload { file_name, bytes });
+            } else {
+                form.fields
+                    .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        Ok(form)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for MultipartForm {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Problem> {
+        MultipartForm::read(req).await
+    }
+}
+
+/// A multipart form post from a page, with its CSRF token checked.
+pub struct CsrfMultipart {
+    pub viewer: Viewer,
+    pub form: MultipartForm,
+}
+
+impl FromRequest<WebState> for CsrfMultipart {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let form = MultipartForm::read(Request::from_parts(parts, body))
+            .await
+            .map_err(|problem| {
+                pages::error_page(
+                    StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST),
+                    &problem.title,
+                    &problem.detail,
+                    Some(&viewer),
+                )
+            })?;
+        if !tokens_match(&form.text(CSRF_FIELD), &viewer.csrf_token) {
+            return Err(pages::error_page(
+                StatusCode::FORBIDDEN,
+                "El formulario caducó",
+                "El formulario caducó o no es válido. Vuelva a cargar la página e intente de nuevo.",
+                Some(&viewer),
+            ));
+        }
+        Ok(CsrfMultipart { viewer, form })
+    }
+}

@@ -114,6 +114,7 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let base = format!("http://{addr}");
     let app = App::new(
         store,
+        certdesk::blobs::Blobs::new(dir.path().join("files")),
         clock,
         AppConfig {
             base_url: base.clone(),
@@ -248,4 +249,150 @@ pub fn access_request(email: &str) -> Value {
         "start_date": "2024-02-01",
         "email": email,
     })
+}
+
+/// A file from `../shared/fixtures/images/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/images")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+/// A small PDF, as a receipt scan would be.
+pub fn receipt_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+/// A PNG whose header claims `width`×`height` but whose data is a few bytes: a
+/// decompression bomb as far as a careless decoder is concerned.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    chunk(&mut out, b"IHDR", &ihdr);
+    // zlib stream with one stored block of 16 zero bytes (adler32 of zeros = 16 << 16 | 1).
+    let mut idat = vec![0x78, 0x01, 0x01, 16, 0, !16u8, 0xff];
+    idat.extend_from_slice(&[0u8; 16]);
+    idat.extend_from_slice(&((16u32 << 16) | 1).to_be_bytes());
+    chunk(&mut out, b"IDAT", &idat);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// The multipart form of a valid payment receipt.
+pub fn payment_form(operation_number: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("operation_number", operation_number.to_owned())
+        .text("paid_on", "2026-11-02")
+        .text("amount", "8.10")
+        .text("tribute_code", "00529")
+        .text("payer_dni", "10117410")
+        .text("channel", "ventanilla")
+        .part(
+            "receipt",
+            reqwest::multipart::Part::bytes(receipt_pdf())
+                .file_name("constancia.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        )
+}
+
+/// The text fields of a valid applicant; tests override some.
+pub fn applicant_fields(dni: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("paternal_surname", "Tello".into()),
+        ("maternal_surname", "Vásquez".into()),
+        ("given_names", "Carmen Rosa".into()),
+        ("dni", dni.into()),
+        ("dni_issued_on", "2019-05-14".into()),
+        ("email", "ctello@regioncajamarca.gob.pe".into()),
+        ("position", "Asistente administrativo".into()),
+        ("unit", "Oficina de Recursos Humanos".into()),
+    ]
+}
+
+/// An applicant form with the given fields and the good fixture photo and signature
+/// (unless overridden by `files`).
+pub fn applicant_form(
+    fields: &[(&str, String)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.clone());
+    }
+    let has = |n: &str| files.iter().any(|(name, _, _)| *name == n);
+    if !has("photo") {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(fixture("photo_ok.jpg")).file_name("foto.jpg"),
+        );
+    }
+    if !has("signature") {
+        form = form.part(
+            "signature",
+            reqwest::multipart::Part::bytes(fixture("signature_ok.png")).file_name("firma.png"),
+        );
+    }
+    for (name, file_name, bytes) in files {
+        form = form.part(
+            name.to_string(),
+            reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string()),
+        );
+    }
+    form
+}
+
+impl TestApp {
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: &str,
+        form: reqwest::multipart::Form,
+    ) -> Response {
+        Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Opens a ticket and returns its JSON.
+    pub async fn open_ticket(&self, token: &str, kind: &str, reason: Option<&str>) -> Value {
+        let res = self
+            .post_json(
+                "/api/v1/tickets",
+                Some(token),
+                &serde_json::json!({"kind": kind, "reason": reason}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "open {kind} {reason:?}");
+        res.json().await.unwrap()
+    }
 }

@@ -13,3 +13,4 @@ mod migrations;
 mod operations;
 mod pages;
 mod schedule;
+mod tickets;

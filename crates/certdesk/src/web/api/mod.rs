@@ -5,9 +5,11 @@
 mod access;
 mod outbox;
 mod session;
+mod tickets;
 
 use axum::{
-    routing::{get, post},
+    extract::DefaultBodyLimit,
+    routing::{delete, get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,9 @@ use utoipa::{
 
 use super::{error::Problem, WebState};
 
+/// Body limit of routes that take files: a photo, a signature and the form fields.
+pub const UPLOAD_BODY_LIMIT: usize = 2 * crate::images::MAX_UPLOAD_BYTES + 1024 * 1024;
+
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/session", post(session::create).delete(session::delete))
@@ -26,6 +31,32 @@ pub fn routes() -> Router<WebState> {
         .route("/access-requests/{id}/approve", post(access::approve))
         .route("/access-requests/{id}/reject", post(access::reject))
         .route("/outbox", get(outbox::list))
+        .route("/catalogue", get(tickets::catalogue))
+        .route("/tickets", post(tickets::create).get(tickets::list))
+        .route("/tickets/{id}", get(tickets::show))
+        .route(
+            "/tickets/{id}/payments",
+            post(tickets::add_payment).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/tickets/{id}/payments/{payment_id}",
+            delete(tickets::remove_payment),
+        )
+        .route(
+            "/tickets/{id}/applicants",
+            post(tickets::add_applicant).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/tickets/{id}/applicants/{applicant_id}",
+            delete(tickets::remove_applicant),
+        )
+        .route("/tickets/{id}/submit", post(tickets::submit))
+        .route("/tickets/{id}/withdraw", post(tickets::withdraw))
+        .route("/applicants/{id}/photo", get(tickets::photo))
+        .route("/applicants/{id}/signature", get(tickets::signature))
+        .route("/payments/{id}/receipt", get(tickets::receipt))
+        .route("/certificates", get(tickets::certificates))
+        .route("/certificates/{id}", get(tickets::certificate))
         .route("/openapi.json", get(openapi))
 }
 
@@ -36,6 +67,10 @@ pub fn routes() -> Router<WebState> {
         session::create, session::delete, session::me,
         access::create, access::list, access::approve, access::reject,
         outbox::list,
+        tickets::create, tickets::list, tickets::show, tickets::add_payment, tickets::add_applicant,
+        tickets::remove_applicant, tickets::remove_payment, tickets::submit, tickets::withdraw,
+        tickets::photo, tickets::signature, tickets::receipt, tickets::catalogue,
+        tickets::certificates, tickets::certificate,
         super::healthz,
     ),
     components(schemas(Problem)),

@@ -1,0 +1,753 @@
+//! The requester side of tickets (SPEC "Tickets", "Applicants", "Payment receipts"): open a
+//! ticket, register receipts, then applicants with their photo and signature, submit,
+//! withdraw, correct. Requesters see only their own tickets; analysts and admins see all.
+//! Anything a person may not see answers `NotFound`, never `Forbidden`, so ids leak nothing.
+
+use domain::{
+    applicant::{ApplicantContext, ApplicantInput},
+    identity::Dni,
+    ids::TicketNumber,
+    payment::{PaymentInput, PaymentRules, OPERATION_NUMBER_REUSED},
+    schedule,
+    ticket::{
+        self, Action, Actor, ErrorKind, Kind, Reason, Status, TransitionError, TransitionFacts,
+    },
+    validation::FieldErrors,
+};
+
+use super::{App, AppError, AppResult};
+use crate::{
+    images::{self, ImagePurpose},
+    store::{
+        self,
+        applicants::{self, Applicant, NewApplicant},
+        certificates,
+        payments::{self, Payment},
+        settings,
+        tickets::{self, Event, NewEvent, NewTicket, Ticket},
+        users::User,
+        Conn, StoreError,
+    },
+};
+
+/// A file as uploaded.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A ticket with everything its page and its JSON show.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub applicants: Vec<Applicant>,
+    pub payments: Vec<Payment>,
+    pub history: Vec<Event>,
+}
+
+impl TicketView {
+    /// Receipts of this ticket not yet linked to an applicant (offered in the applicant form).
+    pub fn unused_payments(&self) -> impl Iterator<Item = &Payment> {
+        self.payments.iter().filter(|p| p.applicant_id.is_none())
+    }
+}
+
+/// Which tickets a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The actor's own.
+    Own,
+    /// Everyone's (analysts and admins only).
+    All,
+}
+
+fn may_see(actor: &User, ticket: &Ticket) -> bool {
+    ticket.requester_id == actor.id || actor.role.is_analyst()
+}
+
+/// Loads a ticket the actor may see.
+async fn visible_ticket(conn: &mut Conn, actor: &User, id: &str) -> AppResult<Ticket> {
+    let ticket = tickets::by_id(conn, id).await?;
+    if may_see(actor, &ticket) {
+        Ok(ticket)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Loads a ticket the actor may edit: their own, in borrador or observado.
+async fn editable_ticket(conn: &mut Conn, actor: &User, id: &str) -> AppResult<Ticket> {
+    let ticket = visible_ticket(conn, actor, id).await?;
+    if ticket.requester_id != actor.id {
+        return Err(AppError::Forbidden);
+    }
+    if !ticket.status.is_editable() {
+        return Err(AppError::Conflict(format!(
+            "El ticket {} está «{}»: ya no se puede modificar.",
+            ticket.number,
+            ticket.status.label()
+        )));
+    }
+    Ok(ticket)
+}
+
+/// A transition error as the use-case error it stands for.
+pub(crate) fn transition_error(err: TransitionError) -> AppError {
+    match err.kind() {
+        ErrorKind::Forbidden => AppError::Forbidden,
+        ErrorKind::Conflict => AppError::Conflict(err.to_string()),
+        ErrorKind::Invalid => {
+            let field = match err {
+                TransitionError::NoApplicants | TransitionError::DuplicateDni(_) => "applicants",
+                TransitionError::MissingReceipts(_) => "payments",
+                TransitionError::NoCertificate => "certificate_id",
+                TransitionError::CommentRequired => "comment",
+                TransitionError::ReasonRequired => "reason",
+                _ => "ticket",
+            };
+            AppError::field(field, err.to_string())
+        }
+    }
+}
+
+async fn record(
+    conn: &mut Conn,
+    ticket: &Ticket,
+    actor: &User,
+    event: &str,
+    to: Status,
+    comment: Option<&str>,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    tickets::record_event(
+        conn,
+        &NewEvent {
+            ticket_id: &ticket.id,
+            actor_id: Some(&actor.id),
+            event,
+            from_status: (ticket.status != to).then_some(ticket.status),
+            to_status: to,
+            comment,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Opens a ticket in borrador. Instalación and cancelación name one of the actor's
+/// certificates.
+pub async fn open(
+    app: &App,
+    actor: &User,
+    kind: &str,
+    reason: Option<&str>,
+    certificate_id: Option<&str>,
+) -> AppResult<TicketView> {
+    let mut errors = FieldErrors::new();
+    let kind = errors.check("kind", kind.parse::<Kind>());
+    let reason = kind.and_then(|k| {
+        errors.check(
+            "reason",
+            Reason::parse(k, reason.map(str::trim).filter(|r| !r.is_empty())),
+        )
+    });
+    let certificate_id = certificate_id.map(str::trim).filter(|c| !c.is_empty());
+    let mut conn = app.store.conn().await?;
+    if let Some(kind) = kind {
+        match (kind.names_certificate(), certificate_id) {
+            (true, None) => errors.add(
+                "certificate_id",
+                "Elija el certificado al que se refiere la solicitud.",
+            ),
+            (true, Some(id)) => {
+                let mine = match certificates::by_id(&mut conn, id).await {
+                    Ok(c) => c.owner_id == actor.id,
+                    Err(StoreError::NotFound) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                if !mine {
+                    errors.add("certificate_id", "Elija uno de sus certificados.");
+                }
+            }
+            (false, _) => {}
+        }
+    }
+    drop(conn);
+    let (Some(kind), Some(reason)) = (kind, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let certificate_id = if kind.names_certificate() {
+        certificate_id
+    } else {
+        None
+    };
+    let now = app.now();
+    let year = schedule::to_lima(now).year();
+    let mut tx = app.store.begin().await?;
+    let seq = tickets::next_seq(&mut tx, year).await?;
+    let number = u32::try_from(seq)
+        .ok()
+        .and_then(|seq| TicketNumber::new(year, seq).ok())
+        .ok_or_else(|| anyhow::anyhow!("ticket numbers of {year} exhausted at {seq}"))?
+        .to_string();
+    let id = tickets::insert(
+        &mut tx,
+        &NewTicket {
+            number: &number,
+            year,
+            seq,
+            kind,
+            reason,
+            requester_id: &actor.id,
+            certificate_id,
+        },
+        now,
+    )
+    .await?;
+    let ticket = tickets::by_id(&mut tx, &id).await?;
+    tickets::record_event(
+        &mut tx,
+        &NewEvent {
+            ticket_id: &id,
+            actor_id: Some(&actor.id),
+            event: "create",
+            from_status: None,
+            to_status: Status::Borrador,
+            comment: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(ticket = %ticket.number, kind = kind.as_str(), "ticket opened");
+    view(app, actor, &ticket.id).await
+}
+
+/// The ticket with its applicants, receipts and history.
+pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<TicketView> {
+    let mut conn = app.store.conn().await?;
+    let ticket = visible_ticket(&mut conn, actor, id).await?;
+    Ok(TicketView {
+        applicants: applicants::for_ticket(&mut conn, &ticket.id).await?,
+        payments: payments::for_ticket(&mut conn, &ticket.id).await?,
+        history: tickets::events(&mut conn, &ticket.id).await?,
+        ticket,
+    })
+}
+
+/// Newest first.
+pub async fn list(
+    app: &App,
+    actor: &User,
+    scope: Scope,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Ticket>> {
+    let requester = match scope {
+        Scope::Own => Some(actor.id.as_str()),
+        Scope::All if actor.role.is_analyst() => None,
+        Scope::All => Some(actor.id.as_str()),
+    };
+    let mut conn = app.store.conn().await?;
+    Ok(tickets::list(&mut conn, requester, before, limit).await?)
+}
+
+/// The payment rules in force (admins' settings; the SPEC defaults if unset or invalid).
+pub async fn payment_rules(conn: &mut Conn) -> AppResult<PaymentRules> {
+    let fee = settings::get(conn, "fee").await?;
+    let code = settings::get(conn, "tribute_code").await?;
+    let ruc = settings::get(conn, "entity_ruc").await?;
+    Ok(match (fee, code, ruc) {
+        (Some(fee), Some(code), Some(ruc)) => PaymentRules::parse(&fee, &code, &ruc)
+            .unwrap_or_else(|_| {
+                tracing::warn!("invalid payment settings; using the defaults");
+                PaymentRules::default()
+            }),
+        _ => PaymentRules::default(),
+    })
+}
+
+/// What a receipt file may be, sniffed from its bytes.
+fn receipt_mime(bytes: &[u8]) -> Result<&'static str, String> {
+    if bytes.is_empty() {
+        return Err("Adjunte la constancia de pago (foto, escaneo o PDF).".into());
+    }
+    if bytes.len() > images::MAX_UPLOAD_BYTES {
+        return Err(format!(
+            "El archivo pesa más de {} MB. Redúzcalo e intente de nuevo.",
+            images::MAX_UPLOAD_BYTES / (1024 * 1024)
+        ));
+    }
+    match infer::get(bytes).map(|t| t.mime_type()) {
+        // A receipt is a document kept as sent: its type is checked, its pixels are not.
+        Some(mime @ ("application/pdf" | "image/jpeg" | "image/png")) => Ok(mime),
+        _ => Err("La constancia debe ser una imagen JPEG o PNG, o un PDF (según su contenido, no su nombre).".into()),
+    }
+}
+
+/// Registers a receipt on the ticket (before the applicant it pays for).
+pub async fn add_payment(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    input: &PaymentInput,
+    receipt: Option<&Upload>,
+) -> AppResult<Payment> {
+    let mut conn = app.store.conn().await?;
+    let ticket = editable_ticket(&mut conn, actor, ticket_id).await?;
+    if !ticket.reason.requires_payment() {
+        return Err(AppError::Conflict(format!(
+            "El motivo «{}» no requiere constancia de pago.",
+            ticket.reason.text()
+        )));
+    }
+    let rules = payment_rules(&mut conn).await?;
+    let mut errors = FieldErrors::new();
+    let valid = match input.validate(&rules, app.today()) {
+        Ok(valid) => Some(valid),
+        Err(e) => {
+            for (field, messages) in e.iter() {
+                for m in messages {
+                    errors.add(field, m.clone());
+                }
+            }
+            None
+        }
+    };
+    let mime = errors.check(
+        "receipt",
+        receipt_mime(receipt.map(|r| r.bytes.as_slice()).unwrap_or_default()),
+    );
+    if let Some(valid) = &valid {
+        if payments::ticket_with_operation(&mut conn, &valid.operation_number)
+            .await?
+            .is_some()
+        {
+            errors.add("operation_number", OPERATION_NUMBER_REUSED);
+        }
+    }
+    drop(conn);
+    let (Some(valid), Some(mime), Some(receipt), true) = (valid, mime, receipt, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let sha256 = app
+        .blobs
+        .put(&receipt.bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("storing a receipt: {e}"))?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
+    let id = payments::insert(&mut tx, &ticket.id, &valid, &sha256, mime, now)
+        .await
+        .map_err(|e| {
+            if e.on_constraint(payments::OPERATION_NUMBER_UNIQUE) {
+                AppError::field("operation_number", OPERATION_NUMBER_REUSED)
+            } else {
+                e.into()
+            }
+        })?;
+    let note = format!("Constancia de pago N° {}", valid.operation_number);
+    record(
+        &mut tx,
+        &ticket,
+        actor,
+        "payment_added",
+        ticket.status,
+        Some(&note),
+        now,
+    )
+    .await?;
+    tickets::touch(&mut tx, &ticket.id, now).await?;
+    let payment = payments::by_id(&mut tx, &id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(payment)
+}
+
+/// Removes a receipt not linked to any applicant.
+pub async fn remove_payment(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    payment_id: &str,
+) -> AppResult<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
+    let payment = payments::by_id(&mut tx, payment_id).await?;
+    if payment.ticket_id != ticket.id {
+        return Err(AppError::NotFound);
+    }
+    if payment.applicant_id.is_some() {
+        return Err(AppError::Conflict(
+            "Esta constancia está enlazada a un solicitante: quite primero al solicitante.".into(),
+        ));
+    }
+    payments::delete(&mut tx, &payment.id).await?;
+    let note = format!("Se quitó la constancia N° {}", payment.operation_number);
+    record(
+        &mut tx,
+        &ticket,
+        actor,
+        "payment_removed",
+        ticket.status,
+        Some(&note),
+        now,
+    )
+    .await?;
+    tickets::touch(&mut tx, &ticket.id, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Checks an uploaded photo or signature; records what is wrong on `field`.
+fn check_image(
+    errors: &mut FieldErrors,
+    field: &str,
+    purpose: ImagePurpose,
+    upload: Option<&Upload>,
+) -> Option<images::CheckedImage> {
+    let Some(upload) = upload.filter(|u| !u.bytes.is_empty()) else {
+        errors.add(
+            field,
+            match purpose {
+                ImagePurpose::Photo => "Adjunte la foto del solicitante.",
+                ImagePurpose::Signature => "Adjunte la foto de la firma del solicitante.",
+            },
+        );
+        return None;
+    };
+    match images::check(purpose, &upload.bytes) {
+        Ok(checked) => {
+            let failed: Vec<&images::CheckOutcome> =
+                checked.checks.iter().filter(|c| !c.passed).collect();
+            if failed.is_empty() {
+                Some(checked)
+            } else {
+                for check in failed {
+                    errors.add(field, check.message.clone());
+                }
+                None
+            }
+        }
+        Err(rejection) => {
+            errors.add(field, rejection.0);
+            None
+        }
+    }
+}
+
+/// Registers an applicant with their photo and signature. Every failing field is reported
+/// at once; nothing is stored unless all pass.
+pub async fn add_applicant(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    input: &ApplicantInput,
+    photo: Option<&Upload>,
+    signature: Option<&Upload>,
+) -> AppResult<Applicant> {
+    let mut conn = app.store.conn().await?;
+    let ticket = editable_ticket(&mut conn, actor, ticket_id).await?;
+    if !ticket.kind.has_applicants() {
+        return Err(AppError::Conflict(format!(
+            "Un ticket de {} no lleva solicitantes.",
+            ticket.kind.label()
+        )));
+    }
+    let mut errors = FieldErrors::new();
+    let domains = settings::institutional_domains(&mut conn).await?;
+    let here = applicants::for_ticket(&mut conn, &ticket.id).await?;
+    let elsewhere = tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, &ticket.id).await?;
+    let taken: Vec<Dni> = here
+        .iter()
+        .map(|a| a.dni.as_str())
+        .chain(elsewhere.iter().map(String::as_str))
+        .filter_map(|d| Dni::parse(d).ok())
+        .collect();
+    let ctx = ApplicantContext {
+        reason: ticket.reason,
+        allowed_domains: &domains,
+        today: app.today(),
+        taken_dnis: &taken,
+    };
+    let valid = match input.validate(&ctx) {
+        Ok(valid) => Some(valid),
+        Err(e) => {
+            for (field, messages) in e.iter() {
+                for m in messages {
+                    errors.add(field, m.clone());
+                }
+            }
+            None
+        }
+    };
+    if let Some(payment_id) = valid.as_ref().and_then(|v| v.payment_id) {
+        let usable = match payments::by_id(&mut conn, &payment_id.to_string()).await {
+            Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !usable {
+            errors.add(
+                "payment_id",
+                "Esa constancia no es de este ticket o ya está enlazada a otro solicitante.",
+            );
+        }
+    }
+    drop(conn);
+    let photo = check_image(&mut errors, "photo", ImagePurpose::Photo, photo);
+    let signature = check_image(&mut errors, "signature", ImagePurpose::Signature, signature);
+    let (Some(valid), Some(photo), Some(signature), true) =
+        (valid, photo, signature, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let put = |bytes: Vec<u8>| {
+        let blobs = app.blobs.clone();
+        async move { blobs.put(&bytes).await }
+    };
+    let photo_sha256 = put(photo.bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("storing a photo: {e}"))?;
+    let signature_sha256 = put(signature.bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("storing a signature: {e}"))?;
+    let check = input
+        .dni_check_digit
+        .as_deref()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty());
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
+    let id = applicants::insert(
+        &mut tx,
+        &NewApplicant {
+            ticket_id: &ticket.id,
+            valid: &valid,
+            dni_check_digit: check.as_deref(),
+            photo_sha256: &photo_sha256,
+            signature_sha256: &signature_sha256,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| {
+        if e.on_constraint(applicants::RECEIPT_ONCE) {
+            AppError::field(
+                "payment_id",
+                "Esa constancia ya está enlazada a otro solicitante.",
+            )
+        } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
+            AppError::field("dni", "Ese DNI ya figura en este ticket.")
+        } else {
+            e.into()
+        }
+    })?;
+    let note = format!("Solicitante: {}", valid.full_name());
+    record(
+        &mut tx,
+        &ticket,
+        actor,
+        "applicant_added",
+        ticket.status,
+        Some(&note),
+        now,
+    )
+    .await?;
+    tickets::touch(&mut tx, &ticket.id, now).await?;
+    let applicant = applicants::by_id(&mut tx, &id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(applicant)
+}
+
+/// Removes an applicant from a ticket being written or corrected (its receipt is freed).
+pub async fn remove_applicant(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    applicant_id: &str,
+) -> AppResult<()> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
+    let applicant = applicants::by_id(&mut tx, applicant_id).await?;
+    if applicant.ticket_id != ticket.id {
+        return Err(AppError::NotFound);
+    }
+    applicants::delete(&mut tx, &applicant.id).await?;
+    let note = format!("Se quitó al solicitante {}", applicant.full_name());
+    record(
+        &mut tx,
+        &ticket,
+        actor,
+        "applicant_removed",
+        ticket.status,
+        Some(&note),
+        now,
+    )
+    .await?;
+    tickets::touch(&mut tx, &ticket.id, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Moves a ticket by a requester's action (submit, withdraw, correct), checked by the
+/// domain's state machine on facts gathered in the same transaction.
+async fn requester_action(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    action: Action,
+    comment: Option<&str>,
+) -> AppResult<TicketView> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
+    let here = applicants::for_ticket(&mut tx, &ticket.id).await?;
+    let elsewhere = tickets::dnis_in_other_open_tickets(&mut tx, ticket.kind, &ticket.id).await?;
+    let dnis: Vec<Dni> = here
+        .iter()
+        .filter_map(|a| Dni::parse(&a.dni).ok())
+        .collect();
+    let mut duplicates = ticket::repeated_dnis(&dnis);
+    duplicates.extend(
+        dnis.iter()
+            .filter(|d| elsewhere.iter().any(|e| e == d.as_str()))
+            .cloned(),
+    );
+    let facts = TransitionFacts {
+        applicants: here.len(),
+        applicants_missing_receipt: here.iter().filter(|a| a.payment_id.is_none()).count(),
+        duplicate_dnis: &duplicates,
+        certificate_named: ticket.certificate_id.is_some(),
+        comment,
+        ..TransitionFacts::new(Actor::user(actor.role, ticket.requester_id == actor.id))
+    };
+    let to = ticket::transition(ticket.kind, ticket.reason, ticket.status, action, &facts)
+        .map_err(transition_error)?;
+    let submitted_at = (action == Action::Submit).then_some(now);
+    tickets::set_status(&mut tx, &ticket.id, ticket.status, to, submitted_at, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                AppError::Conflict("El ticket cambió mientras tanto. Vuelva a cargarlo.".into())
+            }
+            other => other.into(),
+        })?;
+    record(&mut tx, &ticket, actor, action.as_str(), to, comment, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(ticket = %ticket.number, action = action.as_str(), to = to.as_str(), "ticket moved");
+    view(app, actor, &ticket.id).await
+}
+
+/// Sends the ticket to the queue. Its arrival time is this moment: a corrected ticket goes
+/// to the back of the line.
+pub async fn submit(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
+    requester_action(app, actor, ticket_id, Action::Submit, None).await
+}
+
+/// Withdraws a borrador or enviado ticket.
+pub async fn withdraw(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    comment: Option<&str>,
+) -> AppResult<TicketView> {
+    requester_action(app, actor, ticket_id, Action::Withdraw, comment).await
+}
+
+/// Which personal file of an applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicantFile {
+    Photo,
+    Signature,
+}
+
+/// A stored file with its content type, for someone allowed to see it.
+pub struct FileContent {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+}
+
+async fn read_blob(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
+    app.blobs
+        .get(sha256)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading a stored file: {e}"))?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored file {sha256} is missing")))
+}
+
+/// An applicant's photo or signature: only for the ticket's requester, analysts and admins.
+pub async fn applicant_file(
+    app: &App,
+    actor: &User,
+    applicant_id: &str,
+    which: ApplicantFile,
+) -> AppResult<FileContent> {
+    let mut conn = app.store.conn().await?;
+    let applicant = applicants::by_id(&mut conn, applicant_id).await?;
+    visible_ticket(&mut conn, actor, &applicant.ticket_id).await?;
+    drop(conn);
+    let sha256 = match which {
+        ApplicantFile::Photo => &applicant.photo_sha256,
+        ApplicantFile::Signature => &applicant.signature_sha256,
+    };
+    let bytes = read_blob(app, sha256).await?;
+    let mime = infer::get(&bytes)
+        .map(|t| t.mime_type())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    Ok(FileContent { bytes, mime })
+}
+
+/// A receipt's file: only for the ticket's requester, analysts and admins.
+pub async fn receipt_file(app: &App, actor: &User, payment_id: &str) -> AppResult<FileContent> {
+    let mut conn = app.store.conn().await?;
+    let payment = payments::by_id(&mut conn, payment_id).await?;
+    visible_ticket(&mut conn, actor, &payment.ticket_id).await?;
+    drop(conn);
+    let bytes = read_blob(app, &payment.receipt_sha256).await?;
+    Ok(FileContent {
+        bytes,
+        mime: payment.receipt_mime,
+    })
+}
+
+/// Certificates: the actor's own, or everyone's for analysts with `Scope::All`.
+pub async fn certificates(
+    app: &App,
+    actor: &User,
+    scope: Scope,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<store::certificates::Certificate>> {
+    let owner = match scope {
+        Scope::All if actor.role.is_analyst() => None,
+        _ => Some(actor.id.as_str()),
+    };
+    let mut conn = app.store.conn().await?;
+    Ok(certificates::list(&mut conn, owner, before, limit).await?)
+}
+
+/// One certificate, for its owner, analysts and admins.
+pub async fn certificate(
+    app: &App,
+    actor: &User,
+    id: &str,
+) -> AppResult<store::certificates::Certificate> {
+    let mut conn = app.store.conn().await?;
+    let cert = certificates::by_id(&mut conn, id).await?;
+    if cert.owner_id == actor.id || actor.role.is_analyst() {
+        Ok(cert)
+    } else {
+        Err(AppError::NotFound)
+    }
+}

@@ -1,0 +1,90 @@
+//! Private files (photos, signatures, receipts) stored by SHA-256 under the data dir.
+//!
+//! Never under a public path: the web layer serves a file only after the use case checked
+//! who is asking. Writing the same content twice stores it once. A file is written before
+//! the transaction that references it commits; a rolled-back transaction can leave an
+//! unreferenced file behind, which is harmless (a later clean-up can collect them).
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    root: PathBuf,
+}
+
+impl Blobs {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `ab/cdef…` under the root: two-level fan-out keeps directories small.
+    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+    }
+
+    /// Stores the bytes; returns their SHA-256 (hex).
+    pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let Some(path) = self.path_of(&sha256) else {
+            return Err(std::io::Error::other("bad hash"));
+        };
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(sha256);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        tokio::fs::create_dir_all(dir).await?;
+        // Write to a temporary name, then rename: readers never see half a file.
+        let tmp = dir.join(format!(
+            ".{}.{}",
+            &sha256[2..],
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut file = tokio::fs::File::create(&tmp).await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(sha256)
+    }
+
+    /// The stored bytes, or `None` when no such file exists.
+    pub async fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(None);
+        };
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn content_is_stored_once_by_hash_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let a = blobs.put(b"foto").await.unwrap();
+        let b = blobs.put(b"foto").await.unwrap();
+        assert_eq!(a, b);
+        assert_eq!(blobs.get(&a).await.unwrap().unwrap(), b"foto");
+        assert_eq!(blobs.get(&"0".repeat(64)).await.unwrap(), None);
+        assert_eq!(
+            blobs.get("../../etc/passwd").await.unwrap(),
+            None,
+            "only hashes resolve"
+        );
+    }
+}

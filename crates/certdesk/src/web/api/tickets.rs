@@ -1,0 +1,553 @@
+//! Tickets, their receipts and applicants, and the requester's actions on them.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use domain::{applicant::ApplicantInput, payment::PaymentInput};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Page, PageParams};
+use crate::{
+    app::tickets::{self as uc, ApplicantFile, FileContent, Scope, TicketView},
+    store::{
+        applicants::Applicant,
+        payments::Payment,
+        tickets::{Event, Ticket},
+    },
+    web::{
+        error::{ApiResult, Problem},
+        extract::{ApiJson, ApiQuery, ApiUser, MultipartForm},
+        rfc3339, WebState,
+    },
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantJson {
+    pub id: String,
+    pub dni: String,
+    pub dni_check_digit: Option<String>,
+    pub paternal_surname: String,
+    pub maternal_surname: Option<String>,
+    pub given_names: String,
+    pub dni_issued_on: String,
+    pub email: String,
+    pub position: String,
+    pub unit: String,
+    pub payment_id: Option<String>,
+    pub current_expires_on: Option<String>,
+    /// `registrado`, `programado`, `enviado_reniec`, `aprobado`, `rechazado`.
+    pub status: String,
+    /// When it goes to RENIEC (RFC 3339, Lima); null until approved.
+    pub dispatch_at: Option<String>,
+    pub photo_url: String,
+    pub signature_url: String,
+}
+
+impl From<Applicant> for ApplicantJson {
+    fn from(a: Applicant) -> Self {
+        Self {
+            photo_url: format!("/api/v1/applicants/{}/photo", a.id),
+            signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+            id: a.id,
+            dni: a.dni,
+            dni_check_digit: a.dni_check_digit,
+            paternal_surname: a.paternal_surname,
+            maternal_surname: a.maternal_surname,
+            given_names: a.given_names,
+            dni_issued_on: a.dni_issued_on,
+            email: a.email,
+            position: a.position,
+            unit: a.unit,
+            payment_id: a.payment_id,
+            current_expires_on: a.current_expires_on,
+            status: a.status.as_str().to_owned(),
+            dispatch_at: a.dispatch_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentJson {
+    pub id: String,
+    pub operation_number: String,
+    pub paid_on: String,
+    /// Decimal string, `"8.10"`.
+    pub amount: String,
+    pub tribute_code: String,
+    pub payer_dni: String,
+    /// `ventanilla`, `agente` or `pagalo.pe`.
+    pub channel: String,
+    /// The applicant this receipt pays for, once linked.
+    pub applicant_id: Option<String>,
+    pub receipt_url: String,
+}
+
+impl From<Payment> for PaymentJson {
+    fn from(p: Payment) -> Self {
+        Self {
+            receipt_url: format!("/api/v1/payments/{}/receipt", p.id),
+            id: p.id,
+            operation_number: p.operation_number,
+            paid_on: p.paid_on,
+            amount: p.amount.to_string(),
+            tribute_code: p.tribute_code,
+            payer_dni: p.payer_dni,
+            channel: p.channel,
+            applicant_id: p.applicant_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryJson {
+    pub at: String,
+    pub actor: Option<String>,
+    /// `create`, `submit`, `withdraw`, `applicant_added`, `payment_added`, …
+    pub event: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: Option<String>,
+}
+
+impl From<Event> for HistoryJson {
+    fn from(e: Event) -> Self {
+        Self {
+            at: rfc3339(e.at),
+            actor: e.actor_name,
+            event: e.event,
+            from_status: e.from_status.map(|s| s.as_str().to_owned()),
+            to_status: e.to_status.as_str().to_owned(),
+            comment: e.comment,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketJson {
+    pub id: String,
+    /// `CD-2026-000123`.
+    pub number: String,
+    /// `emision`, `reemision`, `instalacion`, `cancelacion`.
+    pub kind: String,
+    /// Reason letter (`a`…`g`); null for instalacion.
+    pub reason: Option<String>,
+    pub reason_text: String,
+    pub requires_payment: bool,
+    pub status: String,
+    pub requester: PersonRef,
+    pub certificate_id: Option<String>,
+    /// Time of the last (re)submission: the ticket's place in the queue.
+    pub submitted_at: Option<String>,
+    pub created_at: String,
+    pub applicants: Vec<ApplicantJson>,
+    pub payments: Vec<PaymentJson>,
+    pub history: Vec<HistoryJson>,
+}
+
+/// A ticket in a list (without its applicants, receipts and history).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketSummaryJson {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub status: String,
+    pub requester: PersonRef,
+    pub submitted_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<Ticket> for TicketSummaryJson {
+    fn from(t: Ticket) -> Self {
+        Self {
+            id: t.id,
+            number: t.number,
+            kind: t.kind.as_str().to_owned(),
+            reason: t.reason.code_str().map(str::to_owned),
+            status: t.status.as_str().to_owned(),
+            requester: PersonRef {
+                id: t.requester_id,
+                name: t.requester_name,
+            },
+            submitted_at: t.submitted_at.map(rfc3339),
+            created_at: rfc3339(t.created_at),
+        }
+    }
+}
+
+impl From<TicketView> for TicketJson {
+    fn from(v: TicketView) -> Self {
+        let t = v.ticket;
+        Self {
+            id: t.id,
+            number: t.number,
+            kind: t.kind.as_str().to_owned(),
+            reason: t.reason.code_str().map(str::to_owned),
+            reason_text: t.reason.text().to_owned(),
+            requires_payment: t.reason.requires_payment(),
+            status: t.status.as_str().to_owned(),
+            requester: PersonRef {
+                id: t.requester_id,
+                name: t.requester_name,
+            },
+            certificate_id: t.certificate_id,
+            submitted_at: t.submitted_at.map(rfc3339),
+            created_at: rfc3339(t.created_at),
+            applicants: v.applicants.into_iter().map(Into::into).collect(),
+            payments: v.payments.into_iter().map(Into::into).collect(),
+            history: v.history.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTicket {
+    #[serde(default)]
+    pub kind: String,
+    /// Reason letter; omit for instalacion.
+    pub reason: Option<String>,
+    /// Required for instalacion and cancelacion: one of your certificates.
+    pub certificate_id: Option<String>,
+}
+
+/// Open a ticket (borrador).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    request_body = NewTicket,
+    responses((status = 201, body = TicketJson),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewTicket>,
+) -> ApiResult<(StatusCode, Json<TicketJson>)> {
+    let view = uc::open(
+        &state.app,
+        &user,
+        &body.kind,
+        body.reason.as_deref(),
+        body.certificate_id.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// Tickets, newest first: your own; analysts and admins see everyone's.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<TicketSummaryJson>)))]
+pub async fn list(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<TicketSummaryJson>>> {
+    let limit = page.limit();
+    let items = uc::list(&state.app, &user, Scope::All, page.after.as_deref(), limit).await?;
+    let items = items.into_iter().map(TicketSummaryJson::from).collect();
+    Ok(Json(Page::new(items, limit, |t: &TicketSummaryJson| {
+        t.id.clone()
+    })))
+}
+
+/// One ticket with its applicants, receipts and history.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TicketJson),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn show(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(uc::view(&state.app, &user, &id).await?.into()))
+}
+
+/// Register a payment receipt (multipart: the fields and the file `receipt`).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/payments", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "operation_number, paid_on, amount, tribute_code, payer_dni, channel; file receipt (JPEG, PNG or PDF)"),
+    responses((status = 201, body = PaymentJson),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_payment(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    form: MultipartForm,
+) -> ApiResult<(StatusCode, Json<PaymentJson>)> {
+    let input = payment_input(&form);
+    let payment = uc::add_payment(&state.app, &user, &id, &input, form.file("receipt")).await?;
+    Ok((StatusCode::CREATED, Json(payment.into())))
+}
+
+/// The payment fields of a multipart form (API and pages share this).
+pub fn payment_input(form: &MultipartForm) -> PaymentInput {
+    PaymentInput {
+        operation_number: form.text("operation_number"),
+        paid_on: form.text("paid_on"),
+        amount: form.text("amount"),
+        tribute_code: form.text("tribute_code"),
+        payer_dni: form.text("payer_dni"),
+        channel: form.text("channel"),
+    }
+}
+
+/// The applicant fields of a multipart form (API and pages share this).
+pub fn applicant_input(form: &MultipartForm) -> ApplicantInput {
+    ApplicantInput {
+        paternal_surname: form.text("paternal_surname"),
+        maternal_surname: form.text("maternal_surname"),
+        given_names: form.text("given_names"),
+        dni: form.text("dni"),
+        dni_check_digit: form.optional("dni_check_digit"),
+        dni_issued_on: form.text("dni_issued_on"),
+        email: form.text("email"),
+        position: form.text("position"),
+        unit: form.text("unit"),
+        payment_id: form.optional("payment_id"),
+        current_expires_on: form.optional("current_expires_on"),
+    }
+}
+
+/// Register an applicant (multipart: the fields and the files `photo` and `signature`).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/applicants", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "paternal_surname, maternal_surname, given_names, dni, dni_check_digit?, dni_issued_on, email, position, unit, payment_id?, current_expires_on?; files photo and signature"),
+    responses((status = 201, body = ApplicantJson),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_applicant(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    form: MultipartForm,
+) -> ApiResult<(StatusCode, Json<ApplicantJson>)> {
+    let input = applicant_input(&form);
+    let applicant = uc::add_applicant(
+        &state.app,
+        &user,
+        &id,
+        &input,
+        form.file("photo"),
+        form.file("signature"),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(applicant.into())))
+}
+
+/// Remove an applicant (borrador or observado only).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/applicants/{applicant_id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path), ("applicant_id" = String, Path)), responses((status = 204)))]
+pub async fn remove_applicant(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path((id, applicant_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::remove_applicant(&state.app, &user, &id, &applicant_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove a receipt no applicant uses (borrador or observado only).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/payments/{payment_id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path), ("payment_id" = String, Path)), responses((status = 204)))]
+pub async fn remove_payment(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path((id, payment_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    uc::remove_payment(&state.app, &user, &id, &payment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send the ticket to the service desk's queue (also after correcting an observed one).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/submit", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TicketJson),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn submit(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(uc::submit(&state.app, &user, &id).await?.into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct WithdrawRequest {
+    pub comment: Option<String>,
+}
+
+/// Withdraw a borrador or enviado ticket (it becomes anulado).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/withdraw", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content = WithdrawRequest, description = "Optional: a comment."),
+    responses((status = 200, body = TicketJson),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn withdraw(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<TicketJson>> {
+    // The body is optional: no body, or `{"comment": "…"}`.
+    let comment = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<WithdrawRequest>(&body)
+            .map_err(|_| Problem::bad_request("El cuerpo debe ser JSON: {\"comment\": \"…\"}."))?
+            .comment
+    };
+    Ok(Json(
+        uc::withdraw(&state.app, &user, &id, comment.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+fn file_response(file: FileContent) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, file.mime),
+            // Personal data: never cached by shared caches.
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}
+
+/// An applicant's photo (the requester, analysts and admins only).
+#[utoipa::path(get, path = "/api/v1/applicants/{id}/photo", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404, body = Problem)))]
+pub async fn photo(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(file_response(
+        uc::applicant_file(&state.app, &user, &id, ApplicantFile::Photo).await?,
+    ))
+}
+
+/// An applicant's signature (the requester, analysts and admins only).
+#[utoipa::path(get, path = "/api/v1/applicants/{id}/signature", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "image/png"), (status = 404, body = Problem)))]
+pub async fn signature(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(file_response(
+        uc::applicant_file(&state.app, &user, &id, ApplicantFile::Signature).await?,
+    ))
+}
+
+/// A receipt's file (the requester, analysts and admins only).
+#[utoipa::path(get, path = "/api/v1/payments/{id}/receipt", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
+pub async fn receipt(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(file_response(
+        uc::receipt_file(&state.app, &user, &id).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonJson {
+    pub kind: String,
+    pub kind_label: String,
+    /// Letter; null for instalacion.
+    pub code: Option<String>,
+    pub text: String,
+    pub requires_payment: bool,
+    /// RFC 5280 CRLReason code, for cancellations.
+    pub crl_reason: Option<u8>,
+}
+
+/// The catalogue of kinds and reasons, with the payment rule of each.
+#[utoipa::path(get, path = "/api/v1/catalogue", tag = "tickets", responses((status = 200, body = Vec<ReasonJson>)))]
+pub async fn catalogue() -> Json<Vec<ReasonJson>> {
+    Json(
+        domain::ticket::Reason::all()
+            .map(|r| ReasonJson {
+                kind: r.kind().as_str().to_owned(),
+                kind_label: r.kind().label().to_owned(),
+                code: r.code_str().map(str::to_owned),
+                text: r.text().to_owned(),
+                requires_payment: r.requires_payment(),
+                crl_reason: r.crl_reason().map(|c| c.code()),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateJson {
+    pub id: String,
+    pub holder_name: String,
+    pub dni: String,
+    /// `pendiente_descarga`, `instalado`, `caducado`, `descarga_vencida`, `cancelado`.
+    pub state: String,
+    pub medium: Option<String>,
+    pub ownership: Option<String>,
+    pub issued_on: Option<String>,
+    pub expires_on: Option<String>,
+    pub download_deadline: Option<String>,
+    pub serial: Option<String>,
+}
+
+impl From<crate::store::certificates::Certificate> for CertificateJson {
+    fn from(c: crate::store::certificates::Certificate) -> Self {
+        Self {
+            id: c.id,
+            holder_name: c.holder_name,
+            dni: c.dni,
+            state: c.state.as_str().to_owned(),
+            medium: c.medium.map(|m| m.as_str().to_owned()),
+            ownership: c.ownership.map(|o| o.as_str().to_owned()),
+            issued_on: c.issued_on.map(|d| d.to_string()),
+            expires_on: c.expires_on.map(|d| d.to_string()),
+            download_deadline: c.download_deadline.map(|d| d.to_string()),
+            serial: c.serial,
+        }
+    }
+}
+
+/// Certificates: your own; analysts and admins see everyone's.
+#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificados", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = Page<CertificateJson>)))]
+pub async fn certificates(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<CertificateJson>>> {
+    let limit = page.limit();
+    let items =
+        uc::certificates(&state.app, &user, Scope::All, page.after.as_deref(), limit).await?;
+    let items = items.into_iter().map(CertificateJson::from).collect();
+    Ok(Json(Page::new(items, limit, |c: &CertificateJson| {
+        c.id.clone()
+    })))
+}
+
+/// One certificate (its owner, analysts and admins).
+#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificados", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = CertificateJson), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn certificate(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CertificateJson>> {
+    Ok(Json(uc::certificate(&state.app, &user, &id).await?.into()))
+}
