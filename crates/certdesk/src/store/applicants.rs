@@ -133,3 +133,24 @@ pub async fn delete(conn: &mut Conn, id: &str) -> StoreResult<()> {
         .await?;
     Ok(())
 }
+
+/// Moves an applicant on (approval schedules it with its dispatch time; later steps keep it).
+pub async fn set_status(
+    conn: &mut Conn,
+    id: &str,
+    status: ApplicantStatus,
+    dispatch_at: Option<Timestamp>,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE applicants SET status = $1, dispatch_at = COALESCE($2, dispatch_at) WHERE id = $3",
+    )
+    .bind(status.as_str())
+    .bind(dispatch_at.map(ts_to_db))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
