@@ -24,8 +24,9 @@ impl Blobs {
         &self.root
     }
 
-    /// `ab/cdef…` under the root: two-level fan-out keeps directories small.
-    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+    /// `ab/cdef…` under the root: two-level fan-out keeps directories small. `None` for
+    /// anything that is not a SHA-256 in hex.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
     }
@@ -53,6 +54,30 @@ impl Blobs {
         drop(file);
         tokio::fs::rename(&tmp, &path).await?;
         Ok(sha256)
+    }
+
+    /// A directory for files being built, on the same filesystem as the store.
+    pub fn scratch_dir(&self) -> std::io::Result<PathBuf> {
+        let dir = self.root.join("tmp");
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    /// Moves a finished file (built under [`Blobs::scratch_dir`]) into the store, reading
+    /// it once to hash it; returns its SHA-256 and size. Blocking: call off the runtime.
+    pub fn adopt_file_blocking(&self, tmp: &Path) -> std::io::Result<(String, u64)> {
+        let mut file = std::fs::File::open(tmp)?;
+        let mut hasher = Sha256::new();
+        let size = std::io::copy(&mut file, &mut hasher)?;
+        let sha256 = hex::encode(hasher.finalize());
+        let path = self
+            .path_of(&sha256)
+            .ok_or_else(|| std::io::Error::other("bad hash"))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::rename(tmp, &path)?;
+        Ok((sha256, size))
     }
 
     /// The stored bytes, or `None` when no such file exists.

@@ -10,7 +10,7 @@ use crate::{
     blobs::Blobs,
     clock::SystemClock,
     config::{
-        redact_url, Cli, Command, GlobalArgs, LogFormat, ScheduleArgs, ServeArgs, UserCommand,
+        redact_url, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs, LogFormat, ScheduleArgs, ServeArgs, UserCommand,
         UserCreateArgs,
     },
     demo, jobs,
@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
         Command::Schedule(args) => print_schedule(&cli.global, &args).await,
+        Command::Batch(BatchCommand::Close(args)) => close_batch(&cli.global, &args).await,
     }
 }
 
@@ -204,5 +205,35 @@ async fn print_schedule(global: &GlobalArgs, args: &ScheduleArgs) -> anyhow::Res
     app.store.close().await;
     let dispatch = dispatch.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", app::rfc3339(dispatch.timestamp()));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn close_batch(global: &GlobalArgs, args: &BatchCloseArgs) -> anyhow::Result<ExitCode> {
+    let app = offline_app(global).await?;
+    let real_now = app.now();
+    let now = match args.now.as_deref().map(str::trim) {
+        None | Some("") => real_now,
+        Some(raw) => match raw.parse::<jiff::Timestamp>() {
+            Ok(at) if at <= real_now => at,
+            Ok(_) => {
+                eprintln!("--now no puede ser futuro: no se cierra un corte que no llegó.");
+                return Ok(ExitCode::from(2));
+            }
+            Err(_) => {
+                eprintln!("--now no es una fecha y hora RFC 3339 con zona horaria.");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let closed = app::batch::close(&app, None, now).await;
+    app.store.close().await;
+    let closed = closed.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!("{} {}", closed.batch.id, closed.batch.item_count);
+    eprintln!(
+        "Lote del corte {}{}: {} solicitante(s).",
+        app::rfc3339(closed.batch.cutoff_at),
+        if closed.newly_closed { "" } else { " (ya estaba cerrado)" },
+        closed.batch.item_count
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -74,6 +74,22 @@ pub enum Command {
     User(UserCommand),
     /// Print when a request approved at a given time goes to RENIEC.
     Schedule(ScheduleArgs),
+    /// The weekly RENIEC batch.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Close the due batch now (the same code path as the automatic job).
+    Close(BatchCloseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BatchCloseArgs {
+    /// Close the latest cut-off at or before this time (RFC 3339); defaults to now.
+    #[arg(long, env = "CERTDESK_NOW")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

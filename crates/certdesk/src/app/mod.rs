@@ -5,8 +5,11 @@
 
 pub mod access;
 pub mod auth;
+pub mod batch;
 mod error;
 pub mod outbox;
+pub mod registry;
+pub mod review;
 pub mod schedule;
 pub mod tickets;
 

@@ -1,6 +1,8 @@
 //! Background work. Each job is a `run_once(app, now)` step, tested with a fixed clock,
-//! plus a loop that `serve` runs until shutdown.
+//! plus the loop below that `serve` runs until shutdown.
 
+pub mod batch;
+pub mod certificates;
 pub mod housekeeping;
 
 use std::time::Duration;
@@ -9,15 +11,32 @@ use tokio::sync::watch;
 
 use crate::app::App;
 
-/// Runs every job's loop until `shutdown` turns true.
+/// How often the loop wakes. A cut-off is closed within this long of its time.
+pub const TICK: Duration = Duration::from_secs(20);
+
+/// Runs every job until `shutdown` turns true. The first tick runs at once, so a batch
+/// whose cut-off passed while the server was down is closed on start.
 pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_hourly: Option<jiff::Timestamp> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
                 let now = app.now();
-                if let Err(err) = housekeeping::run_once(&app, now).await {
-                    tracing::warn!(error = ?err, "housekeeping failed; will retry");
+                if let Err(err) = batch::run_once(&app, now).await {
+                    tracing::error!(error = ?err, "closing the batch failed; will retry");
+                }
+                let hourly_due = last_hourly
+                    .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_hours(1));
+                if hourly_due {
+                    last_hourly = Some(now);
+                    if let Err(err) = certificates::run_once(&app, now).await {
+                        tracing::warn!(error = ?err, "certificate states failed; will retry");
+                    }
+                    if let Err(err) = housekeeping::run_once(&app, now).await {
+                        tracing::warn!(error = ?err, "housekeeping failed; will retry");
+                    }
                 }
             }
             _ = shutdown.changed() => break,

@@ -112,6 +112,39 @@ pub fn access_received(to: &str, name: &str, entity: &str) -> anyhow::Result<New
     )
 }
 
+#[derive(Template)]
+#[template(path = "mail/ticket_notice.txt")]
+struct TicketNoticeText<'a> {
+    name: &'a str,
+    paragraphs: &'a [String],
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/ticket_notice.html")]
+struct TicketNoticeHtml<'a> {
+    name: &'a str,
+    paragraphs: &'a [String],
+    link: &'a str,
+}
+
+/// A change on a ticket the requester must know about (approval with its RENIEC date,
+/// observation, rejection, results).
+pub fn ticket_notice(
+    to: &str,
+    name: &str,
+    subject: String,
+    paragraphs: &[String],
+    link: &str,
+) -> anyhow::Result<NewMail> {
+    compose(
+        to,
+        subject,
+        TicketNoticeText { name, paragraphs, link },
+        TicketNoticeHtml { name, paragraphs, link },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

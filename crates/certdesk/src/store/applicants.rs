@@ -154,3 +154,30 @@ pub async fn set_status(
     }
     Ok(())
 }
+
+/// Records RENIEC's result for an applicant that was sent.
+pub async fn record_result(
+    conn: &mut Conn,
+    id: &str,
+    approved: bool,
+    delivery_sent_on: Option<jiff::civil::Date>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let status = if approved { ApplicantStatus::Aprobado } else { ApplicantStatus::Rechazado };
+    let done = sqlx::query(
+        "UPDATE applicants SET status = $1, delivery_sent_on = $2, reniec_reason = $3, result_recorded_at = $4 \
+         WHERE id = $5 AND status = 'enviado_reniec'",
+    )
+    .bind(status.as_str())
+    .bind(delivery_sent_on.map(|d| d.to_string()))
+    .bind(reason)
+    .bind(ts_to_db(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

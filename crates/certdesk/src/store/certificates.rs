@@ -146,3 +146,66 @@ pub async fn list(
     let rows = query.bind(limit).fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// The expiry date of the latest certificate on record for a DNI (for the 10-day rule when
+/// the applicant did not type it).
+pub async fn latest_expiry_for_dni(conn: &mut Conn, dni: &str) -> StoreResult<Option<Date>> {
+    let row = sqlx::query(
+        "SELECT MAX(expires_on) AS e FROM certificates WHERE dni = $1 AND state IN ('instalado', 'pendiente_descarga')",
+    )
+    .bind(dni)
+    .fetch_one(&mut *conn)
+    .await?;
+    let raw: Option<String> = row.try_get("e")?;
+    raw.map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("expires_on {d}"))))
+        .transpose()
+}
+
+/// Changes a certificate's state (and, when given, its medium, ownership, serial, reason).
+#[derive(Debug, Default)]
+pub struct CertificateUpdate<'a> {
+    pub state: Option<CertificateState>,
+    pub medium: Option<Medium>,
+    pub ownership: Option<Ownership>,
+    pub serial: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub issued_on: Option<Date>,
+    pub expires_on: Option<Date>,
+    pub crl_reason: Option<u8>,
+    pub public_part_sha256: Option<&'a str>,
+}
+
+pub async fn update(conn: &mut Conn, id: &str, u: &CertificateUpdate<'_>, now: Timestamp) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE certificates SET state = COALESCE($1, state), medium = COALESCE($2, medium), \
+         ownership = COALESCE($3, ownership), serial = COALESCE($4, serial), subject = COALESCE($5, subject), \
+         issued_on = COALESCE($6, issued_on), expires_on = COALESCE($7, expires_on), \
+         crl_reason = COALESCE($8, crl_reason), public_part_sha256 = COALESCE($9, public_part_sha256), \
+         updated_at = $10 WHERE id = $11",
+    )
+    .bind(u.state.map(|s| s.as_str()))
+    .bind(u.medium.map(|m| m.as_str()))
+    .bind(u.ownership.map(|o| o.as_str()))
+    .bind(u.serial)
+    .bind(u.subject)
+    .bind(u.issued_on.map(|d| d.to_string()))
+    .bind(u.expires_on.map(|d| d.to_string()))
+    .bind(u.crl_reason.map(i64::from))
+    .bind(u.public_part_sha256)
+    .bind(ts_to_db(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Certificates whose state dates can still change it.
+pub async fn not_final(conn: &mut Conn) -> StoreResult<Vec<Certificate>> {
+    let rows = sqlx::query("SELECT * FROM certificates WHERE state IN ('pendiente_descarga', 'instalado', 'descarga_vencida')")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -7,6 +7,7 @@
 
 pub mod access_requests;
 pub mod applicants;
+pub mod batches;
 pub mod certificates;
 pub mod holidays;
 pub mod login_failures;

@@ -286,3 +286,101 @@ pub async fn events(conn: &mut Conn, ticket_id: &str) -> StoreResult<Vec<Event>>
         })
         .collect()
 }
+
+/// Statuses of the analysts' queue, from the domain.
+fn queue_statuses() -> String {
+    Status::ALL
+        .iter()
+        .filter(|s| s.is_in_queue())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The queue in strict FIFO order by last submission; `after` is the (submitted_at, id)
+/// of the last ticket seen.
+pub async fn queue(
+    conn: &mut Conn,
+    kind: Option<Kind>,
+    status: Option<Status>,
+    after: Option<(Timestamp, &str)>,
+    limit: i64,
+) -> StoreResult<Vec<Ticket>> {
+    let mut sql = format!("{SELECT} WHERE t.status IN ({})", queue_statuses());
+    let mut n = 0;
+    if kind.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND t.kind = ${n}"));
+    }
+    if status.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND t.status = ${n}"));
+    }
+    if after.is_some() {
+        sql.push_str(&format!(
+            " AND (t.submitted_at > ${a} OR (t.submitted_at = ${a} AND t.id > ${b}))",
+            a = n + 1,
+            b = n + 2
+        ));
+        n += 2;
+    }
+    sql.push_str(&format!(" ORDER BY t.submitted_at ASC, t.id ASC LIMIT ${}", n + 1));
+    let mut query = sqlx::query(&sql);
+    if let Some(kind) = kind {
+        query = query.bind(kind.as_str());
+    }
+    if let Some(status) = status {
+        query = query.bind(status.as_str());
+    }
+    if let Some((at, id)) = after {
+        query = query.bind(ts_to_db(at)).bind(id);
+    }
+    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// 1-based place in the queue of a ticket that is waiting in it.
+pub async fn queue_position(conn: &mut Conn, submitted_at: Timestamp, id: &str) -> StoreResult<i64> {
+    let row = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM tickets WHERE status IN ({}) \
+         AND (submitted_at < $1 OR (submitted_at = $1 AND id < $2))",
+        queue_statuses()
+    ))
+    .bind(ts_to_db(submitted_at))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? + 1)
+}
+
+pub async fn assign(conn: &mut Conn, id: &str, analyst_id: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE tickets SET assigned_to = $1 WHERE id = $2")
+        .bind(analyst_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_appointment(conn: &mut Conn, id: &str, at: Timestamp, note: Option<&str>) -> StoreResult<()> {
+    sqlx::query("UPDATE tickets SET appointment_at = $1, appointment_note = $2 WHERE id = $3")
+        .bind(ts_to_db(at))
+        .bind(note)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The installation appointment, if recorded.
+pub async fn appointment(conn: &mut Conn, id: &str) -> StoreResult<Option<(Timestamp, Option<String>)>> {
+    let row = sqlx::query("SELECT appointment_at, appointment_note FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let at: Option<i64> = row.try_get("appointment_at")?;
+    match at {
+        Some(at) => Ok(Some((ts_from_db(at)?, row.try_get("appointment_note")?))),
+        None => Ok(None),
+    }
+}

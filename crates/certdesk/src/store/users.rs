@@ -119,3 +119,12 @@ pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
         .await?;
     Ok(row.try_get("n")?)
 }
+
+/// The account with this e-mail, if any.
+pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}

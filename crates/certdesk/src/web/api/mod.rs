@@ -3,9 +3,10 @@
 //! annotations on these handlers.
 
 mod access;
+mod analyst;
 mod outbox;
 mod session;
-mod tickets;
+pub(crate) mod tickets;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -57,6 +58,22 @@ pub fn routes() -> Router<WebState> {
         .route("/payments/{id}/receipt", get(tickets::receipt))
         .route("/certificates", get(tickets::certificates))
         .route("/certificates/{id}", get(tickets::certificate))
+        .route(
+            "/certificates/{id}/public-part",
+            post(analyst::public_part).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/queue", get(analyst::queue))
+        .route("/tickets/{id}/take", post(analyst::take))
+        .route("/tickets/{id}/observe", post(analyst::observe))
+        .route("/tickets/{id}/approve", post(analyst::approve))
+        .route("/tickets/{id}/reject", post(analyst::reject))
+        .route("/tickets/{id}/appointment", post(analyst::appointment))
+        .route("/tickets/{id}/complete", post(analyst::complete))
+        .route("/batches", get(analyst::list))
+        .route("/batches/close", post(analyst::close))
+        .route("/batches/{id}", get(analyst::show))
+        .route("/batches/{id}/package.zip", get(analyst::package))
+        .route("/applicants/{id}/reniec-result", post(analyst::reniec_result))
         .route("/openapi.json", get(openapi))
 }
 
@@ -71,6 +88,9 @@ pub fn routes() -> Router<WebState> {
         tickets::remove_applicant, tickets::remove_payment, tickets::submit, tickets::withdraw,
         tickets::photo, tickets::signature, tickets::receipt, tickets::catalogue,
         tickets::certificates, tickets::certificate,
+        analyst::queue, analyst::take, analyst::observe, analyst::approve, analyst::reject,
+        analyst::appointment, analyst::complete, analyst::close, analyst::list, analyst::show,
+        analyst::package, analyst::reniec_result, analyst::public_part,
         super::healthz,
     ),
     components(schemas(Problem)),

@@ -1,0 +1,359 @@
+//! The weekly RENIEC batch (SPEC "The RENIEC batch"): closing it exactly once per cut-off,
+//! and its package — a ZIP with the spreadsheet (XLSX and CSV), photos, signatures and
+//! receipts named by DNI, and a SHA-256 manifest.
+//!
+//! One use case closes batches for everyone: the scheduler at each cut-off, analysts
+//! through the API and the CLI. The package is built once, stored by its hash, and served
+//! from disk ever after, so its bytes never change.
+
+use std::{
+    collections::HashSet,
+    fs::File,
+    io::{BufWriter, Read, Write},
+    path::Path,
+};
+
+use domain::{
+    schedule,
+    ticket::{self, Action, Actor, Kind, Reason, Status, TransitionFacts},
+};
+use jiff::{Timestamp, ToSpan};
+use sha2::{Digest, Sha256};
+use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
+
+use super::{schedule::calendar_in, App, AppError, AppResult};
+use crate::store::{
+    batches::{self, Batch, Item, PackageRow},
+    users::User,
+    StoreError,
+};
+
+/// What a close did.
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub batch: Batch,
+    /// False when the cut-off's batch already existed (closed earlier or by a racing closer).
+    pub newly_closed: bool,
+}
+
+/// Closes the batch of the latest cut-off at or before `now`, if it is not closed yet.
+/// `actor` is None for the scheduler.
+pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult<Closed> {
+    if let Some(actor) = actor {
+        if !actor.role.is_analyst() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mut tx = app.store.begin().await?;
+    // Serialises with approvals and with other closers (other servers included).
+    batches::lock(&mut tx).await?;
+    let today = schedule::today_in_lima(now);
+    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 7.days()).await?;
+    let Some(cutoff) = calendar.latest_cutoff_at_or_before(now) else {
+        return Err(AppError::Conflict("No hay un corte anterior a esa fecha.".into()));
+    };
+    let cutoff = cutoff.timestamp();
+    if let Some(batch) = batches::by_cutoff(&mut tx, cutoff).await? {
+        return Ok(Closed { batch, newly_closed: false });
+    }
+    let batch = match batches::create(&mut tx, cutoff, now, actor.map(|a| a.id.as_str())).await {
+        Ok(batch) => batch,
+        Err(e) if e.on_constraint(batches::ONE_BATCH_PER_CUTOFF) => {
+            drop(tx);
+            let mut conn = app.store.conn().await?;
+            let batch = batches::by_cutoff(&mut conn, cutoff)
+                .await?
+                .ok_or(AppError::Internal(anyhow::anyhow!("batch vanished after a conflict")))?;
+            return Ok(Closed { batch, newly_closed: false });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Tickets whose every applicant is now sent move on, as the domain says.
+    let actor_kind = match actor {
+        Some(user) => Actor::user(user.role, false),
+        None => Actor::System,
+    };
+    let mut sent = Vec::new();
+    for touched in batches::touched_tickets(&mut tx, &batch.id).await? {
+        let kind: Kind = touched.kind.parse().map_err(|_| StoreError::Corrupt(touched.kind.clone()))?;
+        let reason = Reason::parse(kind, touched.reason.as_deref())
+            .map_err(|_| StoreError::Corrupt(format!("{:?}", touched.reason)))?;
+        let facts = TransitionFacts {
+            applicants_not_dispatched: usize::try_from(touched.still_programado).unwrap_or(usize::MAX),
+            ..TransitionFacts::new(actor_kind)
+        };
+        if ticket::transition(kind, reason, Status::Programado, Action::Dispatch, &facts) == Ok(Status::EnviadoReniec) {
+            sent.push(touched.ticket_id);
+        }
+    }
+    batches::mark_tickets_sent(&mut tx, &sent, actor.map(|a| a.id.as_str()), now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent.len(), "batch closed");
+    let batch = ensure_package(app, batch).await?;
+    Ok(Closed { batch, newly_closed: true })
+}
+
+/// Batches, newest first (analysts).
+pub async fn list(app: &App, actor: &User, before: Option<&str>, limit: i64) -> AppResult<Vec<Batch>> {
+    if !actor.role.is_analyst() {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.conn().await?;
+    Ok(batches::list(&mut conn, before, limit).await?)
+}
+
+/// One batch with its items in FIFO order (analysts).
+pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<(Batch, Vec<Item>)> {
+    if !actor.role.is_analyst() {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.conn().await?;
+    let batch = batches::by_id(&mut conn, id).await?;
+    let mut items = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = batches::items(&mut conn, &batch.id, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        items.extend(page);
+    }
+    Ok((batch, items))
+}
+
+/// The package's file on disk, built first if it was never built (analysts).
+pub async fn package(app: &App, actor: &User, id: &str) -> AppResult<(Batch, std::path::PathBuf)> {
+    if !actor.role.is_analyst() {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.conn().await?;
+    let batch = batches::by_id(&mut conn, id).await?;
+    drop(conn);
+    let batch = ensure_package(app, batch).await?;
+    let path = batch
+        .package_sha256
+        .as_deref()
+        .and_then(|sha| app.blobs.path_of(sha))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("package without hash")))?;
+    Ok((batch, path))
+}
+
+/// Builds and records the package unless it exists already.
+async fn ensure_package(app: &App, batch: Batch) -> AppResult<Batch> {
+    if let Some(path) = batch.package_sha256.as_deref().and_then(|sha| app.blobs.path_of(sha)) {
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            return Ok(batch);
+        }
+    }
+    let handle = tokio::runtime::Handle::current();
+    let (worker_app, worker_batch) = (app.clone(), batch.clone());
+    let (sha256, size) = tokio::task::spawn_blocking(move || write_package(&handle, &worker_app, &worker_batch))
+        .await
+        .map_err(|e| anyhow::anyhow!("package task: {e}"))??;
+    let mut conn = app.store.conn().await?;
+    batches::set_package(&mut conn, &batch.id, &sha256, i64::try_from(size).unwrap_or(i64::MAX)).await?;
+    tracing::info!(batch = %batch.id, bytes = size, "batch package built");
+    Ok(batches::by_id(&mut conn, &batch.id).await?)
+}
+
+/// Column titles of the spreadsheet (XLSX and CSV), in order.
+pub const COLUMNS: [&str; 20] = [
+    "N°",
+    "Ticket",
+    "Trámite",
+    "Motivo",
+    "Apellido paterno",
+    "Apellido materno",
+    "Nombres",
+    "DNI",
+    "Dígito verificador",
+    "Fecha de emisión del DNI",
+    "Correo institucional",
+    "Cargo",
+    "Unidad orgánica",
+    "Caducidad del certificado actual",
+    "N° de operación",
+    "Fecha de pago",
+    "Monto (S/)",
+    "Foto",
+    "Firma",
+    "Constancia de pago",
+];
+
+fn dd_mm_yyyy(iso: &str) -> String {
+    iso.parse().map(schedule::format_date).unwrap_or_else(|_| iso.to_owned())
+}
+
+fn extension(mime: Option<&str>) -> &'static str {
+    match mime {
+        Some("image/jpeg") => "jpg",
+        Some("image/png") => "png",
+        Some("application/pdf") => "pdf",
+        _ => "bin",
+    }
+}
+
+/// Copies a file into the ZIP while hashing it; returns its SHA-256. Memory stays at one
+/// buffer whatever the file's size.
+fn add_file<W: Write + std::io::Seek>(
+    zip: &mut ZipWriter<W>,
+    options: SimpleFileOptions,
+    name: &str,
+    source: &Path,
+) -> anyhow::Result<String> {
+    zip.start_file(name, options)?;
+    let mut file = File::open(source)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        zip.write_all(&buf[..n])?;
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A name not used yet in the package: `fotos/12345678.jpg`, then `fotos/12345678-2.jpg`.
+fn unique(used: &mut HashSet<String>, dir: &str, dni: &str, ext: &str) -> String {
+    let mut name = format!("{dir}/{dni}.{ext}");
+    let mut n = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{dir}/{dni}-{n}.{ext}");
+        n += 1;
+    }
+    name
+}
+
+fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> anyhow::Result<(String, u64)> {
+    let scratch = app.blobs.scratch_dir()?;
+    let work = tempfile::Builder::new().prefix("lote-").tempdir_in(&scratch)?;
+    let zip_path = work.path().join("paquete.zip");
+    let mut zip = ZipWriter::new(BufWriter::new(File::create(&zip_path)?));
+    // Every entry carries the cut-off's time, so a rebuilt package has the same bytes.
+    let cutoff = schedule::to_lima(batch.cutoff_at);
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(cutoff.year()).unwrap_or(1980),
+        u8::try_from(cutoff.month()).unwrap_or(1),
+        u8::try_from(cutoff.day()).unwrap_or(1),
+        u8::try_from(cutoff.hour()).unwrap_or(0),
+        u8::try_from(cutoff.minute()).unwrap_or(0),
+        0,
+    )
+    .map_err(|e| anyhow::anyhow!("zip timestamp: {e}"))?;
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .last_modified_time(stamp)
+        .large_file(false);
+
+    let sums_path = work.path().join("SHA256SUMS");
+    let mut sums = BufWriter::new(File::create(&sums_path)?);
+    let csv_path = work.path().join("solicitudes.csv");
+    let mut csv = csv::Writer::from_path(&csv_path)?;
+    csv.write_record(COLUMNS)?;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(cutoff.year()).unwrap_or(2026),
+        u8::try_from(cutoff.month()).unwrap_or(1),
+        u8::try_from(cutoff.day()).unwrap_or(1),
+    )?;
+    workbook.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title("Solicitudes de certificado digital")
+            .set_creation_datetime(&created),
+    );
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name("Solicitudes")?;
+    for (col, title) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, u16::try_from(col)?, *title, &bold)?;
+    }
+
+    let mut used = HashSet::new();
+    let mut after = 0;
+    let mut line: u32 = 1;
+    loop {
+        let rows: Vec<PackageRow> = handle.block_on(async {
+            let mut conn = app.store.conn().await?;
+            batches::package_rows(&mut conn, &batch.id, after, 500).await
+        })?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            after = row.position;
+            let blob = |sha: &str| {
+                app.blobs
+                    .path_of(sha)
+                    .ok_or_else(|| anyhow::anyhow!("bad stored hash {sha}"))
+            };
+            let photo_path = blob(&row.photo_sha256)?;
+            let photo_mime = infer::get_from_path(&photo_path)?.map(|t| t.mime_type());
+            let photo = unique(&mut used, "fotos", &row.dni, extension(photo_mime));
+            let sha = add_file(&mut zip, options, &photo, &photo_path)?;
+            writeln!(sums, "{sha}  {photo}")?;
+            let signature_path = blob(&row.signature_sha256)?;
+            let signature_mime = infer::get_from_path(&signature_path)?.map(|t| t.mime_type());
+            let signature = unique(&mut used, "firmas", &row.dni, extension(signature_mime));
+            let sha = add_file(&mut zip, options, &signature, &signature_path)?;
+            writeln!(sums, "{sha}  {signature}")?;
+            let receipt = match &row.receipt_sha256 {
+                Some(receipt_sha) => {
+                    let name = unique(&mut used, "pagos", &row.dni, extension(row.receipt_mime.as_deref()));
+                    let sha = add_file(&mut zip, options, &name, &blob(receipt_sha)?)?;
+                    writeln!(sums, "{sha}  {name}")?;
+                    name
+                }
+                None => String::new(),
+            };
+            let reason = row.reason.clone().unwrap_or_default();
+            let amount = row
+                .amount_centimos
+                .and_then(domain::money::Money::from_centimos)
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            let cells: [String; 20] = [
+                row.position.to_string(),
+                row.ticket_number.clone(),
+                row.kind.clone(),
+                reason,
+                row.paternal_surname.clone(),
+                row.maternal_surname.clone().unwrap_or_default(),
+                row.given_names.clone(),
+                row.dni.clone(),
+                row.dni_check_digit.clone().unwrap_or_default(),
+                dd_mm_yyyy(&row.dni_issued_on),
+                row.email.clone(),
+                row.position_title.clone(),
+                row.unit.clone(),
+                row.current_expires_on.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
+                row.operation_number.clone().unwrap_or_default(),
+                row.paid_on.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
+                amount,
+                photo,
+                signature,
+                receipt,
+            ];
+            csv.write_record(&cells)?;
+            for (col, value) in cells.iter().enumerate() {
+                // Text cells keep DNIs and numbers with their leading zeros.
+                sheet.write_string(line, u16::try_from(col)?, value)?;
+            }
+            line += 1;
+        }
+    }
+    csv.flush()?;
+    drop(csv);
+    let xlsx_path = work.path().join("solicitudes.xlsx");
+    workbook.save(&xlsx_path)?;
+    for (name, path) in [("solicitudes.xlsx", &xlsx_path), ("solicitudes.csv", &csv_path)] {
+        let sha = add_file(&mut zip, options, name, path)?;
+        writeln!(sums, "{sha}  {name}")?;
+    }
+    sums.flush()?;
+    drop(sums);
+    add_file(&mut zip, options, "SHA256SUMS", &sums_path)?;
+    zip.finish()?.flush()?;
+    Ok(app.blobs.adopt_file_blocking(&zip_path)?)
+}

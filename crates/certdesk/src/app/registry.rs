@@ -1,0 +1,352 @@
+//! After RENIEC (SPEC "After RENIEC", "Certificate registry"): results per applicant,
+//! installation and cancellation tickets, the certificate's public part, and the daily
+//! move of certificates whose dates have passed.
+
+use domain::{
+    applicant::ApplicantStatus,
+    certificate::{self, CertificateFacts, CertificateState, Medium, Ownership},
+    schedule,
+    ticket::{Action, Kind},
+    validation::{parse_date, FieldErrors},
+};
+use jiff::Timestamp;
+
+use super::{
+    review::{move_ticket, notify_requester},
+    tickets::{view, TicketView, Upload},
+    App, AppError, AppResult,
+};
+use crate::store::{
+    applicants,
+    certificates::{self, Certificate, CertificateUpdate, NewCertificate},
+    tickets as ticket_store,
+    users::{self, User},
+    StoreError,
+};
+
+fn require_analyst(actor: &User) -> AppResult<()> {
+    if actor.role.is_analyst() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// RENIEC's answer for one applicant.
+#[derive(Debug, Clone)]
+pub enum ReniecResult {
+    /// Approved; the date RENIEC sent the DCDelivery e-mail (`YYYY-MM-DD`).
+    Approved { delivery_sent_on: String },
+    /// Rejected, with RENIEC's reason.
+    Rejected { reason: String },
+}
+
+/// Records RENIEC's result; an approval creates the certificate record in
+/// pendiente_descarga with its 30-day download deadline. When every applicant of the
+/// ticket has a result the ticket is atendido.
+pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: &ReniecResult) -> AppResult<TicketView> {
+    require_analyst(actor)?;
+    let today = app.today();
+    let (delivery, reason) = match result {
+        ReniecResult::Approved { delivery_sent_on } => {
+            let date = parse_date(delivery_sent_on).map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
+            if date > today {
+                return Err(AppError::field(
+                    "delivery_sent_on",
+                    "La fecha del correo de DCDelivery no puede ser futura.",
+                ));
+            }
+            (Some(date), None)
+        }
+        ReniecResult::Rejected { reason } => {
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(AppError::field("reason", "Escriba el motivo que indicó RENIEC."));
+            }
+            (None, Some(reason.to_owned()))
+        }
+    };
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let applicant = applicants::by_id(&mut tx, applicant_id).await?;
+    if applicant.status != ApplicantStatus::EnviadoReniec {
+        return Err(AppError::Conflict(format!(
+            "El resultado se registra para solicitantes enviados a RENIEC; este está «{}».",
+            applicant.status.label()
+        )));
+    }
+    applicants::record_result(&mut tx, &applicant.id, delivery.is_some(), delivery, reason.as_deref(), now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
+            other => other.into(),
+        })?;
+    let ticket = ticket_store::by_id(&mut tx, &applicant.ticket_id).await?;
+    let mut lines = Vec::new();
+    if let Some(delivered) = delivery {
+        // The certificate is the subscriber's: theirs if they have an account, else the
+        // requester's (who registered it on their behalf).
+        let owner = match users::by_email(&mut tx, &applicant.email).await? {
+            Some(user) => user.id,
+            None => ticket.requester_id.clone(),
+        };
+        let deadline = certificate::download_deadline(delivered);
+        certificates::insert(
+            &mut tx,
+            &NewCertificate {
+                owner_id: &owner,
+                holder_name: &applicant.full_name(),
+                dni: &applicant.dni,
+                applicant_id: Some(&applicant.id),
+                medium: None,
+                ownership: None,
+                issued_on: None,
+                expires_on: None,
+                state: CertificateState::PendienteDescarga,
+                delivery_sent_on: Some(delivered),
+                download_deadline: Some(deadline),
+            },
+            now,
+        )
+        .await?;
+        lines.push(format!(
+            "RENIEC aprobó la solicitud de {} y el {} envió el correo de DCDelivery.",
+            applicant.full_name(),
+            schedule::format_date(delivered)
+        ));
+        lines.push(format!(
+            "Tiene plazo hasta el {} (30 días calendario) para descargar e instalar el certificado: registre ahora un trámite de instalación. Pasado el plazo, una nueva solicitud se paga (reemisión g).",
+            schedule::format_date(deadline)
+        ));
+    } else {
+        lines.push(format!(
+            "RENIEC no aprobó la solicitud de {}. Motivo: {}",
+            applicant.full_name(),
+            reason.as_deref().unwrap_or_default()
+        ));
+    }
+    let remaining = applicants::for_ticket(&mut tx, &ticket.id)
+        .await?
+        .iter()
+        .filter(|a| !matches!(a.status, ApplicantStatus::Aprobado | ApplicantStatus::Rechazado))
+        .count();
+    if remaining == 0 {
+        move_ticket(
+            &mut tx,
+            actor,
+            &ticket.id,
+            Action::RecordResults,
+            |f| f,
+            None,
+            now,
+        )
+        .await?;
+    }
+    notify_requester(app, &mut tx, &ticket, format!("Resultado de RENIEC — trámite {}", ticket.number), &lines).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    view(app, actor, &ticket.id).await
+}
+
+/// Records the installation appointment agreed with the subscriber.
+pub async fn record_appointment(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    at: &str,
+    note: Option<&str>,
+) -> AppResult<TicketView> {
+    require_analyst(actor)?;
+    let at: Timestamp = at.trim().parse().map_err(|_| {
+        AppError::field("at", "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.")
+    })?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
+    if ticket.kind != Kind::Instalacion {
+        return Err(AppError::Conflict("Solo los trámites de instalación llevan cita.".into()));
+    }
+    if ticket.status != domain::ticket::Status::EnAtencion {
+        return Err(AppError::Conflict("Atienda primero el trámite (tómelo de la cola).".into()));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    ticket_store::set_appointment(&mut tx, &ticket.id, at, note).await?;
+    let when = schedule::to_lima(at);
+    let comment = format!(
+        "Cita de instalación: {} a las {}{}",
+        schedule::format_date(when.date()),
+        when.strftime("%H:%M"),
+        note.map(|n| format!(" — {n}")).unwrap_or_default()
+    );
+    ticket_store::record_event(
+        &mut tx,
+        &ticket_store::NewEvent {
+            ticket_id: &ticket.id,
+            actor_id: Some(&actor.id),
+            event: "appointment",
+            from_status: None,
+            to_status: ticket.status,
+            comment: Some(&comment),
+        },
+        now,
+    )
+    .await?;
+    notify_requester(app, &mut tx, &ticket, format!("Cita de instalación — trámite {}", ticket.number), &[comment.clone()]).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    view(app, actor, ticket_id).await
+}
+
+/// How an installation was done.
+#[derive(Debug, Clone, Default)]
+pub struct Installation {
+    pub medium: String,
+    pub ownership: String,
+    pub serial: Option<String>,
+}
+
+/// Finishes an instalacion ticket (the certificate becomes instalado, with its medium) or
+/// a cancelacion ticket (the certificate becomes cancelado, with its RFC 5280 reason).
+pub async fn complete(app: &App, actor: &User, ticket_id: &str, installation: &Installation) -> AppResult<TicketView> {
+    require_analyst(actor)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
+    let certificate_id = ticket
+        .certificate_id
+        .clone()
+        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
+    let update = match ticket.kind {
+        Kind::Instalacion => {
+            let mut errors = FieldErrors::new();
+            let medium = errors.check("medium", installation.medium.parse::<Medium>());
+            let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
+            let (Some(medium), Some(ownership)) = (medium, ownership) else {
+                return Err(AppError::Validation(errors));
+            };
+            CertificateUpdate {
+                state: Some(CertificateState::Instalado),
+                medium: Some(medium),
+                ownership: Some(ownership),
+                serial: installation.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+                ..Default::default()
+            }
+        }
+        Kind::Cancelacion => CertificateUpdate {
+            state: Some(CertificateState::Cancelado),
+            crl_reason: ticket.reason.crl_reason().map(|r| r.code()),
+            ..Default::default()
+        },
+        _ => {
+            return Err(AppError::Conflict(
+                "Solo se completan trámites de instalación o cancelación.".into(),
+            ))
+        }
+    };
+    let appointment = ticket_store::appointment(&mut tx, &ticket.id).await?.is_some();
+    let (ticket, to) = move_ticket(
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Complete,
+        |f| domain::ticket::TransitionFacts { appointment_recorded: appointment, certificate_named: true, ..f },
+        None,
+        now,
+    )
+    .await?;
+    certificates::update(&mut tx, &certificate_id, &update, now).await?;
+    let text = match ticket.kind {
+        Kind::Instalacion => "Su certificado digital quedó instalado. Recuerde que la contraseña de la clave privada es solo suya.".to_owned(),
+        _ => format!(
+            "Su certificado digital fue cancelado (motivo: {}).",
+            ticket.reason.text()
+        ),
+    };
+    notify_requester(app, &mut tx, &ticket, format!("Trámite {} {}", ticket.number, to.label().to_lowercase()), &[text]).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    view(app, actor, ticket_id).await
+}
+
+/// What a certificate's public part says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicPart {
+    pub serial: String,
+    pub subject: String,
+    pub not_before: jiff::civil::Date,
+    pub not_after: jiff::civil::Date,
+}
+
+/// Reads a certificate (.cer/.crt, DER or PEM) with a maintained X.509 parser.
+pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let refused = || "El archivo no es un certificado X.509 válido (.cer o .crt, en DER o PEM).".to_owned();
+    let der = if bytes.starts_with(b"-----BEGIN") {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(bytes).map_err(|_| refused())?;
+        pem.contents
+    } else {
+        bytes.to_vec()
+    };
+    let (_, cert) = X509Certificate::from_der(&der).map_err(|_| refused())?;
+    let date = |t: x509_parser::time::ASN1Time| {
+        Timestamp::from_second(t.timestamp())
+            .map(|ts| schedule::today_in_lima(ts))
+            .map_err(|_| refused())
+    };
+    Ok(PublicPart {
+        serial: cert.tbs_certificate.raw_serial_as_string().replace(':', "").to_uppercase(),
+        subject: cert.subject().to_string(),
+        not_before: date(cert.validity().not_before)?,
+        not_after: date(cert.validity().not_after)?,
+    })
+}
+
+/// Attaches the public part: serial, subject and validity are read from it.
+pub async fn attach_public_part(app: &App, actor: &User, certificate_id: &str, file: Option<&Upload>) -> AppResult<Certificate> {
+    require_analyst(actor)?;
+    let Some(file) = file.filter(|f| !f.bytes.is_empty()) else {
+        return Err(AppError::field("certificate", "Adjunte el archivo .cer o .crt del certificado."));
+    };
+    let part = parse_public_part(&file.bytes).map_err(|m| AppError::field("certificate", m))?;
+    let sha256 = app.blobs.put(&file.bytes).await.map_err(|e| anyhow::anyhow!("storing a certificate: {e}"))?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    certificates::by_id(&mut tx, certificate_id).await?;
+    certificates::update(
+        &mut tx,
+        certificate_id,
+        &CertificateUpdate {
+            serial: Some(&part.serial),
+            subject: Some(&part.subject),
+            issued_on: Some(part.not_before),
+            expires_on: Some(part.not_after),
+            public_part_sha256: Some(&sha256),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    let cert = certificates::by_id(&mut tx, certificate_id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(cert)
+}
+
+/// The daily move: certificates past their download deadline or expiry change state, as
+/// `domain::certificate::state_on` says. Returns how many changed.
+pub async fn refresh_states(app: &App, now: Timestamp) -> AppResult<usize> {
+    let today = schedule::today_in_lima(now);
+    let mut tx = app.store.begin().await?;
+    let mut changed = 0;
+    for cert in certificates::not_final(&mut tx).await? {
+        let facts = CertificateFacts {
+            delivery_sent_on: cert.delivery_sent_on,
+            installed: cert.state == CertificateState::Instalado,
+            cancelled: false,
+            expires_on: cert.expires_on,
+        };
+        let state = certificate::state_on(today, &facts);
+        if state != cert.state {
+            certificates::update(&mut tx, &cert.id, &CertificateUpdate { state: Some(state), ..Default::default() }, now).await?;
+            changed += 1;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(changed)
+}

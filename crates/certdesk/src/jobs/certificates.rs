@@ -1,0 +1,13 @@
+//! Moves certificates whose download deadline or expiry passed (daily is enough; it runs
+//! hourly so a restart never delays it by a day).
+
+use jiff::Timestamp;
+
+use crate::app::{registry, App};
+
+/// How many certificates changed state.
+pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<usize> {
+    registry::refresh_states(app, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+}

@@ -1,0 +1,397 @@
+//! The analysts' API: the queue, review actions, batches and their package, RENIEC
+//! results, installation and cancellation, certificates' public part.
+
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Response},
+    Json,
+};
+use domain::ticket::{Kind, Status};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    tickets::{CertificateJson, TicketJson, TicketSummaryJson},
+    Page,
+};
+use crate::{
+    app::{
+        batch, registry,
+        registry::{Installation, ReniecResult},
+        review, AppError,
+    },
+    store::batches::{Batch, Item},
+    web::{
+        error::{ApiResult, Problem},
+        extract::{ApiJson, ApiQuery, ApiUser, MultipartForm},
+        rfc3339, WebState,
+    },
+};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QueueParams {
+    /// `emision`, `reemision`, `instalacion` or `cancelacion`.
+    pub kind: Option<String>,
+    /// `enviado` or `en_atencion`.
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+}
+
+fn queue_cursor(t: &TicketSummaryJson, submitted_micros: i64) -> String {
+    format!("{submitted_micros}_{}", t.id)
+}
+
+/// Open tickets in strict FIFO order by their last submission (analysts).
+#[utoipa::path(get, path = "/api/v1/queue", tag = "análisis", security(("bearer" = [])),
+    params(QueueParams),
+    responses((status = 200, body = Page<TicketSummaryJson>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn queue(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(params): ApiQuery<QueueParams>,
+) -> ApiResult<Json<Page<TicketSummaryJson>>> {
+    let kind = params
+        .kind
+        .as_deref()
+        .map(str::parse::<Kind>)
+        .transpose()
+        .map_err(|e| AppError::field("kind", e.to_string()))?;
+    let status = params
+        .status
+        .as_deref()
+        .map(str::parse::<Status>)
+        .transpose()
+        .map_err(|e| AppError::field("status", e.to_string()))?;
+    let after = match params.after.as_deref() {
+        Some(cursor) => {
+            let (micros, id) = cursor
+                .split_once('_')
+                .ok_or_else(|| Problem::bad_request("El cursor `after` no es válido."))?;
+            let at = micros
+                .parse::<i64>()
+                .ok()
+                .and_then(|m| Timestamp::from_microsecond(m).ok())
+                .ok_or_else(|| Problem::bad_request("El cursor `after` no es válido."))?;
+            Some((at, id.to_owned()))
+        }
+        None => None,
+    };
+    let limit = params.limit.unwrap_or(50).clamp(1, 200);
+    let tickets = review::queue(
+        &state.app,
+        &user,
+        kind,
+        status,
+        after.as_ref().map(|(at, id)| (*at, id.as_str())),
+        limit,
+    )
+    .await?;
+    let next = (tickets.len() as i64 >= limit)
+        .then(|| tickets.last())
+        .flatten()
+        .map(|t| (t.id.clone(), t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0)));
+    let items: Vec<TicketSummaryJson> = tickets.into_iter().map(Into::into).collect();
+    let next = next.and_then(|(id, micros)| items.iter().find(|t| t.id == id).map(|t| queue_cursor(t, micros)));
+    Ok(Json(Page { items, next }))
+}
+
+/// Take a ticket from the queue (assigns it to you).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/take", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn take(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(review::take(&state.app, &user, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommentRequest {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Return the ticket to its requester with what to correct.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/observe", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CommentRequest,
+    responses((status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn observe(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CommentRequest>,
+) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(review::observe(&state.app, &user, &id, &body.comment).await?.into()))
+}
+
+/// Approve: each applicant gets its RENIEC dispatch time (`dispatch_at`).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/approve", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn approve(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(review::approve(&state.app, &user, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReasonRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Reject with a reason.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reject", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ReasonRequest,
+    responses((status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn reject(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReasonRequest>,
+) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(review::reject(&state.app, &user, &id, &body.reason).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AppointmentRequest {
+    /// RFC 3339 with offset.
+    #[serde(default)]
+    pub at: String,
+    pub note: Option<String>,
+}
+
+/// Record the installation appointment.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/appointment", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = AppointmentRequest,
+    responses((status = 200, body = TicketJson)))]
+pub async fn appointment(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AppointmentRequest>,
+) -> ApiResult<Json<TicketJson>> {
+    Ok(Json(
+        registry::record_appointment(&state.app, &user, &id, &body.at, body.note.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CompleteRequest {
+    /// For instalacion: `pc`, `token` or `tarjeta`.
+    #[serde(default)]
+    pub medium: String,
+    /// For instalacion: `grc` or `propio`.
+    #[serde(default)]
+    pub ownership: String,
+    pub serial: Option<String>,
+}
+
+/// Finish an instalacion (certificate instalado) or cancelacion (certificate cancelado).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/complete", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CompleteRequest,
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn complete(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<TicketJson>> {
+    let body: CompleteRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CompleteRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| Problem::bad_request("El cuerpo debe ser JSON."))?
+    };
+    let installation = Installation {
+        medium: body.medium,
+        ownership: body.ownership,
+        serial: body.serial,
+    };
+    Ok(Json(registry::complete(&state.app, &user, &id, &installation).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemJson {
+    pub position: i64,
+    pub applicant_id: String,
+    pub ticket_id: String,
+    pub ticket_number: String,
+    pub dni: String,
+    pub full_name: String,
+    pub status: String,
+}
+
+impl From<Item> for BatchItemJson {
+    fn from(i: Item) -> Self {
+        Self {
+            position: i.position,
+            applicant_id: i.applicant_id,
+            ticket_id: i.ticket_id,
+            ticket_number: i.ticket_number,
+            dni: i.dni,
+            full_name: i.full_name,
+            status: i.status,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchJson {
+    pub id: String,
+    pub cutoff_at: String,
+    pub closed_at: String,
+    pub item_count: i64,
+    pub package_sha256: Option<String>,
+    pub package_url: String,
+    pub items: Vec<BatchItemJson>,
+}
+
+fn batch_json(b: Batch, items: Vec<Item>) -> BatchJson {
+    BatchJson {
+        package_url: format!("/api/v1/batches/{}/package.zip", b.id),
+        id: b.id,
+        cutoff_at: rfc3339(b.cutoff_at),
+        closed_at: rfc3339(b.closed_at),
+        item_count: b.item_count,
+        package_sha256: b.package_sha256,
+        items: items.into_iter().map(Into::into).collect(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CloseRequest {
+    /// RFC 3339; closes the latest cut-off at or before it. Defaults to now; never later.
+    pub now: Option<String>,
+}
+
+/// Close the due batch (the same use case the scheduler runs at each cut-off).
+#[utoipa::path(post, path = "/api/v1/batches/close", tag = "análisis", security(("bearer" = [])),
+    request_body = CloseRequest,
+    responses((status = 200, body = BatchJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn close(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<BatchJson>> {
+    let body: CloseRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CloseRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| Problem::bad_request("El cuerpo debe ser JSON: {\"now\": \"…\"}."))?
+    };
+    let real_now = state.app.now();
+    let now = match body.now.as_deref() {
+        None => real_now,
+        Some(raw) => {
+            let at: Timestamp = raw.trim().parse().map_err(|_| {
+                AppError::field("now", "Use fecha y hora RFC 3339 con zona, por ejemplo 2026-11-27T16:30:00-05:00.")
+            })?;
+            if at > real_now {
+                return Err(AppError::field("now", "No se puede cerrar un corte futuro.").into());
+            }
+            at
+        }
+    };
+    let closed = batch::close(&state.app, Some(&user), now).await?;
+    let (b, items) = batch::view(&state.app, &user, &closed.batch.id).await?;
+    Ok(Json(batch_json(b, items)))
+}
+
+/// Batches, newest first.
+#[utoipa::path(get, path = "/api/v1/batches", tag = "análisis", security(("bearer" = [])),
+    params(super::PageParams), responses((status = 200, body = Page<BatchJson>)))]
+pub async fn list(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(page): ApiQuery<super::PageParams>,
+) -> ApiResult<Json<Page<BatchJson>>> {
+    let limit = page.limit();
+    let batches = batch::list(&state.app, &user, page.after.as_deref(), limit).await?;
+    let items = batches.into_iter().map(|b| batch_json(b, Vec::new())).collect();
+    Ok(Json(Page::new(items, limit, |b: &BatchJson| b.id.clone())))
+}
+
+/// One batch with its items in FIFO order.
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = BatchJson)))]
+pub async fn show(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<BatchJson>> {
+    let (b, items) = batch::view(&state.app, &user, &id).await?;
+    Ok(Json(batch_json(b, items)))
+}
+
+/// The batch package (ZIP), streamed from disk; the same bytes every time.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/package.zip", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "application/zip")))]
+pub async fn package(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Response> {
+    let (b, path) = batch::package(&state.app, &user, &id).await?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("opening a package: {e}")))?;
+    let cutoff = domain::schedule::to_lima(b.cutoff_at);
+    let name = format!("lote-reniec-{}.zip", cutoff.strftime("%Y-%m-%d"));
+    let mut headers = vec![
+        (header::CONTENT_TYPE, "application/zip".to_owned()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ];
+    if let Some(bytes) = b.package_bytes {
+        headers.push((header::CONTENT_LENGTH, bytes.to_string()));
+    }
+    if let Some(sha) = b.package_sha256 {
+        headers.push((header::ETAG, format!("\"{sha}\"")));
+    }
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    for (name, value) in headers {
+        if let Ok(value) = value.parse() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResultRequest {
+    pub approved: Option<bool>,
+    /// When approved: the date RENIEC sent the DCDelivery e-mail (`YYYY-MM-DD`).
+    pub delivery_sent_on: Option<String>,
+    /// When rejected: RENIEC's reason.
+    pub reason: Option<String>,
+}
+
+/// Record RENIEC's result for an applicant.
+#[utoipa::path(post, path = "/api/v1/applicants/{id}/reniec-result", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ResultRequest,
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn reniec_result(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResultRequest>,
+) -> ApiResult<Json<TicketJson>> {
+    let result = match body.approved {
+        Some(true) => ReniecResult::Approved {
+            delivery_sent_on: body.delivery_sent_on.unwrap_or_default(),
+        },
+        Some(false) => ReniecResult::Rejected {
+            reason: body.reason.unwrap_or_default(),
+        },
+        None => return Err(AppError::field("approved", "Indique si RENIEC aprobó (true) o rechazó (false).").into()),
+    };
+    Ok(Json(registry::record_result(&state.app, &user, &id, &result).await?.into()))
+}
+
+/// Attach the certificate's public part (.cer/.crt, DER or PEM; multipart file `certificate`).
+#[utoipa::path(post, path = "/api/v1/certificates/{id}/public-part", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "file certificate"),
+    responses((status = 200, body = CertificateJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn public_part(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    form: MultipartForm,
+) -> ApiResult<Json<CertificateJson>> {
+    let cert = registry::attach_public_part(&state.app, &user, &id, form.file("certificate")).await?;
+    Ok(Json(cert.into()))
+}
