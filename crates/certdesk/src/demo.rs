@@ -1,31 +1,35 @@
 //! Demo data for `serve --demo`: loaded once, then only its logins are printed.
 //!
-//! The requester's tickets are made through the same use cases people use. The moves
-//! that belong to analysts are made here directly on the store, recorded in each ticket's
-//! history under the demo analyst, until the analyst side provides them.
+//! Every ticket is made through the same use cases people use. Older ones are replayed
+//! with a clock set in the past (submitted two weeks ago, sent in last Friday's batch,
+//! answered by RENIEC), so the history, the batch and its package are all real.
+
+use std::sync::Arc;
 
 use domain::{
     access::AccessRequestInput,
-    applicant::{ApplicantInput, ApplicantStatus},
-    certificate::{self, CertificateState, Medium, Ownership},
+    applicant::ApplicantInput,
+    certificate::{CertificateState, Medium, Ownership},
     payment::PaymentInput,
     role::Role,
+    schedule,
     ticket::Status,
 };
-use jiff::{civil::Date, ToSpan};
+use jiff::{SignedDuration, ToSpan};
 
 use crate::{
     app::{
-        access, auth,
-        schedule::dispatch_at_in,
+        access, auth, batch,
+        registry::{self, Installation, ReniecResult},
+        review,
+        schedule::calendar_in,
         tickets::{self, Upload},
         App,
     },
+    clock::FixedClock,
     store::{
-        applicants,
         certificates::{self, NewCertificate},
         settings,
-        tickets::{self as ticket_store, NewEvent},
         users::User,
     },
 };
@@ -178,8 +182,10 @@ fn err(context: &str) -> impl Fn(crate::app::AppError) -> anyhow::Error + '_ {
     move |e| anyhow::anyhow!("demo {context}: {e:?}")
 }
 
-/// Opens a ticket for `requester`, with a receipt when its reason needs one and one
-/// applicant, and sends it unless `status` is borrador; then walks it to `status`.
+/// Opens a ticket for `requester` with a receipt when its reason needs one and one
+/// applicant, and sends it unless `status` is borrador; then the analyst takes it as far
+/// as `status` allows before a batch. Returns the ticket id.
+#[allow(clippy::too_many_arguments)]
 async fn demo_ticket(
     app: &App,
     analyst: &User,
@@ -219,7 +225,7 @@ async fn demo_ticket(
         None
     };
     let renewal = kind == "reemision" && reason == "a";
-    let applicant = tickets::add_applicant(
+    tickets::add_applicant(
         app,
         requester,
         &id,
@@ -253,111 +259,49 @@ async fn demo_ticket(
     tickets::submit(app, requester, &id)
         .await
         .map_err(err("submit"))?;
-    if status == Status::Anulado {
-        tickets::withdraw(app, requester, &id, note)
-            .await
-            .map_err(err("withdraw"))?;
-        return Ok(id);
-    }
-    // The analyst's part of the path to `status`.
-    let path: &[(Status, &str)] = match status {
-        Status::EnAtencion => &[(Status::EnAtencion, "take")],
-        Status::Observado => &[(Status::EnAtencion, "take"), (Status::Observado, "observe")],
-        Status::Rechazado => &[(Status::EnAtencion, "take"), (Status::Rechazado, "reject")],
-        Status::Programado => &[
-            (Status::EnAtencion, "take"),
-            (Status::Programado, "approve"),
-        ],
-        Status::EnviadoReniec => &[
-            (Status::EnAtencion, "take"),
-            (Status::Programado, "approve"),
-            (Status::EnviadoReniec, "dispatch"),
-        ],
-        Status::Atendido => &[
-            (Status::EnAtencion, "take"),
-            (Status::Programado, "approve"),
-            (Status::EnviadoReniec, "dispatch"),
-            (Status::Atendido, "record_results"),
-        ],
-        _ => &[],
-    };
-    let mut from = Status::Enviado;
-    for (to, event) in path {
-        let now = app.now();
-        let mut tx = app.store.begin().await?;
-        ticket_store::set_status(&mut tx, &id, from, *to, None, now).await?;
-        let comment = match to {
-            Status::Observado | Status::Rechazado => note,
-            _ => None,
-        };
-        ticket_store::record_event(
-            &mut tx,
-            &NewEvent {
-                ticket_id: &id,
-                actor_id: Some(&analyst.id),
-                event,
-                from_status: Some(from),
-                to_status: *to,
-                comment,
-            },
-            now,
-        )
-        .await?;
-        match to {
-            Status::Programado => {
-                let expires = applicant
-                    .current_expires_on
-                    .as_deref()
-                    .and_then(|d| d.parse::<Date>().ok());
-                let at = dispatch_at_in(&mut tx, now, now, expires)
-                    .await
-                    .map_err(err("schedule"))?;
-                applicants::set_status(
-                    &mut tx,
-                    &applicant.id,
-                    ApplicantStatus::Programado,
-                    Some(at.timestamp()),
-                )
-                .await?;
-            }
-            Status::EnviadoReniec => {
-                applicants::set_status(
-                    &mut tx,
-                    &applicant.id,
-                    ApplicantStatus::EnviadoReniec,
-                    None,
-                )
-                .await?;
-            }
-            Status::Atendido => {
-                applicants::set_status(&mut tx, &applicant.id, ApplicantStatus::Aprobado, None)
-                    .await?;
-                let delivered = app.today() - 5.days();
-                certificates::insert(
-                    &mut tx,
-                    &NewCertificate {
-                        owner_id: &requester.id,
-                        holder_name: &applicant.full_name(),
-                        dni: person.dni,
-                        applicant_id: Some(&applicant.id),
-                        medium: None,
-                        ownership: None,
-                        issued_on: None,
-                        expires_on: None,
-                        state: CertificateState::PendienteDescarga,
-                        delivery_sent_on: Some(delivered),
-                        download_deadline: Some(certificate::download_deadline(delivered)),
-                    },
-                    now,
-                )
-                .await?;
-            }
-            _ => {}
+    match status {
+        Status::Anulado => {
+            tickets::withdraw(app, requester, &id, note)
+                .await
+                .map_err(err("withdraw"))?;
         }
-        tx.commit().await?;
-        from = *to;
+        Status::Enviado => {}
+        _ => {
+            review::take(app, analyst, &id).await.map_err(err("take"))?;
+            match status {
+                Status::Observado => {
+                    review::observe(app, analyst, &id, note.unwrap_or_default())
+                        .await
+                        .map_err(err("observe"))?;
+                }
+                Status::Rechazado => {
+                    review::reject(app, analyst, &id, note.unwrap_or_default())
+                        .await
+                        .map_err(err("reject"))?;
+                }
+                Status::Programado | Status::EnviadoReniec | Status::Atendido => {
+                    review::approve(app, analyst, &id)
+                        .await
+                        .map_err(err("approve"))?;
+                }
+                _ => {}
+            }
+        }
     }
     Ok(id)
+}
+
+/// The demo's clocks: `now`, and a past one for the tickets that have a history.
+struct Replay {
+    clock: FixedClock,
+    past: App,
+}
+
+impl Replay {
+    fn at(&self, t: jiff::Timestamp) -> &App {
+        self.clock.set(t);
+        &self.past
+    }
 }
 
 async fn tickets_in_every_status(
@@ -366,6 +310,77 @@ async fn tickets_in_every_status(
     requester: &User,
 ) -> anyhow::Result<()> {
     let p = PEOPLE;
+    let now = app.now();
+    // Last Friday's cut-off (or the one before, if it was too recent to have a story).
+    let today = app.today();
+    let mut tx = app.store.begin().await?;
+    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 7.days())
+        .await
+        .map_err(err("calendar"))?;
+    tx.commit().await?;
+    let last_cutoff = calendar
+        .latest_cutoff_at_or_before(now.checked_sub(SignedDuration::from_hours(24))?)
+        .ok_or_else(|| anyhow::anyhow!("demo: no past cut-off"))?
+        .timestamp();
+    let clock = FixedClock::new(last_cutoff.checked_sub(SignedDuration::from_hours(24 * 9))?);
+    let replay = Replay {
+        past: App::new(
+            app.store.clone(),
+            app.blobs.clone(),
+            Arc::new(clock.clone()),
+            (*app.config).clone(),
+        ),
+        clock,
+    };
+
+    // Two weeks ago: two tickets approved, sent in last Friday's batch; RENIEC answered one.
+    let early = last_cutoff.checked_sub(SignedDuration::from_hours(48))?;
+    demo_ticket(
+        replay.at(early),
+        analyst,
+        requester,
+        "emision",
+        "b",
+        &p[5],
+        Status::EnviadoReniec,
+        None,
+    )
+    .await?;
+    let answered = demo_ticket(
+        replay.at(early.checked_add(SignedDuration::from_hours(2))?),
+        analyst,
+        requester,
+        "reemision",
+        "d",
+        &p[6],
+        Status::Atendido,
+        None,
+    )
+    .await?;
+    let closing = replay.at(last_cutoff.checked_add(SignedDuration::from_mins(1))?);
+    batch::close(closing, Some(analyst), closing.now())
+        .await
+        .map_err(err("batch"))?;
+    let view = tickets::view(app, analyst, &answered)
+        .await
+        .map_err(err("view"))?;
+    let delivered =
+        schedule::today_in_lima(last_cutoff.checked_add(SignedDuration::from_hours(24 * 3))?);
+    let answering = replay.at(last_cutoff.checked_add(SignedDuration::from_hours(24 * 3))?);
+    for applicant in &view.applicants {
+        registry::record_result(
+            answering,
+            analyst,
+            &applicant.id,
+            &ReniecResult::Approved {
+                delivery_sent_on: delivered.to_string(),
+            },
+        )
+        .await
+        .map_err(err("result"))?;
+    }
+
+    // This week: the rest of the lifecycle, at the real time.
     demo_ticket(
         app,
         analyst,
@@ -426,28 +441,6 @@ async fn tickets_in_every_status(
         analyst,
         requester,
         "emision",
-        "b",
-        &p[5],
-        Status::EnviadoReniec,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "reemision",
-        "d",
-        &p[6],
-        Status::Atendido,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "emision",
         "a",
         &p[7],
         Status::Rechazado,
@@ -465,27 +458,98 @@ async fn tickets_in_every_status(
         Some("Se registró por error."),
     )
     .await?;
-    // An installed certificate of the requester's own, for instalación/cancelación demos.
+
+    // Certificates of the requester's: the one being renewed, one installed through an
+    // instalación ticket, and one cancelled through a cancelación ticket.
+    let delivered = today - 10.days();
+    let mut ids = Vec::new();
     let mut tx = app.store.begin().await?;
-    let today = app.today();
-    certificates::insert(
-        &mut tx,
-        &NewCertificate {
-            owner_id: &requester.id,
-            holder_name: "Cabrera Llanos, María",
-            dni: p[0].dni,
-            applicant_id: None,
-            medium: Some(Medium::Token),
-            ownership: Some(Ownership::Grc),
-            issued_on: Some(today - 700.days()),
-            expires_on: Some(today + 40.days()),
-            state: CertificateState::Instalado,
-            delivery_sent_on: None,
-            download_deadline: None,
-        },
-        app.now(),
-    )
-    .await?;
+    for (state, medium, issued, expires, delivery) in [
+        (
+            CertificateState::Instalado,
+            Some(Medium::Token),
+            Some(today - 700.days()),
+            Some(today + 40.days()),
+            None,
+        ),
+        (
+            CertificateState::PendienteDescarga,
+            None,
+            None,
+            None,
+            Some(delivered),
+        ),
+        (
+            CertificateState::Instalado,
+            Some(Medium::Pc),
+            Some(today - 400.days()),
+            Some(today + 300.days()),
+            None,
+        ),
+    ] {
+        let id = certificates::insert(
+            &mut tx,
+            &NewCertificate {
+                owner_id: &requester.id,
+                holder_name: "Cabrera Llanos, María",
+                dni: p[0].dni,
+                applicant_id: None,
+                medium,
+                ownership: medium.map(|_| Ownership::Grc),
+                issued_on: issued,
+                expires_on: expires,
+                state,
+                delivery_sent_on: delivery,
+                download_deadline: delivery.map(domain::certificate::download_deadline),
+            },
+            now,
+        )
+        .await?;
+        ids.push(id);
+    }
     tx.commit().await?;
+    let install = tickets::open(app, requester, "instalacion", None, Some(&ids[1]))
+        .await
+        .map_err(err("install"))?;
+    tickets::submit(app, requester, &install.ticket.id)
+        .await
+        .map_err(err("install submit"))?;
+    review::take(app, analyst, &install.ticket.id)
+        .await
+        .map_err(err("install take"))?;
+    let appointment = crate::app::rfc3339(now.checked_sub(SignedDuration::from_hours(2))?);
+    registry::record_appointment(
+        app,
+        analyst,
+        &install.ticket.id,
+        &appointment,
+        Some("Oficina de TI, 2.º piso"),
+    )
+    .await
+    .map_err(err("appointment"))?;
+    registry::complete(
+        app,
+        analyst,
+        &install.ticket.id,
+        &Installation {
+            medium: "pc".into(),
+            ownership: "propio".into(),
+            serial: None,
+        },
+    )
+    .await
+    .map_err(err("install complete"))?;
+    let cancel = tickets::open(app, requester, "cancelacion", Some("g"), Some(&ids[2]))
+        .await
+        .map_err(err("cancel"))?;
+    tickets::submit(app, requester, &cancel.ticket.id)
+        .await
+        .map_err(err("cancel submit"))?;
+    review::take(app, analyst, &cancel.ticket.id)
+        .await
+        .map_err(err("cancel take"))?;
+    registry::complete(app, analyst, &cancel.ticket.id, &Installation::default())
+        .await
+        .map_err(err("cancel complete"))?;
     Ok(())
 }
