@@ -190,7 +190,7 @@ pub async fn record_appointment(
         now,
     )
     .await?;
-    notify_requester(app, &mut tx, &ticket, format!("Cita de instalación — trámite {}", ticket.number), &[comment.clone()]).await?;
+    notify_requester(app, &mut tx, &ticket, format!("Cita de instalación — trámite {}", ticket.number), std::slice::from_ref(&comment)).await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
@@ -287,7 +287,7 @@ pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
     let (_, cert) = X509Certificate::from_der(&der).map_err(|_| refused())?;
     let date = |t: x509_parser::time::ASN1Time| {
         Timestamp::from_second(t.timestamp())
-            .map(|ts| schedule::today_in_lima(ts))
+            .map(schedule::today_in_lima)
             .map_err(|_| refused())
     };
     Ok(PublicPart {

@@ -14,4 +14,5 @@ mod migrations;
 mod operations;
 mod pages;
 mod schedule;
+mod ticket_pages;
 mod tickets;

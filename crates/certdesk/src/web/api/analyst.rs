@@ -93,9 +93,19 @@ pub async fn queue(
     let next = (tickets.len() as i64 >= limit)
         .then(|| tickets.last())
         .flatten()
-        .map(|t| (t.id.clone(), t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0)));
+        .map(|t| {
+            (
+                t.id.clone(),
+                t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0),
+            )
+        });
     let items: Vec<TicketSummaryJson> = tickets.into_iter().map(Into::into).collect();
-    let next = next.and_then(|(id, micros)| items.iter().find(|t| t.id == id).map(|t| queue_cursor(t, micros)));
+    let next = next.and_then(|(id, micros)| {
+        items
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| queue_cursor(t, micros))
+    });
     Ok(Json(Page { items, next }))
 }
 
@@ -103,7 +113,11 @@ pub async fn queue(
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/take", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn take(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<TicketJson>> {
+pub async fn take(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketJson>> {
     Ok(Json(review::take(&state.app, &user, &id).await?.into()))
 }
 
@@ -123,14 +137,22 @@ pub async fn observe(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CommentRequest>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::observe(&state.app, &user, &id, &body.comment).await?.into()))
+    Ok(Json(
+        review::observe(&state.app, &user, &id, &body.comment)
+            .await?
+            .into(),
+    ))
 }
 
 /// Approve: each applicant gets its RENIEC dispatch time (`dispatch_at`).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/approve", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn approve(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<TicketJson>> {
+pub async fn approve(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketJson>> {
     Ok(Json(review::approve(&state.app, &user, &id).await?.into()))
 }
 
@@ -150,7 +172,11 @@ pub async fn reject(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReasonRequest>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::reject(&state.app, &user, &id, &body.reason).await?.into()))
+    Ok(Json(
+        review::reject(&state.app, &user, &id, &body.reason)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -202,14 +228,19 @@ pub async fn complete(
     let body: CompleteRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CompleteRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|_| Problem::bad_request("El cuerpo debe ser JSON."))?
+        serde_json::from_slice(&body)
+            .map_err(|_| Problem::bad_request("El cuerpo debe ser JSON."))?
     };
     let installation = Installation {
         medium: body.medium,
         ownership: body.ownership,
         serial: body.serial,
     };
-    Ok(Json(registry::complete(&state.app, &user, &id, &installation).await?.into()))
+    Ok(Json(
+        registry::complete(&state.app, &user, &id, &installation)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,14 +309,18 @@ pub async fn close(
     let body: CloseRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CloseRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|_| Problem::bad_request("El cuerpo debe ser JSON: {\"now\": \"…\"}."))?
+        serde_json::from_slice(&body)
+            .map_err(|_| Problem::bad_request("El cuerpo debe ser JSON: {\"now\": \"…\"}."))?
     };
     let real_now = state.app.now();
     let now = match body.now.as_deref() {
         None => real_now,
         Some(raw) => {
             let at: Timestamp = raw.trim().parse().map_err(|_| {
-                AppError::field("now", "Use fecha y hora RFC 3339 con zona, por ejemplo 2026-11-27T16:30:00-05:00.")
+                AppError::field(
+                    "now",
+                    "Use fecha y hora RFC 3339 con zona, por ejemplo 2026-11-27T16:30:00-05:00.",
+                )
             })?;
             if at > real_now {
                 return Err(AppError::field("now", "No se puede cerrar un corte futuro.").into());
@@ -308,14 +343,21 @@ pub async fn list(
 ) -> ApiResult<Json<Page<BatchJson>>> {
     let limit = page.limit();
     let batches = batch::list(&state.app, &user, page.after.as_deref(), limit).await?;
-    let items = batches.into_iter().map(|b| batch_json(b, Vec::new())).collect();
+    let items = batches
+        .into_iter()
+        .map(|b| batch_json(b, Vec::new()))
+        .collect();
     Ok(Json(Page::new(items, limit, |b: &BatchJson| b.id.clone())))
 }
 
 /// One batch with its items in FIFO order.
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = BatchJson)))]
-pub async fn show(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Json<BatchJson>> {
+pub async fn show(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BatchJson>> {
     let (b, items) = batch::view(&state.app, &user, &id).await?;
     Ok(Json(batch_json(b, items)))
 }
@@ -323,7 +365,11 @@ pub async fn show(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id
 /// The batch package (ZIP), streamed from disk; the same bytes every time.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/package.zip", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, content_type = "application/zip")))]
-pub async fn package(State(state): State<WebState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn package(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let (b, path) = batch::package(&state.app, &user, &id).await?;
     let file = tokio::fs::File::open(&path)
         .await
@@ -332,7 +378,10 @@ pub async fn package(State(state): State<WebState>, ApiUser(user): ApiUser, Path
     let name = format!("lote-reniec-{}.zip", cutoff.strftime("%Y-%m-%d"));
     let mut headers = vec![
         (header::CONTENT_TYPE, "application/zip".to_owned()),
-        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ),
         (header::CACHE_CONTROL, "private, no-store".to_owned()),
     ];
     if let Some(bytes) = b.package_bytes {
@@ -376,9 +425,19 @@ pub async fn reniec_result(
         Some(false) => ReniecResult::Rejected {
             reason: body.reason.unwrap_or_default(),
         },
-        None => return Err(AppError::field("approved", "Indique si RENIEC aprobó (true) o rechazó (false).").into()),
+        None => {
+            return Err(AppError::field(
+                "approved",
+                "Indique si RENIEC aprobó (true) o rechazó (false).",
+            )
+            .into())
+        }
     };
-    Ok(Json(registry::record_result(&state.app, &user, &id, &result).await?.into()))
+    Ok(Json(
+        registry::record_result(&state.app, &user, &id, &result)
+            .await?
+            .into(),
+    ))
 }
 
 /// Attach the certificate's public part (.cer/.crt, DER or PEM; multipart file `certificate`).
@@ -392,6 +451,7 @@ pub async fn public_part(
     Path(id): Path<String>,
     form: MultipartForm,
 ) -> ApiResult<Json<CertificateJson>> {
-    let cert = registry::attach_public_part(&state.app, &user, &id, form.file("certificate")).await?;
+    let cert =
+        registry::attach_public_part(&state.app, &user, &id, form.file("certificate")).await?;
     Ok(Json(cert.into()))
 }

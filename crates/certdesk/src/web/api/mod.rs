@@ -73,7 +73,10 @@ pub fn routes() -> Router<WebState> {
         .route("/batches/close", post(analyst::close))
         .route("/batches/{id}", get(analyst::show))
         .route("/batches/{id}/package.zip", get(analyst::package))
-        .route("/applicants/{id}/reniec-result", post(analyst::reniec_result))
+        .route(
+            "/applicants/{id}/reniec-result",
+            post(analyst::reniec_result),
+        )
         .route("/openapi.json", get(openapi))
 }
 

@@ -4,10 +4,15 @@
 mod access;
 mod admin;
 mod auth;
+mod certificates;
+mod help;
 mod home;
+mod tickets;
+mod wizard;
 
 use askama::Template;
 use axum::{
+    extract::DefaultBodyLimit,
     http::StatusCode,
     response::{Html, IntoResponse, Response},
     routing::{get, post},
@@ -16,7 +21,7 @@ use axum::{
 use domain::{role::Role, validation::FieldErrors};
 use jiff::Timestamp;
 
-use super::{assets, extract::Viewer, WebState};
+use super::{api::UPLOAD_BODY_LIMIT, assets, extract::Viewer, WebState};
 use crate::{app::AppError, store::users::User};
 
 pub fn routes() -> Router<WebState> {
@@ -33,6 +38,42 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/solicitudes/{id}/aprobar", post(admin::approve))
         .route("/admin/solicitudes/{id}/rechazar", post(admin::reject))
         .route("/admin/correos", get(admin::outbox))
+        .route("/procedimiento", get(help::show))
+        .route("/certificados", get(certificates::list))
+        .route("/tramites", get(tickets::list))
+        .route(
+            "/tramites/nuevo",
+            get(wizard::new_form).post(wizard::create),
+        )
+        .route("/tramites/{id}", get(tickets::show))
+        .route(
+            "/tramites/{id}/anular",
+            get(tickets::withdraw_form).post(tickets::withdraw),
+        )
+        .route(
+            "/tramites/{id}/pagos",
+            get(wizard::payments_form)
+                .post(wizard::add_payment)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/tramites/{id}/pagos/{payment_id}/quitar",
+            post(wizard::remove_payment),
+        )
+        .route(
+            "/tramites/{id}/solicitantes",
+            get(wizard::applicants_form)
+                .post(wizard::add_applicant)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/tramites/{id}/solicitantes/{applicant_id}/quitar",
+            post(wizard::remove_applicant),
+        )
+        .route(
+            "/tramites/{id}/enviar",
+            get(wizard::submit_form).post(wizard::submit),
+        )
 }
 
 /// The entity shown in the header and footer.
@@ -84,13 +125,17 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
         None => {
             items.push(("/login", "Ingresar"));
             items.push(("/solicitar-acceso", "Solicitar acceso"));
+            items.push(("/procedimiento", "Procedimiento"));
         }
         Some(role) => {
             items.push(("/", "Inicio"));
+            items.push(("/tramites", "Mis trámites"));
+            items.push(("/certificados", "Mis certificados"));
             if role.is_admin() {
                 items.push(("/admin/solicitudes", "Solicitudes de acceso"));
                 items.push(("/admin/correos", "Correos"));
             }
+            items.push(("/procedimiento", "Procedimiento"));
         }
     }
     items

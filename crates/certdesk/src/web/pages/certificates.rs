@@ -1,0 +1,200 @@
+//! "Mis certificados" (`/certificados`): the signed-in person's certificates, their state,
+//! expiry and download deadline, and links that start the wizard for each one.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use domain::{certificate::CertificateState, schedule::format_date};
+
+use super::{app_error_page, render, Layout};
+use crate::{
+    app::tickets as uc,
+    store::certificates::Certificate,
+    web::{extract::SignedIn, WebState},
+};
+
+/// Certificates per page.
+const PAGE: i64 = 50;
+
+/// Days before the download deadline from which the page warns.
+const DEADLINE_WARNING_DAYS: i64 = 7;
+
+/// One line that names a certificate (in the wizard's choice and on the ticket page).
+pub(super) fn describe(c: &Certificate) -> String {
+    let mut parts = vec![format!("{} (DNI {})", c.holder_name, c.dni)];
+    if let Some(medium) = c.medium {
+        parts.push(medium.label().to_owned());
+    }
+    parts.push(c.state.label().to_owned());
+    if let Some(expires) = c.expires_on {
+        parts.push(format!("vence el {}", format_date(expires)));
+    }
+    parts.join(" · ")
+}
+
+struct CertificateRow {
+    holder: String,
+    dni: String,
+    state_code: &'static str,
+    state_label: &'static str,
+    medium: Option<&'static str>,
+    ownership: Option<&'static str>,
+    issued_on: Option<String>,
+    expires_on: Option<String>,
+    serial: Option<String>,
+    download_deadline: Option<String>,
+    /// "Quedan 3 días para descargarlo e instalarlo." when the deadline is near.
+    deadline_warning: Option<String>,
+    install_href: Option<String>,
+    cancel_href: Option<String>,
+    /// A new request this certificate calls for (renewal, or reemission after the deadline).
+    renew: Option<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "certificates.html")]
+struct CertificatesPage {
+    layout: Layout,
+    certificates: Vec<CertificateRow>,
+    next: Option<String>,
+    first_page: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    antes: Option<String>,
+}
+
+fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
+    let pending = c.state == CertificateState::PendienteDescarga;
+    let days_left = c
+        .download_deadline
+        .and_then(|d| today.until(d).ok())
+        .map(|span| i64::from(span.get_days()));
+    let deadline_warning = match days_left {
+        Some(0) if pending => Some(
+            "Hoy vence el plazo para descargarlo e instalarlo: solicite la instalación ya."
+                .to_owned(),
+        ),
+        Some(1) if pending => Some(
+            "Queda 1 día para descargarlo e instalarlo: solicite la instalación ya.".to_owned(),
+        ),
+        Some(n) if pending && (2..=DEADLINE_WARNING_DAYS).contains(&n) => Some(format!(
+            "Quedan {n} días para descargarlo e instalarlo: solicite la instalación ya."
+        )),
+        _ => None,
+    };
+    let renew = match c.state {
+        CertificateState::DescargaVencida => Some((
+            "/tramites/nuevo?tipo=reemision&motivo=g".to_owned(),
+            "Solicitar reemisión (plazo de descarga vencido, con pago)",
+        )),
+        CertificateState::Instalado => Some((
+            "/tramites/nuevo?tipo=reemision&motivo=a".to_owned(),
+            "Solicitar renovación",
+        )),
+        _ => None,
+    };
+    CertificateRow {
+        install_href: pending
+            .then(|| format!("/tramites/nuevo?tipo=instalacion&certificado={}", c.id)),
+        cancel_href: (!c.state.is_final())
+            .then(|| format!("/tramites/nuevo?tipo=cancelacion&certificado={}", c.id)),
+        renew,
+        holder: c.holder_name,
+        dni: c.dni,
+        state_code: c.state.as_str(),
+        state_label: c.state.label(),
+        medium: c.medium.map(|m| m.label()),
+        ownership: c.ownership.map(|o| o.label()),
+        issued_on: c.issued_on.map(format_date),
+        expires_on: c.expires_on.map(format_date),
+        serial: c.serial,
+        download_deadline: c.download_deadline.map(format_date),
+        deadline_warning,
+    }
+}
+
+pub async fn list(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let before = query.antes.as_deref().filter(|a| !a.is_empty());
+    let list = match uc::certificates(&state.app, me.user(), uc::Scope::Own, before, PAGE).await {
+        Ok(list) => list,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let next = if list.len() as i64 == PAGE {
+        list.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    let today = state.app.today();
+    render(
+        StatusCode::OK,
+        &CertificatesPage {
+            layout: Layout::new("Mis certificados", Some(&me.viewer), "/certificados"),
+            certificates: list.into_iter().map(|c| row(c, today)).collect(),
+            next,
+            first_page: before.is_none(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn pending(deadline: jiff::civil::Date) -> Certificate {
+        Certificate {
+            id: "c1".into(),
+            owner_id: "u1".into(),
+            holder_name: "TELLO VÁSQUEZ, Carmen Rosa".into(),
+            dni: "10117410".into(),
+            applicant_id: None,
+            medium: None,
+            ownership: None,
+            issued_on: None,
+            expires_on: None,
+            serial: None,
+            subject: None,
+            state: CertificateState::PendienteDescarga,
+            delivery_sent_on: None,
+            download_deadline: Some(deadline),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_download_deadline_warns_only_in_its_last_seven_days() {
+        let today = date(2026, 11, 26);
+        let warning = |d| row(pending(d), today).deadline_warning;
+        assert_eq!(warning(date(2026, 12, 4)), None);
+        assert!(warning(date(2026, 12, 3))
+            .unwrap()
+            .contains("Quedan 7 días"));
+        assert!(warning(date(2026, 11, 27)).unwrap().contains("Queda 1 día"));
+        assert!(warning(date(2026, 11, 26)).unwrap().contains("Hoy vence"));
+        assert_eq!(warning(date(2026, 11, 25)), None);
+        let row = row(pending(date(2026, 12, 3)), today);
+        assert_eq!(row.download_deadline.as_deref(), Some("03/12/2026"));
+        assert!(row.install_href.unwrap().ends_with("certificado=c1"));
+    }
+
+    #[test]
+    fn an_installed_certificate_offers_renewal_and_cancellation_but_no_warning() {
+        let today = date(2026, 11, 26);
+        let mut c = pending(date(2026, 11, 30));
+        c.state = CertificateState::Instalado;
+        let row = row(c, today);
+        assert_eq!(row.deadline_warning, None);
+        assert_eq!(row.install_href, None);
+        assert!(row.cancel_href.is_some());
+        assert!(row.renew.unwrap().0.contains("motivo=a"));
+    }
+}

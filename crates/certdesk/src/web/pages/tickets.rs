@@ -1,0 +1,530 @@
+//! The requester's tickets as pages: "Mis trámites" (`/tramites`), the ticket page
+//! (`/tramites/{id}`) and withdrawing a ticket. The new-ticket wizard is in `wizard`.
+//!
+//! Handlers call the use cases of `app::tickets` and render; who may see or do what is
+//! decided there (anyone else's ticket answers the Spanish 404 page). No SQL, no rules here:
+//! only how things are said to people.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use domain::{
+    applicant::ApplicantStatus,
+    payment::PaymentChannel,
+    schedule,
+    ticket::{self, Action, Actor, Kind, Status},
+};
+
+use super::{app_error_page, datetime, render, Layout};
+use crate::{
+    app::{review, tickets as uc, AppError},
+    store::{applicants::Applicant, payments::Payment, tickets::Ticket},
+    web::{
+        extract::{CsrfForm, SignedIn},
+        WebState,
+    },
+};
+
+/// Tickets per page of "Mis trámites".
+const LIST_PAGE: i64 = 25;
+
+/// `2026-11-02` as `02/11/2026`; anything unparseable is shown as stored.
+pub(super) fn date_text(iso: &str) -> String {
+    iso.parse::<jiff::civil::Date>()
+        .map(schedule::format_date)
+        .unwrap_or_else(|_| iso.to_owned())
+}
+
+/// A ticket's status as a badge: the CSS class picks the colour, the text says it.
+pub(super) struct StatusBadge {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+impl From<Status> for StatusBadge {
+    fn from(s: Status) -> Self {
+        Self {
+            code: s.as_str(),
+            label: s.label(),
+        }
+    }
+}
+
+/// The line that names a ticket at the top of its pages.
+pub(super) struct TicketHead {
+    pub id: String,
+    pub number: String,
+    pub kind: &'static str,
+    pub reason: String,
+    pub status: StatusBadge,
+}
+
+impl From<&Ticket> for TicketHead {
+    fn from(t: &Ticket) -> Self {
+        Self {
+            id: t.id.clone(),
+            number: t.number.clone(),
+            kind: t.kind.label(),
+            reason: t.reason.label(),
+            status: t.status.into(),
+        }
+    }
+}
+
+/// An applicant as the ticket page and the wizard show them.
+pub(super) struct ApplicantRow {
+    pub id: String,
+    pub name: String,
+    pub dni: String,
+    pub email: String,
+    pub position: String,
+    pub unit: String,
+    pub dni_issued_on: String,
+    pub current_expires_on: Option<String>,
+    pub status_code: &'static str,
+    pub status_label: &'static str,
+    /// "Se enviará a RENIEC el viernes 27/11/2026 a las 16:30", once known.
+    pub dispatch: Option<String>,
+    /// The operation number of the linked receipt.
+    pub receipt: Option<String>,
+    pub photo_url: String,
+    pub signature_url: String,
+}
+
+impl ApplicantRow {
+    pub fn new(a: &Applicant, payments: &[Payment]) -> Self {
+        let dispatch = a.dispatch_at.map(|at| {
+            let when = schedule::format_dispatch(&schedule::to_lima(at));
+            match a.status {
+                ApplicantStatus::Registrado | ApplicantStatus::Programado => {
+                    format!("Se enviará a RENIEC el {when}.")
+                }
+                _ => format!("Enviado a RENIEC el {when}."),
+            }
+        });
+        Self {
+            id: a.id.clone(),
+            name: a.full_name(),
+            dni: a.dni.clone(),
+            email: a.email.clone(),
+            position: a.position.clone(),
+            unit: a.unit.clone(),
+            dni_issued_on: date_text(&a.dni_issued_on),
+            current_expires_on: a.current_expires_on.as_deref().map(date_text),
+            status_code: a.status.as_str(),
+            status_label: a.status.label(),
+            dispatch,
+            receipt: a.payment_id.as_ref().and_then(|id| {
+                payments
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .map(|p| p.operation_number.clone())
+            }),
+            photo_url: format!("/api/v1/applicants/{}/photo", a.id),
+            signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+        }
+    }
+}
+
+/// A receipt as the ticket page and the wizard show it.
+pub(super) struct PaymentRow {
+    pub id: String,
+    pub operation_number: String,
+    pub paid_on: String,
+    pub amount: String,
+    pub tribute_code: String,
+    pub payer_dni: String,
+    pub channel: String,
+    /// The applicant it pays for, once linked.
+    pub linked_to: Option<String>,
+    pub file_url: String,
+    pub file_kind: &'static str,
+}
+
+impl PaymentRow {
+    pub fn new(p: &Payment, applicants: &[Applicant]) -> Self {
+        Self {
+            id: p.id.clone(),
+            operation_number: p.operation_number.clone(),
+            paid_on: date_text(&p.paid_on),
+            amount: p.amount.soles(),
+            tribute_code: p.tribute_code.clone(),
+            payer_dni: p.payer_dni.clone(),
+            channel: p
+                .channel
+                .parse::<PaymentChannel>()
+                .map(|c| c.label().to_owned())
+                .unwrap_or_else(|_| p.channel.clone()),
+            linked_to: p.applicant_id.as_ref().and_then(|id| {
+                applicants
+                    .iter()
+                    .find(|a| &a.id == id)
+                    .map(Applicant::full_name)
+            }),
+            file_url: format!("/api/v1/payments/{}/receipt", p.id),
+            file_kind: if p.receipt_mime == "application/pdf" {
+                "PDF"
+            } else {
+                "imagen"
+            },
+        }
+    }
+}
+
+/// What a history entry means, in words for people.
+pub(super) fn event_text(code: &str, kind: Kind) -> &'static str {
+    match code {
+        "create" => "Creó el trámite",
+        "submit" => "Envió la solicitud",
+        "correct" => "Volvió el trámite a borrador para corregirlo",
+        "withdraw" => "Anuló el trámite",
+        "take" => "Empezó a atender el trámite",
+        "observe" => "Observó el trámite",
+        "approve" => "Aprobó la solicitud",
+        "reject" => "Rechazó la solicitud",
+        "dispatch" => "Envió la solicitud a RENIEC",
+        "record_results" => "Registró la respuesta de RENIEC",
+        "complete" => match kind {
+            Kind::Instalacion => "Instaló el certificado",
+            Kind::Cancelacion => "Canceló el certificado",
+            _ => "Completó el trámite",
+        },
+        "applicant_added" => "Registró un solicitante",
+        "applicant_removed" => "Quitó un solicitante",
+        "payment_added" => "Registró una constancia de pago",
+        "payment_removed" => "Quitó una constancia de pago",
+        _ => "Actualizó el trámite",
+    }
+}
+
+/// The service desk's observation of an observed ticket (what to correct).
+pub(super) fn observation(view: &uc::TicketView) -> Option<String> {
+    if view.ticket.status != Status::Observado {
+        return None;
+    }
+    view.history
+        .iter()
+        .rev()
+        .find(|e| e.event == "observe")
+        .and_then(|e| e.comment.clone())
+}
+
+/// What the status means for the person who asked, and what comes next.
+fn status_explanation(status: Status, kind: Kind) -> &'static str {
+    match status {
+        Status::Borrador => "Aún no lo envió: la Mesa de Servicios no lo ve hasta que lo envíe.",
+        Status::Enviado => "Recibido. Espera su turno: se atiende en orden de llegada, sin importar la urgencia.",
+        Status::EnAtencion => "Un analista de la Mesa de Servicios está revisando su solicitud.",
+        Status::Observado => "La Mesa de Servicios le pide corregir algo antes de continuar (vea la observación).",
+        Status::Programado => "Aprobado por la Mesa de Servicios. Se enviará a RENIEC en la fecha indicada para cada solicitante.",
+        Status::EnviadoReniec => "Enviado a RENIEC. RENIEC enviará a cada solicitante un correo de DCDelivery; cuando le llegue, solicite la instalación desde «Mis certificados».",
+        Status::Atendido => "RENIEC respondió. Revise el resultado de cada solicitante y, si fue aprobado, solicite la instalación desde «Mis certificados».",
+        Status::Rechazado => "La Mesa de Servicios rechazó la solicitud (vea el motivo). Puede registrar un trámite nuevo.",
+        Status::Anulado => "Trámite anulado: ya no se atenderá.",
+        Status::Instalado => "Certificado instalado.",
+        Status::Cancelado => match kind {
+            Kind::Cancelacion => "Certificado cancelado.",
+            _ => "Trámite cancelado.",
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Mis trámites
+
+struct TicketRow {
+    id: String,
+    number: String,
+    kind: &'static str,
+    reason: &'static str,
+    status: StatusBadge,
+    submitted: Option<String>,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets_list.html")]
+struct ListPage {
+    layout: Layout,
+    tickets: Vec<TicketRow>,
+    next: Option<String>,
+    first_page: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    antes: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let before = query.antes.as_deref().filter(|a| !a.is_empty());
+    let tickets = match uc::list(&state.app, me.user(), uc::Scope::Own, before, LIST_PAGE).await {
+        Ok(tickets) => tickets,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let next = if tickets.len() as i64 == LIST_PAGE {
+        tickets.last().map(|t| t.id.clone())
+    } else {
+        None
+    };
+    let tickets = tickets
+        .into_iter()
+        .map(|t| TicketRow {
+            submitted: t.submitted_at.map(datetime),
+            created: datetime(t.created_at),
+            kind: t.kind.label(),
+            reason: t.reason.text(),
+            status: t.status.into(),
+            id: t.id,
+            number: t.number,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &ListPage {
+            layout: Layout::new("Mis trámites", Some(&me.viewer), "/tramites"),
+            tickets,
+            next,
+            first_page: before.is_none(),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The ticket page
+
+struct HistoryRow {
+    at: String,
+    who: String,
+    what: &'static str,
+    status: Option<StatusBadge>,
+    comment: Option<String>,
+}
+
+/// A comment from the service desk the requester must read (observation, rejection).
+struct DeskNote {
+    heading: &'static str,
+    text: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_show.html")]
+struct TicketPage {
+    layout: Layout,
+    head: TicketHead,
+    requester: String,
+    created: String,
+    submitted: Option<String>,
+    explanation: &'static str,
+    queue_position: Option<i64>,
+    has_applicants: bool,
+    requires_payment: bool,
+    certificate: Option<String>,
+    applicants: Vec<ApplicantRow>,
+    payments: Vec<PaymentRow>,
+    history: Vec<HistoryRow>,
+    desk_note: Option<DeskNote>,
+    /// Owner actions available now.
+    can_edit: bool,
+    can_withdraw: bool,
+    observed: bool,
+    /// The first wizard step still to do (or the applicants step, to correct).
+    edit_href: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    aviso: Option<String>,
+}
+
+fn ticket_notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "enviado" => Some(
+            "Su solicitud fue enviada. Será atendida en orden de llegada; le avisaremos por correo la fecha de envío a RENIEC.",
+        ),
+        "enviado-otro" => Some(
+            "Su solicitud fue enviada. Será atendida en orden de llegada; un analista se comunicará con usted.",
+        ),
+        "anulado" => Some("El trámite fue anulado."),
+        _ => None,
+    }
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let view = match uc::view(&state.app, me.user(), &id).await {
+        Ok(view) => view,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let queue_position = match review::queue_position(&state.app, &view.ticket).await {
+        Ok(position) => position,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let certificate = match view.ticket.certificate_id.as_deref() {
+        Some(cert_id) => match uc::certificate(&state.app, me.user(), cert_id).await {
+            Ok(c) => Some(super::certificates::describe(&c)),
+            // The owner may see it; anyone else sees the ticket without it.
+            Err(AppError::NotFound) => None,
+            Err(err) => return app_error_page(err, Some(&me.viewer)),
+        },
+        None => None,
+    };
+    let t = &view.ticket;
+    let user = me.user();
+    let is_owner = t.requester_id == user.id;
+    let actions = ticket::available_actions(t.kind, t.status, Actor::user(user.role, is_owner));
+    let can_edit = is_owner && t.status.is_editable();
+    let desk_note = view
+        .history
+        .iter()
+        .rev()
+        .find(|e| matches!(e.event.as_str(), "observe" | "reject"))
+        .filter(|_| matches!(t.status, Status::Observado | Status::Rechazado))
+        .and_then(|e| {
+            e.comment.as_ref().map(|c| DeskNote {
+                heading: if e.event == "observe" {
+                    "Observación de la Mesa de Servicios"
+                } else {
+                    "Motivo del rechazo"
+                },
+                text: c.clone(),
+                at: datetime(e.at),
+            })
+        });
+    let step = if t.status == Status::Borrador
+        && t.reason.requires_payment()
+        && view.payments.is_empty()
+    {
+        "pagos"
+    } else if t.kind.has_applicants()
+        && (t.status == Status::Observado || view.applicants.is_empty())
+    {
+        "solicitantes"
+    } else {
+        "enviar"
+    };
+    let edit_href = format!("/tramites/{}/{step}", t.id);
+    let history = view
+        .history
+        .iter()
+        .map(|e| HistoryRow {
+            at: datetime(e.at),
+            who: e.actor_name.clone().unwrap_or_else(|| "Sistema".into()),
+            what: event_text(&e.event, t.kind),
+            status: (e.from_status != Some(e.to_status) && e.from_status.is_some())
+                .then(|| e.to_status.into()),
+            comment: e.comment.clone(),
+        })
+        .collect();
+    let mut layout = Layout::new(
+        format!("Trámite {}", t.number),
+        Some(&me.viewer),
+        "/tramites",
+    );
+    if let Some(notice) = ticket_notice(query.aviso.as_deref()) {
+        layout = layout.with_notice(notice);
+    }
+    let page = TicketPage {
+        layout,
+        head: t.into(),
+        requester: t.requester_name.clone(),
+        created: datetime(t.created_at),
+        submitted: t.submitted_at.map(datetime),
+        explanation: status_explanation(t.status, t.kind),
+        queue_position,
+        has_applicants: t.kind.has_applicants(),
+        requires_payment: t.reason.requires_payment(),
+        certificate,
+        applicants: view
+            .applicants
+            .iter()
+            .map(|a| ApplicantRow::new(a, &view.payments))
+            .collect(),
+        payments: view
+            .payments
+            .iter()
+            .map(|p| PaymentRow::new(p, &view.applicants))
+            .collect(),
+        history,
+        desk_note,
+        can_edit,
+        can_withdraw: is_owner && actions.contains(&Action::Withdraw),
+        observed: t.status == Status::Observado,
+        edit_href,
+    };
+    render(StatusCode::OK, &page)
+}
+
+// ---------------------------------------------------------------------------------------
+// Withdraw (with a confirmation step)
+
+#[derive(Template)]
+#[template(path = "ticket_withdraw.html")]
+struct WithdrawPage {
+    layout: Layout,
+    head: TicketHead,
+    submitted: bool,
+}
+
+pub async fn withdraw_form(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let view = match uc::view(&state.app, me.user(), &id).await {
+        Ok(view) => view,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let t = &view.ticket;
+    let is_owner = t.requester_id == me.user().id;
+    let actions =
+        ticket::available_actions(t.kind, t.status, Actor::user(me.user().role, is_owner));
+    if !is_owner || !actions.contains(&Action::Withdraw) {
+        return Redirect::to(&format!("/tramites/{}", t.id)).into_response();
+    }
+    render(
+        StatusCode::OK,
+        &WithdrawPage {
+            layout: Layout::new(
+                format!("Anular el trámite {}", t.number),
+                Some(&me.viewer),
+                "/tramites",
+            ),
+            head: t.into(),
+            submitted: t.status == Status::Enviado,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn withdraw(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<WithdrawForm>,
+) -> Response {
+    let comment = Some(form.data.comment.trim()).filter(|c| !c.is_empty());
+    match uc::withdraw(&state.app, me.user(), &id, comment).await {
+        Ok(view) => {
+            Redirect::to(&format!("/tramites/{}?aviso=anulado", view.ticket.id)).into_response()
+        }
+        Err(err) => app_error_page(err, Some(&me.viewer)),
+    }
+}
