@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::CertificateState;
 use crate::identity::Dni;
 use crate::role::Role;
 
@@ -70,6 +71,20 @@ impl Kind {
     /// Instalacion and cancelacion name the certificate they are about.
     pub fn names_certificate(&self) -> bool {
         !self.has_applicants()
+    }
+
+    /// Whether a ticket of this kind may name a certificate in `state`: only a certificate
+    /// waiting for download is installed; only a usable one (installed, or approved and
+    /// waiting) is cancelled. Kinds that name no certificate accept none.
+    pub fn accepts_certificate_in(&self, state: CertificateState) -> bool {
+        match self {
+            Kind::Instalacion => state == CertificateState::PendienteDescarga,
+            Kind::Cancelacion => matches!(
+                state,
+                CertificateState::Instalado | CertificateState::PendienteDescarga
+            ),
+            Kind::Emision | Kind::Reemision => false,
+        }
     }
 
     /// The reasons of this kind, in catalogue order.

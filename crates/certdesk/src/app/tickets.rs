@@ -161,16 +161,24 @@ pub async fn open(
                 "certificate_id",
                 "Elija el certificado al que se refiere la solicitud.",
             ),
-            (true, Some(id)) => {
-                let mine = match certificates::by_id(&mut conn, id).await {
-                    Ok(c) => c.owner_id == actor.id,
-                    Err(StoreError::NotFound) => false,
-                    Err(e) => return Err(e.into()),
-                };
-                if !mine {
-                    errors.add("certificate_id", "Elija uno de sus certificados.");
+            (true, Some(id)) => match certificates::by_id(&mut conn, id).await {
+                Ok(c) if c.owner_id == actor.id => {
+                    if !kind.accepts_certificate_in(c.state) {
+                        errors.add(
+                            "certificate_id",
+                            format!(
+                                "Ese certificado está «{}»: no corresponde a un trámite de {}.",
+                                c.state.label(),
+                                kind.label().to_lowercase()
+                            ),
+                        );
+                    }
                 }
-            }
+                Ok(_) | Err(StoreError::NotFound) => {
+                    errors.add("certificate_id", "Elija uno de sus certificados.")
+                }
+                Err(e) => return Err(e.into()),
+            },
             (false, _) => {}
         }
     }

@@ -735,3 +735,72 @@ async fn unknown_kinds_and_reasons_are_spanish_422s() {
     .await;
     assert!(body["errors"]["reason"].is_array());
 }
+
+#[tokio::test]
+async fn an_installed_certificate_cannot_be_installed_again_nor_a_cancelled_one_cancelled() {
+    let app = spawn_app().await;
+    let token = app.token_for(Role::Solicitante).await;
+    let me: Value = app
+        .get("/api/v1/me", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut conn = app.app.store.conn().await.unwrap();
+    for state in [CertificateState::Instalado, CertificateState::Cancelado] {
+        ids.push(
+            certificates::insert(
+                &mut conn,
+                &NewCertificate {
+                    owner_id: me["id"].as_str().unwrap(),
+                    holder_name: "Persona de Prueba",
+                    dni: "10117410",
+                    applicant_id: None,
+                    medium: None,
+                    ownership: None,
+                    issued_on: None,
+                    expires_on: None,
+                    state,
+                    delivery_sent_on: None,
+                    download_deadline: None,
+                },
+                app.app.now(),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    drop(conn);
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&token),
+            &json!({"kind": "instalacion", "certificate_id": ids[0]}),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    assert!(
+        body["errors"]["certificate_id"][0]
+            .as_str()
+            .unwrap()
+            .contains("Instalado"),
+        "{body}"
+    );
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&token),
+            &json!({"kind": "cancelacion", "reason": "a", "certificate_id": ids[1]}),
+        )
+        .await;
+    problem(res, 422).await;
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&token),
+            &json!({"kind": "cancelacion", "reason": "a", "certificate_id": ids[0]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}

@@ -686,3 +686,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn only_a_pending_certificate_is_installed_and_only_a_usable_one_cancelled() {
+    use CertificateState::*;
+    for state in [
+        PendienteDescarga,
+        Instalado,
+        Caducado,
+        DescargaVencida,
+        Cancelado,
+    ] {
+        assert_eq!(
+            Kind::Instalacion.accepts_certificate_in(state),
+            state == PendienteDescarga,
+            "{state:?}"
+        );
+        assert_eq!(
+            Kind::Cancelacion.accepts_certificate_in(state),
+            matches!(state, Instalado | PendienteDescarga),
+            "{state:?}"
+        );
+        assert!(!Kind::Emision.accepts_certificate_in(state));
+        assert!(!Kind::Reemision.accepts_certificate_in(state));
+    }
+}
