@@ -37,24 +37,38 @@ fn peak_rss_mib() -> f64 {
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(run());
 }
 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 async fn run() {
-    let count: usize = std::env::var("CERTDESK_BENCH_APPLICANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let count: usize = std::env::var("CERTDESK_BENCH_APPLICANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
+    let mut drop_after: Option<(String, String)> = None;
     let (url, backend) = match std::env::var("CERTDESK_BENCH_POSTGRES_URL") {
         Ok(admin) => {
             use sqlx::{Connection, Executor};
             let name = format!("certdesk_bench_{}", uuid::Uuid::new_v4().simple());
             let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            conn.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await.unwrap();
+            conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+                .await
+                .unwrap();
             let (server, _) = admin.rsplit_once('/').unwrap();
-            (format!("{server}/{name}"), "postgres")
+            let url = format!("{server}/{name}");
+            drop_after = Some((admin.clone(), name));
+            (url, "postgres")
         }
-        Err(_) => (format!("sqlite://{}", dir.path().join("bench.db").display()), "sqlite"),
+        Err(_) => (
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+            "sqlite",
+        ),
     };
     let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
@@ -63,16 +77,33 @@ async fn run() {
         store,
         Blobs::new(dir.path().join("files")),
         Arc::new(clock.clone()),
-        AppConfig { base_url: "http://127.0.0.1".into(), secure_cookies: false },
+        AppConfig {
+            base_url: "http://127.0.0.1".into(),
+            secure_cookies: false,
+        },
     );
-    let analyst = certdesk::app::auth::create_user(&app, "analista@regioncajamarca.gob.pe", "Analista", Role::Analista, "clave de prueba 1")
-        .await
-        .unwrap();
+    let analyst = certdesk::app::auth::create_user(
+        &app,
+        "analista@regioncajamarca.gob.pe",
+        "Analista",
+        Role::Analista,
+        "clave de prueba 1",
+    )
+    .await
+    .unwrap();
 
     // Seed: `count` approved applicants, one ticket each, with the demo photo and signature.
     let seed = Instant::now();
-    let photo = app.blobs.put(include_bytes!("../assets/demo/foto.jpg")).await.unwrap();
-    let signature = app.blobs.put(include_bytes!("../assets/demo/firma.jpg")).await.unwrap();
+    let photo = app
+        .blobs
+        .put(include_bytes!("../assets/demo/foto.jpg"))
+        .await
+        .unwrap();
+    let signature = app
+        .blobs
+        .put(include_bytes!("../assets/demo/firma.jpg"))
+        .await
+        .unwrap();
     let domains = vec!["regioncajamarca.gob.pe".to_owned()];
     let reason = Reason::parse(Kind::Emision, Some("a")).unwrap();
     let dispatch: Timestamp = "2026-12-04T16:30:00-05:00".parse().unwrap();
@@ -84,12 +115,29 @@ async fn run() {
             let number = format!("CD-2026-{seq:06}");
             let ticket_id = tickets::insert(
                 &mut tx,
-                &NewTicket { number: &number, year: 2026, seq, kind: Kind::Emision, reason, requester_id: &analyst.id, certificate_id: None },
+                &NewTicket {
+                    number: &number,
+                    year: 2026,
+                    seq,
+                    kind: Kind::Emision,
+                    reason,
+                    requester_id: &analyst.id,
+                    certificate_id: None,
+                },
                 now,
             )
             .await
             .unwrap();
-            tickets::set_status(&mut tx, &ticket_id, Status::Borrador, Status::Programado, Some(now), now).await.unwrap();
+            tickets::set_status(
+                &mut tx,
+                &ticket_id,
+                Status::Borrador,
+                Status::Programado,
+                Some(now),
+                now,
+            )
+            .await
+            .unwrap();
             let input = ApplicantInput {
                 paternal_surname: "Tello".into(),
                 maternal_surname: "Vásquez".into(),
@@ -102,16 +150,34 @@ async fn run() {
                 ..Default::default()
             };
             let valid = input
-                .validate(&ApplicantContext { reason, allowed_domains: &domains, today: jiff::civil::date(2026, 12, 2), taken_dnis: &[] })
+                .validate(&ApplicantContext {
+                    reason,
+                    allowed_domains: &domains,
+                    today: jiff::civil::date(2026, 12, 2),
+                    taken_dnis: &[],
+                })
                 .unwrap();
             let applicant = applicants::insert(
                 &mut tx,
-                &NewApplicant { ticket_id: &ticket_id, valid: &valid, dni_check_digit: None, photo_sha256: &photo, signature_sha256: &signature },
+                &NewApplicant {
+                    ticket_id: &ticket_id,
+                    valid: &valid,
+                    dni_check_digit: None,
+                    photo_sha256: &photo,
+                    signature_sha256: &signature,
+                },
                 now,
             )
             .await
             .unwrap();
-            applicants::set_status(&mut tx, &applicant, ApplicantStatus::Programado, Some(dispatch)).await.unwrap();
+            applicants::set_status(
+                &mut tx,
+                &applicant,
+                ApplicantStatus::Programado,
+                Some(dispatch),
+            )
+            .await
+            .unwrap();
         }
         tx.commit().await.unwrap();
     }
@@ -127,7 +193,11 @@ async fn run() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server_app = app.clone();
-    tokio::spawn(async move { certdesk::web::serve(listener, server_app, std::future::pending()).await.unwrap() });
+    tokio::spawn(async move {
+        certdesk::web::serve(listener, server_app, std::future::pending())
+            .await
+            .unwrap()
+    });
     let login: serde_json::Value = reqwest::Client::new()
         .post(format!("http://{addr}/api/v1/session"))
         .json(&serde_json::json!({"email": "analista@regioncajamarca.gob.pe", "password": "clave de prueba 1"}))
@@ -140,7 +210,10 @@ async fn run() {
     let token = login["token"].as_str().unwrap();
     let started = Instant::now();
     let mut res = reqwest::Client::new()
-        .get(format!("http://{addr}/api/v1/batches/{}/package.zip", closed.batch.id))
+        .get(format!(
+            "http://{addr}/api/v1/batches/{}/package.zip",
+            closed.batch.id
+        ))
         .bearer_auth(token)
         .send()
         .await
@@ -159,4 +232,10 @@ async fn run() {
         bytes as f64 / 1048576.0 / streamed.as_secs_f64(),
         peak_rss_mib()
     );
+    app.store.close().await;
+    if let Some((admin, name)) = drop_after {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        conn.execute(format!("DROP DATABASE \"{name}\" WITH (FORCE)").as_str()).await.unwrap();
+    }
 }

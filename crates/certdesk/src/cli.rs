@@ -10,8 +10,8 @@ use crate::{
     blobs::Blobs,
     clock::SystemClock,
     config::{
-        redact_url, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs, LogFormat, ScheduleArgs, ServeArgs, UserCommand,
-        UserCreateArgs,
+        redact_url, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs, LogFormat,
+        ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
     },
     demo, jobs,
     store::Store,
@@ -232,7 +232,11 @@ async fn close_batch(global: &GlobalArgs, args: &BatchCloseArgs) -> anyhow::Resu
     eprintln!(
         "Lote del corte {}{}: {} solicitante(s).",
         app::rfc3339(closed.batch.cutoff_at),
-        if closed.newly_closed { "" } else { " (ya estaba cerrado)" },
+        if closed.newly_closed {
+            ""
+        } else {
+            " (ya estaba cerrado)"
+        },
         closed.batch.item_count
     );
     Ok(ExitCode::SUCCESS)

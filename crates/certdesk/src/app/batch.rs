@@ -50,11 +50,16 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
     let today = schedule::today_in_lima(now);
     let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 7.days()).await?;
     let Some(cutoff) = calendar.latest_cutoff_at_or_before(now) else {
-        return Err(AppError::Conflict("No hay un corte anterior a esa fecha.".into()));
+        return Err(AppError::Conflict(
+            "No hay un corte anterior a esa fecha.".into(),
+        ));
     };
     let cutoff = cutoff.timestamp();
     if let Some(batch) = batches::by_cutoff(&mut tx, cutoff).await? {
-        return Ok(Closed { batch, newly_closed: false });
+        return Ok(Closed {
+            batch,
+            newly_closed: false,
+        });
     }
     let batch = match batches::create(&mut tx, cutoff, now, actor.map(|a| a.id.as_str())).await {
         Ok(batch) => batch,
@@ -63,8 +68,13 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
             let mut conn = app.store.conn().await?;
             let batch = batches::by_cutoff(&mut conn, cutoff)
                 .await?
-                .ok_or(AppError::Internal(anyhow::anyhow!("batch vanished after a conflict")))?;
-            return Ok(Closed { batch, newly_closed: false });
+                .ok_or(AppError::Internal(anyhow::anyhow!(
+                    "batch vanished after a conflict"
+                )))?;
+            return Ok(Closed {
+                batch,
+                newly_closed: false,
+            });
         }
         Err(e) => return Err(e.into()),
     };
@@ -75,14 +85,20 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
     };
     let mut sent = Vec::new();
     for touched in batches::touched_tickets(&mut tx, &batch.id).await? {
-        let kind: Kind = touched.kind.parse().map_err(|_| StoreError::Corrupt(touched.kind.clone()))?;
+        let kind: Kind = touched
+            .kind
+            .parse()
+            .map_err(|_| StoreError::Corrupt(touched.kind.clone()))?;
         let reason = Reason::parse(kind, touched.reason.as_deref())
             .map_err(|_| StoreError::Corrupt(format!("{:?}", touched.reason)))?;
         let facts = TransitionFacts {
-            applicants_not_dispatched: usize::try_from(touched.still_programado).unwrap_or(usize::MAX),
+            applicants_not_dispatched: usize::try_from(touched.still_programado)
+                .unwrap_or(usize::MAX),
             ..TransitionFacts::new(actor_kind)
         };
-        if ticket::transition(kind, reason, Status::Programado, Action::Dispatch, &facts) == Ok(Status::EnviadoReniec) {
+        if ticket::transition(kind, reason, Status::Programado, Action::Dispatch, &facts)
+            == Ok(Status::EnviadoReniec)
+        {
             sent.push(touched.ticket_id);
         }
     }
@@ -90,11 +106,19 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent.len(), "batch closed");
     let batch = ensure_package(app, batch).await?;
-    Ok(Closed { batch, newly_closed: true })
+    Ok(Closed {
+        batch,
+        newly_closed: true,
+    })
 }
 
 /// Batches, newest first (analysts).
-pub async fn list(app: &App, actor: &User, before: Option<&str>, limit: i64) -> AppResult<Vec<Batch>> {
+pub async fn list(
+    app: &App,
+    actor: &User,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Batch>> {
     if !actor.role.is_analyst() {
         return Err(AppError::Forbidden);
     }
@@ -139,18 +163,29 @@ pub async fn package(app: &App, actor: &User, id: &str) -> AppResult<(Batch, std
 
 /// Builds and records the package unless it exists already.
 async fn ensure_package(app: &App, batch: Batch) -> AppResult<Batch> {
-    if let Some(path) = batch.package_sha256.as_deref().and_then(|sha| app.blobs.path_of(sha)) {
+    if let Some(path) = batch
+        .package_sha256
+        .as_deref()
+        .and_then(|sha| app.blobs.path_of(sha))
+    {
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok(batch);
         }
     }
     let handle = tokio::runtime::Handle::current();
     let (worker_app, worker_batch) = (app.clone(), batch.clone());
-    let (sha256, size) = tokio::task::spawn_blocking(move || write_package(&handle, &worker_app, &worker_batch))
-        .await
-        .map_err(|e| anyhow::anyhow!("package task: {e}"))??;
+    let (sha256, size) =
+        tokio::task::spawn_blocking(move || write_package(&handle, &worker_app, &worker_batch))
+            .await
+            .map_err(|e| anyhow::anyhow!("package task: {e}"))??;
     let mut conn = app.store.conn().await?;
-    batches::set_package(&mut conn, &batch.id, &sha256, i64::try_from(size).unwrap_or(i64::MAX)).await?;
+    batches::set_package(
+        &mut conn,
+        &batch.id,
+        &sha256,
+        i64::try_from(size).unwrap_or(i64::MAX),
+    )
+    .await?;
     tracing::info!(batch = %batch.id, bytes = size, "batch package built");
     Ok(batches::by_id(&mut conn, &batch.id).await?)
 }
@@ -180,7 +215,9 @@ pub const COLUMNS: [&str; 20] = [
 ];
 
 fn dd_mm_yyyy(iso: &str) -> String {
-    iso.parse().map(schedule::format_date).unwrap_or_else(|_| iso.to_owned())
+    iso.parse()
+        .map(schedule::format_date)
+        .unwrap_or_else(|_| iso.to_owned())
 }
 
 fn extension(mime: Option<&str>) -> &'static str {
@@ -226,9 +263,15 @@ fn unique(used: &mut HashSet<String>, dir: &str, dni: &str, ext: &str) -> String
     name
 }
 
-fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> anyhow::Result<(String, u64)> {
+fn write_package(
+    handle: &tokio::runtime::Handle,
+    app: &App,
+    batch: &Batch,
+) -> anyhow::Result<(String, u64)> {
     let scratch = app.blobs.scratch_dir()?;
-    let work = tempfile::Builder::new().prefix("lote-").tempdir_in(&scratch)?;
+    let work = tempfile::Builder::new()
+        .prefix("lote-")
+        .tempdir_in(&scratch)?;
     let zip_path = work.path().join("paquete.zip");
     let mut zip = ZipWriter::new(BufWriter::new(File::create(&zip_path)?));
     // Every entry carries the cut-off's time, so a rebuilt package has the same bytes.
@@ -300,7 +343,12 @@ fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> a
             writeln!(sums, "{sha}  {signature}")?;
             let receipt = match &row.receipt_sha256 {
                 Some(receipt_sha) => {
-                    let name = unique(&mut used, "pagos", &row.dni, extension(row.receipt_mime.as_deref()));
+                    let name = unique(
+                        &mut used,
+                        "pagos",
+                        &row.dni,
+                        extension(row.receipt_mime.as_deref()),
+                    );
                     let sha = add_file(&mut zip, options, &name, &blob(receipt_sha)?)?;
                     writeln!(sums, "{sha}  {name}")?;
                     name
@@ -327,7 +375,10 @@ fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> a
                 row.email.clone(),
                 row.position_title.clone(),
                 row.unit.clone(),
-                row.current_expires_on.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
+                row.current_expires_on
+                    .as_deref()
+                    .map(dd_mm_yyyy)
+                    .unwrap_or_default(),
                 row.operation_number.clone().unwrap_or_default(),
                 row.paid_on.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
                 amount,
@@ -347,7 +398,10 @@ fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> a
     drop(csv);
     let xlsx_path = work.path().join("solicitudes.xlsx");
     workbook.save(&xlsx_path)?;
-    for (name, path) in [("solicitudes.xlsx", &xlsx_path), ("solicitudes.csv", &csv_path)] {
+    for (name, path) in [
+        ("solicitudes.xlsx", &xlsx_path),
+        ("solicitudes.csv", &csv_path),
+    ] {
         let sha = add_file(&mut zip, options, name, path)?;
         writeln!(sums, "{sha}  {name}")?;
     }
@@ -356,4 +410,84 @@ fn write_package(handle: &tokio::runtime::Handle, app: &App, batch: &Batch) -> a
     add_file(&mut zip, options, "SHA256SUMS", &sums_path)?;
     zip.finish()?.flush()?;
     Ok(app.blobs.adopt_file_blocking(&zip_path)?)
+}
+
+/// Where this week's batch stands, for the analysts' batch page.
+#[derive(Debug, Clone)]
+pub struct Outlook {
+    /// The first cut-off after `now` (holidays applied).
+    pub next_cutoff: jiff::Zoned,
+    /// The latest cut-off at or before `now`, and whether its batch is closed.
+    pub last_cutoff: Option<(jiff::Zoned, bool)>,
+    /// Programado applicants whose time has come but whose batch is not closed yet.
+    pub overdue: usize,
+    /// Programado applicants for the next cut-off.
+    pub due_next: usize,
+    /// Programado applicants held for later cut-offs (the 10-day rule).
+    pub held: usize,
+}
+
+/// Tickets read per query while counting programado applicants.
+const OUTLOOK_PAGE: i64 = 500;
+
+/// The next cut-off, the last one and whether it closed, and how many programado applicants
+/// wait for each (analysts).
+///
+/// The counts walk the tickets through the store's existing list (there is no count query
+/// by applicant status yet): fine for a year of tickets, to be replaced by one `COUNT` in
+/// `store::applicants` when the store gains it.
+pub async fn outlook(app: &App, actor: &User, now: Timestamp) -> AppResult<Outlook> {
+    if !actor.role.is_analyst() {
+        return Err(AppError::Forbidden);
+    }
+    let today = schedule::today_in_lima(now);
+    let mut tx = app.store.begin().await?;
+    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 60.days()).await?;
+    let next_cutoff = calendar.next_cutoff_after(now);
+    let last_cutoff = match calendar.latest_cutoff_at_or_before(now) {
+        Some(cutoff) => {
+            let closed = batches::by_cutoff(&mut tx, cutoff.timestamp())
+                .await?
+                .is_some();
+            Some((cutoff, closed))
+        }
+        None => None,
+    };
+    tx.commit().await.map_err(StoreError::from)?;
+    let mut conn = app.store.conn().await?;
+    let (mut overdue, mut due_next, mut held) = (0, 0, 0);
+    let mut before: Option<String> = None;
+    loop {
+        let page =
+            crate::store::tickets::list(&mut conn, None, before.as_deref(), OUTLOOK_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id.clone());
+        for ticket in page.iter().filter(|t| t.status == Status::Programado) {
+            for applicant in crate::store::applicants::for_ticket(&mut conn, &ticket.id).await? {
+                let Some(at) = applicant
+                    .dispatch_at
+                    .filter(|_| applicant.status == domain::applicant::ApplicantStatus::Programado)
+                else {
+                    continue;
+                };
+                if at <= now {
+                    overdue += 1;
+                } else if at <= next_cutoff.timestamp() {
+                    due_next += 1;
+                } else {
+                    held += 1;
+                }
+            }
+        }
+        if (page.len() as i64) < OUTLOOK_PAGE {
+            break;
+        }
+    }
+    Ok(Outlook {
+        next_cutoff,
+        last_cutoff,
+        overdue,
+        due_next,
+        held,
+    })
 }

@@ -44,12 +44,18 @@ pub enum ReniecResult {
 /// Records RENIEC's result; an approval creates the certificate record in
 /// pendiente_descarga with its 30-day download deadline. When every applicant of the
 /// ticket has a result the ticket is atendido.
-pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: &ReniecResult) -> AppResult<TicketView> {
+pub async fn record_result(
+    app: &App,
+    actor: &User,
+    applicant_id: &str,
+    result: &ReniecResult,
+) -> AppResult<TicketView> {
     require_analyst(actor)?;
     let today = app.today();
     let (delivery, reason) = match result {
         ReniecResult::Approved { delivery_sent_on } => {
-            let date = parse_date(delivery_sent_on).map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
+            let date = parse_date(delivery_sent_on)
+                .map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
             if date > today {
                 return Err(AppError::field(
                     "delivery_sent_on",
@@ -61,7 +67,10 @@ pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: 
         ReniecResult::Rejected { reason } => {
             let reason = reason.trim();
             if reason.is_empty() {
-                return Err(AppError::field("reason", "Escriba el motivo que indicó RENIEC."));
+                return Err(AppError::field(
+                    "reason",
+                    "Escriba el motivo que indicó RENIEC.",
+                ));
             }
             (None, Some(reason.to_owned()))
         }
@@ -75,12 +84,19 @@ pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: 
             applicant.status.label()
         )));
     }
-    applicants::record_result(&mut tx, &applicant.id, delivery.is_some(), delivery, reason.as_deref(), now)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
-            other => other.into(),
-        })?;
+    applicants::record_result(
+        &mut tx,
+        &applicant.id,
+        delivery.is_some(),
+        delivery,
+        reason.as_deref(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
+        other => other.into(),
+    })?;
     let ticket = ticket_store::by_id(&mut tx, &applicant.ticket_id).await?;
     let mut lines = Vec::new();
     if let Some(delivered) = delivery {
@@ -128,7 +144,12 @@ pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: 
     let remaining = applicants::for_ticket(&mut tx, &ticket.id)
         .await?
         .iter()
-        .filter(|a| !matches!(a.status, ApplicantStatus::Aprobado | ApplicantStatus::Rechazado))
+        .filter(|a| {
+            !matches!(
+                a.status,
+                ApplicantStatus::Aprobado | ApplicantStatus::Rechazado
+            )
+        })
         .count();
     if remaining == 0 {
         move_ticket(
@@ -142,7 +163,14 @@ pub async fn record_result(app: &App, actor: &User, applicant_id: &str, result: 
         )
         .await?;
     }
-    notify_requester(app, &mut tx, &ticket, format!("Resultado de RENIEC — trámite {}", ticket.number), &lines).await?;
+    notify_requester(
+        app,
+        &mut tx,
+        &ticket,
+        format!("Resultado de RENIEC — trámite {}", ticket.number),
+        &lines,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, &ticket.id).await
 }
@@ -157,16 +185,23 @@ pub async fn record_appointment(
 ) -> AppResult<TicketView> {
     require_analyst(actor)?;
     let at: Timestamp = at.trim().parse().map_err(|_| {
-        AppError::field("at", "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.")
+        AppError::field(
+            "at",
+            "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.",
+        )
     })?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
     if ticket.kind != Kind::Instalacion {
-        return Err(AppError::Conflict("Solo los trámites de instalación llevan cita.".into()));
+        return Err(AppError::Conflict(
+            "Solo los trámites de instalación llevan cita.".into(),
+        ));
     }
     if ticket.status != domain::ticket::Status::EnAtencion {
-        return Err(AppError::Conflict("Atienda primero el trámite (tómelo de la cola).".into()));
+        return Err(AppError::Conflict(
+            "Atienda primero el trámite (tómelo de la cola).".into(),
+        ));
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     ticket_store::set_appointment(&mut tx, &ticket.id, at, note).await?;
@@ -190,7 +225,14 @@ pub async fn record_appointment(
         now,
     )
     .await?;
-    notify_requester(app, &mut tx, &ticket, format!("Cita de instalación — trámite {}", ticket.number), std::slice::from_ref(&comment)).await?;
+    notify_requester(
+        app,
+        &mut tx,
+        &ticket,
+        format!("Cita de instalación — trámite {}", ticket.number),
+        std::slice::from_ref(&comment),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
@@ -205,7 +247,12 @@ pub struct Installation {
 
 /// Finishes an instalacion ticket (the certificate becomes instalado, with its medium) or
 /// a cancelacion ticket (the certificate becomes cancelado, with its RFC 5280 reason).
-pub async fn complete(app: &App, actor: &User, ticket_id: &str, installation: &Installation) -> AppResult<TicketView> {
+pub async fn complete(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    installation: &Installation,
+) -> AppResult<TicketView> {
     require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -226,7 +273,11 @@ pub async fn complete(app: &App, actor: &User, ticket_id: &str, installation: &I
                 state: Some(CertificateState::Instalado),
                 medium: Some(medium),
                 ownership: Some(ownership),
-                serial: installation.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+                serial: installation
+                    .serial
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()),
                 ..Default::default()
             }
         }
@@ -241,13 +292,19 @@ pub async fn complete(app: &App, actor: &User, ticket_id: &str, installation: &I
             ))
         }
     };
-    let appointment = ticket_store::appointment(&mut tx, &ticket.id).await?.is_some();
+    let appointment = ticket_store::appointment(&mut tx, &ticket.id)
+        .await?
+        .is_some();
     let (ticket, to) = move_ticket(
         &mut tx,
         actor,
         ticket_id,
         Action::Complete,
-        |f| domain::ticket::TransitionFacts { appointment_recorded: appointment, certificate_named: true, ..f },
+        |f| domain::ticket::TransitionFacts {
+            appointment_recorded: appointment,
+            certificate_named: true,
+            ..f
+        },
         None,
         now,
     )
@@ -260,7 +317,14 @@ pub async fn complete(app: &App, actor: &User, ticket_id: &str, installation: &I
             ticket.reason.text()
         ),
     };
-    notify_requester(app, &mut tx, &ticket, format!("Trámite {} {}", ticket.number, to.label().to_lowercase()), &[text]).await?;
+    notify_requester(
+        app,
+        &mut tx,
+        &ticket,
+        format!("Trámite {} {}", ticket.number, to.label().to_lowercase()),
+        &[text],
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
@@ -277,7 +341,8 @@ pub struct PublicPart {
 /// Reads a certificate (.cer/.crt, DER or PEM) with a maintained X.509 parser.
 pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
     use x509_parser::prelude::{FromDer, X509Certificate};
-    let refused = || "El archivo no es un certificado X.509 válido (.cer o .crt, en DER o PEM).".to_owned();
+    let refused =
+        || "El archivo no es un certificado X.509 válido (.cer o .crt, en DER o PEM).".to_owned();
     let der = if bytes.starts_with(b"-----BEGIN") {
         let (_, pem) = x509_parser::pem::parse_x509_pem(bytes).map_err(|_| refused())?;
         pem.contents
@@ -291,7 +356,11 @@ pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
             .map_err(|_| refused())
     };
     Ok(PublicPart {
-        serial: cert.tbs_certificate.raw_serial_as_string().replace(':', "").to_uppercase(),
+        serial: cert
+            .tbs_certificate
+            .raw_serial_as_string()
+            .replace(':', "")
+            .to_uppercase(),
         subject: cert.subject().to_string(),
         not_before: date(cert.validity().not_before)?,
         not_after: date(cert.validity().not_after)?,
@@ -299,13 +368,25 @@ pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
 }
 
 /// Attaches the public part: serial, subject and validity are read from it.
-pub async fn attach_public_part(app: &App, actor: &User, certificate_id: &str, file: Option<&Upload>) -> AppResult<Certificate> {
+pub async fn attach_public_part(
+    app: &App,
+    actor: &User,
+    certificate_id: &str,
+    file: Option<&Upload>,
+) -> AppResult<Certificate> {
     require_analyst(actor)?;
     let Some(file) = file.filter(|f| !f.bytes.is_empty()) else {
-        return Err(AppError::field("certificate", "Adjunte el archivo .cer o .crt del certificado."));
+        return Err(AppError::field(
+            "certificate",
+            "Adjunte el archivo .cer o .crt del certificado.",
+        ));
     };
     let part = parse_public_part(&file.bytes).map_err(|m| AppError::field("certificate", m))?;
-    let sha256 = app.blobs.put(&file.bytes).await.map_err(|e| anyhow::anyhow!("storing a certificate: {e}"))?;
+    let sha256 = app
+        .blobs
+        .put(&file.bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("storing a certificate: {e}"))?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     certificates::by_id(&mut tx, certificate_id).await?;
@@ -343,7 +424,16 @@ pub async fn refresh_states(app: &App, now: Timestamp) -> AppResult<usize> {
         };
         let state = certificate::state_on(today, &facts);
         if state != cert.state {
-            certificates::update(&mut tx, &cert.id, &CertificateUpdate { state: Some(state), ..Default::default() }, now).await?;
+            certificates::update(
+                &mut tx,
+                &cert.id,
+                &CertificateUpdate {
+                    state: Some(state),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
             changed += 1;
         }
     }

@@ -44,7 +44,10 @@ pub async fn queue(
     if let Some(status) = status.filter(|s| !s.is_in_queue()) {
         return Err(AppError::field(
             "status",
-            format!("«{}» no es un estado de la cola: use enviado o en_atencion.", status.as_str()),
+            format!(
+                "«{}» no es un estado de la cola: use enviado o en_atencion.",
+                status.as_str()
+            ),
         ));
     }
     let mut conn = app.store.conn().await?;
@@ -56,7 +59,9 @@ pub async fn queue_position(app: &App, ticket: &Ticket) -> AppResult<Option<i64>
     match (ticket.status.is_in_queue(), ticket.submitted_at) {
         (true, Some(at)) => {
             let mut conn = app.store.conn().await?;
-            Ok(Some(ticket_store::queue_position(&mut conn, at, &ticket.id).await?))
+            Ok(Some(
+                ticket_store::queue_position(&mut conn, at, &ticket.id).await?,
+            ))
         }
         _ => Ok(None),
     }
@@ -77,7 +82,10 @@ pub(crate) async fn move_ticket(
         return Err(AppError::NotFound);
     }
     let base = TransitionFacts::new(Actor::user(actor.role, ticket.requester_id == actor.id));
-    let facts = TransitionFacts { comment, ..facts(base) };
+    let facts = TransitionFacts {
+        comment,
+        ..facts(base)
+    };
     let to = ticket::transition(ticket.kind, ticket.reason, ticket.status, action, &facts)
         .map_err(transition_error)?;
     ticket_store::set_status(tx, &ticket.id, ticket.status, to, None, now)
@@ -114,7 +122,13 @@ pub(crate) async fn notify_requester(
 ) -> AppResult<()> {
     let requester = users::by_id(tx, &ticket.requester_id).await?;
     let link = format!("{}/tramites/{}", app.config.base_url, ticket.id);
-    let notice = mail::ticket_notice(&requester.email, &requester.name, subject, paragraphs, &link)?;
+    let notice = mail::ticket_notice(
+        &requester.email,
+        &requester.name,
+        subject,
+        paragraphs,
+        &link,
+    )?;
     outbox::enqueue(tx, &notice, app.now()).await?;
     Ok(())
 }
@@ -124,18 +138,33 @@ pub async fn take(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketV
     require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = move_ticket(&mut tx, actor, ticket_id, Action::Take, |f| f, None, now).await?;
+    let (ticket, _) =
+        move_ticket(&mut tx, actor, ticket_id, Action::Take, |f| f, None, now).await?;
     ticket_store::assign(&mut tx, &ticket.id, &actor.id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
 
 /// Returns the ticket to its requester with a comment saying what to correct.
-pub async fn observe(app: &App, actor: &User, ticket_id: &str, comment: &str) -> AppResult<TicketView> {
+pub async fn observe(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    comment: &str,
+) -> AppResult<TicketView> {
     require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = move_ticket(&mut tx, actor, ticket_id, Action::Observe, |f| f, Some(comment), now).await?;
+    let (ticket, _) = move_ticket(
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Observe,
+        |f| f,
+        Some(comment),
+        now,
+    )
+    .await?;
     notify_requester(
         app,
         &mut tx,
@@ -153,11 +182,25 @@ pub async fn observe(app: &App, actor: &User, ticket_id: &str, comment: &str) ->
 }
 
 /// Rejects the ticket with a reason.
-pub async fn reject(app: &App, actor: &User, ticket_id: &str, reason: &str) -> AppResult<TicketView> {
+pub async fn reject(
+    app: &App,
+    actor: &User,
+    ticket_id: &str,
+    reason: &str,
+) -> AppResult<TicketView> {
     require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = move_ticket(&mut tx, actor, ticket_id, Action::Reject, |f| f, Some(reason), now).await?;
+    let (ticket, _) = move_ticket(
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Reject,
+        |f| f,
+        Some(reason),
+        now,
+    )
+    .await?;
     notify_requester(
         app,
         &mut tx,
@@ -175,8 +218,15 @@ pub async fn reject(app: &App, actor: &User, ticket_id: &str, reason: &str) -> A
 
 /// The expiry that the 10-day rule uses for an applicant: the one typed on the form, or the
 /// registry's latest certificate for the DNI.
-async fn current_expiry(conn: &mut Conn, applicant: &applicants::Applicant) -> AppResult<Option<Date>> {
-    if let Some(typed) = applicant.current_expires_on.as_deref().and_then(|d| d.parse().ok()) {
+async fn current_expiry(
+    conn: &mut Conn,
+    applicant: &applicants::Applicant,
+) -> AppResult<Option<Date>> {
+    if let Some(typed) = applicant
+        .current_expires_on
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+    {
         return Ok(Some(typed));
     }
     Ok(certificates::latest_expiry_for_dni(conn, &applicant.dni).await?)
@@ -189,7 +239,8 @@ pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<Tick
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
-    let (ticket, _) = move_ticket(&mut tx, actor, ticket_id, Action::Approve, |f| f, None, now).await?;
+    let (ticket, _) =
+        move_ticket(&mut tx, actor, ticket_id, Action::Approve, |f| f, None, now).await?;
     let mut lines = vec![format!(
         "Su trámite {} fue aprobado por la Mesa de Servicios. Se enviará a RENIEC en esta fecha:",
         ticket.number
@@ -202,18 +253,60 @@ pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<Tick
         while batches::by_cutoff(&mut tx, at.timestamp()).await?.is_some() {
             at = dispatch_at_in(&mut tx, now, at.timestamp(), expires).await?;
         }
-        applicants::set_status(&mut tx, &applicant.id, ApplicantStatus::Programado, Some(at.timestamp())).await?;
+        applicants::set_status(
+            &mut tx,
+            &applicant.id,
+            ApplicantStatus::Programado,
+            Some(at.timestamp()),
+        )
+        .await?;
         let held = expires.is_some()
             && at.timestamp() > dispatch_at_in(&mut tx, now, now, None).await?.timestamp();
-        let mut line = format!("• {}: {}.", applicant.full_name(), schedule::format_dispatch(&at));
+        let mut line = format!(
+            "• {}: {}.",
+            applicant.full_name(),
+            schedule::format_dispatch(&at)
+        );
         if held {
             line.push_str(" Se envía diez días antes de la caducidad de su certificado actual, como indica el procedimiento.");
         }
         lines.push(line);
     }
     lines.push("Cuando RENIEC apruebe la solicitud, le enviará un correo con el enlace de DCDelivery para generar su certificado.".into());
-    notify_requester(app, &mut tx, &ticket, format!("Su trámite {} se enviará a RENIEC", ticket.number), &lines).await?;
+    notify_requester(
+        app,
+        &mut tx,
+        &ticket,
+        format!("Su trámite {} se enviará a RENIEC", ticket.number),
+        &lines,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
     view(app, actor, ticket_id).await
+}
+
+/// People's names by user id, for the analysts' pages (who took a ticket, who closed a
+/// batch). Unknown ids are left out.
+pub async fn user_names(
+    app: &App,
+    actor: &User,
+    ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    require_analyst(actor)?;
+    let mut conn = app.store.conn().await?;
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        if names.contains_key(*id) {
+            continue;
+        }
+        match users::by_id(&mut conn, id).await {
+            Ok(user) => {
+                names.insert(user.id, user.name);
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(names)
 }

@@ -7,7 +7,10 @@ use jiff::Timestamp;
 use crate::app::{batch, App};
 
 /// The batch this step closed, if it closed one.
-pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Option<crate::store::batches::Batch>> {
+pub async fn run_once(
+    app: &App,
+    now: Timestamp,
+) -> anyhow::Result<Option<crate::store::batches::Batch>> {
     let closed = batch::close(app, None, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

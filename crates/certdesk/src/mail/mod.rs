@@ -140,8 +140,16 @@ pub fn ticket_notice(
     compose(
         to,
         subject,
-        TicketNoticeText { name, paragraphs, link },
-        TicketNoticeHtml { name, paragraphs, link },
+        TicketNoticeText {
+            name,
+            paragraphs,
+            link,
+        },
+        TicketNoticeHtml {
+            name,
+            paragraphs,
+            link,
+        },
     )
 }
 

@@ -164,7 +164,11 @@ pub async fn record_result(
     reason: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let status = if approved { ApplicantStatus::Aprobado } else { ApplicantStatus::Rechazado };
+    let status = if approved {
+        ApplicantStatus::Aprobado
+    } else {
+        ApplicantStatus::Rechazado
+    };
     let done = sqlx::query(
         "UPDATE applicants SET status = $1, delivery_sent_on = $2, reniec_reason = $3, result_recorded_at = $4 \
          WHERE id = $5 AND status = 'enviado_reniec'",

@@ -214,7 +214,12 @@ pub struct Item {
 }
 
 /// Items in FIFO order, `after_position` exclusive.
-pub async fn items(conn: &mut Conn, batch_id: &str, after_position: i64, limit: i64) -> StoreResult<Vec<Item>> {
+pub async fn items(
+    conn: &mut Conn,
+    batch_id: &str,
+    after_position: i64,
+    limit: i64,
+) -> StoreResult<Vec<Item>> {
     let rows = sqlx::query(
         "SELECT i.position, a.id AS applicant_id, t.id AS ticket_id, t.number, a.dni, a.paternal_surname, \
            a.maternal_surname, a.given_names, a.status \
@@ -323,7 +328,12 @@ pub async fn package_rows(
         .collect()
 }
 
-pub async fn set_package(conn: &mut Conn, batch_id: &str, sha256: &str, bytes: i64) -> StoreResult<()> {
+pub async fn set_package(
+    conn: &mut Conn,
+    batch_id: &str,
+    sha256: &str,
+    bytes: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE batches SET package_sha256 = $1, package_bytes = $2 WHERE id = $3")
         .bind(sha256)
         .bind(bytes)

@@ -157,8 +157,11 @@ pub async fn latest_expiry_for_dni(conn: &mut Conn, dni: &str) -> StoreResult<Op
     .fetch_one(&mut *conn)
     .await?;
     let raw: Option<String> = row.try_get("e")?;
-    raw.map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("expires_on {d}"))))
-        .transpose()
+    raw.map(|d| {
+        d.parse()
+            .map_err(|_| StoreError::Corrupt(format!("expires_on {d}")))
+    })
+    .transpose()
 }
 
 /// Changes a certificate's state (and, when given, its medium, ownership, serial, reason).
@@ -175,7 +178,12 @@ pub struct CertificateUpdate<'a> {
     pub public_part_sha256: Option<&'a str>,
 }
 
-pub async fn update(conn: &mut Conn, id: &str, u: &CertificateUpdate<'_>, now: Timestamp) -> StoreResult<()> {
+pub async fn update(
+    conn: &mut Conn,
+    id: &str,
+    u: &CertificateUpdate<'_>,
+    now: Timestamp,
+) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE certificates SET state = COALESCE($1, state), medium = COALESCE($2, medium), \
          ownership = COALESCE($3, ownership), serial = COALESCE($4, serial), subject = COALESCE($5, subject), \

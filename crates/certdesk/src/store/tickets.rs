@@ -324,7 +324,10 @@ pub async fn queue(
         ));
         n += 2;
     }
-    sql.push_str(&format!(" ORDER BY t.submitted_at ASC, t.id ASC LIMIT ${}", n + 1));
+    sql.push_str(&format!(
+        " ORDER BY t.submitted_at ASC, t.id ASC LIMIT ${}",
+        n + 1
+    ));
     let mut query = sqlx::query(&sql);
     if let Some(kind) = kind {
         query = query.bind(kind.as_str());
@@ -340,7 +343,11 @@ pub async fn queue(
 }
 
 /// 1-based place in the queue of a ticket that is waiting in it.
-pub async fn queue_position(conn: &mut Conn, submitted_at: Timestamp, id: &str) -> StoreResult<i64> {
+pub async fn queue_position(
+    conn: &mut Conn,
+    submitted_at: Timestamp,
+    id: &str,
+) -> StoreResult<i64> {
     let row = sqlx::query(&format!(
         "SELECT COUNT(*) AS n FROM tickets WHERE status IN ({}) \
          AND (submitted_at < $1 OR (submitted_at = $1 AND id < $2))",
@@ -362,7 +369,12 @@ pub async fn assign(conn: &mut Conn, id: &str, analyst_id: &str) -> StoreResult<
     Ok(())
 }
 
-pub async fn set_appointment(conn: &mut Conn, id: &str, at: Timestamp, note: Option<&str>) -> StoreResult<()> {
+pub async fn set_appointment(
+    conn: &mut Conn,
+    id: &str,
+    at: Timestamp,
+    note: Option<&str>,
+) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET appointment_at = $1, appointment_note = $2 WHERE id = $3")
         .bind(ts_to_db(at))
         .bind(note)
@@ -373,7 +385,10 @@ pub async fn set_appointment(conn: &mut Conn, id: &str, at: Timestamp, note: Opt
 }
 
 /// The installation appointment, if recorded.
-pub async fn appointment(conn: &mut Conn, id: &str) -> StoreResult<Option<(Timestamp, Option<String>)>> {
+pub async fn appointment(
+    conn: &mut Conn,
+    id: &str,
+) -> StoreResult<Option<(Timestamp, Option<String>)>> {
     let row = sqlx::query("SELECT appointment_at, appointment_note FROM tickets WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
