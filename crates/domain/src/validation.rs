@@ -69,6 +69,20 @@ impl FieldErrors {
         }
     }
 
+    /// Like [`FieldErrors::check`] for a validator that reports many fields at once: its
+    /// errors join these, and its value is returned when it passed.
+    pub fn absorb<T>(&mut self, r: Result<T, FieldErrors>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(other) => {
+                for (field, messages) in other.0 {
+                    self.0.entry(field).or_default().extend(messages);
+                }
+                None
+            }
+        }
+    }
+
     /// `Ok(())` when empty, otherwise `Err(self)`.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() {
@@ -186,6 +200,20 @@ mod tests {
         assert!(required_text(&"ñ".repeat(200), 200).is_ok());
         assert_eq!(required_text("a\u{7}b", 200), Err(TextError::Control));
         assert!(TextError::TooLong { max: 200 }.to_string().contains("200"));
+    }
+
+    #[test]
+    fn absorb_joins_another_validators_errors_and_keeps_a_passing_value() {
+        let mut e = FieldErrors::new();
+        e.add("dni", "uno");
+        let mut other = FieldErrors::new();
+        other.add("dni", "dos");
+        other.add("email", "tres");
+        assert_eq!(e.absorb::<()>(Err(other)), None);
+        assert_eq!(e.get("dni").unwrap(), ["uno", "dos"]);
+        assert_eq!(e.get("email").unwrap(), ["tres"]);
+        assert_eq!(e.absorb(Ok(5)), Some(5));
+        assert_eq!(e.len(), 2);
     }
 }
 

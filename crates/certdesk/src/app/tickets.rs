@@ -316,17 +316,7 @@ pub async fn add_payment(
     }
     let rules = payment_rules(&mut conn).await?;
     let mut errors = FieldErrors::new();
-    let valid = match input.validate(&rules, app.today()) {
-        Ok(valid) => Some(valid),
-        Err(e) => {
-            for (field, messages) in e.iter() {
-                for m in messages {
-                    errors.add(field, m.clone());
-                }
-            }
-            None
-        }
-    };
+    let valid = errors.absorb(input.validate(&rules, app.today()));
     let mime = errors.check(
         "receipt",
         receipt_mime(receipt.map(|r| r.bytes.as_slice()).unwrap_or_default()),
@@ -485,17 +475,7 @@ pub async fn add_applicant(
         today: app.today(),
         taken_dnis: &taken,
     };
-    let valid = match input.validate(&ctx) {
-        Ok(valid) => Some(valid),
-        Err(e) => {
-            for (field, messages) in e.iter() {
-                for m in messages {
-                    errors.add(field, m.clone());
-                }
-            }
-            None
-        }
-    };
+    let valid = errors.absorb(input.validate(&ctx));
     if let Some(payment_id) = valid.as_ref().and_then(|v| v.payment_id) {
         let usable = match payments::by_id(&mut conn, &payment_id.to_string()).await {
             Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
