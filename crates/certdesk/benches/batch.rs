@@ -236,6 +236,8 @@ async fn run() {
     if let Some((admin, name)) = drop_after {
         use sqlx::{Connection, Executor};
         let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        conn.execute(format!("DROP DATABASE \"{name}\" WITH (FORCE)").as_str()).await.unwrap();
+        conn.execute(format!("DROP DATABASE \"{name}\" WITH (FORCE)").as_str())
+            .await
+            .unwrap();
     }
 }

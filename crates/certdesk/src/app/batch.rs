@@ -23,6 +23,7 @@ use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
 use super::{schedule::calendar_in, App, AppError, AppResult};
 use crate::store::{
+    applicants,
     batches::{self, Batch, Item, PackageRow},
     users::User,
     StoreError,
@@ -420,22 +421,15 @@ pub struct Outlook {
     /// The latest cut-off at or before `now`, and whether its batch is closed.
     pub last_cutoff: Option<(jiff::Zoned, bool)>,
     /// Programado applicants whose time has come but whose batch is not closed yet.
-    pub overdue: usize,
+    pub overdue: i64,
     /// Programado applicants for the next cut-off.
-    pub due_next: usize,
+    pub due_next: i64,
     /// Programado applicants held for later cut-offs (the 10-day rule).
-    pub held: usize,
+    pub held: i64,
 }
-
-/// Tickets read per query while counting programado applicants.
-const OUTLOOK_PAGE: i64 = 500;
 
 /// The next cut-off, the last one and whether it closed, and how many programado applicants
 /// wait for each (analysts).
-///
-/// The counts walk the tickets through the store's existing list (there is no count query
-/// by applicant status yet): fine for a year of tickets, to be replaced by one `COUNT` in
-/// `store::applicants` when the store gains it.
 pub async fn outlook(app: &App, actor: &User, now: Timestamp) -> AppResult<Outlook> {
     if !actor.role.is_analyst() {
         return Err(AppError::Forbidden);
@@ -453,36 +447,9 @@ pub async fn outlook(app: &App, actor: &User, now: Timestamp) -> AppResult<Outlo
         }
         None => None,
     };
+    let (overdue, due_next, held) =
+        applicants::programado_counts(&mut tx, now, next_cutoff.timestamp()).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    let mut conn = app.store.conn().await?;
-    let (mut overdue, mut due_next, mut held) = (0, 0, 0);
-    let mut before: Option<String> = None;
-    loop {
-        let page =
-            crate::store::tickets::list(&mut conn, None, before.as_deref(), OUTLOOK_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.id.clone());
-        for ticket in page.iter().filter(|t| t.status == Status::Programado) {
-            for applicant in crate::store::applicants::for_ticket(&mut conn, &ticket.id).await? {
-                let Some(at) = applicant
-                    .dispatch_at
-                    .filter(|_| applicant.status == domain::applicant::ApplicantStatus::Programado)
-                else {
-                    continue;
-                };
-                if at <= now {
-                    overdue += 1;
-                } else if at <= next_cutoff.timestamp() {
-                    due_next += 1;
-                } else {
-                    held += 1;
-                }
-            }
-        }
-        if (page.len() as i64) < OUTLOOK_PAGE {
-            break;
-        }
-    }
     Ok(Outlook {
         next_cutoff,
         last_cutoff,

@@ -286,27 +286,27 @@ pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<Tick
     view(app, actor, ticket_id).await
 }
 
-/// People's names by user id, for the analysts' pages (who took a ticket, who closed a
-/// batch). Unknown ids are left out.
-pub async fn user_names(
+/// People by user id, for the analysts' pages (who registered or took a ticket, who closed
+/// a batch, how to reach them). Unknown ids are left out.
+pub async fn people(
     app: &App,
     actor: &User,
     ids: &[&str],
-) -> AppResult<std::collections::HashMap<String, String>> {
+) -> AppResult<std::collections::HashMap<String, User>> {
     require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
-    let mut names = std::collections::HashMap::new();
+    let mut people = std::collections::HashMap::new();
     for id in ids {
-        if names.contains_key(*id) {
+        if people.contains_key(*id) {
             continue;
         }
         match users::by_id(&mut conn, id).await {
             Ok(user) => {
-                names.insert(user.id, user.name);
+                people.insert(user.id.clone(), user);
             }
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(names)
+    Ok(people)
 }

@@ -185,3 +185,28 @@ pub async fn record_result(
     }
     Ok(())
 }
+
+/// How many applicants wait for a batch: due by `now` (an unclosed cut-off passed), due at
+/// the next cut-off, and held for a later one (the 10-day rule).
+pub async fn programado_counts(
+    conn: &mut Conn,
+    now: Timestamp,
+    next_cutoff: Timestamp,
+) -> StoreResult<(i64, i64, i64)> {
+    let row = sqlx::query(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN dispatch_at <= $1 THEN 1 ELSE 0 END), 0) AS overdue, \
+           COALESCE(SUM(CASE WHEN dispatch_at > $1 AND dispatch_at <= $2 THEN 1 ELSE 0 END), 0) AS due_next, \
+           COALESCE(SUM(CASE WHEN dispatch_at > $2 THEN 1 ELSE 0 END), 0) AS held \
+         FROM applicants WHERE status = 'programado'",
+    )
+    .bind(ts_to_db(now))
+    .bind(ts_to_db(next_cutoff))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        row.try_get("overdue")?,
+        row.try_get("due_next")?,
+        row.try_get("held")?,
+    ))
+}

@@ -308,7 +308,7 @@ async fn four_racing_closers_make_exactly_one_batch_and_a_held_renewal_stays() {
 
     clock.set(at("2026-12-04T16:30:05-05:00"));
     let analyst = certdesk::store::users::by_email(
-        &mut *app.app.store.conn().await.unwrap(),
+        &mut app.app.store.conn().await.unwrap(),
         "analista@regioncajamarca.gob.pe",
     )
     .await

@@ -8,6 +8,7 @@
 
 mod access;
 mod analyst;
+mod analyst_pages;
 mod auth;
 mod helpers;
 mod migrations;

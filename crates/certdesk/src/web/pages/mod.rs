@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod analyst;
 mod auth;
 mod certificates;
 mod help;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<WebState> {
             "/tramites/{id}/enviar",
             get(wizard::submit_form).post(wizard::submit),
         )
+        .merge(analyst::routes())
 }
 
 /// The entity shown in the header and footer.
@@ -129,6 +131,11 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
         }
         Some(role) => {
             items.push(("/", "Inicio"));
+            if role.is_analyst() {
+                items.push(("/analista/cola", "Cola"));
+                items.push(("/analista/lotes", "Lote RENIEC"));
+                items.push(("/analista/certificados", "Certificados"));
+            }
             items.push(("/tramites", "Mis trámites"));
             items.push(("/certificados", "Mis certificados"));
             if role.is_admin() {

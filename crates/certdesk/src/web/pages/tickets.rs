@@ -187,6 +187,7 @@ pub(super) fn event_text(code: &str, kind: Kind) -> &'static str {
         "reject" => "Rechazó la solicitud",
         "dispatch" => "Envió la solicitud a RENIEC",
         "record_results" => "Registró la respuesta de RENIEC",
+        "appointment" => "Registró la cita de instalación",
         "complete" => match kind {
             Kind::Instalacion => "Instaló el certificado",
             Kind::Cancelacion => "Canceló el certificado",

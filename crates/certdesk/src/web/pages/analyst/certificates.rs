@@ -1,0 +1,231 @@
+//! Every certificate (`/analista/certificados`): state, expiry, download deadline, and per
+//! certificate a form to attach its public part (.cer/.crt), from which serial, subject and
+//! validity are read.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use domain::{certificate::CertificateState, schedule::format_date};
+
+use super::refuse_non_analysts;
+use crate::{
+    app::{registry, tickets as uc, AppError},
+    store::certificates::Certificate,
+    web::{
+        extract::{CsrfMultipart, SignedIn},
+        pages::{app_error_page, render, Layout, SummaryItem},
+        WebState,
+    },
+};
+
+/// Certificates per page.
+const PAGE: i64 = 50;
+
+/// Days before the download deadline from which the row is marked.
+const DEADLINE_WARNING_DAYS: i64 = 7;
+
+struct Row {
+    id: String,
+    holder: String,
+    dni: String,
+    state_code: &'static str,
+    state_label: &'static str,
+    medium: Option<String>,
+    validity: Option<String>,
+    expires_on: Option<String>,
+    download_deadline: Option<String>,
+    deadline_near: bool,
+    serial: Option<String>,
+    subject: Option<String>,
+    errors: Vec<String>,
+    highlighted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "analyst_certificates.html")]
+struct CertificatesPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    next: Option<String>,
+    before: String,
+    first_page: bool,
+    summary: Vec<SummaryItem>,
+}
+
+fn row(c: Certificate, today: jiff::civil::Date) -> Row {
+    let pending = c.state == CertificateState::PendienteDescarga;
+    let deadline_near = pending
+        && c.download_deadline
+            .and_then(|d| today.until(d).ok())
+            .is_some_and(|span| i64::from(span.get_days()) <= DEADLINE_WARNING_DAYS);
+    Row {
+        medium: c.medium.map(|m| match c.ownership {
+            Some(o) => format!("{} · {}", m.label(), o.label()),
+            None => m.label().to_owned(),
+        }),
+        validity: match (c.issued_on, c.expires_on) {
+            (Some(from), Some(to)) => Some(format!("{} – {}", format_date(from), format_date(to))),
+            _ => None,
+        },
+        expires_on: c.expires_on.map(format_date),
+        download_deadline: c
+            .download_deadline
+            .filter(|_| pending || c.state == CertificateState::DescargaVencida)
+            .map(format_date),
+        deadline_near,
+        state_code: c.state.as_str(),
+        state_label: c.state.label(),
+        holder: c.holder_name,
+        dni: c.dni,
+        serial: c.serial,
+        subject: c.subject,
+        errors: Vec::new(),
+        highlighted: false,
+        id: c.id,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    antes: Option<String>,
+    aviso: Option<String>,
+    certificado: Option<String>,
+}
+
+/// The list page; `failed` carries the upload errors of one certificate.
+async fn list_page(
+    state: &WebState,
+    me: &SignedIn,
+    before: Option<&str>,
+    highlight: Option<&str>,
+    notice: Option<String>,
+    failed: Option<(&str, Vec<String>)>,
+) -> Response {
+    let list = match uc::certificates(&state.app, me.user(), uc::Scope::All, before, PAGE).await {
+        Ok(list) => list,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    let next = (list.len() as i64 == PAGE)
+        .then(|| list.last().map(|c| c.id.clone()))
+        .flatten();
+    let today = state.app.today();
+    let mut summary = Vec::new();
+    let rows = list
+        .into_iter()
+        .map(|c| {
+            let mut r = row(c, today);
+            r.highlighted = highlight == Some(r.id.as_str());
+            if let Some((id, errors)) = &failed {
+                if *id == r.id {
+                    for e in errors {
+                        summary.push(SummaryItem {
+                            field: format!("archivo-{}", r.id),
+                            label: format!("Parte pública de {}", r.holder),
+                            message: e.clone(),
+                        });
+                    }
+                    r.errors = errors.clone();
+                }
+            }
+            r
+        })
+        .collect();
+    let mut layout = Layout::new("Certificados", Some(&me.viewer), "/analista/certificados");
+    if let Some(notice) = notice {
+        layout = layout.with_notice(notice);
+    }
+    let status = if failed.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &CertificatesPage {
+            layout,
+            rows,
+            next,
+            before: before.unwrap_or_default().to_owned(),
+            first_page: before.is_none(),
+            summary,
+        },
+    )
+}
+
+pub async fn list(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Some(res) = refuse_non_analysts(&me) {
+        return res;
+    }
+    let before = query.antes.as_deref().filter(|a| !a.is_empty());
+    let highlight = query.certificado.as_deref().filter(|c| !c.is_empty());
+    let notice = match (query.aviso.as_deref(), highlight) {
+        (Some("leido"), Some(id)) => match uc::certificate(&state.app, me.user(), id).await {
+            Ok(c) => Some(format!(
+                "Se leyó la parte pública del certificado de {}: N° de serie {}{}.",
+                c.holder_name,
+                c.serial.as_deref().unwrap_or("—"),
+                match (c.issued_on, c.expires_on) {
+                    (Some(from), Some(to)) =>
+                        format!(", vigente del {} al {}", format_date(from), format_date(to)),
+                    _ => String::new(),
+                }
+            )),
+            Err(AppError::NotFound) => None,
+            Err(err) => return app_error_page(err, Some(&me.viewer)),
+        },
+        _ => None,
+    };
+    list_page(&state, &me, before, highlight, notice, None).await
+}
+
+pub async fn attach(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfMultipart,
+) -> Response {
+    if let Some(res) = refuse_non_analysts(&me) {
+        return res;
+    }
+    let before = form.form.optional("antes");
+    match registry::attach_public_part(&state.app, me.user(), &id, form.form.file("certificate"))
+        .await
+    {
+        Ok(cert) => {
+            let mut params = vec![
+                ("aviso", "leido".to_owned()),
+                ("certificado", cert.id.clone()),
+            ];
+            if let Some(before) = &before {
+                params.push(("antes", before.clone()));
+            }
+            let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+            Redirect::to(&format!(
+                "/analista/certificados?{query}#certificado-{}",
+                cert.id
+            ))
+            .into_response()
+        }
+        Err(AppError::Validation(errors)) => {
+            let messages: Vec<String> =
+                errors.iter().flat_map(|(_, m)| m.iter().cloned()).collect();
+            list_page(
+                &state,
+                &me,
+                before.as_deref(),
+                Some(&id),
+                None,
+                Some((&id, messages)),
+            )
+            .await
+        }
+        Err(err) => app_error_page(err, Some(&me.viewer)),
+    }
+}

@@ -1,0 +1,103 @@
+//! The analysts' pages (`/analista/…`): the FIFO queue, the review page of a ticket with the
+//! actions available now, the weekly RENIEC batch and its package, and every certificate.
+//!
+//! Made for a full working day at a desktop: dense tables, the actions beside the data, every
+//! form a plain POST that works without JavaScript and redirects back with a notice (or
+//! re-renders with its errors). Who may do what is decided by the use cases in `app` (and,
+//! for which buttons to show, `domain::ticket::available_actions`); requesters get the Spanish
+//! 403 page on every one of these URLs.
+
+mod batches;
+mod certificates;
+mod queue;
+mod review;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use domain::validation::FieldErrors;
+use jiff::Timestamp;
+
+use super::{app_error_page, SummaryItem};
+use crate::{
+    app::AppError,
+    web::{api::UPLOAD_BODY_LIMIT, extract::SignedIn, WebState},
+};
+
+/// The analysts' routes, merged into the pages' router.
+pub fn routes() -> Router<WebState> {
+    Router::new()
+        .route("/analista/cola", get(queue::show))
+        .route("/analista/tramites/{id}", get(review::show))
+        .route("/analista/tramites/{id}/atender", post(review::take))
+        .route("/analista/tramites/{id}/observar", post(review::observe))
+        .route("/analista/tramites/{id}/aprobar", post(review::approve))
+        .route("/analista/tramites/{id}/rechazar", post(review::reject))
+        .route("/analista/tramites/{id}/cita", post(review::appointment))
+        .route("/analista/tramites/{id}/completar", post(review::complete))
+        .route(
+            "/analista/tramites/{id}/solicitantes/{applicant_id}/resultado",
+            post(review::result),
+        )
+        .route("/analista/lotes", get(batches::list))
+        .route("/analista/lotes/cerrar", post(batches::close))
+        .route("/analista/lotes/{id}", get(batches::show))
+        .route("/analista/certificados", get(certificates::list))
+        .route(
+            "/analista/certificados/{id}/parte-publica",
+            post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+}
+
+/// The Spanish 403 page for anyone who is not an analyst or admin (None for them). Every
+/// handler here calls it first, so that a requester is refused the same way on every page
+/// and every form, even where the use case would show them their own data.
+fn refuse_non_analysts(me: &SignedIn) -> Option<Response> {
+    (!me.user().role.is_analyst()).then(|| app_error_page(AppError::Forbidden, Some(&me.viewer)))
+}
+
+/// An error summary from errors keyed by element id, each with its label.
+fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<SummaryItem> {
+    errors
+        .iter()
+        .flat_map(|(field, messages)| {
+            let label = label(field);
+            messages.iter().map(move |m| SummaryItem {
+                field: field.to_owned(),
+                label: label.clone(),
+                message: m.clone(),
+            })
+        })
+        .collect()
+}
+
+/// How long something has waited, in words: "hace 5 min", "hace 3 h", "hace 2 días".
+fn waited(now: Timestamp, since: Timestamp) -> String {
+    let minutes = now.duration_since(since).as_secs().max(0) / 60;
+    match minutes {
+        0 => "hace menos de 1 min".to_owned(),
+        1..=59 => format!("hace {minutes} min"),
+        60..=1439 => format!("hace {} h", minutes / 60),
+        1440..=2879 => "hace 1 día".to_owned(),
+        _ => format!("hace {} días", minutes / 1440),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_times_read_as_words() {
+        let at: Timestamp = "2026-12-02T15:00:00Z".parse().unwrap();
+        let ago = |mins: i64| waited(at, at - jiff::SignedDuration::from_mins(mins));
+        assert_eq!(ago(0), "hace menos de 1 min");
+        assert_eq!(ago(5), "hace 5 min");
+        assert_eq!(ago(125), "hace 2 h");
+        assert_eq!(ago(1500), "hace 1 día");
+        assert_eq!(ago(3 * 1440 + 7), "hace 3 días");
+    }
+}
