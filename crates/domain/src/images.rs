@@ -70,14 +70,17 @@ pub fn stretch_contrast(grey: &mut [u8]) {
 
 /// The numbers that decide. Defaults come from the fixtures in `shared/fixtures/images/`
 /// (measured values quoted on each field, at the default analysis size); admins may tune them.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialisable, with every missing field taking its default, so a settings row can hold
+/// only the ones changed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ImageThresholds {
     /// Images are downscaled to fit this many pixels a side before they are measured, so
     /// that the numbers below mean the same for a 0.3 MP and a 12 MP upload.
     pub analysis_max_side: u32,
     /// The face detector runs on a grey copy that fits this many pixels a side. Its smallest
     /// window is 40 px, so a face must fill at least ~40/320 = 1/8 of the longer side: a
-    /// carné photo's face fills 1/3 or more (`photo_ok.jpg`: ~0.45 of the width).
+    /// carné photo's face fills 1/3 of the width or more (`photo_ok.jpg`: ~0.4).
     pub face_detection_max_side: u32,
 
     /// SPEC.md: at least 240×288 px. `photo_too_small.jpg` is 120×160.
@@ -112,25 +115,29 @@ pub struct ImageThresholds {
     /// The fixtures' blue ink is ~190 darker; paper texture varies by ±10.
     pub signature_ink_contrast: u8,
     /// Below this share of the image's pixels there is no signature to judge.
-    /// `signature_too_small.png` has ~0.3 % ink.
+    /// `signature_too_small.png` has ~0.25 % ink, the good ones ~3 %.
     pub signature_min_ink_share: f64,
-    /// Ink pixel counts as blue when blue exceeds both red and green by this much.
+    /// An ink pixel counts as blue when its blue exceeds both red and green by this much.
+    /// The fixtures' blue ink averages (44, 62, 176): a margin of ~110; black ink's is ~0.
     pub signature_blue_margin: u8,
-    /// Share of ink pixels that must be blue. Blue fixtures: ~0.99; `signature_black_ink.png`: 0.
+    /// Share of the signature's ink pixels that must be blue. Blue fixtures: 1.0;
+    /// `signature_black_ink.png`: 0.
     pub signature_min_blue_share: f64,
     /// Ink within this share of a side from an edge touches it (at least 1 px).
     /// `signature_cut_at_edge.png` runs off all four edges; the good ones keep >20 % margins.
     pub signature_edge_margin: f64,
     /// Fewer ink pixels than this in an edge band are specks, not a cut signature.
+    /// `signature_cut_at_edge.png` has 50–200 on each edge (at the analysis size).
     pub signature_edge_min_pixels: usize,
     /// The signature's centre may be this far from the image's centre, as a share of the
     /// width (horizontally) and height (vertically). Good fixtures: ≤ 0.02 and ≤ 0.03;
-    /// `signature_off_center.png`: 0.28 and 0.22.
+    /// `signature_off_center.png`: 0.28 and 0.20.
     pub signature_max_centre_offset_x: f64,
     pub signature_max_centre_offset_y: f64,
     /// "Medium" size: the signature's width as a share of the image width. Good fixtures:
     /// ~0.55; `signature_off_center.png` (a small-ish but acceptable one): ~0.31;
-    /// `signature_too_small.png`: ~0.08.
+    /// `signature_too_small.png`: ~0.08. The maximum has no fixture (unit-tested): above it
+    /// the signature nearly fills the width and any tilt of the phone would cut it.
     pub signature_min_width_share: f64,
     pub signature_max_width_share: f64,
     /// Rows with no ink this tall (share of the height) separate the signature from a block
@@ -214,7 +221,7 @@ impl ImageCheck {
     /// What the check asks for, in Spanish: shown next to a ✓.
     pub fn label(self) -> &'static str {
         match self {
-            Self::PhotoSize => "Tamaño de al menos 240×288 píxeles",
+            Self::PhotoSize => "Tamaño suficiente (no muy pequeña)",
             Self::PhotoAspect => "Foto vertical, tipo carné (proporción 3:4 o 4:5)",
             Self::PhotoSharpness => "Foto nítida, no borrosa",
             Self::PhotoExposure => "Buena iluminación: ni muy oscura ni muy clara",
@@ -264,8 +271,9 @@ impl fmt::Display for ImageProblem {
 /// The verdict on one check that could be judged.
 ///
 /// A check that cannot be judged is left out rather than guessed: the face check when no
-/// detector ran, and a signature's size, centre and post-firma when there is no ink or the
-/// ink runs off the image (its true extent is unknown; the other failure says what to do).
+/// detector ran; a signature's size, centre and post-firma when there is no ink or the ink
+/// runs off the image (its true extent is unknown; the other failure says what to do); and a
+/// signature's centre when a post-firma must go first (the retaken picture will differ).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     pub check: ImageCheck,
@@ -440,7 +448,8 @@ pub struct SignatureMetrics {
     pub paper: u8,
     /// Ink pixels ÷ all pixels.
     pub ink_share: f64,
-    /// Blue ink pixels ÷ ink pixels.
+    /// Blue ink pixels ÷ ink pixels, in the signature (a printed post-firma under it is
+    /// judged as a post-firma, not as ink colour).
     pub blue_share: f64,
     /// Ink pixels in the band along each edge: left, top, right, bottom.
     pub edge_pixels: [usize; 4],
@@ -486,12 +495,14 @@ pub fn measure_signature(pixels: Rgb8<'_>, t: &ImageThresholds) -> SignatureMetr
     let paper = Histogram::of(grey.iter().copied()).percentile(0.5);
     let ink_below = paper.saturating_sub(t.signature_ink_contrast);
 
-    let band_x = ((w as f64 * t.signature_edge_margin).ceil() as usize).max(1);
-    let band_y = ((h as f64 * t.signature_edge_margin).ceil() as usize).max(1);
+    // At least 1 px, at most the whole side (whatever the thresholds say).
+    let band_x = ((w as f64 * t.signature_edge_margin).ceil() as usize).clamp(1, w);
+    let band_y = ((h as f64 * t.signature_edge_margin).ceil() as usize).clamp(1, h);
     let mut ink = vec![false; w * h];
-    let (mut ink_count, mut blue_count) = (0usize, 0usize);
+    let mut ink_count = 0usize;
     let mut edge_pixels = [0usize; 4];
     let mut row_counts = vec![0usize; h];
+    let mut row_blue = vec![0usize; h];
     for (i, ([r, g, b], &y_luma)) in pixels.pixels().zip(grey.iter()).enumerate() {
         // A pixel darker than the paper by the contrast margin is ink (paper == 0 means a
         // black image: then nothing is ink, and the background check says why).
@@ -505,7 +516,7 @@ pub fn measure_signature(pixels: Rgb8<'_>, t: &ImageThresholds) -> SignatureMetr
         if b >= r.saturating_add(t.signature_blue_margin)
             && b >= g.saturating_add(t.signature_blue_margin)
         {
-            blue_count += 1;
+            row_blue[y] += 1;
         }
         if x < band_x {
             edge_pixels[0] += 1;
@@ -522,14 +533,14 @@ pub fn measure_signature(pixels: Rgb8<'_>, t: &ImageThresholds) -> SignatureMetr
     }
 
     let (signature, below) = ink_blocks(&ink, &row_counts, w, h, t);
+    let blue_share = signature.map_or(0.0, |s| {
+        let rows = (s.top * h as f64).round() as usize..(s.bottom * h as f64).round() as usize;
+        row_blue[rows].iter().sum::<usize>() as f64 / s.pixels.max(1) as f64
+    });
     SignatureMetrics {
         paper,
         ink_share: ink_count as f64 / (w * h) as f64,
-        blue_share: if ink_count == 0 {
-            0.0
-        } else {
-            blue_count as f64 / ink_count as f64
-        },
+        blue_share,
         edge_pixels,
         signature,
         below,
@@ -672,17 +683,22 @@ pub fn assess_signature(pixels: Rgb8<'_>, t: &ImageThresholds) -> Vec<CheckResul
     }
     results.push(CheckResult::judged(ImageCheck::SignatureComplete, None));
 
-    let (dx, dy) = signature.centre_offset();
-    let centred = (dx > t.signature_max_centre_offset_x || dy > t.signature_max_centre_offset_y)
-        .then(|| {
-            ImageProblem::new(
-                ImageCheck::SignatureCentred,
-                "signature.centred.off_centre",
-                "La firma no está al centro de la imagen. Tome la foto con la firma en medio, o \
-                 recorte la imagen para que quede centrada.",
-            )
-        });
-    results.push(CheckResult::judged(ImageCheck::SignatureCentred, centred));
+    // With a post-firma the picture must be retaken anyway, and the signature's place in it
+    // will change: its centring is not judged until then.
+    if m.below.is_none() {
+        let (dx, dy) = signature.centre_offset();
+        let centred = (dx > t.signature_max_centre_offset_x
+            || dy > t.signature_max_centre_offset_y)
+            .then(|| {
+                ImageProblem::new(
+                    ImageCheck::SignatureCentred,
+                    "signature.centred.off_centre",
+                    "La firma no está al centro de la imagen. Tome la foto con la firma en medio, \
+                     o recorte la imagen para que quede centrada.",
+                )
+            });
+        results.push(CheckResult::judged(ImageCheck::SignatureCentred, centred));
+    }
 
     let width = signature.width();
     let size = if width < t.signature_min_width_share {
@@ -709,13 +725,13 @@ pub fn assess_signature(pixels: Rgb8<'_>, t: &ImageThresholds) -> Vec<CheckResul
     results.push(CheckResult::judged(ImageCheck::SignatureSize, size));
 
     let postfirma = m.below.map(|_| {
-            ImageProblem::new(
-                ImageCheck::SignatureNoPostFirma,
-                "signature.postfirma.present",
-                "Debajo de la firma hay otro texto o sello (postfirma). La firma debe ir sola: \
+        ImageProblem::new(
+            ImageCheck::SignatureNoPostFirma,
+            "signature.postfirma.present",
+            "Debajo de la firma hay otro texto o sello (postfirma). La firma debe ir sola: \
                  fírmela en una hoja en blanco, sin nombre, cargo ni sello debajo.",
-            )
-        });
+        )
+    });
     results.push(CheckResult::judged(
         ImageCheck::SignatureNoPostFirma,
         postfirma,
@@ -930,7 +946,7 @@ mod tests {
     #[test]
     fn luma_weighs_green_most() {
         let px = Rgb8::new(3, 1, &[255, 0, 0, 0, 255, 0, 0, 0, 255]).unwrap();
-        assert_eq!(px.luma(), vec![77, 150, 29]);
+        assert_eq!(px.luma(), vec![77, 149, 29]);
         let white = Rgb8::new(1, 1, &[255, 255, 255]).unwrap();
         assert_eq!(white.luma(), vec![255]);
     }
@@ -1119,10 +1135,9 @@ mod tests {
                 canvas.rect(x, y, x + 6, y + 14, BLACK);
             }
         }
-        assert_eq!(
-            failed(&signature(&canvas)),
-            vec!["signature.postfirma.present"]
-        );
+        let results = signature(&canvas);
+        assert_eq!(failed(&results), vec!["signature.postfirma.present"]);
+        assert!(!judged(&results).contains(&ImageCheck::SignatureCentred));
     }
 
     #[test]
@@ -1140,7 +1155,10 @@ mod tests {
         assert_eq!(failed(&results), vec!["signature.present.none"]);
         assert_eq!(
             judged(&results),
-            vec![ImageCheck::SignatureBackground, ImageCheck::SignaturePresent]
+            vec![
+                ImageCheck::SignatureBackground,
+                ImageCheck::SignaturePresent
+            ]
         );
     }
 
@@ -1150,6 +1168,16 @@ mod tests {
         canvas.signature(180, 620, 120, 280, [0, 0, 0]);
         let results = signature(&canvas);
         assert!(failed(&results).contains(&"signature.background.dark"));
+    }
+
+    #[test]
+    fn thresholds_read_from_settings_keep_the_defaults_they_do_not_name() {
+        let t: ImageThresholds = serde_json::from_str(r#"{"photo_min_sharpness": 40.0}"#).unwrap();
+        assert_eq!(t.photo_min_sharpness, 40.0);
+        assert_eq!(
+            t.photo_min_width,
+            ImageThresholds::default().photo_min_width
+        );
     }
 
     #[test]
@@ -1202,6 +1230,25 @@ mod tests {
                     prop_assert!(!problem.message.is_empty());
                 }
             }
+        }
+
+        #[test]
+        fn tuned_thresholds_of_any_value_never_panic(
+            margin in -1.0f64..3.0,
+            gap in -1.0f64..3.0,
+            height in -1.0f64..3.0,
+            contrast in any::<u8>(),
+        ) {
+            let t = ImageThresholds {
+                signature_edge_margin: margin,
+                postfirma_min_gap: gap,
+                postfirma_min_height: height,
+                signature_ink_contrast: contrast,
+                ..ImageThresholds::default()
+            };
+            let mut canvas = Canvas::filled(200, 100, PAPER);
+            canvas.signature(45, 155, 30, 70, BLUE);
+            let _ = assess_signature(canvas.pixels(), &t);
         }
 
         #[test]

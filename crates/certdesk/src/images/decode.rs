@@ -42,6 +42,14 @@ fn too_big(width: u32, height: u32) -> ImageRejection {
     ))
 }
 
+fn too_big_unknown() -> ImageRejection {
+    ImageRejection(format!(
+        "La imagen es demasiado grande para procesarla (máximo {MAX_DIMENSION} píxeles por lado \
+         y {} megapíxeles). Redúzcala o tómela con menor resolución.",
+        MAX_PIXELS / 1_000_000
+    ))
+}
+
 /// Decodes within the bounds, applies the EXIF orientation and returns upright RGB pixels
 /// (transparent areas over white). The error says what to do.
 pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, ImageRejection> {
@@ -68,14 +76,14 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, ImageRejection> {
         return Err(damaged());
     }
 
+    // Only the header is read here (allocation-bounded, but without the size limits, so that
+    // the message can say the size); the bounds are checked before any pixel is decoded.
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
-    // Only the header is read here: the bounds are checked before any pixel is decoded.
+    let mut header_limits = Limits::default();
+    header_limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(header_limits);
     let mut decoder = reader.into_decoder().map_err(|err| match err {
-        image::ImageError::Limits(_) => ImageRejection(format!(
-            "La imagen es demasiado grande para procesarla (máximo {MAX_DIMENSION} píxeles por \
-             lado). Redúzcala e intente de nuevo."
-        )),
+        image::ImageError::Limits(_) => too_big_unknown(),
         _ => damaged(),
     })?;
     let (width, height) = decoder.dimensions();
@@ -89,6 +97,9 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, ImageRejection> {
     {
         return Err(too_big(width, height));
     }
+    decoder
+        .set_limits(limits())
+        .map_err(|_| too_big(width, height))?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -137,9 +148,10 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
         if in_scan {
             // Find the next marker that is not a stuffed 0xFF00 or a restart marker.
             loop {
-                let Some(offset) = bytes.get(pos..).and_then(|rest| {
-                    rest.iter().position(|&b| b == 0xFF)
-                }) else {
+                let Some(offset) = bytes
+                    .get(pos..)
+                    .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+                else {
                     return false;
                 };
                 pos += offset;

@@ -2,8 +2,8 @@
 //!
 //! The model (`seeta_fd_frontal_v1.0.bin`, 1.2 MB, BSD-2-Clause, from the `rustface` 0.1.7
 //! crate package; see `assets/models/README.md`) is embedded in the binary: nothing is read
-//! from disk or downloaded at run time. The detector runs on a small grey copy, so it costs a
-//! few milliseconds, and only on photos.
+//! from disk or downloaded at run time. The detector runs on a small grey copy (≤ 320 px a
+//! side), so it costs ~15 ms, and only on photos. Without rayon: one check, one thread.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;

@@ -10,8 +10,8 @@
 //! Bounds: at most [`MAX_UPLOAD_BYTES`] bytes, [`MAX_DIMENSION`] pixels a side,
 //! [`MAX_PIXELS`] pixels and [`MAX_DECODE_ALLOC`] bytes of decoded pixels. The dimensions are
 //! read from the header first, so a bomb is refused before a single pixel is decoded; the
-//! time and memory of one check are therefore bounded by those numbers (~12 MP: ~0.1 s, ~60 MB;
-//! see BENCHMARKS.md).
+//! time and memory of one check are therefore bounded by those numbers (12 MP: ~135 ms and
+//! ~35 MB; the largest accepted, 48 MP: ~250 ms and ~140 MB; see BENCHMARKS.md).
 //!
 //! Storage: every image is re-encoded as baseline JPEG (quality [`STORED_JPEG_QUALITY`]),
 //! upright, at most [`STORED_MAX_SIDE`] pixels a side. Re-encoding drops EXIF (GPS, camera,
@@ -40,8 +40,10 @@ pub const MAX_PIXELS: u64 = 48_000_000;
 /// Largest decoded buffer: 48 MP of 8-bit RGB is 144 MB; 16-bit or alpha images of that size
 /// are refused rather than decoded.
 pub const MAX_DECODE_ALLOC: u64 = 160 * 1024 * 1024;
-/// Stored images fit in this many pixels a side (RENIEC prints the photo at carné size).
-pub const STORED_MAX_SIDE: u32 = 1_600;
+/// Stored images fit in this many pixels a side: five times the 240 px minimum, more than
+/// any screen or carné-size print at the desk needs, and it keeps storing fast (see
+/// BENCHMARKS.md).
+pub const STORED_MAX_SIDE: u32 = 1_200;
 /// JPEG quality of stored images.
 pub const STORED_JPEG_QUALITY: u8 = 90;
 /// The thumbnail shown next to the ✓/✗ list fits in this many pixels a side.
@@ -113,8 +115,8 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, ImageRejection> {
 ///
 /// `Err` only when the file cannot be used at all (not JPEG/PNG by content, damaged or cut
 /// off, too many bytes or pixels). A picture that decodes comes back `Ok` even when checks
-/// fail: see [`CheckedImage::passed`]. CPU-bound (~0.1 s for 12 MP): call it from a blocking
-/// thread.
+/// fail: see [`CheckedImage::passed`]. CPU-bound (~135 ms and ~35 MB for 12 MP): call it
+/// from a blocking thread, a few at a time.
 pub fn check(purpose: ImagePurpose, bytes: &[u8]) -> Result<CheckedImage, ImageRejection> {
     check_with(purpose, bytes, &ImageThresholds::default())
 }
@@ -230,8 +232,10 @@ fn fit_ref(image: &RgbImage, max_side: u32) -> RgbImage {
     }
 }
 
-/// Area-averaging downscale (each output pixel is the mean of the input pixels it covers).
-/// Fast and alias-free enough for measuring and storing; used only to shrink.
+/// Area-averaging (box) downscale: each output pixel is the mean of the block of input pixels
+/// it covers. One sequential pass over the input with integer sums, several times faster than
+/// `image::imageops::thumbnail` (float, per pixel), which took a third of a 12 MP check.
+/// Only shrinks: a target larger than the input on either side returns the input unchanged.
 pub(crate) fn downscale<P>(
     image: &ImageBuffer<P, Vec<u8>>,
     width: u32,
@@ -240,7 +244,65 @@ pub(crate) fn downscale<P>(
 where
     P: Pixel<Subpixel = u8> + 'static,
 {
-    image::imageops::thumbnail(image, width, height)
+    let (src_w, src_h) = (image.width() as usize, image.height() as usize);
+    let (dst_w, dst_h) = (width as usize, height as usize);
+    if dst_w == 0 || dst_h == 0 || dst_w > src_w || dst_h > src_h {
+        return image.clone();
+    }
+    let out = match P::CHANNEL_COUNT {
+        1 => box_downscale::<1>(image.as_raw(), src_w, src_h, dst_w, dst_h),
+        3 => box_downscale::<3>(image.as_raw(), src_w, src_h, dst_w, dst_h),
+        4 => box_downscale::<4>(image.as_raw(), src_w, src_h, dst_w, dst_h),
+        _ => None,
+    };
+    out.and_then(|out| ImageBuffer::from_raw(width, height, out))
+        .unwrap_or_else(|| image::imageops::thumbnail(image, width, height))
+}
+
+/// [`downscale`] on raw rows of `C` channels. `None` when the input is not `src_w × src_h`
+/// pixels, or a block is so large that its sum could overflow (never at our ratios: 12 MP →
+/// 1200 px is 4×4 blocks).
+fn box_downscale<const C: usize>(
+    src: &[u8],
+    src_w: usize,
+    src_h: usize,
+    dst_w: usize,
+    dst_h: usize,
+) -> Option<Vec<u8>> {
+    let block = (src_w / dst_w + 1) * (src_h / dst_h + 1);
+    if src.len() != src_w * src_h * C || block > (u32::MAX / 255) as usize {
+        return None;
+    }
+    // Input column range of every output column.
+    let columns: Vec<(usize, usize)> = (0..dst_w)
+        .map(|ox| (ox * src_w / dst_w, (ox + 1) * src_w / dst_w))
+        .collect();
+    let row_len = src_w * C;
+    let mut out = Vec::with_capacity(dst_w * dst_h * C);
+    // Column sums of the input rows under one output row: adding whole rows is a flat loop
+    // the compiler vectorises; the horizontal sums then run once per output row.
+    let mut acc = vec![0u32; row_len];
+    for oy in 0..dst_h {
+        let (y0, y1) = (oy * src_h / dst_h, (oy + 1) * src_h / dst_h);
+        acc.fill(0);
+        for row in src[y0 * row_len..y1 * row_len].chunks_exact(row_len) {
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += u32::from(v);
+            }
+        }
+        let rows = (y1 - y0) as u32;
+        for &(x0, x1) in &columns {
+            let mut sum = [0u32; C];
+            for px in acc[x0 * C..x1 * C].chunks_exact(C) {
+                for (s, &a) in sum.iter_mut().zip(px) {
+                    *s += a;
+                }
+            }
+            let n = (x1 - x0) as u32 * rows;
+            out.extend(sum.iter().map(|&s| ((s + n / 2) / n) as u8));
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -251,11 +251,15 @@ pub fn access_request(email: &str) -> Value {
     })
 }
 
+/// CI clones the repository with `shared/` beside it: `<repo>/../shared/fixtures/images`.
+pub const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/images"
+);
+
 /// A file from `../shared/fixtures/images/`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/images")
-        .join(name);
+    let path = std::path::Path::new(FIXTURES).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 

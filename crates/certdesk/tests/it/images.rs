@@ -13,15 +13,7 @@ use image::codecs::png::PngEncoder;
 use image::{ImageEncoder, RgbImage};
 use proptest::prelude::*;
 
-/// CI clones the repository with `shared/` beside it: `<repo>/../shared/fixtures/images`.
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/images"
-);
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(FIXTURES).join(name)).unwrap()
-}
+use crate::helpers::{fixture, png_claiming, FIXTURES};
 
 /// What each fixture must give: `None` for a whole-file rejection, otherwise the precise
 /// reasons of the failed checks (empty: passes).
@@ -230,7 +222,7 @@ fn a_sideways_phone_photo_is_turned_upright_and_stored_without_its_exif() {
 }
 
 #[test]
-fn a_large_upload_is_stored_downscaled_to_1600_pixels() {
+fn a_large_upload_is_stored_downscaled_to_1200_pixels() {
     let big = image::load_from_memory(&fixture("signature_ok_2.jpg"))
         .unwrap()
         .resize_exact(3200, 1600, image::imageops::FilterType::Triangle)
@@ -241,7 +233,7 @@ fn a_large_upload_is_stored_downscaled_to_1600_pixels() {
         (checked.uploaded_width, checked.uploaded_height),
         (3200, 1600)
     );
-    assert_eq!((checked.width, checked.height), (1600, 800));
+    assert_eq!((checked.width, checked.height), (1200, 600));
 }
 
 #[test]
@@ -257,36 +249,6 @@ fn two_people_in_one_photo_are_two_faces() {
     assert_eq!(reasons(&checked), vec!["photo.face.many"]);
 }
 
-/// A valid PNG signature and IHDR claiming `width × height`, then a tiny valid body.
-fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    let mut small = Cursor::new(Vec::new());
-    PngEncoder::new(&mut small)
-        .write_image(&[0u8; 4], 2, 2, image::ExtendedColorType::L8)
-        .unwrap();
-    let mut bytes = small.into_inner();
-    // IHDR data starts at 16: width, height; its CRC follows the 13 data bytes.
-    bytes[16..20].copy_from_slice(&width.to_be_bytes());
-    bytes[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&bytes[12..29]);
-    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-    bytes
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 #[test]
 fn a_decompression_bomb_is_refused_from_its_header() {
     // 30000 × 30000 claimed by a few dozen bytes: refused before any pixel is decoded.
@@ -294,10 +256,10 @@ fn a_decompression_bomb_is_refused_from_its_header() {
     assert!(bomb.len() < 100);
     let started = Instant::now();
     let ImageRejection(message) = images::check(ImagePurpose::Photo, &bomb).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < BOUND);
     assert!(message.contains("30000×30000"), "{message}");
 
-    // A real one: 8000 × 8000 of zeros (64 MP, over the 48 MP bound) deflates to ~64 KB.
+    // A real one: 8000 × 8000 of zeros (64 MP, over the 48 MP bound) deflates to ~300 KB.
     let mut real = Cursor::new(Vec::new());
     PngEncoder::new(&mut real)
         .write_image(
@@ -308,14 +270,16 @@ fn a_decompression_bomb_is_refused_from_its_header() {
         )
         .unwrap();
     let real = real.into_inner();
-    assert!(real.len() < 200 * 1024, "{}", real.len());
+    assert!(real.len() < 512 * 1024, "{}", real.len());
     let started = Instant::now();
     let ImageRejection(message) = images::check(ImagePurpose::Photo, &real).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < BOUND);
     assert!(message.contains("8000×8000"), "{message}");
 }
 
-/// Checks never panic; each returns within this (debug-build) bound.
+/// Checks never panic; each returns within this bound. It is generous on purpose (debug
+/// build, tests running side by side on two cores): it catches a decoder that starts on a
+/// bomb, which takes minutes, not a slow machine. Speed itself is measured in benches/.
 const BOUND: Duration = Duration::from_secs(5);
 
 fn check_bounded(bytes: &[u8]) {
@@ -366,9 +330,10 @@ proptest! {
     fn any_claimed_dimensions_are_bounded_before_decoding(width in 1u32.., height in 1u32..) {
         let started = Instant::now();
         let result = images::check(ImagePurpose::Photo, &png_claiming(width, height));
-        prop_assert!(started.elapsed() < Duration::from_secs(1));
-        // The body is too short for any size but the real 2 × 2: refused either way.
-        if width != 2 || height != 2 {
+        prop_assert!(started.elapsed() < BOUND);
+        if u64::from(width) * u64::from(height) > images::MAX_PIXELS
+            || width.max(height) > images::MAX_DIMENSION
+        {
             prop_assert!(result.is_err());
         }
     }

@@ -11,6 +11,7 @@ mod analyst;
 mod analyst_pages;
 mod auth;
 mod helpers;
+mod images;
 mod migrations;
 mod operations;
 mod pages;
