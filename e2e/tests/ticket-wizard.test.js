@@ -121,8 +121,15 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.getByLabel('Órgano o unidad orgánica').fill('Gerencia de Desarrollo Social');
       await page.getByLabel('Foto del solicitante').setInputFiles(fixture('photo_blurred.jpg'));
       await page.getByLabel('Foto de la firma').setInputFiles(fixture('signature_ok.png'));
+      // Right after choosing them, each file is checked and its ✓/✗ list shown.
+      const photoReport = page.locator('#photo-report');
+      await photoReport.locator('li.check-bad').first().waitFor();
+      assert.match(await photoReport.innerText(), /borrosa/);
+      await page.locator('#signature-report li.check-ok').first().waitFor();
+      assert.equal(await page.locator('#signature-report li.check-bad').count(), 0);
+      await screenshot(page, `06b-paso3-revision-inmediata-${vp.name}`);
       const [failed] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/solicitantes')),
         page.getByRole('button', { name: 'Registrar solicitante' }).click(),
       ]);
       assert.equal(failed.status(), 422);

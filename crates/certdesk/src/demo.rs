@@ -225,6 +225,18 @@ async fn demo_ticket(
         None
     };
     let renewal = kind == "reemision" && reason == "a";
+    let images = tickets::check_images(
+        Some(&Upload {
+            file_name: Some("foto.jpg".into()),
+            bytes: PHOTO.to_vec(),
+        }),
+        Some(&Upload {
+            file_name: Some("firma.jpg".into()),
+            bytes: SIGNATURE.to_vec(),
+        }),
+    )
+    .await
+    .map_err(err("images"))?;
     tickets::add_applicant(
         app,
         requester,
@@ -242,14 +254,7 @@ async fn demo_ticket(
             payment_id,
             current_expires_on: renewal.then(|| (app.today() + 40.days()).to_string()),
         },
-        Some(&Upload {
-            file_name: Some("foto.jpg".into()),
-            bytes: PHOTO.to_vec(),
-        }),
-        Some(&Upload {
-            file_name: Some("firma.jpg".into()),
-            bytes: SIGNATURE.to_vec(),
-        }),
+        &images,
     )
     .await
     .map_err(err("applicant"))?;

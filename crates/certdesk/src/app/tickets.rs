@@ -15,9 +15,11 @@ use domain::{
     validation::FieldErrors,
 };
 
+use tokio::sync::Semaphore;
+
 use super::{App, AppError, AppResult};
 use crate::{
-    images::{self, ImagePurpose},
+    images::{self, CheckedImage, ImagePurpose, ImageRejection},
     store::{
         self,
         applicants::{self, Applicant, NewApplicant},
@@ -404,38 +406,74 @@ pub async fn remove_payment(
     Ok(())
 }
 
-/// Checks an uploaded photo or signature; records what is wrong on `field`.
-fn check_image(
+/// The verdicts on an applicant's photo and signature (None: no file was sent).
+#[derive(Debug, Clone, Default)]
+pub struct ImageUploads {
+    pub photo: Option<Result<CheckedImage, ImageRejection>>,
+    pub signature: Option<Result<CheckedImage, ImageRejection>>,
+}
+
+/// At most two image checks run at once: each is CPU-bound (about 140 ms for a 12 MP
+/// photo) and can hold up to ~150 MB while it decodes, on a 2-core machine.
+static IMAGE_CHECKS: Semaphore = Semaphore::const_new(2);
+
+/// Checks one upload off the async runtime.
+pub async fn check_image(
+    purpose: ImagePurpose,
+    upload: Option<&Upload>,
+) -> AppResult<Option<Result<CheckedImage, ImageRejection>>> {
+    let Some(upload) = upload.filter(|u| !u.bytes.is_empty()) else {
+        return Ok(None);
+    };
+    let _permit = IMAGE_CHECKS
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("image check permits: {e}"))?;
+    let bytes = upload.bytes.clone();
+    let verdict = tokio::task::spawn_blocking(move || images::check(purpose, &bytes))
+        .await
+        .map_err(|e| anyhow::anyhow!("image check task: {e}"))?;
+    Ok(Some(verdict))
+}
+
+/// Checks an applicant's photo and signature (the applicant form, before `add_applicant`).
+pub async fn check_images(
+    photo: Option<&Upload>,
+    signature: Option<&Upload>,
+) -> AppResult<ImageUploads> {
+    Ok(ImageUploads {
+        photo: check_image(ImagePurpose::Photo, photo).await?,
+        signature: check_image(ImagePurpose::Signature, signature).await?,
+    })
+}
+
+/// The stored form of a checked image, or what is wrong with it on `field`.
+fn usable_image<'a>(
     errors: &mut FieldErrors,
     field: &str,
     purpose: ImagePurpose,
-    upload: Option<&Upload>,
-) -> Option<images::CheckedImage> {
-    let Some(upload) = upload.filter(|u| !u.bytes.is_empty()) else {
-        errors.add(
-            field,
-            match purpose {
-                ImagePurpose::Photo => "Adjunte la foto del solicitante.",
-                ImagePurpose::Signature => "Adjunte la foto de la firma del solicitante.",
-            },
-        );
-        return None;
-    };
-    match images::check(purpose, &upload.bytes) {
-        Ok(checked) => {
-            let failed: Vec<&images::CheckOutcome> =
-                checked.checks.iter().filter(|c| !c.passed).collect();
-            if failed.is_empty() {
-                Some(checked)
-            } else {
-                for check in failed {
-                    errors.add(field, check.message.clone());
-                }
-                None
-            }
+    verdict: Option<&'a Result<CheckedImage, ImageRejection>>,
+) -> Option<&'a CheckedImage> {
+    match verdict {
+        None => {
+            errors.add(
+                field,
+                match purpose {
+                    ImagePurpose::Photo => "Adjunte la foto del solicitante.",
+                    ImagePurpose::Signature => "Adjunte la foto de la firma del solicitante.",
+                },
+            );
+            None
         }
-        Err(rejection) => {
-            errors.add(field, rejection.0);
+        Some(Err(rejection)) => {
+            errors.add(field, rejection.0.clone());
+            None
+        }
+        Some(Ok(checked)) if checked.passed() => Some(checked),
+        Some(Ok(checked)) => {
+            for problem in checked.problems() {
+                errors.add(field, problem.message.clone());
+            }
             None
         }
     }
@@ -448,8 +486,7 @@ pub async fn add_applicant(
     actor: &User,
     ticket_id: &str,
     input: &ApplicantInput,
-    photo: Option<&Upload>,
-    signature: Option<&Upload>,
+    images: &ImageUploads,
 ) -> AppResult<Applicant> {
     let mut conn = app.store.conn().await?;
     let ticket = editable_ticket(&mut conn, actor, ticket_id).await?;
@@ -490,21 +527,31 @@ pub async fn add_applicant(
         }
     }
     drop(conn);
-    let photo = check_image(&mut errors, "photo", ImagePurpose::Photo, photo);
-    let signature = check_image(&mut errors, "signature", ImagePurpose::Signature, signature);
+    let photo = usable_image(
+        &mut errors,
+        "photo",
+        ImagePurpose::Photo,
+        images.photo.as_ref(),
+    );
+    let signature = usable_image(
+        &mut errors,
+        "signature",
+        ImagePurpose::Signature,
+        images.signature.as_ref(),
+    );
     let (Some(valid), Some(photo), Some(signature), true) =
         (valid, photo, signature, errors.is_empty())
     else {
         return Err(AppError::Validation(errors));
     };
-    let put = |bytes: Vec<u8>| {
-        let blobs = app.blobs.clone();
-        async move { blobs.put(&bytes).await }
-    };
-    let photo_sha256 = put(photo.bytes)
+    let photo_sha256 = app
+        .blobs
+        .put(&photo.bytes)
         .await
         .map_err(|e| anyhow::anyhow!("storing a photo: {e}"))?;
-    let signature_sha256 = put(signature.bytes)
+    let signature_sha256 = app
+        .blobs
+        .put(&signature.bytes)
         .await
         .map_err(|e| anyhow::anyhow!("storing a signature: {e}"))?;
     let check = input

@@ -289,6 +289,20 @@ async fn a_failed_applicant_upload_keeps_what_was_typed_and_shows_each_error_twi
     assert!(html.find("href=\"#photo\"").unwrap() < html.find("id=\"photo-error\"").unwrap());
     // Files must be chosen again, and the page says so.
     assert!(html.contains("Vuelva a elegir la foto"));
+    // Beside each file field: a thumbnail of what was sent and the ✓/✗ list of its checks.
+    let photo_report = &html[html.find("id=\"photo-report\"").unwrap()..];
+    let photo_report = &photo_report[..photo_report.find("</div>").unwrap()];
+    assert!(
+        photo_report.contains("src=\"data:image/jpeg;base64,"),
+        "{photo_report}"
+    );
+    assert!(photo_report.contains("check-bad"), "the blur is marked");
+    assert!(
+        photo_report.contains("check-ok"),
+        "the checks it passed are listed too"
+    );
+    let signature_report = &html[html.find("id=\"signature-report\"").unwrap()..];
+    assert!(signature_report[..signature_report.find("</div>").unwrap()].contains("azul"));
     // Nothing was stored.
     let (_, page) = app.page(&format!("/tramites/{id}")).await;
     assert!(page.contains("Aún no hay solicitantes registrados"));

@@ -804,3 +804,66 @@ async fn an_installed_certificate_cannot_be_installed_again_nor_a_cancelled_one_
         .await;
     assert_eq!(res.status(), 201);
 }
+
+#[tokio::test]
+async fn an_image_can_be_checked_before_registering_the_applicant() {
+    let app = spawn_app().await;
+    let token = app.token_for(Role::Solicitante).await;
+    let check = |purpose: &'static str, name: &'static str, bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("purpose", purpose)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+    };
+    let res = app
+        .post_multipart(
+            "/api/v1/image-checks",
+            &token,
+            check("photo", "foto.jpg", fixture("photo_blurred.jpg")),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["passed"], false);
+    let failed: Vec<&str> = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["photo.sharpness"]);
+    assert!(body["thumbnail"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/jpeg;base64,"));
+    let ok: Value = app
+        .post_multipart(
+            "/api/v1/image-checks",
+            &token,
+            check("signature", "firma.png", fixture("signature_ok.png")),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["passed"], true);
+    let res = app
+        .post_multipart(
+            "/api/v1/image-checks",
+            &token,
+            check("photo", "foto.jpg", receipt_pdf()),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    assert!(body["errors"]["file"][0].as_str().unwrap().contains("JPEG"));
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/image-checks"))
+        .multipart(check("photo", "foto.jpg", fixture("photo_ok.jpg")))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 401).await;
+}

@@ -33,6 +33,10 @@ pub fn routes() -> Router<WebState> {
         .route("/access-requests/{id}/reject", post(access::reject))
         .route("/outbox", get(outbox::list))
         .route("/catalogue", get(tickets::catalogue))
+        .route(
+            "/image-checks",
+            post(tickets::image_check).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/tickets", post(tickets::create).get(tickets::list))
         .route("/tickets/{id}", get(tickets::show))
         .route(
@@ -89,7 +93,7 @@ pub fn routes() -> Router<WebState> {
         outbox::list,
         tickets::create, tickets::list, tickets::show, tickets::add_payment, tickets::add_applicant,
         tickets::remove_applicant, tickets::remove_payment, tickets::submit, tickets::withdraw,
-        tickets::photo, tickets::signature, tickets::receipt, tickets::catalogue,
+        tickets::photo, tickets::signature, tickets::receipt, tickets::catalogue, tickets::image_check,
         tickets::certificates, tickets::certificate,
         analyst::queue, analyst::take, analyst::observe, analyst::approve, analyst::reject,
         analyst::appointment, analyst::complete, analyst::close, analyst::list, analyst::show,

@@ -329,15 +329,8 @@ pub async fn add_applicant(
     form: MultipartForm,
 ) -> ApiResult<(StatusCode, Json<ApplicantJson>)> {
     let input = applicant_input(&form);
-    let applicant = uc::add_applicant(
-        &state.app,
-        &user,
-        &id,
-        &input,
-        form.file("photo"),
-        form.file("signature"),
-    )
-    .await?;
+    let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+    let applicant = uc::add_applicant(&state.app, &user, &id, &input, &images).await?;
     Ok((StatusCode::CREATED, Json(applicant.into())))
 }
 
@@ -438,7 +431,7 @@ pub async fn photo(
 
 /// An applicant's signature (the requester, analysts and admins only).
 #[utoipa::path(get, path = "/api/v1/applicants/{id}/signature", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, content_type = "image/png"), (status = 404, body = Problem)))]
+    params(("id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404, body = Problem)))]
 pub async fn signature(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -550,4 +543,65 @@ pub async fn certificate(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CertificateJson>> {
     Ok(Json(uc::certificate(&state.app, &user, &id).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckJson {
+    /// Stable code, e.g. `photo.sharpness`.
+    pub code: String,
+    pub passed: bool,
+    /// Spanish: what was checked, or what to do.
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageCheckJson {
+    /// Every check passed: the image will be accepted.
+    pub passed: bool,
+    pub checks: Vec<CheckJson>,
+    /// A small JPEG of what was sent, as a `data:` URL.
+    pub thumbnail: Option<String>,
+}
+
+/// Check a photo or signature before registering the applicant (nothing is stored).
+#[utoipa::path(post, path = "/api/v1/image-checks", tag = "tickets", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "purpose (photo or signature); file file"),
+    responses((status = 200, body = ImageCheckJson),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn image_check(
+    ApiUser(_user): ApiUser,
+    form: MultipartForm,
+) -> ApiResult<Json<ImageCheckJson>> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let purpose = match form.text("purpose").as_str() {
+        "photo" => crate::images::ImagePurpose::Photo,
+        "signature" => crate::images::ImagePurpose::Signature,
+        _ => {
+            return Err(
+                crate::app::AppError::field("purpose", "Indique photo o signature.").into(),
+            );
+        }
+    };
+    let verdict = uc::check_image(purpose, form.file("file"))
+        .await?
+        .ok_or_else(|| crate::app::AppError::field("file", "Adjunte la imagen."))?;
+    let checked = verdict.map_err(|rejection| crate::app::AppError::field("file", rejection.0))?;
+    Ok(Json(ImageCheckJson {
+        passed: checked.passed(),
+        thumbnail: (!checked.thumbnail.is_empty()).then(|| {
+            format!(
+                "data:image/jpeg;base64,{}",
+                STANDARD.encode(&checked.thumbnail)
+            )
+        }),
+        checks: checked
+            .checks
+            .iter()
+            .map(|c| CheckJson {
+                code: c.code.to_owned(),
+                passed: c.passed,
+                message: c.message.clone(),
+            })
+            .collect(),
+    }))
 }

@@ -14,6 +14,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
+use base64::{engine::general_purpose::STANDARD, Engine};
 use domain::{
     applicant::{requires_current_expiry, ApplicantInput},
     certificate::CertificateState,
@@ -32,6 +33,7 @@ use super::{
 };
 use crate::{
     app::{tickets as uc, App, AppError, AppResult},
+    images,
     web::{
         api::tickets::{applicant_input, payment_input},
         assets,
@@ -691,6 +693,10 @@ struct ApplicantsPage {
     asks_expiry: bool,
     expiry_required: bool,
     retry_files: bool,
+    /// What the checks said of the photo and signature just sent (on a failed submit).
+    photo_report: Option<ImageReport>,
+    signature_report: Option<ImageReport>,
+    image_check_js: String,
     email_hint: String,
     payments_href: String,
     next_href: String,
@@ -714,12 +720,56 @@ const APPLICANT_LABELS: &[(&str, &str)] = &[
     ("signature", "Foto de la firma"),
 ];
 
+/// One check of an uploaded image, as the form lists it.
+struct CheckLine {
+    passed: bool,
+    message: String,
+}
+
+/// A thumbnail of what was uploaded and the ✓/✗ list of its checks.
+struct ImageReport {
+    /// `data:image/jpeg;base64,…` (the page is the only place it exists: nothing is stored).
+    thumbnail: Option<String>,
+    checks: Vec<CheckLine>,
+}
+
+impl ImageReport {
+    fn new(verdict: &Result<images::CheckedImage, images::ImageRejection>) -> Self {
+        match verdict {
+            Ok(checked) => ImageReport {
+                thumbnail: (!checked.thumbnail.is_empty()).then(|| {
+                    format!(
+                        "data:image/jpeg;base64,{}",
+                        STANDARD.encode(&checked.thumbnail)
+                    )
+                }),
+                checks: checked
+                    .checks
+                    .iter()
+                    .map(|c| CheckLine {
+                        passed: c.passed,
+                        message: c.message.clone(),
+                    })
+                    .collect(),
+            },
+            Err(rejection) => ImageReport {
+                thumbnail: None,
+                checks: vec![CheckLine {
+                    passed: false,
+                    message: rejection.0.clone(),
+                }],
+            },
+        }
+    }
+}
+
 fn applicants_page(
     me: &SignedIn,
     view: &uc::TicketView,
     input: &ApplicantInput,
     errors: FieldErrors,
     notice: Option<&str>,
+    uploads: Option<&uc::ImageUploads>,
 ) -> Response {
     let t = &view.ticket;
     let retry_files = !errors.is_empty();
@@ -772,6 +822,9 @@ fn applicants_page(
         asks_expiry: t.kind == Kind::Reemision,
         expiry_required: requires_current_expiry(t.reason),
         retry_files,
+        photo_report: uploads.and_then(|u| u.photo.as_ref()).map(ImageReport::new),
+        signature_report: uploads.and_then(|u| u.signature.as_ref()).map(ImageReport::new),
+        image_check_js: assets::url("image-check.js"),
         email_hint: format!(
             "Solo el correo institucional (@{DEFAULT_INSTITUTIONAL_DOMAIN}). No se acepta correo personal (Gmail, Hotmail, Outlook, Yahoo…)."
         ),
@@ -814,6 +867,7 @@ pub async fn applicants_form(
         &ApplicantInput::default(),
         FieldErrors::new(),
         notice,
+        None,
     )
 }
 
@@ -824,16 +878,12 @@ pub async fn add_applicant(
     form: CsrfMultipart,
 ) -> Response {
     let input = applicant_input(&form.form);
-    match uc::add_applicant(
-        &state.app,
-        me.user(),
-        &id,
-        &input,
-        form.form.file("photo"),
-        form.form.file("signature"),
-    )
-    .await
+    let uploads = match uc::check_images(form.form.file("photo"), form.form.file("signature")).await
     {
+        Ok(uploads) => uploads,
+        Err(err) => return app_error_page(err, Some(&me.viewer)),
+    };
+    match uc::add_applicant(&state.app, me.user(), &id, &input, &uploads).await {
         Ok(_) => {
             Redirect::to(&format!("/tramites/{id}/solicitantes?aviso=registrado")).into_response()
         }
@@ -842,7 +892,7 @@ pub async fn add_applicant(
                 Ok(view) => view,
                 Err(res) => return res,
             };
-            applicants_page(&me, &view, &input, errors, None)
+            applicants_page(&me, &view, &input, errors, None, Some(&uploads))
         }
         Err(err) => app_error_page(err, Some(&me.viewer)),
     }
