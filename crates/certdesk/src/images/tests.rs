@@ -11,11 +11,12 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
 }
 
-/// Prints what every fixture measures, to tune `ImageThresholds`:
-/// `cargo test -p certdesk --lib images::tests::print_fixture_metrics -- --ignored --nocapture`
+/// Every fixture measures to real numbers (no NaN from an empty image or a division by zero);
+/// the two broken files are the only ones refused. With `--nocapture` it prints the figures,
+/// which is how `ImageThresholds` is tuned:
+/// `cargo test -p certdesk --lib images::tests::every_fixture_measures_to_real_numbers -- --nocapture`
 #[test]
-#[ignore = "a tool for tuning thresholds, not a check"]
-fn print_fixture_metrics() {
+fn every_fixture_measures_to_real_numbers() {
     let t = ImageThresholds::default();
     let mut names: Vec<_> = std::fs::read_dir(FIXTURES)
         .unwrap()
@@ -26,6 +27,10 @@ fn print_fixture_metrics() {
         let bytes = fixture(&name);
         let Ok(upright) = decode::decode_rgb(&bytes) else {
             println!("{name}: rejected");
+            assert!(
+                ["not_an_image.jpg", "truncated.jpg"].contains(&name.as_str()),
+                "{name} was refused"
+            );
             continue;
         };
         let (w, h) = upright.dimensions();
@@ -36,12 +41,13 @@ fn print_fixture_metrics() {
             let grey =
                 GrayImage::from_raw(analysis.width(), analysis.height(), pixels.luma()).unwrap();
             let faces = faces::count_faces(&grey, &t);
-            println!(
-                "{name}: {w}x{h} {:?} faces={faces:?}",
-                rules::measure_photo(w, h, pixels)
-            );
+            let measured = format!("{:?}", rules::measure_photo(w, h, pixels));
+            println!("{name}: {w}x{h} {measured} faces={faces:?}");
+            assert!(!measured.contains("NaN"), "{name}: {measured}");
         } else {
-            println!("{name}: {w}x{h} {:?}", rules::measure_signature(pixels, &t));
+            let measured = format!("{:?}", rules::measure_signature(pixels, &t));
+            println!("{name}: {w}x{h} {measured}");
+            assert!(!measured.contains("NaN"), "{name}: {measured}");
         }
     }
 }
