@@ -138,6 +138,21 @@ async fn record(
     Ok(())
 }
 
+/// Records an edit of a borrador/observado ticket (receipts, applicants) in its history and
+/// marks it updated; the status does not change.
+async fn record_edit(
+    conn: &mut Conn,
+    ticket: &Ticket,
+    actor: &User,
+    event: &str,
+    note: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    record(conn, ticket, actor, event, ticket.status, Some(note), now).await?;
+    tickets::touch(conn, &ticket.id, now).await?;
+    Ok(())
+}
+
 /// Opens a ticket in borrador. Instalación and cancelación name one of the actor's
 /// certificates.
 pub async fn open(
@@ -354,17 +369,7 @@ pub async fn add_payment(
             }
         })?;
     let note = format!("Constancia de pago N° {}", valid.operation_number);
-    record(
-        &mut tx,
-        &ticket,
-        actor,
-        "payment_added",
-        ticket.status,
-        Some(&note),
-        now,
-    )
-    .await?;
-    tickets::touch(&mut tx, &ticket.id, now).await?;
+    record_edit(&mut tx, &ticket, actor, "payment_added", &note, now).await?;
     let payment = payments::by_id(&mut tx, &id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(payment)
@@ -391,17 +396,7 @@ pub async fn remove_payment(
     }
     payments::delete(&mut tx, &payment.id).await?;
     let note = format!("Se quitó la constancia N° {}", payment.operation_number);
-    record(
-        &mut tx,
-        &ticket,
-        actor,
-        "payment_removed",
-        ticket.status,
-        Some(&note),
-        now,
-    )
-    .await?;
-    tickets::touch(&mut tx, &ticket.id, now).await?;
+    record_edit(&mut tx, &ticket, actor, "payment_removed", &note, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -587,17 +582,7 @@ pub async fn add_applicant(
         }
     })?;
     let note = format!("Solicitante: {}", valid.full_name());
-    record(
-        &mut tx,
-        &ticket,
-        actor,
-        "applicant_added",
-        ticket.status,
-        Some(&note),
-        now,
-    )
-    .await?;
-    tickets::touch(&mut tx, &ticket.id, now).await?;
+    record_edit(&mut tx, &ticket, actor, "applicant_added", &note, now).await?;
     let applicant = applicants::by_id(&mut tx, &id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(applicant)
@@ -619,17 +604,7 @@ pub async fn remove_applicant(
     }
     applicants::delete(&mut tx, &applicant.id).await?;
     let note = format!("Se quitó al solicitante {}", applicant.full_name());
-    record(
-        &mut tx,
-        &ticket,
-        actor,
-        "applicant_removed",
-        ticket.status,
-        Some(&note),
-        now,
-    )
-    .await?;
-    tickets::touch(&mut tx, &ticket.id, now).await?;
+    record_edit(&mut tx, &ticket, actor, "applicant_removed", &note, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }

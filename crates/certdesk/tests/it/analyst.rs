@@ -7,10 +7,7 @@ use certdesk::{
     app::{batch, schedule::dispatch_at},
     clock::FixedClock,
     jobs,
-    store::{
-        certificates::{self, NewCertificate},
-        Store,
-    },
+    store::Store,
 };
 use domain::{certificate::CertificateState, role::Role};
 use jiff::{SignedDuration, Timestamp};
@@ -662,32 +659,8 @@ async fn reniec_results_create_certificates_and_finish_the_ticket() {
 }
 
 async fn own_certificate(app: &TestApp, token: &str) -> String {
-    let me: Value = app
-        .get("/api/v1/me", Some(token))
+    app.certificate(token, CertificateState::PendienteDescarga, None)
         .await
-        .json()
-        .await
-        .unwrap();
-    let mut conn = app.app.store.conn().await.unwrap();
-    certificates::insert(
-        &mut conn,
-        &NewCertificate {
-            owner_id: me["id"].as_str().unwrap(),
-            holder_name: "Tello Vásquez, Carmen Rosa",
-            dni: "10117410",
-            applicant_id: None,
-            medium: None,
-            ownership: None,
-            issued_on: None,
-            expires_on: None,
-            state: CertificateState::PendienteDescarga,
-            delivery_sent_on: Some(jiff::civil::date(2026, 11, 30)),
-            download_deadline: Some(jiff::civil::date(2026, 12, 30)),
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap()
 }
 
 #[tokio::test]

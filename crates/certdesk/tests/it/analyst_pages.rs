@@ -5,10 +5,7 @@
 
 use std::sync::Arc;
 
-use certdesk::{
-    clock::FixedClock,
-    store::certificates::{self, NewCertificate},
-};
+use certdesk::clock::FixedClock;
 use domain::{certificate::CertificateState, role::Role};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::{redirect::Policy, Client};
@@ -576,32 +573,8 @@ async fn reniec_results_are_recorded_from_the_review_page() {
 }
 
 async fn requesters_certificate(app: &TestApp, requester: &Person) -> String {
-    let me: Value = app
-        .get("/api/v1/me", Some(&requester.token))
+    app.certificate(&requester.token, CertificateState::PendienteDescarga, None)
         .await
-        .json()
-        .await
-        .unwrap();
-    let mut conn = app.app.store.conn().await.unwrap();
-    certificates::insert(
-        &mut conn,
-        &NewCertificate {
-            owner_id: me["id"].as_str().unwrap(),
-            holder_name: "Tello Vásquez, Carmen Rosa",
-            dni: "10117410",
-            applicant_id: None,
-            medium: None,
-            ownership: None,
-            issued_on: None,
-            expires_on: None,
-            state: CertificateState::PendienteDescarga,
-            delivery_sent_on: Some(jiff::civil::date(2026, 11, 30)),
-            download_deadline: Some(jiff::civil::date(2026, 12, 30)),
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap()
 }
 
 /// Opens and submits an instalacion or cancelacion ticket naming `cert`.

@@ -400,3 +400,44 @@ impl TestApp {
         res.json().await.unwrap()
     }
 }
+
+impl TestApp {
+    /// Records a certificate of the user behind `token` (the registry's side is tested in
+    /// the analyst tests; here it is only a fixture).
+    pub async fn certificate(
+        &self,
+        token: &str,
+        state: domain::certificate::CertificateState,
+        expires_on: Option<jiff::civil::Date>,
+    ) -> String {
+        let me: Value = self
+            .get("/api/v1/me", Some(token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let delivered = jiff::civil::date(2026, 11, 30);
+        let pending = state == domain::certificate::CertificateState::PendienteDescarga;
+        let mut conn = self.app.store.conn().await.unwrap();
+        certdesk::store::certificates::insert(
+            &mut conn,
+            &certdesk::store::certificates::NewCertificate {
+                owner_id: me["id"].as_str().unwrap(),
+                holder_name: "Tello Vásquez, Carmen Rosa",
+                dni: "10117410",
+                applicant_id: None,
+                medium: None,
+                ownership: None,
+                issued_on: None,
+                expires_on,
+                state,
+                delivery_sent_on: pending.then_some(delivered),
+                download_deadline: pending
+                    .then(|| domain::certificate::download_deadline(delivered)),
+            },
+            self.app.now(),
+        )
+        .await
+        .unwrap()
+    }
+}

@@ -3,10 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use certdesk::store::{
-    certificates::{self, NewCertificate},
-    tickets as ticket_store,
-};
+use certdesk::store::tickets as ticket_store;
 use domain::{certificate::CertificateState, role::Role, ticket::Status};
 use serde_json::{json, Value};
 
@@ -458,33 +455,13 @@ async fn another_requester_gets_404_on_the_ticket_its_files_and_certificates() {
         .json()
         .await
         .unwrap();
-    let me: Value = app
-        .get("/api/v1/me", Some(&owner))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut conn = app.app.store.conn().await.unwrap();
-    let cert = certificates::insert(
-        &mut conn,
-        &NewCertificate {
-            owner_id: me["id"].as_str().unwrap(),
-            holder_name: "Tello Vásquez, Carmen Rosa",
-            dni: "10117410",
-            applicant_id: None,
-            medium: None,
-            ownership: None,
-            issued_on: None,
-            expires_on: Some(jiff::civil::date(2027, 6, 30)),
-            state: CertificateState::Instalado,
-            delivery_sent_on: None,
-            download_deadline: None,
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    let cert = app
+        .certificate(
+            &owner,
+            CertificateState::Instalado,
+            Some(jiff::civil::date(2027, 6, 30)),
+        )
+        .await;
 
     let paths = [
         format!("/api/v1/tickets/{id}"),
@@ -650,33 +627,9 @@ async fn instalacion_and_cancelacion_name_one_of_the_users_certificates() {
         .await;
     let body = problem(res, 422).await;
     assert!(body["errors"]["certificate_id"].is_array());
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut conn = app.app.store.conn().await.unwrap();
-    let cert = certificates::insert(
-        &mut conn,
-        &NewCertificate {
-            owner_id: me["id"].as_str().unwrap(),
-            holder_name: "Persona de Prueba",
-            dni: "10117410",
-            applicant_id: None,
-            medium: None,
-            ownership: None,
-            issued_on: None,
-            expires_on: None,
-            state: CertificateState::PendienteDescarga,
-            delivery_sent_on: None,
-            download_deadline: None,
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    let cert = app
+        .certificate(&token, CertificateState::PendienteDescarga, None)
+        .await;
     let res = app
         .post_json(
             "/api/v1/tickets",
@@ -740,38 +693,10 @@ async fn unknown_kinds_and_reasons_are_spanish_422s() {
 async fn an_installed_certificate_cannot_be_installed_again_nor_a_cancelled_one_cancelled() {
     let app = spawn_app().await;
     let token = app.token_for(Role::Solicitante).await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
     let mut ids = Vec::new();
-    let mut conn = app.app.store.conn().await.unwrap();
     for state in [CertificateState::Instalado, CertificateState::Cancelado] {
-        ids.push(
-            certificates::insert(
-                &mut conn,
-                &NewCertificate {
-                    owner_id: me["id"].as_str().unwrap(),
-                    holder_name: "Persona de Prueba",
-                    dni: "10117410",
-                    applicant_id: None,
-                    medium: None,
-                    ownership: None,
-                    issued_on: None,
-                    expires_on: None,
-                    state,
-                    delivery_sent_on: None,
-                    download_deadline: None,
-                },
-                app.app.now(),
-            )
-            .await
-            .unwrap(),
-        );
+        ids.push(app.certificate(&token, state, None).await);
     }
-    drop(conn);
     let res = app
         .post_json(
             "/api/v1/tickets",
