@@ -316,6 +316,15 @@ pub async fn set_password_with_link(
     Ok(user)
 }
 
+/// Refuses unless the user is an analyst or an admin.
+pub fn require_analyst(user: &User) -> AppResult<()> {
+    if user.role.is_analyst() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Refuses unless the user is an admin.
 pub fn require_admin(user: &User) -> AppResult<()> {
     if user.role.is_admin() {

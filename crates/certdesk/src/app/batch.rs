@@ -21,7 +21,7 @@ use jiff::{Timestamp, ToSpan};
 use sha2::{Digest, Sha256};
 use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
-use super::{schedule::calendar_in, App, AppError, AppResult};
+use super::{auth, schedule::calendar_in, App, AppError, AppResult};
 use crate::store::{
     applicants,
     batches::{self, Batch, Item, PackageRow},
@@ -41,9 +41,7 @@ pub struct Closed {
 /// `actor` is None for the scheduler.
 pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult<Closed> {
     if let Some(actor) = actor {
-        if !actor.role.is_analyst() {
-            return Err(AppError::Forbidden);
-        }
+        auth::require_analyst(actor)?;
     }
     let mut tx = app.store.begin().await?;
     // Serialises with approvals and with other closers (other servers included).
@@ -120,18 +118,14 @@ pub async fn list(
     before: Option<&str>,
     limit: i64,
 ) -> AppResult<Vec<Batch>> {
-    if !actor.role.is_analyst() {
-        return Err(AppError::Forbidden);
-    }
+    auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     Ok(batches::list(&mut conn, before, limit).await?)
 }
 
 /// One batch with its items in FIFO order (analysts).
 pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<(Batch, Vec<Item>)> {
-    if !actor.role.is_analyst() {
-        return Err(AppError::Forbidden);
-    }
+    auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     let batch = batches::by_id(&mut conn, id).await?;
     let mut items = Vec::new();
@@ -147,9 +141,7 @@ pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<(Batch, Vec<It
 
 /// The package's file on disk, built first if it was never built (analysts).
 pub async fn package(app: &App, actor: &User, id: &str) -> AppResult<(Batch, std::path::PathBuf)> {
-    if !actor.role.is_analyst() {
-        return Err(AppError::Forbidden);
-    }
+    auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     let batch = batches::by_id(&mut conn, id).await?;
     drop(conn);
@@ -431,9 +423,7 @@ pub struct Outlook {
 /// The next cut-off, the last one and whether it closed, and how many programado applicants
 /// wait for each (analysts).
 pub async fn outlook(app: &App, actor: &User, now: Timestamp) -> AppResult<Outlook> {
-    if !actor.role.is_analyst() {
-        return Err(AppError::Forbidden);
-    }
+    auth::require_analyst(actor)?;
     let today = schedule::today_in_lima(now);
     let mut tx = app.store.begin().await?;
     let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 60.days()).await?;

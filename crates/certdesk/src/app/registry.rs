@@ -12,6 +12,7 @@ use domain::{
 use jiff::Timestamp;
 
 use super::{
+    auth,
     review::{move_ticket, notify_requester},
     tickets::{view, TicketView, Upload},
     App, AppError, AppResult,
@@ -23,14 +24,6 @@ use crate::store::{
     users::{self, User},
     StoreError,
 };
-
-fn require_analyst(actor: &User) -> AppResult<()> {
-    if actor.role.is_analyst() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// RENIEC's answer for one applicant.
 #[derive(Debug, Clone)]
@@ -50,7 +43,7 @@ pub async fn record_result(
     applicant_id: &str,
     result: &ReniecResult,
 ) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let today = app.today();
     let (delivery, reason) = match result {
         ReniecResult::Approved { delivery_sent_on } => {
@@ -183,7 +176,7 @@ pub async fn record_appointment(
     at: &str,
     note: Option<&str>,
 ) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let at: Timestamp = at.trim().parse().map_err(|_| {
         AppError::field(
             "at",
@@ -253,7 +246,7 @@ pub async fn complete(
     ticket_id: &str,
     installation: &Installation,
 ) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
@@ -374,7 +367,7 @@ pub async fn attach_public_part(
     certificate_id: &str,
     file: Option<&Upload>,
 ) -> AppResult<Certificate> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let Some(file) = file.filter(|f| !f.bytes.is_empty()) else {
         return Err(AppError::field(
             "certificate",

@@ -9,6 +9,7 @@ use domain::{
 use jiff::{civil::Date, Timestamp};
 
 use super::{
+    auth,
     schedule::dispatch_at_in,
     tickets::{transition_error, view, TicketView},
     App, AppError, AppResult,
@@ -23,14 +24,6 @@ use crate::{
     },
 };
 
-fn require_analyst(actor: &User) -> AppResult<()> {
-    if actor.role.is_analyst() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// A page of the queue: open tickets in strict FIFO order by their last submission.
 pub async fn queue(
     app: &App,
@@ -40,7 +33,7 @@ pub async fn queue(
     after: Option<(Timestamp, &str)>,
     limit: i64,
 ) -> AppResult<Vec<Ticket>> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     if let Some(status) = status.filter(|s| !s.is_in_queue()) {
         return Err(AppError::field(
             "status",
@@ -135,7 +128,7 @@ pub(crate) async fn notify_requester(
 
 /// Takes a ticket from the queue: it is assigned to the analyst.
 pub async fn take(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let (ticket, _) =
@@ -152,7 +145,7 @@ pub async fn observe(
     ticket_id: &str,
     comment: &str,
 ) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let (ticket, _) = move_ticket(
@@ -188,7 +181,7 @@ pub async fn reject(
     ticket_id: &str,
     reason: &str,
 ) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let (ticket, _) = move_ticket(
@@ -235,7 +228,7 @@ async fn current_expiry(
 /// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time and
 /// the requester is told when. Runs under the batch lock, so a closing batch cannot miss it.
 pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
@@ -293,7 +286,7 @@ pub async fn people(
     actor: &User,
     ids: &[&str],
 ) -> AppResult<std::collections::HashMap<String, User>> {
-    require_analyst(actor)?;
+    auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     let mut people = std::collections::HashMap::new();
     for id in ids {
