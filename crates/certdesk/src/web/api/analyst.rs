@@ -23,7 +23,10 @@ use crate::{
         registry::{Installation, ReniecResult},
         review, AppError,
     },
-    store::batches::{Batch, Item},
+    store::{
+        batches::{Batch, Item},
+        tickets::Ticket,
+    },
     web::{
         error::{ApiResult, Problem},
         extract::{ApiJson, ApiQuery, ApiUser, MultipartForm},
@@ -41,8 +44,10 @@ pub struct QueueParams {
     pub limit: Option<i64>,
 }
 
-fn queue_cursor(t: &TicketSummaryJson, submitted_micros: i64) -> String {
-    format!("{submitted_micros}_{}", t.id)
+/// The queue's keyset cursor: `<submitted_at µs>_<id>` of the last ticket of a page.
+fn queue_cursor(t: &Ticket) -> String {
+    let micros = t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0);
+    format!("{micros}_{}", t.id)
 }
 
 /// Open tickets in strict FIFO order by their last submission (analysts).
@@ -91,21 +96,9 @@ pub async fn queue(
     )
     .await?;
     let next = (tickets.len() as i64 >= limit)
-        .then(|| tickets.last())
-        .flatten()
-        .map(|t| {
-            (
-                t.id.clone(),
-                t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0),
-            )
-        });
-    let items: Vec<TicketSummaryJson> = tickets.into_iter().map(Into::into).collect();
-    let next = next.and_then(|(id, micros)| {
-        items
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| queue_cursor(t, micros))
-    });
+        .then(|| tickets.last().map(queue_cursor))
+        .flatten();
+    let items = tickets.into_iter().map(Into::into).collect();
     Ok(Json(Page { items, next }))
 }
 
