@@ -441,3 +441,21 @@ impl TestApp {
         .unwrap()
     }
 }
+
+impl TestApp {
+    /// Logs the cookie-keeping browser in through the login form, as a person would.
+    pub async fn log_in_browser(&self, email: &str, password: &str) {
+        let (_, html) = self.page("/login").await;
+        let res = self
+            .submit(
+                "/login",
+                &[
+                    ("csrf_token", &csrf_token(&html)),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "login of {email}");
+    }
+}

@@ -192,17 +192,8 @@ async fn an_admin_approves_a_request_from_the_page() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, html) = app.page("/login").await;
-    let csrf = csrf_token(&html);
-    app.submit(
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "jefa@regioncajamarca.gob.pe"),
-            ("password", "clave segura 2026"),
-        ],
-    )
-    .await;
+    app.log_in_browser("jefa@regioncajamarca.gob.pe", "clave segura 2026")
+        .await;
     let (status, html) = app.page("/admin/solicitudes").await;
     assert_eq!(status, 200);
     assert!(html.contains("nuevo@regioncajamarca.gob.pe"));
@@ -227,17 +218,8 @@ async fn a_requester_cannot_open_admin_pages() {
         "clave segura 2026",
     )
     .await;
-    let (_, html) = app.page("/login").await;
-    let csrf = csrf_token(&html);
-    app.submit(
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "maria@regioncajamarca.gob.pe"),
-            ("password", "clave segura 2026"),
-        ],
-    )
-    .await;
+    app.log_in_browser("maria@regioncajamarca.gob.pe", "clave segura 2026")
+        .await;
     let (status, html) = app.page("/admin/solicitudes").await;
     assert_eq!(status, 403);
     assert!(html.contains("no tiene permiso"));
@@ -254,17 +236,8 @@ async fn the_api_with_a_browser_session_needs_the_csrf_header_to_change_things()
         "clave segura 2026",
     )
     .await;
-    let (_, html) = app.page("/login").await;
-    let csrf = csrf_token(&html);
-    app.submit(
-        "/login",
-        &[
-            ("csrf_token", &csrf),
-            ("email", "jefa@regioncajamarca.gob.pe"),
-            ("password", "clave segura 2026"),
-        ],
-    )
-    .await;
+    app.log_in_browser("jefa@regioncajamarca.gob.pe", "clave segura 2026")
+        .await;
     let res = app.browser.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), 200, "reads work with the cookie");
     let res = app

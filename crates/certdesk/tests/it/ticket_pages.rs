@@ -12,18 +12,7 @@ const PASSWORD: &str = "clave segura 2026";
 /// Logs `email` in through the login form; the browser keeps the session.
 async fn log_in(app: &TestApp, email: &str) {
     app.user(email, Role::Solicitante, PASSWORD).await;
-    let (_, html) = app.page("/login").await;
-    let res = app
-        .submit(
-            "/login",
-            &[
-                ("csrf_token", &csrf_token(&html)),
-                ("email", email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303, "login of {email}");
+    app.log_in_browser(email, PASSWORD).await;
 }
 
 fn location(res: &reqwest::Response) -> String {
