@@ -3,14 +3,12 @@
 //!
 //! Pure: `today` comes from the caller's clock, in Lima.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{Dni, InstitutionalEmail, PersonName};
 use crate::validation::{parse_past_date, required_text, FieldErrors};
+use crate::word::words;
 
 /// Maximum length of position, unit and dependency.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -108,8 +106,20 @@ impl AccessRequestInput {
 }
 
 /// Where an access request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum AccessRequestStatus {
     /// Waiting for an admin.
     Pendiente,
@@ -119,23 +129,9 @@ pub enum AccessRequestStatus {
     Rechazada,
 }
 
+words! { AccessRequestStatus => "el estado de la solicitud de acceso" }
+
 impl AccessRequestStatus {
-    /// Every status.
-    pub const ALL: [AccessRequestStatus; 3] = [
-        AccessRequestStatus::Pendiente,
-        AccessRequestStatus::Aprobada,
-        AccessRequestStatus::Rechazada,
-    ];
-
-    /// Stable wire/database value.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AccessRequestStatus::Pendiente => "pendiente",
-            AccessRequestStatus::Aprobada => "aprobada",
-            AccessRequestStatus::Rechazada => "rechazada",
-        }
-    }
-
     /// Spanish label for people.
     pub fn label(&self) -> &'static str {
         match self {
@@ -148,27 +144,6 @@ impl AccessRequestStatus {
     /// True once an admin decided; a decided request cannot be decided again.
     pub fn is_decided(&self) -> bool {
         !matches!(self, AccessRequestStatus::Pendiente)
-    }
-}
-
-impl fmt::Display for AccessRequestStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown access-request status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Estado de solicitud de acceso desconocido: «{0}».")]
-pub struct AccessRequestStatusError(pub String);
-
-impl FromStr for AccessRequestStatus {
-    type Err = AccessRequestStatusError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| AccessRequestStatusError(s.to_string()))
     }
 }
 
@@ -260,7 +235,7 @@ mod tests {
 
     #[test]
     fn access_request_statuses_round_trip_through_their_spanish_words() {
-        for st in AccessRequestStatus::ALL {
+        for &st in AccessRequestStatus::ALL {
             assert_eq!(st.as_str().parse::<AccessRequestStatus>().unwrap(), st);
             assert_eq!(st.to_string(), st.as_str());
             assert_eq!(

@@ -12,6 +12,7 @@ use crate::identity::{Dni, InstitutionalEmail, PersonName};
 use crate::ids::PaymentId;
 use crate::ticket::{Kind, Reason};
 use crate::validation::{parse_date, parse_past_date, required_text, FieldErrors};
+use crate::word::words;
 
 /// Maximum length of position and unit.
 pub const MAX_TEXT_CHARS: usize = 200;
@@ -218,8 +219,20 @@ impl ApplicantInput {
 
 /// Where one applicant stands: tickets move as a whole until approval, then each
 /// applicant goes to RENIEC and gets a result of their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ApplicantStatus {
     /// Registered on the ticket; not yet approved.
     Registrado,
@@ -233,27 +246,9 @@ pub enum ApplicantStatus {
     Rechazado,
 }
 
+words! { ApplicantStatus => "el estado del solicitante" }
+
 impl ApplicantStatus {
-    /// Every status, in order.
-    pub const ALL: [ApplicantStatus; 5] = [
-        ApplicantStatus::Registrado,
-        ApplicantStatus::Programado,
-        ApplicantStatus::EnviadoReniec,
-        ApplicantStatus::Aprobado,
-        ApplicantStatus::Rechazado,
-    ];
-
-    /// Stable wire/database value.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ApplicantStatus::Registrado => "registrado",
-            ApplicantStatus::Programado => "programado",
-            ApplicantStatus::EnviadoReniec => "enviado_reniec",
-            ApplicantStatus::Aprobado => "aprobado",
-            ApplicantStatus::Rechazado => "rechazado",
-        }
-    }
-
     /// For people.
     pub fn label(&self) -> &'static str {
         match self {
@@ -263,16 +258,6 @@ impl ApplicantStatus {
             ApplicantStatus::Aprobado => "Aprobado por RENIEC",
             ApplicantStatus::Rechazado => "Rechazado por RENIEC",
         }
-    }
-}
-
-impl std::str::FromStr for ApplicantStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ApplicantStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("Estado de solicitante no válido: «{s}»."))
     }
 }
 
@@ -449,7 +434,7 @@ mod tests {
 
     #[test]
     fn applicant_statuses_round_trip_through_their_text() {
-        for st in ApplicantStatus::ALL {
+        for &st in ApplicantStatus::ALL {
             assert_eq!(st.as_str().parse::<ApplicantStatus>().unwrap(), st);
             assert!(!st.label().is_empty());
         }

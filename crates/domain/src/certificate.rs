@@ -3,122 +3,191 @@
 //!
 //! Pure: dates come in as arguments ("today" is Lima's date from the caller's clock).
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::civil::Date;
 use jiff::Span;
 use serde::{Deserialize, Serialize};
 
+use crate::word::words;
+
 /// Calendar days between RENIEC's DCDelivery e-mail and the download deadline.
 pub const DOWNLOAD_DAYS: i64 = 30;
 
-/// An unknown enum value read from text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Valor no válido para {what}: «{value}».")]
-pub struct ParseEnumError {
-    /// What was being parsed, in Spanish.
-    pub what: &'static str,
-    /// What was given.
-    pub value: String,
+/// Where a certificate stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum CertificateState {
+    /// Approved by RENIEC, not yet downloaded and installed.
+    PendienteDescarga,
+    /// Installed on its medium.
+    Instalado,
+    /// Past its expiry date.
+    Caducado,
+    /// The 30-day download deadline passed without installation.
+    DescargaVencida,
+    /// Revoked.
+    Cancelado,
 }
 
-macro_rules! text_enum {
-    (
-        $(#[$meta:meta])* $name:ident, $what:literal,
-        { $($(#[$vmeta:meta])* $variant:ident => $s:literal, $label:literal;)+ }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $s)] $variant,)+
+words! { CertificateState => "el estado del certificado" }
+
+impl CertificateState {
+    /// Spanish label for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            CertificateState::PendienteDescarga => "Pendiente de descarga",
+            CertificateState::Instalado => "Instalado",
+            CertificateState::Caducado => "Caducado",
+            CertificateState::DescargaVencida => "Plazo de descarga vencido",
+            CertificateState::Cancelado => "Cancelado",
         }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// Stable wire/database value.
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $s,)+ }
-            }
-
-            /// Spanish label for people.
-            pub fn label(&self) -> &'static str {
-                match self { $($name::$variant => $label,)+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseEnumError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s.trim())
-                    .ok_or_else(|| ParseEnumError { what: $what, value: s.to_string() })
-            }
-        }
-    };
-}
-
-text_enum! {
-    /// Where a certificate stands.
-    CertificateState, "el estado del certificado", {
-        /// Approved by RENIEC, not yet downloaded and installed.
-        PendienteDescarga => "pendiente_descarga", "Pendiente de descarga";
-        /// Installed on its medium.
-        Instalado => "instalado", "Instalado";
-        /// Past its expiry date.
-        Caducado => "caducado", "Caducado";
-        /// The 30-day download deadline passed without installation.
-        DescargaVencida => "descarga_vencida", "Plazo de descarga vencido";
-        /// Revoked.
-        Cancelado => "cancelado", "Cancelado";
     }
 }
 
-text_enum! {
-    /// Where the private key lives.
-    Medium, "el medio", {
-        /// A PC's certificate store.
-        Pc => "pc", "PC";
-        /// A cryptographic token.
-        Token => "token", "Token criptográfico";
-        /// A smart card.
-        Tarjeta => "tarjeta", "Tarjeta inteligente";
+/// Where the private key lives.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Medium {
+    /// A PC's certificate store.
+    Pc,
+    /// A cryptographic token.
+    Token,
+    /// A smart card.
+    Tarjeta,
+}
+
+words! { Medium => "el medio" }
+
+impl Medium {
+    /// Spanish label for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Medium::Pc => "PC",
+            Medium::Token => "Token criptográfico",
+            Medium::Tarjeta => "Tarjeta inteligente",
+        }
     }
 }
 
-text_enum! {
-    /// Who owns the medium (decides whether a reemision is paid).
-    Ownership, "la propiedad del medio", {
-        /// The entity's (GRC's).
-        Grc => "grc", "Propiedad del GRC";
-        /// The subscriber's own.
-        Propio => "propio", "Propio";
+/// Who owns the medium (decides whether a reemision is paid).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Ownership {
+    /// The entity's (GRC's).
+    Grc,
+    /// The subscriber's own.
+    Propio,
+}
+
+words! { Ownership => "la propiedad del medio" }
+
+impl Ownership {
+    /// Spanish label for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Ownership::Grc => "Propiedad del GRC",
+            Ownership::Propio => "Propio",
+        }
     }
 }
 
-text_enum! {
-    /// The reminders SPEC.md asks for, each sent once per certificate.
-    ReminderKind, "el recordatorio", {
-        /// Expiry in 30 days.
-        Expiry30 => "expiry_30", "Su certificado digital caduca en 30 días";
-        /// Expiry in 15 days.
-        Expiry15 => "expiry_15", "Su certificado digital caduca en 15 días";
-        /// Expiry in 10 days.
-        Expiry10 => "expiry_10", "Su certificado digital caduca en 10 días";
-        /// Download deadline in 7 days.
-        Download7 => "download_7", "Quedan 7 días para descargar e instalar su certificado digital";
-        /// Download deadline in 2 days.
-        Download2 => "download_2", "Quedan 2 días para descargar e instalar su certificado digital";
+/// The reminders SPEC.md asks for, each sent once per certificate.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReminderKind {
+    /// Expiry in 30 days.
+    #[serde(rename = "expiry_30")]
+    #[strum(serialize = "expiry_30")]
+    Expiry30,
+    /// Expiry in 15 days.
+    #[serde(rename = "expiry_15")]
+    #[strum(serialize = "expiry_15")]
+    Expiry15,
+    /// Expiry in 10 days.
+    #[serde(rename = "expiry_10")]
+    #[strum(serialize = "expiry_10")]
+    Expiry10,
+    /// Download deadline in 7 days.
+    #[serde(rename = "download_7")]
+    #[strum(serialize = "download_7")]
+    Download7,
+    /// Download deadline in 2 days.
+    #[serde(rename = "download_2")]
+    #[strum(serialize = "download_2")]
+    Download2,
+}
+
+words! { ReminderKind => "el recordatorio" }
+
+impl ReminderKind {
+    /// Spanish label for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ReminderKind::Expiry30 => "Su certificado digital caduca en 30 días",
+            ReminderKind::Expiry15 => "Su certificado digital caduca en 15 días",
+            ReminderKind::Expiry10 => "Su certificado digital caduca en 10 días",
+            ReminderKind::Download7 => {
+                "Quedan 7 días para descargar e instalar su certificado digital"
+            }
+            ReminderKind::Download2 => {
+                "Quedan 2 días para descargar e instalar su certificado digital"
+            }
+        }
     }
 }
 
@@ -310,7 +379,10 @@ mod tests {
         assert_eq!(Medium::Tarjeta.label(), "Tarjeta inteligente");
         assert_eq!(Ownership::Grc.label(), "Propiedad del GRC");
         let err = "usb".parse::<Medium>().unwrap_err();
-        assert_eq!(err.to_string(), "Valor no válido para el medio: «usb».");
+        assert_eq!(
+            err.to_string(),
+            "Valor no válido para el medio: «usb». Use pc, token o tarjeta."
+        );
         assert!(CertificateState::Cancelado.is_final());
         assert!(!CertificateState::Instalado.is_final());
     }

@@ -9,11 +9,14 @@
 //! - [`access`]: the public access-request form and its statuses.
 //! - [`applicant`]: the applicant form of emision/reemision tickets, all fields checked at once.
 //! - [`payment`]: payment receipts: fee, tribute code, channel, operation number; their settings.
-//! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses, transitions.
+//! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses,
+//!   transitions, and the events of a ticket's history.
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
 //! - [`images`]: photo and signature checks on decoded pixels, thresholds, Spanish reasons.
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
 //! - [`audit`]: audit event codes and the hash chain.
+//! - [`settings`]: the settings admins change at run time, typed, with their defaults.
+//! - [`word`]: closed sets of words (kinds, statuses, roles…) with their stored names.
 
 pub mod access;
 pub mod applicant;
@@ -26,5 +29,7 @@ pub mod money;
 pub mod payment;
 pub mod role;
 pub mod schedule;
+pub mod settings;
 pub mod ticket;
 pub mod validation;
+pub mod word;

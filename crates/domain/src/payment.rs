@@ -5,7 +5,6 @@
 //! index); this module normalises the number so that the index compares like with like.
 //! Pure: no I/O.
 
-use std::fmt;
 use std::str::FromStr;
 
 use jiff::civil::Date;
@@ -14,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::identity::{Dni, Ruc};
 use crate::money::Money;
 use crate::validation::{parse_past_date, FieldErrors};
+use crate::word::{self, words, UnknownWord};
 
 /// Default tribute code at Banco de la Nación.
 pub const DEFAULT_TRIBUTE_CODE: &str = "00529";
@@ -23,7 +23,19 @@ pub const DEFAULT_TRIBUTE_NAME: &str = "Tasa Emisión de Certificados Digitales 
 pub const DEFAULT_RUC: &str = "20453744168";
 
 /// Where the fee was paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum PaymentChannel {
     /// Banco de la Nación counter.
     #[serde(rename = "ventanilla")]
@@ -33,26 +45,13 @@ pub enum PaymentChannel {
     Agente,
     /// www.pagalo.pe.
     #[serde(rename = "pagalo.pe")]
+    #[strum(serialize = "pagalo.pe")]
     PagaloPe,
 }
 
+words! { @names PaymentChannel }
+
 impl PaymentChannel {
-    /// Every channel.
-    pub const ALL: [PaymentChannel; 3] = [
-        PaymentChannel::Ventanilla,
-        PaymentChannel::Agente,
-        PaymentChannel::PagaloPe,
-    ];
-
-    /// Stable wire/database value: `ventanilla`, `agente`, `pagalo.pe` (SPEC.md's words).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PaymentChannel::Ventanilla => "ventanilla",
-            PaymentChannel::Agente => "agente",
-            PaymentChannel::PagaloPe => "pagalo.pe",
-        }
-    }
-
     /// Spanish label.
     pub fn label(&self) -> &'static str {
         match self {
@@ -63,26 +62,14 @@ impl PaymentChannel {
     }
 }
 
-impl fmt::Display for PaymentChannel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown channel.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Elija el canal de pago: ventanilla, agente o pagalo.pe.")]
-pub struct ChannelError;
-
 impl FromStr for PaymentChannel {
-    type Err = ChannelError;
-    /// Accepts the wire words, case-insensitive; `pagalo_pe` and `pagalope` too.
+    type Err = UnknownWord;
+    /// The wire words (`ventanilla`, `agente`, `pagalo.pe`), case-insensitive; `pagalo_pe`,
+    /// `pagalope` and `págalo.pe` too, as people type them.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_lowercase().as_str() {
-            "ventanilla" => Ok(PaymentChannel::Ventanilla),
-            "agente" => Ok(PaymentChannel::Agente),
-            "pagalo.pe" | "pagalo_pe" | "pagalope" | "págalo.pe" => Ok(PaymentChannel::PagaloPe),
-            _ => Err(ChannelError),
+            "pagalo_pe" | "pagalope" | "págalo.pe" => Ok(PaymentChannel::PagaloPe),
+            _ => word::parse(s, "el canal de pago"),
         }
     }
 }
@@ -388,7 +375,7 @@ mod tests {
 
     #[test]
     fn channels_use_the_words_of_the_spec() {
-        for c in PaymentChannel::ALL {
+        for &c in PaymentChannel::ALL {
             assert_eq!(c.as_str().parse::<PaymentChannel>().unwrap(), c);
             assert_eq!(c.to_string(), c.as_str());
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{c}\""));
@@ -398,8 +385,8 @@ mod tests {
             "Pagalo_PE".parse::<PaymentChannel>().unwrap(),
             PaymentChannel::PagaloPe
         );
-        assert_eq!("banco".parse::<PaymentChannel>(), Err(ChannelError));
-        assert!(ChannelError.to_string().contains("pagalo.pe"));
+        let err = "banco".parse::<PaymentChannel>().unwrap_err();
+        assert!(err.to_string().contains("ventanilla, agente o pagalo.pe"));
     }
 
     #[test]

@@ -2,14 +2,27 @@
 //!
 //! Pure: no I/O. The application layer enforces permissions; this module only names them.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+use crate::word::words;
+
 /// A user's role. Serialized as the Spanish lower-case word of SPEC.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// Any staff member with an account.
     Solicitante,
@@ -19,19 +32,9 @@ pub enum Role {
     Admin,
 }
 
+words! { Role => "el rol" }
+
 impl Role {
-    /// Every role, lowest privilege first.
-    pub const ALL: [Role; 3] = [Role::Solicitante, Role::Analista, Role::Admin];
-
-    /// Stable wire/database value.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Solicitante => "solicitante",
-            Role::Analista => "analista",
-            Role::Admin => "admin",
-        }
-    }
-
     /// Spanish label for people.
     pub fn label(&self) -> &'static str {
         match self {
@@ -52,30 +55,6 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown role name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Rol desconocido: «{0}». Use solicitante, analista o admin.")]
-pub struct RoleParseError(pub String);
-
-impl FromStr for Role {
-    type Err = RoleParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "solicitante" => Ok(Role::Solicitante),
-            "analista" => Ok(Role::Analista),
-            "admin" => Ok(Role::Admin),
-            _ => Err(RoleParseError(s.to_string())),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -83,7 +62,7 @@ mod tests {
 
     #[test]
     fn every_role_round_trips_through_its_name() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
             assert_eq!(role.to_string(), role.as_str());
         }
@@ -97,7 +76,8 @@ mod tests {
     #[test]
     fn an_unknown_role_is_refused_with_a_spanish_message() {
         let err = "jefe".parse::<Role>().unwrap_err();
-        assert!(err.to_string().contains("Rol desconocido"));
+        assert!(err.to_string().contains("el rol"));
+        assert!(err.to_string().contains("solicitante, analista o admin"));
         assert!(err.to_string().contains("jefe"));
     }
 

@@ -8,20 +8,37 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::certificate::CertificateState;
 use crate::identity::Dni;
 use crate::role::Role;
+use crate::word::words;
+
+mod event;
+pub use event::Event;
 
 // ---------------------------------------------------------------------------------------
 // Kind
 
 /// What the ticket asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Kind {
     /// First certificate, or a new one after expiry.
     Emision,
@@ -33,25 +50,9 @@ pub enum Kind {
     Cancelacion,
 }
 
+words! { Kind => "el tipo de trámite" }
+
 impl Kind {
-    /// Every kind, in the order of SPEC.md.
-    pub const ALL: [Kind; 4] = [
-        Kind::Emision,
-        Kind::Reemision,
-        Kind::Instalacion,
-        Kind::Cancelacion,
-    ];
-
-    /// Stable wire/database value.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Kind::Emision => "emision",
-            Kind::Reemision => "reemision",
-            Kind::Instalacion => "instalacion",
-            Kind::Cancelacion => "cancelacion",
-        }
-    }
-
     /// Spanish label for people.
     pub fn label(&self) -> &'static str {
         match self {
@@ -90,27 +91,6 @@ impl Kind {
     /// The reasons of this kind, in catalogue order.
     pub fn reasons(&self) -> impl Iterator<Item = Reason> + '_ {
         REASONS.iter().filter(move |r| r.kind == *self).map(Reason)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown kind.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Tipo de solicitud desconocido: «{0}». Use emision, reemision, instalacion o cancelacion.")]
-pub struct KindParseError(pub String);
-
-impl FromStr for Kind {
-    type Err = KindParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| KindParseError(s.to_string()))
     }
 }
 
@@ -392,8 +372,22 @@ impl fmt::Display for Reason {
 // Status
 
 /// Where a ticket stands (SPEC.md "Lifecycle").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     /// Being written by the requester.
     Borrador,
@@ -419,39 +413,9 @@ pub enum Status {
     Cancelado,
 }
 
+words! { Status => "el estado del trámite" }
+
 impl Status {
-    /// Every status, in lifecycle order.
-    pub const ALL: [Status; 11] = [
-        Status::Borrador,
-        Status::Enviado,
-        Status::EnAtencion,
-        Status::Observado,
-        Status::Programado,
-        Status::EnviadoReniec,
-        Status::Atendido,
-        Status::Rechazado,
-        Status::Anulado,
-        Status::Instalado,
-        Status::Cancelado,
-    ];
-
-    /// Stable wire/database value.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Status::Borrador => "borrador",
-            Status::Enviado => "enviado",
-            Status::EnAtencion => "en_atencion",
-            Status::Observado => "observado",
-            Status::Programado => "programado",
-            Status::EnviadoReniec => "enviado_reniec",
-            Status::Atendido => "atendido",
-            Status::Rechazado => "rechazado",
-            Status::Anulado => "anulado",
-            Status::Instalado => "instalado",
-            Status::Cancelado => "cancelado",
-        }
-    }
-
     /// Spanish label for people.
     pub fn label(&self) -> &'static str {
         match self {
@@ -498,33 +462,24 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Estado de ticket desconocido: «{0}».")]
-pub struct StatusParseError(pub String);
-
-impl FromStr for Status {
-    type Err = StatusParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-            .ok_or_else(|| StatusParseError(s.to_string()))
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Actions and the state machine
 
 /// Something someone does to a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// Requester sends a borrador (or a corrected observado) to the queue.
     Submit,
@@ -545,41 +500,15 @@ pub enum Action {
     Dispatch,
     /// RENIEC's result is recorded for the last applicant (analyst).
     RecordResults,
+    /// Analyst books the installation appointment of an instalacion (the status stays).
+    Appointment,
     /// Analyst finishes an instalacion (→ instalado) or cancelacion (→ cancelado).
     Complete,
 }
 
+words! { Action => "la acción" }
+
 impl Action {
-    /// Every action.
-    pub const ALL: [Action; 10] = [
-        Action::Submit,
-        Action::Correct,
-        Action::Withdraw,
-        Action::Take,
-        Action::Observe,
-        Action::Approve,
-        Action::Reject,
-        Action::Dispatch,
-        Action::RecordResults,
-        Action::Complete,
-    ];
-
-    /// Stable code (history, audit).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Action::Submit => "submit",
-            Action::Correct => "correct",
-            Action::Withdraw => "withdraw",
-            Action::Take => "take",
-            Action::Observe => "observe",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::Dispatch => "dispatch",
-            Action::RecordResults => "record_results",
-            Action::Complete => "complete",
-        }
-    }
-
     /// Spanish infinitive, for buttons and messages ("No se puede {verb} …").
     pub fn verb(&self) -> &'static str {
         match self {
@@ -592,6 +521,7 @@ impl Action {
             Action::Reject => "rechazar",
             Action::Dispatch => "enviar a RENIEC",
             Action::RecordResults => "dar por atendido",
+            Action::Appointment => "agendar",
             Action::Complete => "completar",
         }
     }
@@ -605,15 +535,10 @@ impl Action {
             | Action::Approve
             | Action::Reject
             | Action::RecordResults
+            | Action::Appointment
             | Action::Complete => Who::Analyst,
             Action::Dispatch => Who::AnalystOrSystem,
         }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -706,26 +631,15 @@ impl<'a> TransitionFacts<'a> {
     }
 }
 
-/// How an error should be answered (the HTTP status in brackets).
+/// What kind of refusal an error is; the web layer picks the HTTP status (403, 409, 422).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The actor may not do this at all (403).
+    /// The actor may not do this at all.
     Forbidden,
-    /// Not possible in the ticket's current status or for its kind (409).
+    /// Not possible in the ticket's current status or for its kind.
     Conflict,
-    /// Data is missing or wrong (422).
+    /// Data is missing or wrong.
     Invalid,
-}
-
-impl ErrorKind {
-    /// The HTTP status CONTRACT.md gives this kind of error.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            ErrorKind::Forbidden => 403,
-            ErrorKind::Conflict => 409,
-            ErrorKind::Invalid => 422,
-        }
-    }
 }
 
 /// Why a transition was refused. Messages are Spanish, for the person who tried.
@@ -826,6 +740,7 @@ pub fn target(kind: Kind, from: Status, action: Action) -> Option<Status> {
         (Action::Approve, EnAtencion) if batch => Programado,
         (Action::Dispatch, Programado) if batch => EnviadoReniec,
         (Action::RecordResults, EnviadoReniec) if batch => Atendido,
+        (Action::Appointment, EnAtencion) if kind == Kind::Instalacion => EnAtencion,
         (Action::Complete, EnAtencion) if kind == Kind::Instalacion => Instalado,
         (Action::Complete, EnAtencion) if kind == Kind::Cancelacion => Cancelado,
         _ => return None,
@@ -919,7 +834,8 @@ fn check_submit(
 /// only (data checks happen when the action is tried).
 pub fn available_actions(kind: Kind, status: Status, actor: Actor) -> Vec<Action> {
     Action::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| actor.may(a.who()) && target(kind, status, *a).is_some())
         .collect()
 }

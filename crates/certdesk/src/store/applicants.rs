@@ -61,7 +61,9 @@ fn from_row(row: &AnyRow) -> StoreResult<Applicant> {
         current_expires_on: row.try_get("current_expires_on")?,
         photo_sha256: row.try_get("photo_sha256")?,
         signature_sha256: row.try_get("signature_sha256")?,
-        status: status.parse().map_err(StoreError::Corrupt)?,
+        status: status
+            .parse()
+            .map_err(|e: domain::word::UnknownWord| StoreError::Corrupt(e.to_string()))?,
         dispatch_at: row
             .try_get::<Option<i64>, _>("dispatch_at")?
             .map(ts_from_db)

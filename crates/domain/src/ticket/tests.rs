@@ -163,7 +163,7 @@ fn reasons_parse_case_insensitively_and_refuse_letters_of_other_kinds() {
 
 #[test]
 fn kinds_round_trip_and_have_accented_labels() {
-    for k in Kind::ALL {
+    for &k in Kind::ALL {
         assert_eq!(k.as_str().parse::<Kind>().unwrap(), k);
         assert_eq!(k.to_string(), k.as_str());
         assert_eq!(
@@ -185,7 +185,7 @@ fn kinds_round_trip_and_have_accented_labels() {
 
 #[test]
 fn statuses_round_trip_through_their_snake_case_words() {
-    for s in Status::ALL {
+    for &s in Status::ALL {
         assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
         assert_eq!(s.to_string(), s.as_str());
         assert_eq!(
@@ -340,7 +340,7 @@ fn submitting_an_emision_without_applicants_is_refused_as_missing_data() {
     )
     .unwrap_err();
     assert_eq!(err, TransitionError::NoApplicants);
-    assert_eq!(err.kind().http_status(), 422);
+    assert_eq!(err.kind(), ErrorKind::Invalid);
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn only_the_requester_submits_corrects_and_withdraws_even_if_admin() {
         ] {
             let err = transition(k, r, from, action, &ready(actor)).unwrap_err();
             assert_eq!(err, TransitionError::NotOwner { action });
-            assert_eq!(err.kind().http_status(), 403);
+            assert_eq!(err.kind(), ErrorKind::Forbidden);
         }
     }
     let err = transition(k, r, Status::Borrador, Action::Submit, &ready(stranger())).unwrap_err();
@@ -506,7 +506,7 @@ fn approving_a_borrador_is_a_conflict_not_a_validation_error() {
             status: Status::Borrador
         }
     );
-    assert_eq!(err.kind().http_status(), 409);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(
         err.to_string(),
         "No se puede aprobar un ticket en estado «Borrador»."
@@ -517,7 +517,11 @@ fn approving_a_borrador_is_a_conflict_not_a_validation_error() {
 fn approve_and_reject_require_the_ticket_to_be_en_atencion() {
     let k = Kind::Emision;
     let r = reason(k, "a");
-    for from in Status::ALL.into_iter().filter(|s| *s != Status::EnAtencion) {
+    for from in Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::EnAtencion)
+    {
         for action in [Action::Approve, Action::Reject, Action::Observe] {
             let err = transition(k, r, from, action, &ready(analyst())).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Conflict, "{from} {action}");
@@ -553,7 +557,7 @@ fn observing_needs_a_comment_and_rejecting_needs_a_reason() {
 fn withdrawing_is_possible_only_from_borrador_or_enviado() {
     let k = Kind::Emision;
     let r = reason(k, "a");
-    for from in Status::ALL {
+    for &from in Status::ALL {
         let res = transition(k, r, from, Action::Withdraw, &ready(owner()));
         if matches!(from, Status::Borrador | Status::Enviado) {
             assert_eq!(res.unwrap(), Status::Anulado);
@@ -600,6 +604,57 @@ fn every_error_message_is_spanish_and_non_empty() {
 }
 
 #[test]
+fn the_appointment_is_booked_on_an_installation_being_attended_and_keeps_its_status() {
+    let inst = Reason::instalacion();
+    let facts = ready(analyst());
+    assert_eq!(
+        transition(
+            Kind::Instalacion,
+            inst,
+            Status::EnAtencion,
+            Action::Appointment,
+            &facts
+        ),
+        Ok(Status::EnAtencion)
+    );
+    let err = transition(
+        Kind::Instalacion,
+        inst,
+        Status::Enviado,
+        Action::Appointment,
+        &facts,
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.to_string().contains("agendar"), "{err}");
+    let cancel = Reason::parse(Kind::Cancelacion, Some("a")).unwrap();
+    let err = transition(
+        Kind::Cancelacion,
+        cancel,
+        Status::EnAtencion,
+        Action::Appointment,
+        &facts,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        TransitionError::NotForKind {
+            action: Action::Appointment,
+            kind: Kind::Cancelacion
+        }
+    );
+    let err = transition(
+        Kind::Instalacion,
+        inst,
+        Status::EnAtencion,
+        Action::Appointment,
+        &ready(owner()),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+}
+
+#[test]
 fn available_actions_offer_the_buttons_each_person_may_press() {
     assert_eq!(
         available_actions(Kind::Emision, Status::Borrador, owner()),
@@ -611,7 +666,12 @@ fn available_actions_offer_the_buttons_each_person_may_press() {
     );
     assert_eq!(
         available_actions(Kind::Instalacion, Status::EnAtencion, analyst()),
-        [Action::Observe, Action::Reject, Action::Complete]
+        [
+            Action::Observe,
+            Action::Reject,
+            Action::Appointment,
+            Action::Complete
+        ]
     );
     assert!(available_actions(Kind::Emision, Status::EnAtencion, owner()).is_empty());
     assert!(available_actions(Kind::Emision, Status::Atendido, analyst()).is_empty());
@@ -623,7 +683,7 @@ fn available_actions_offer_the_buttons_each_person_may_press() {
 
 #[test]
 fn actions_have_stable_codes_and_spanish_verbs() {
-    for a in Action::ALL {
+    for &a in Action::ALL {
         assert!(!a.as_str().is_empty());
         assert_eq!(a.to_string(), a.as_str());
         assert!(!a.verb().is_empty());

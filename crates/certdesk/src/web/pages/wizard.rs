@@ -359,7 +359,8 @@ async fn new_page(
             layout: Layout::new("Nuevo trámite", Some(&me.viewer), "/tramites"),
             steps: steps(kind, None, None, StepId::Kind, Progress::default()),
             kinds: Kind::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|k| KindOption {
                     value: k.as_str(),
                     label: k.label(),
