@@ -251,13 +251,11 @@ pub fn access_request(email: &str) -> Value {
     })
 }
 
-/// CI clones the repository with `shared/` beside it: `<repo>/../shared/fixtures/images`.
-pub const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/images"
-);
+/// The image fixtures (good and bad photos and signatures), kept in the repository so that
+/// a fresh clone tests on its own: `crates/certdesk/tests/fixtures/images/`.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/images");
 
-/// A file from `../shared/fixtures/images/`.
+/// A file from `tests/fixtures/images/`.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(FIXTURES).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
