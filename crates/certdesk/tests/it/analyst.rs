@@ -11,26 +11,15 @@ use certdesk::{
     store::Store,
 };
 use domain::{certificate::CertificateState, role::Role};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    applicant_fields, applicant_form, payment_form, problem, spawn_app_with_clock, TestApp,
+    app_at, applicant_fields, applicant_form, at, payment_form, problem, TestApp, WEDNESDAY,
 };
 
-/// Wednesday 2 Dec 2026, 10:00 in Lima: the next cut-off is Friday 4 Dec at 16:30.
-const WEDNESDAY: &str = "2026-12-02T10:00:00-05:00";
+/// The cut-off that follows `WEDNESDAY`.
 const FRIDAY_CUTOFF: &str = "2026-12-04T16:30:00-05:00";
-
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-async fn app_at(when: &str) -> (TestApp, FixedClock) {
-    let clock = FixedClock::new(at(when));
-    let app = spawn_app_with_clock(Arc::new(clock.clone())).await;
-    (app, clock)
-}
 
 /// Opens an emision-a ticket with one applicant (`dni`), submits it; returns its id.
 async fn submitted(
