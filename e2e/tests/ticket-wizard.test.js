@@ -8,10 +8,10 @@ import { after, before, test } from 'node:test';
 
 import { DEMO, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
 
-/** The shared image fixtures (good and bad photos and signatures). */
+/** The image fixtures (good and bad photos and signatures), kept in the repository. */
 const FIXTURES =
   process.env.CERTDESK_E2E_FIXTURES ??
-  fileURLToPath(new URL('../../../shared/fixtures/images/', import.meta.url));
+  fileURLToPath(new URL('../../crates/certdesk/tests/fixtures/images/', import.meta.url));
 
 const fixture = (name) => `${FIXTURES.replace(/\/?$/, '/')}${name}`;
 

@@ -12,10 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/images"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/images");
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture readable")

@@ -12,10 +12,7 @@ use certdesk::images::{self, ImagePurpose};
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/images"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/images");
 
 /// Grain of ±8 levels, as a phone sensor leaves it (see `benches/images.rs`).
 fn add_sensor_noise(image: &mut image::RgbImage) {

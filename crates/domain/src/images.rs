@@ -68,8 +68,9 @@ pub fn stretch_contrast(grey: &mut [u8]) {
     }
 }
 
-/// The numbers that decide. Defaults come from the fixtures in `shared/fixtures/images/`
-/// (measured values quoted on each field, at the default analysis size); admins may tune them.
+/// The numbers that decide. Defaults come from the image fixtures in
+/// `crates/certdesk/tests/fixtures/images/` (measured values quoted on each field, at the
+/// default analysis size); admins may tune them.
 /// Serialisable, with every missing field taking its default, so a settings row can hold
 /// only the ones changed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

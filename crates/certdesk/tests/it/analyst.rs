@@ -1,8 +1,9 @@
 //! The analysts' day: the FIFO queue, review, the Friday batch (exactly once), its
 //! package, RENIEC's results, installation and cancellation.
 
-use std::{process::Command, sync::Arc};
+use std::{io::Cursor, process::Command, sync::Arc};
 
+use calamine::{open_workbook, Data, Reader, Xlsx};
 use certdesk::{
     app::{batch, schedule::dispatch_at},
     clock::FixedClock,
@@ -10,26 +11,15 @@ use certdesk::{
     store::Store,
 };
 use domain::{certificate::CertificateState, role::Role};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    applicant_fields, applicant_form, payment_form, problem, spawn_app_with_clock, TestApp,
+    app_at, applicant_fields, applicant_form, at, payment_form, problem, TestApp, WEDNESDAY,
 };
 
-/// Wednesday 2 Dec 2026, 10:00 in Lima: the next cut-off is Friday 4 Dec at 16:30.
-const WEDNESDAY: &str = "2026-12-02T10:00:00-05:00";
+/// The cut-off that follows `WEDNESDAY`.
 const FRIDAY_CUTOFF: &str = "2026-12-04T16:30:00-05:00";
-
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-async fn app_at(when: &str) -> (TestApp, FixedClock) {
-    let clock = FixedClock::new(at(when));
-    let app = spawn_app_with_clock(Arc::new(clock.clone())).await;
-    (app, clock)
-}
 
 /// Opens an emision-a ticket with one applicant (`dni`), submits it; returns its id.
 async fn submitted(
@@ -446,45 +436,41 @@ async fn a_cut_off_missed_while_down_is_closed_on_restart() {
     assert_eq!(closed.item_count, 1);
 }
 
-fn unzip_and_check(zip: &[u8]) -> (String, String) {
+/// Unpacks the batch package with the `zip` crate, checks its manifest with the real
+/// `sha256sum -c SHA256SUMS` and opens `solicitudes.xlsx` with calamine, an XLSX reader
+/// independent of the writer. Returns sha256sum's report and the sheet in one line: its
+/// title, its number of data rows, the header of column H, column H of every data row
+/// (joined by `|`) and J2 — each cell as the reader sees it.
+fn unzip_and_check(package: &[u8]) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lote.zip");
-    std::fs::write(&path, zip).unwrap();
-    let out = Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(&path)
-        .arg(dir.path().join("x"))
-        .output()
+    let root = dir.path().join("x");
+    zip::ZipArchive::new(Cursor::new(package))
+        .unwrap()
+        .extract(&root)
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let out = Command::new("sha256sum")
         .args(["-c", "SHA256SUMS"])
-        .current_dir(dir.path().join("x"))
+        .current_dir(&root)
         .output()
         .unwrap();
     let sums = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "sha256sum -c failed: {sums}");
-    let script = "import openpyxl, sys\n\
-wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n\
-ws = wb.active\n\
-rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]\n\
-print(ws.title, len(rows) - 1, rows[0][7], '|'.join(str(r[7]) for r in rows[1:]), rows[1][9])\n";
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(dir.path().join("x/solicitudes.xlsx"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openpyxl: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let mut workbook: Xlsx<_> = open_workbook(root.join("solicitudes.xlsx")).unwrap();
+    let title = workbook.sheet_names().first().cloned().unwrap();
+    let sheet = workbook.worksheet_range(&title).unwrap();
+    // Column letters below count from A1.
+    assert_eq!(sheet.start(), Some((0, 0)), "the sheet starts at A1");
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let cell = |row: usize, col: usize| rows[row].get(col).unwrap_or(&Data::Empty).to_string();
+    let column_h: Vec<String> = (1..rows.len()).map(|row| cell(row, 7)).collect();
+    let summary = format!(
+        "{title} {} {} {} {}",
+        rows.len() - 1,
+        cell(0, 7),
+        column_h.join("|"),
+        cell(1, 9)
     );
-    (sums, String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    (sums, summary)
 }
 
 #[tokio::test]

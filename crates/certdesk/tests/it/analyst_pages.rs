@@ -3,60 +3,21 @@
 //! package, RENIEC results, installation and cancellation, certificates' public part, and
 //! requesters refused on every `/analista/…` page.
 
-use std::sync::Arc;
-
-use certdesk::clock::FixedClock;
 use domain::{certificate::CertificateState, role::Role};
-use jiff::{SignedDuration, Timestamp};
-use reqwest::{redirect::Policy, Client};
+use jiff::SignedDuration;
+use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::helpers::{applicant_fields, applicant_form, csrf_token, spawn_app_with_clock, TestApp};
+use crate::helpers::{
+    app_at, applicant_fields, applicant_form, at, csrf_token, new_browser, TestApp, WEDNESDAY,
+};
 
-/// Wednesday 2 Dec 2026, 10:00 in Lima: the next cut-off is Friday 4 Dec at 16:30.
-const WEDNESDAY: &str = "2026-12-02T10:00:00-05:00";
-/// Just after that cut-off.
+/// Just after the cut-off that follows `WEDNESDAY`.
 const FRIDAY_AFTER_CUTOFF: &str = "2026-12-04T16:31:00-05:00";
 
 const PASSWORD: &str = "clave segura 2026";
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
 const REQUESTER: &str = "solicitante@regioncajamarca.gob.pe";
-
-fn at(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-/// A browser of its own: keeps cookies, does not follow redirects.
-fn new_browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Logs `email` in through the login form; `browser` keeps the session.
-async fn sign_in(app: &TestApp, browser: &Client, email: &str) {
-    let html = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "login of {email}");
-}
 
 /// A person with an account, their browser (signed in) and an API token.
 struct Person {
@@ -68,7 +29,7 @@ impl Person {
     async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
         app.user(email, role, PASSWORD).await;
         let browser = new_browser();
-        sign_in(app, &browser, email).await;
+        app.sign_in(&browser, email, PASSWORD).await;
         let token = app.login_token(email, PASSWORD).await;
         Person { browser, token }
     }
@@ -102,12 +63,6 @@ impl Person {
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()["location"].to_str().unwrap().to_owned()
-}
-
-async fn app_at(when: &str) -> (TestApp, FixedClock) {
-    let clock = FixedClock::new(at(when));
-    let app = spawn_app_with_clock(Arc::new(clock.clone())).await;
-    (app, clock)
 }
 
 /// Opens an emision-a ticket with one applicant (`dni`) and submits it; returns its id and
@@ -445,7 +400,7 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
     // After the cut-off, "Cerrar lote ahora" closes it.
     clock.set(at(FRIDAY_AFTER_CUTOFF));
     // Two days later: a new working day, a new session.
-    sign_in(&app, &analyst.browser, ANALYST).await;
+    app.sign_in(&analyst.browser, ANALYST, PASSWORD).await;
     let res = analyst
         .post(&app, "/analista/lotes", "/analista/lotes/cerrar", &[])
         .await;
@@ -501,7 +456,7 @@ async fn reniec_results_are_recorded_from_the_review_page() {
     let (id, _) = submitted(&app, &requester, "41111111").await;
     take_and_approve(&app, &analyst, &id).await;
     clock.set(at(FRIDAY_AFTER_CUTOFF));
-    sign_in(&app, &analyst.browser, ANALYST).await;
+    app.sign_in(&analyst.browser, ANALYST, PASSWORD).await;
     analyst
         .post(&app, "/analista/lotes", "/analista/lotes/cerrar", &[])
         .await;

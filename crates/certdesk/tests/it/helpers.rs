@@ -4,16 +4,25 @@ use std::{sync::Arc, time::Duration};
 
 use certdesk::{
     app::{auth, App, AppConfig},
-    clock::{Clock, SystemClock},
+    clock::{Clock, FixedClock, SystemClock},
     store::{users::User, Store},
 };
 use domain::role::Role;
+use jiff::Timestamp;
 use reqwest::{redirect::Policy, Client, Response};
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
 
 pub const POSTGRES_ENV: &str = "CERTDESK_TEST_POSTGRES_URL";
+
+/// Wednesday 2 Dec 2026, 10:00 in Lima: the next cut-off is Friday 4 Dec at 16:30.
+pub const WEDNESDAY: &str = "2026-12-02T10:00:00-05:00";
+
+/// The instant an RFC 3339 string names, e.g. `at(WEDNESDAY)`.
+pub fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
 
 /// A running app for one test.
 pub struct TestApp {
@@ -104,6 +113,24 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with_clock(Arc::new(SystemClock)).await
 }
 
+/// A running app whose clock stands still at `when` (an RFC 3339 string) until the test
+/// moves it through the returned handle.
+pub async fn app_at(when: &str) -> (TestApp, FixedClock) {
+    let clock = FixedClock::new(at(when));
+    let app = spawn_app_with_clock(Arc::new(clock.clone())).await;
+    (app, clock)
+}
+
+/// A browser of its own: keeps cookies, does not follow redirects.
+pub fn new_browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
 pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = fresh_database(&dir).await;
@@ -130,12 +157,7 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
         .await
         .unwrap();
     });
-    let browser = Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let browser = new_browser();
     TestApp {
         base,
         app,
@@ -251,13 +273,11 @@ pub fn access_request(email: &str) -> Value {
     })
 }
 
-/// CI clones the repository with `shared/` beside it: `<repo>/../shared/fixtures/images`.
-pub const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/images"
-);
+/// The image fixtures (good and bad photos and signatures), kept in the repository so that
+/// a fresh clone tests on its own: `crates/certdesk/tests/fixtures/images/`.
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/images");
 
-/// A file from `../shared/fixtures/images/`.
+/// A file from `tests/fixtures/images/`.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(FIXTURES).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
@@ -443,19 +463,32 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Logs the cookie-keeping browser in through the login form, as a person would.
-    pub async fn log_in_browser(&self, email: &str, password: &str) {
-        let (_, html) = self.page("/login").await;
-        let res = self
-            .submit(
-                "/login",
-                &[
-                    ("csrf_token", &csrf_token(&html)),
-                    ("email", email),
-                    ("password", password),
-                ],
-            )
-            .await;
+    /// Logs `browser` in through the login form, as a person would: it fetches the form,
+    /// posts it with its CSRF token, and from then on keeps the session cookie.
+    pub async fn sign_in(&self, browser: &Client, email: &str, password: &str) {
+        let html = browser
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let res = browser
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf_token", csrf_token(&html).as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 303, "login of {email}");
+    }
+
+    /// Logs this app's own cookie-keeping browser (`self.browser`) in through the login form.
+    pub async fn log_in_browser(&self, email: &str, password: &str) {
+        self.sign_in(&self.browser, email, password).await;
     }
 }

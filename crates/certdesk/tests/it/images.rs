@@ -1,4 +1,4 @@
-//! Image checks over every fixture in `shared/fixtures/images/` (the file name says the
+//! Image checks over every fixture in `tests/fixtures/images/` (the file name says the
 //! verdict), the stored re-encoding, and the bounds: bombs, damaged and arbitrary bytes.
 //! No app is spawned: `certdesk::images::check` is called directly.
 
@@ -72,10 +72,26 @@ fn reasons(checked: &CheckedImage) -> Vec<&'static str> {
         .collect()
 }
 
+/// A fresh clone must test with nothing beside it: the fixtures folder (symlinks resolved)
+/// is the crate's `tests/fixtures/images`, inside the repository.
 #[test]
-fn the_fixtures_folder_is_found_beside_the_repository() {
+fn the_fixtures_folder_is_inside_the_repository() {
     let dir = Path::new(FIXTURES).canonicalize().unwrap();
-    assert!(dir.ends_with("shared/fixtures/images"), "{}", dir.display());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    assert!(
+        dir.starts_with(&repo),
+        "{} is outside the repository {}",
+        dir.display(),
+        repo.display()
+    );
+    assert!(
+        dir.ends_with("crates/certdesk/tests/fixtures/images"),
+        "{}",
+        dir.display()
+    );
 }
 
 #[test]

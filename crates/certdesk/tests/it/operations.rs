@@ -1,13 +1,11 @@
 //! Health, metrics, the OpenAPI document and housekeeping.
 
-use std::sync::Arc;
-
-use certdesk::{clock::FixedClock, jobs::housekeeping};
+use certdesk::jobs::housekeeping;
 use domain::role::Role;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::Value;
 
-use crate::helpers::{backend_name, spawn_app, spawn_app_with_clock};
+use crate::helpers::{app_at, at, backend_name, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers_ok_when_the_database_answers() {
@@ -53,9 +51,9 @@ async fn the_openapi_document_is_generated_from_the_code() {
 
 #[tokio::test]
 async fn housekeeping_removes_expired_sessions() {
-    let start: Timestamp = "2026-11-20T15:00:00Z".parse().unwrap();
-    let clock = FixedClock::new(start);
-    let app = spawn_app_with_clock(Arc::new(clock.clone())).await;
+    const START: &str = "2026-11-20T15:00:00Z";
+    let (app, clock) = app_at(START).await;
+    let start = at(START);
     let token = app.token_for(Role::Solicitante).await;
     let report = housekeeping::run_once(&app.app, start).await.unwrap();
     assert_eq!(report.sessions_removed, 0);
