@@ -18,7 +18,8 @@ use certdesk::{
     },
 };
 use domain::{
-    applicant::{ApplicantContext, ApplicantInput, ApplicantStatus},
+    applicant::{ApplicantContext, ApplicantInput},
+    ids::TicketNumber,
     role::Role,
     ticket::{Kind, Reason, Status},
 };
@@ -111,17 +112,14 @@ async fn run() {
     for chunk in 0..count.div_ceil(1000) {
         let mut tx = app.store.begin().await.unwrap();
         for i in chunk * 1000..((chunk + 1) * 1000).min(count) {
-            let seq = i as i64 + 1;
-            let number = format!("CD-2026-{seq:06}");
+            let number = TicketNumber::new(2026, u32::try_from(i + 1).unwrap()).unwrap();
             let ticket_id = tickets::insert(
                 &mut tx,
                 &NewTicket {
-                    number: &number,
-                    year: 2026,
-                    seq,
+                    number,
                     kind: Kind::Emision,
                     reason,
-                    requester_id: &analyst.id,
+                    requester_id: analyst.id,
                     certificate_id: None,
                 },
                 now,
@@ -130,7 +128,7 @@ async fn run() {
             .unwrap();
             tickets::set_status(
                 &mut tx,
-                &ticket_id,
+                ticket_id,
                 Status::Borrador,
                 Status::Programado,
                 Some(now),
@@ -160,7 +158,7 @@ async fn run() {
             let applicant = applicants::insert(
                 &mut tx,
                 &NewApplicant {
-                    ticket_id: &ticket_id,
+                    ticket_id,
                     valid: &valid,
                     dni_check_digit: None,
                     photo_sha256: &photo,
@@ -170,14 +168,9 @@ async fn run() {
             )
             .await
             .unwrap();
-            applicants::set_status(
-                &mut tx,
-                &applicant,
-                ApplicantStatus::Programado,
-                Some(dispatch),
-            )
-            .await
-            .unwrap();
+            applicants::schedule(&mut tx, applicant, dispatch)
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
     }

@@ -35,9 +35,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&cli.global, &args).await,
         Command::Migrate => {
-            let store = open_store(&cli.global).await?;
-            store.close().await;
+            let app = offline_app(&cli.global).await?;
+            let seeded = app::schedule::seed_holidays(&app, app.now()).await;
+            app.store.close().await;
+            let seeded = seeded.context("seeding the national holidays")?;
             println!("Migraciones aplicadas.");
+            if !seeded.is_empty() {
+                let years: Vec<String> = seeded.iter().map(i16::to_string).collect();
+                println!("Feriados nacionales cargados: {}.", years.join(", "));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
@@ -68,6 +74,9 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
             secure_cookies: args.secure_cookies,
         },
     );
+    app::schedule::seed_holidays(&app, app.now())
+        .await
+        .context("seeding the national holidays")?;
     if args.demo {
         if demo::load(&app).await? {
             tracing::info!("demo data loaded");
@@ -159,7 +168,7 @@ async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Resu
             }
             Ok(ExitCode::from(2))
         }
-        Err(err) => Err(anyhow::anyhow!("{err}")),
+        Err(err) => Err(anyhow::Error::new(err).context("creating the account")),
     }
 }
 
@@ -203,7 +212,7 @@ async fn print_schedule(global: &GlobalArgs, args: &ScheduleArgs) -> anyhow::Res
     let app = offline_app(global).await?;
     let dispatch = app::schedule::dispatch_at(&app, approved_at, expires_on).await;
     app.store.close().await;
-    let dispatch = dispatch.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dispatch = dispatch.context("computing the dispatch time")?;
     println!("{}", app::rfc3339(dispatch.timestamp()));
     Ok(ExitCode::SUCCESS)
 }
@@ -227,7 +236,7 @@ async fn close_batch(global: &GlobalArgs, args: &BatchCloseArgs) -> anyhow::Resu
     };
     let closed = app::batch::close(&app, None, now).await;
     app.store.close().await;
-    let closed = closed.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let closed = closed.context("closing the batch")?;
     println!("{} {}", closed.batch.id, closed.batch.item_count);
     eprintln!(
         "Lote del corte {}{}: {} solicitante(s).",

@@ -6,10 +6,13 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use domain::{
     access::AccessRequestInput,
     applicant::ApplicantInput,
     certificate::{CertificateState, Medium, Ownership},
+    identity::Dni,
+    ids::TicketId,
     payment::PaymentInput,
     role::Role,
     schedule,
@@ -22,7 +25,8 @@ use crate::{
         access, auth, batch,
         registry::{self, Installation, ReniecResult},
         review,
-        schedule::calendar_in,
+        schedule::calendar_around,
+        settings::load_in,
         tickets::{self, Upload},
         App,
     },
@@ -69,10 +73,7 @@ const SIGNATURE: &[u8] = include_bytes!("../assets/demo/firma.jpg");
 /// Loads the demo data unless it is already there; true when it was loaded now.
 pub async fn load(app: &App) -> anyhow::Result<bool> {
     let mut conn = app.store.conn().await?;
-    if settings::get(&mut conn, settings::DEMO_LOADED)
-        .await?
-        .is_some()
-    {
+    if settings::has_marker(&mut conn, settings::DEMO_LOADED).await? {
         return Ok(false);
     }
     drop(conn);
@@ -80,7 +81,7 @@ pub async fn load(app: &App) -> anyhow::Result<bool> {
     for login in LOGINS {
         let user = auth::create_user(app, login.email, login.name, login.role, login.password)
             .await
-            .map_err(|e| anyhow::anyhow!("demo user {}: {e:?}", login.email))?;
+            .with_context(|| format!("demo user {}", login.email))?;
         users.push(user);
     }
     let (analyst, requester) = (&users[1], &users[2]);
@@ -97,7 +98,7 @@ pub async fn load(app: &App) -> anyhow::Result<bool> {
         },
     )
     .await
-    .map_err(|e| anyhow::anyhow!("demo access request: {e:?}"))?;
+    .context("demo access request")?;
     tickets_in_every_status(app, analyst, requester).await?;
     let mut conn = app.store.conn().await?;
     settings::set_once(&mut conn, settings::DEMO_LOADED, "1").await?;
@@ -178,10 +179,6 @@ const PEOPLE: &[Person] = &[
     },
 ];
 
-fn err(context: &str) -> impl Fn(crate::app::AppError) -> anyhow::Error + '_ {
-    move |e| anyhow::anyhow!("demo {context}: {e:?}")
-}
-
 /// Opens a ticket for `requester` with a receipt when its reason needs one and one
 /// applicant, and sends it unless `status` is borrador; then the analyst takes it as far
 /// as `status` allows before a batch. Returns the ticket id.
@@ -195,18 +192,18 @@ async fn demo_ticket(
     person: &Person,
     status: Status,
     note: Option<&str>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<TicketId> {
     let view = tickets::open(app, requester, kind, Some(reason), None)
         .await
-        .map_err(err("ticket"))?;
-    let id = view.ticket.id.clone();
+        .context("demo ticket")?;
+    let id = view.ticket.id;
     let payment_id = if view.ticket.reason.requires_payment() {
         let payment = tickets::add_payment(
             app,
             requester,
-            &id,
+            id,
             &PaymentInput {
-                operation_number: format!("{}{}", &person.dni[..4], &view.ticket.number[8..]),
+                operation_number: format!("{}{:06}", &person.dni[..4], view.ticket.number.seq()),
                 paid_on: (app.today() - 3.days()).to_string(),
                 amount: "8.10".into(),
                 tribute_code: "00529".into(),
@@ -219,8 +216,8 @@ async fn demo_ticket(
             }),
         )
         .await
-        .map_err(err("receipt"))?;
-        Some(payment.id)
+        .context("demo receipt")?;
+        Some(payment.id.to_string())
     } else {
         None
     };
@@ -236,11 +233,11 @@ async fn demo_ticket(
         }),
     )
     .await
-    .map_err(err("images"))?;
+    .context("demo images")?;
     tickets::add_applicant(
         app,
         requester,
-        &id,
+        id,
         &ApplicantInput {
             paternal_surname: person.paternal.into(),
             maternal_surname: person.maternal.into(),
@@ -257,37 +254,37 @@ async fn demo_ticket(
         &images,
     )
     .await
-    .map_err(err("applicant"))?;
+    .context("demo applicant")?;
     if status == Status::Borrador {
         return Ok(id);
     }
-    tickets::submit(app, requester, &id)
+    tickets::submit(app, requester, id)
         .await
-        .map_err(err("submit"))?;
+        .context("demo submit")?;
     match status {
         Status::Anulado => {
-            tickets::withdraw(app, requester, &id, note)
+            tickets::withdraw(app, requester, id, note)
                 .await
-                .map_err(err("withdraw"))?;
+                .context("demo withdraw")?;
         }
         Status::Enviado => {}
         _ => {
-            review::take(app, analyst, &id).await.map_err(err("take"))?;
+            review::take(app, analyst, id).await.context("demo take")?;
             match status {
                 Status::Observado => {
-                    review::observe(app, analyst, &id, note.unwrap_or_default())
+                    review::observe(app, analyst, id, note.unwrap_or_default())
                         .await
-                        .map_err(err("observe"))?;
+                        .context("demo observe")?;
                 }
                 Status::Rechazado => {
-                    review::reject(app, analyst, &id, note.unwrap_or_default())
+                    review::reject(app, analyst, id, note.unwrap_or_default())
                         .await
-                        .map_err(err("reject"))?;
+                        .context("demo reject")?;
                 }
                 Status::Programado | Status::EnviadoReniec | Status::Atendido => {
-                    review::approve(app, analyst, &id)
+                    review::approve(app, analyst, id)
                         .await
-                        .map_err(err("approve"))?;
+                        .context("demo approve")?;
                 }
                 _ => {}
             }
@@ -318,11 +315,12 @@ async fn tickets_in_every_status(
     let now = app.now();
     // Last Friday's cut-off (or the one before, if it was too recent to have a story).
     let today = app.today();
-    let mut tx = app.store.begin().await?;
-    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 7.days())
+    let mut conn = app.store.conn().await?;
+    let settings = load_in(&mut conn).await.context("demo settings")?;
+    let calendar = calendar_around(&mut conn, &settings, now, 7)
         .await
-        .map_err(err("calendar"))?;
-    tx.commit().await?;
+        .context("demo calendar")?;
+    drop(conn);
     let last_cutoff = calendar
         .latest_cutoff_at_or_before(now.checked_sub(SignedDuration::from_hours(24))?)
         .ok_or_else(|| anyhow::anyhow!("demo: no past cut-off"))?
@@ -365,10 +363,10 @@ async fn tickets_in_every_status(
     let closing = replay.at(last_cutoff.checked_add(SignedDuration::from_mins(1))?);
     batch::close(closing, Some(analyst), closing.now())
         .await
-        .map_err(err("batch"))?;
-    let view = tickets::view(app, analyst, &answered)
+        .context("demo batch")?;
+    let view = tickets::view(app, analyst, answered)
         .await
-        .map_err(err("view"))?;
+        .context("demo view")?;
     let delivered =
         schedule::today_in_lima(last_cutoff.checked_add(SignedDuration::from_hours(24 * 3))?);
     let answering = replay.at(last_cutoff.checked_add(SignedDuration::from_hours(24 * 3))?);
@@ -376,13 +374,13 @@ async fn tickets_in_every_status(
         registry::record_result(
             answering,
             analyst,
-            &applicant.id,
+            applicant.id,
             &ReniecResult::Approved {
                 delivery_sent_on: delivered.to_string(),
             },
         )
         .await
-        .map_err(err("result"))?;
+        .context("demo result")?;
     }
 
     // This week: the rest of the lifecycle, at the real time.
@@ -468,6 +466,7 @@ async fn tickets_in_every_status(
     // instalación ticket, and one cancelled through a cancelación ticket.
     let delivered = today - 10.days();
     let mut ids = Vec::new();
+    let dni: Dni = p[0].dni.parse().context("demo DNI")?;
     let mut tx = app.store.begin().await?;
     for (state, medium, issued, expires, delivery) in [
         (
@@ -495,9 +494,9 @@ async fn tickets_in_every_status(
         let id = certificates::insert(
             &mut tx,
             &NewCertificate {
-                owner_id: &requester.id,
+                owner_id: requester.id,
                 holder_name: "Cabrera Llanos, María",
-                dni: p[0].dni,
+                dni: &dni,
                 applicant_id: None,
                 medium,
                 ownership: medium.map(|_| Ownership::Grc),
@@ -513,29 +512,35 @@ async fn tickets_in_every_status(
         ids.push(id);
     }
     tx.commit().await?;
-    let install = tickets::open(app, requester, "instalacion", None, Some(&ids[1]))
+    let install = tickets::open(
+        app,
+        requester,
+        "instalacion",
+        None,
+        Some(&ids[1].to_string()),
+    )
+    .await
+    .context("demo install")?;
+    tickets::submit(app, requester, install.ticket.id)
         .await
-        .map_err(err("install"))?;
-    tickets::submit(app, requester, &install.ticket.id)
+        .context("demo install submit")?;
+    review::take(app, analyst, install.ticket.id)
         .await
-        .map_err(err("install submit"))?;
-    review::take(app, analyst, &install.ticket.id)
-        .await
-        .map_err(err("install take"))?;
+        .context("demo install take")?;
     let appointment = crate::app::rfc3339(now.checked_sub(SignedDuration::from_hours(2))?);
     registry::record_appointment(
         app,
         analyst,
-        &install.ticket.id,
+        install.ticket.id,
         &appointment,
         Some("Oficina de TI, 2.º piso"),
     )
     .await
-    .map_err(err("appointment"))?;
+    .context("demo appointment")?;
     registry::complete(
         app,
         analyst,
-        &install.ticket.id,
+        install.ticket.id,
         &Installation {
             medium: "pc".into(),
             ownership: "propio".into(),
@@ -543,18 +548,24 @@ async fn tickets_in_every_status(
         },
     )
     .await
-    .map_err(err("install complete"))?;
-    let cancel = tickets::open(app, requester, "cancelacion", Some("g"), Some(&ids[2]))
+    .context("demo install complete")?;
+    let cancel = tickets::open(
+        app,
+        requester,
+        "cancelacion",
+        Some("g"),
+        Some(&ids[2].to_string()),
+    )
+    .await
+    .context("demo cancel")?;
+    tickets::submit(app, requester, cancel.ticket.id)
         .await
-        .map_err(err("cancel"))?;
-    tickets::submit(app, requester, &cancel.ticket.id)
+        .context("demo cancel submit")?;
+    review::take(app, analyst, cancel.ticket.id)
         .await
-        .map_err(err("cancel submit"))?;
-    review::take(app, analyst, &cancel.ticket.id)
+        .context("demo cancel take")?;
+    registry::complete(app, analyst, cancel.ticket.id, &Installation::default())
         .await
-        .map_err(err("cancel take"))?;
-    registry::complete(app, analyst, &cancel.ticket.id, &Installation::default())
-        .await
-        .map_err(err("cancel complete"))?;
+        .context("demo cancel complete")?;
     Ok(())
 }

@@ -249,6 +249,16 @@ pub enum ApplicantStatus {
 words! { ApplicantStatus => "el estado del solicitante" }
 
 impl ApplicantStatus {
+    /// Sent to RENIEC, waiting for its answer: the only status that takes one.
+    pub fn awaits_result(&self) -> bool {
+        *self == ApplicantStatus::EnviadoReniec
+    }
+
+    /// RENIEC answered (approved or rejected).
+    pub fn has_result(&self) -> bool {
+        matches!(self, ApplicantStatus::Aprobado | ApplicantStatus::Rechazado)
+    }
+
     /// For people.
     pub fn label(&self) -> &'static str {
         match self {

@@ -192,6 +192,15 @@ impl ReminderKind {
 }
 
 impl CertificateState {
+    /// Usable: installed, or approved by RENIEC and waiting to be downloaded. Its expiry
+    /// counts for the 10-day rule, and it can be cancelled.
+    pub fn is_usable(&self) -> bool {
+        matches!(
+            self,
+            CertificateState::Instalado | CertificateState::PendienteDescarga
+        )
+    }
+
     /// A state that no date can change any more.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -239,6 +248,32 @@ fn add_days(d: Date, n: i64) -> Option<Date> {
 /// (Saturates at the end of the calendar rather than panicking.)
 pub fn download_deadline(delivery_sent_on: Date) -> Date {
     add_days(delivery_sent_on, DOWNLOAD_DAYS).unwrap_or(Date::MAX)
+}
+
+/// Days before the download deadline from which pages warn: the first download reminder.
+pub const DEADLINE_WARNING_DAYS: i64 = 7;
+
+/// Days left to download and install a certificate waiting for it: 0 on the deadline day
+/// itself. None when it is not waiting for download, has no deadline, or the deadline passed.
+pub fn download_days_left(
+    today: Date,
+    state: CertificateState,
+    deadline: Option<Date>,
+) -> Option<i64> {
+    if state != CertificateState::PendienteDescarga {
+        return None;
+    }
+    let days = i64::from(today.until(deadline?).ok()?.get_days());
+    (days >= 0).then_some(days)
+}
+
+/// Whether the download deadline is close enough to warn (within [`DEADLINE_WARNING_DAYS`]).
+pub fn download_deadline_near(
+    today: Date,
+    state: CertificateState,
+    deadline: Option<Date>,
+) -> bool {
+    download_days_left(today, state, deadline).is_some_and(|d| d <= DEADLINE_WARNING_DAYS)
 }
 
 /// Every reminder date of a certificate, in date order: expiry at 30, 15 and 10 days before
@@ -385,6 +420,32 @@ mod tests {
         );
         assert!(CertificateState::Cancelado.is_final());
         assert!(!CertificateState::Instalado.is_final());
+    }
+
+    #[test]
+    fn the_deadline_warning_starts_with_the_first_download_reminder() {
+        assert_eq!(DEADLINE_WARNING_DAYS, ReminderKind::Download7.days_before());
+        let today = date(2026, 11, 26);
+        let pending = CertificateState::PendienteDescarga;
+        let left = |d| download_days_left(today, pending, Some(d));
+        assert_eq!(left(date(2026, 12, 4)), Some(8));
+        assert!(!download_deadline_near(
+            today,
+            pending,
+            Some(date(2026, 12, 4))
+        ));
+        assert!(download_deadline_near(
+            today,
+            pending,
+            Some(date(2026, 12, 3))
+        ));
+        assert_eq!(left(date(2026, 11, 26)), Some(0));
+        assert_eq!(left(date(2026, 11, 25)), None);
+        assert_eq!(
+            download_days_left(today, CertificateState::Instalado, Some(date(2026, 11, 30))),
+            None
+        );
+        assert_eq!(download_days_left(today, pending, None), None);
     }
 
     #[test]

@@ -80,10 +80,7 @@ impl Kind {
     pub fn accepts_certificate_in(&self, state: CertificateState) -> bool {
         match self {
             Kind::Instalacion => state == CertificateState::PendienteDescarga,
-            Kind::Cancelacion => matches!(
-                state,
-                CertificateState::Instalado | CertificateState::PendienteDescarga
-            ),
+            Kind::Cancelacion => state.is_usable(),
             Kind::Emision | Kind::Reemision => false,
         }
     }

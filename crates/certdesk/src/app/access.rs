@@ -3,31 +3,26 @@
 
 use domain::{
     access::{AccessRequestInput, AccessRequestStatus},
+    ids::AccessRequestId,
     role::Role,
 };
 
-use super::{auth, App, AppError, AppResult};
+use super::{auth, settings, App, AppError, AppResult};
 use crate::{
     mail,
     store::{
         access_requests::{self, AccessRequest},
-        outbox, settings,
+        outbox,
         users::{self, NewUser, User},
         StoreError,
     },
 };
 
-async fn entity_name(conn: &mut crate::store::Conn) -> AppResult<String> {
-    Ok(settings::get(conn, settings::ENTITY_NAME)
-        .await?
-        .unwrap_or_else(|| "Gobierno Regional Cajamarca".into()))
-}
-
 /// Files a new request; every failing field is reported at once.
 pub async fn file(app: &App, input: &AccessRequestInput) -> AppResult<AccessRequest> {
     let mut tx = app.store.begin().await?;
-    let domains = settings::institutional_domains(&mut tx).await?;
-    let valid = input.validate(&domains, app.today())?;
+    let settings = settings::load_in(&mut tx).await?;
+    let valid = input.validate(&settings.institutional_domains, app.today())?;
     let email = valid.email.as_str();
     if users::exists_with_email(&mut tx, email).await? {
         return Err(AppError::field(
@@ -48,8 +43,7 @@ pub async fn file(app: &App, input: &AccessRequestInput) -> AppResult<AccessRequ
                 e.into()
             }
         })?;
-    let entity = entity_name(&mut tx).await?;
-    let notice = mail::access_received(email, valid.full_name.as_str(), &entity)?;
+    let notice = mail::access_received(email, valid.full_name.as_str(), &settings.entity_name)?;
     outbox::enqueue(&mut tx, &notice, app.now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %request.id, "access request filed");
@@ -68,7 +62,7 @@ pub async fn list(
     app: &App,
     actor: &User,
     status: Option<AccessRequestStatus>,
-    after: Option<&str>,
+    after: Option<AccessRequestId>,
     limit: i64,
 ) -> AppResult<Vec<AccessRequest>> {
     auth::require_admin(actor)?;
@@ -78,7 +72,7 @@ pub async fn list(
 
 /// Approves a pending request: creates the account and e-mails the set-password link,
 /// all in one transaction.
-pub async fn approve(app: &App, actor: &User, id: &str) -> AppResult<User> {
+pub async fn approve(app: &App, actor: &User, id: AccessRequestId) -> AppResult<User> {
     auth::require_admin(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -93,7 +87,7 @@ pub async fn approve(app: &App, actor: &User, id: &str) -> AppResult<User> {
             name: &request.full_name,
             role: Role::Solicitante,
             password_hash: None,
-            dni: Some(&request.dni),
+            dni: Some(request.dni.as_str()),
             position: Some(&request.position),
             unit: Some(&request.unit),
             dependency: Some(&request.dependency),
@@ -112,14 +106,14 @@ pub async fn approve(app: &App, actor: &User, id: &str) -> AppResult<User> {
         &mut tx,
         id,
         AccessRequestStatus::Aprobada,
-        &actor.id,
+        actor.id,
         None,
-        Some(&user.id),
+        Some(user.id),
         now,
     )
     .await?;
-    let link = auth::issue_password_link(app, &mut tx, &user.id).await?;
-    let entity = entity_name(&mut tx).await?;
+    let link = auth::issue_password_link(app, &mut tx, user.id).await?;
+    let entity = settings::load_in(&mut tx).await?.entity_name;
     let notice = mail::account_approved(&user.email, &user.name, &link, &entity)?;
     outbox::enqueue(&mut tx, &notice, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -128,7 +122,12 @@ pub async fn approve(app: &App, actor: &User, id: &str) -> AppResult<User> {
 }
 
 /// Rejects a pending request; the reason is required and is e-mailed to the person.
-pub async fn reject(app: &App, actor: &User, id: &str, reason: &str) -> AppResult<AccessRequest> {
+pub async fn reject(
+    app: &App,
+    actor: &User,
+    id: AccessRequestId,
+    reason: &str,
+) -> AppResult<AccessRequest> {
     auth::require_admin(actor)?;
     let reason = reason.trim();
     if reason.is_empty() {
@@ -153,13 +152,13 @@ pub async fn reject(app: &App, actor: &User, id: &str, reason: &str) -> AppResul
         &mut tx,
         id,
         AccessRequestStatus::Rechazada,
-        &actor.id,
+        actor.id,
         Some(reason),
         None,
         now,
     )
     .await?;
-    let entity = entity_name(&mut tx).await?;
+    let entity = settings::load_in(&mut tx).await?.entity_name;
     let notice = mail::access_rejected(&request.email, &request.full_name, reason, &entity)?;
     outbox::enqueue(&mut tx, &notice, now).await?;
     let request = access_requests::by_id(&mut tx, id).await?;

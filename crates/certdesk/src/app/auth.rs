@@ -4,6 +4,7 @@
 //! are random 256-bit secrets; only their SHA-256 is stored, so a copy of the database
 //! cannot be used to sign in.
 
+use anyhow::Context;
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
@@ -11,6 +12,7 @@ use argon2::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use domain::{
     identity::{InstitutionalEmail, PersonName},
+    ids::UserId,
     role::Role,
     validation::FieldErrors,
 };
@@ -18,11 +20,10 @@ use jiff::SignedDuration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{App, AppError, AppResult};
+use super::{settings, App, AppError, AppResult};
 use crate::store::{
     self, login_failures, password_tokens,
     sessions::{self, NewSession, SessionKind},
-    settings,
     users::{self, NewUser, User},
     StoreError,
 };
@@ -98,10 +99,10 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+            .map_err(|e| anyhow::Error::msg(e).context("hashing a password"))
     })
     .await
-    .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?
+    .context("the password hashing task")?
     .map_err(AppError::Internal)
 }
 
@@ -138,7 +139,7 @@ pub async fn create_user(
     password: &str,
 ) -> AppResult<User> {
     let mut errors = FieldErrors::new();
-    let domains = settings::institutional_domains(&mut *app.store.conn().await?).await?;
+    let domains = settings::load(app).await?.institutional_domains;
     let email = errors.check("email", InstitutionalEmail::parse(email, &domains));
     let name = errors.check("name", PersonName::parse(name));
     errors.check("password", check_password_policy(password));
@@ -192,7 +193,7 @@ pub async fn login(
     let mut conn = app.store.conn().await?;
     let since = now
         .checked_sub(FAILURE_WINDOW)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .context("the start of the failure window")?;
     let (by_email, by_ip) =
         login_failures::count_since(&mut conn, &email, client_ip, since).await?;
     if by_email >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_IP {
@@ -222,12 +223,12 @@ pub async fn login(
         SessionKind::Web => WEB_SESSION_TTL,
         SessionKind::Api => API_TOKEN_TTL,
     };
-    let expires_at = now.checked_add(ttl).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let expires_at = now.checked_add(ttl).context("a session's expiry")?;
     sessions::insert(
         &mut tx,
         &NewSession {
             token_hash: &token_hash(&token),
-            user_id: &user.id,
+            user_id: user.id,
             kind,
             csrf_token: &csrf_token,
             expires_at,
@@ -262,13 +263,13 @@ pub async fn logout(app: &App, token: &str) -> AppResult<()> {
 pub async fn issue_password_link(
     app: &App,
     tx: &mut store::Tx,
-    user_id: &str,
+    user_id: UserId,
 ) -> AppResult<String> {
     let token = random_token();
     let now = app.now();
     let expires_at = now
         .checked_add(PASSWORD_LINK_TTL)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .context("a set-password link's expiry")?;
     password_tokens::insert(tx, &token_hash(&token), user_id, now, expires_at).await?;
     Ok(format!("{}/establecer-clave/{token}", app.config.base_url))
 }
@@ -310,8 +311,8 @@ pub async fn set_password_with_link(
     if !password_tokens::mark_used(&mut tx, &token_hash, now).await? {
         return Err(AppError::Conflict("El enlace ya fue usado.".into()));
     }
-    users::set_password_hash(&mut tx, &user_id, &hash).await?;
-    let user = users::by_id(&mut tx, &user_id).await?;
+    users::set_password_hash(&mut tx, user_id, &hash).await?;
+    let user = users::by_id(&mut tx, user_id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(user)
 }

@@ -13,17 +13,25 @@ use std::{
     path::Path,
 };
 
+use anyhow::Context;
 use domain::{
+    ids::BatchId,
     schedule,
-    ticket::{self, Action, Actor, Kind, Reason, Status, TransitionFacts},
+    ticket::{Action, Actor, TransitionFacts},
 };
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
-use super::{auth, schedule::calendar_in, App, AppError, AppResult};
+use super::{
+    auth,
+    schedule::calendar_around,
+    settings,
+    transition::{persist, Move},
+    App, AppError, AppResult,
+};
 use crate::store::{
-    applicants,
+    applicants::{self, WaitingCounts},
     batches::{self, Batch, Item, PackageRow},
     users::User,
     StoreError,
@@ -46,8 +54,8 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
     let mut tx = app.store.begin().await?;
     // Serialises with approvals and with other closers (other servers included).
     batches::lock(&mut tx).await?;
-    let today = schedule::today_in_lima(now);
-    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 7.days()).await?;
+    let settings = settings::load_in(&mut tx).await?;
+    let calendar = calendar_around(&mut tx, &settings, now, 7).await?;
     let Some(cutoff) = calendar.latest_cutoff_at_or_before(now) else {
         return Err(AppError::Conflict(
             "No hay un corte anterior a esa fecha.".into(),
@@ -60,7 +68,7 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
             newly_closed: false,
         });
     }
-    let batch = match batches::create(&mut tx, cutoff, now, actor.map(|a| a.id.as_str())).await {
+    let batch = match batches::create(&mut tx, cutoff, now, actor.map(|a| a.id)).await {
         Ok(batch) => batch,
         Err(e) if e.on_constraint(batches::ONE_BATCH_PER_CUTOFF) => {
             drop(tx);
@@ -77,33 +85,37 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
         }
         Err(e) => return Err(e.into()),
     };
-    // Tickets whose every applicant is now sent move on, as the domain says.
+    // Tickets whose every applicant is now sent move on, as the state machine decides on
+    // the facts gathered for all of them in one query.
     let actor_kind = match actor {
         Some(user) => Actor::user(user.role, false),
         None => Actor::System,
     };
-    let mut sent = Vec::new();
-    for touched in batches::touched_tickets(&mut tx, &batch.id).await? {
-        let kind: Kind = touched
-            .kind
-            .parse()
-            .map_err(|_| StoreError::Corrupt(touched.kind.clone()))?;
-        let reason = Reason::parse(kind, touched.reason.as_deref())
-            .map_err(|_| StoreError::Corrupt(format!("{:?}", touched.reason)))?;
-        let facts = TransitionFacts {
-            applicants_not_dispatched: usize::try_from(touched.still_programado)
-                .unwrap_or(usize::MAX),
-            ..TransitionFacts::new(actor_kind)
-        };
-        if ticket::transition(kind, reason, Status::Programado, Action::Dispatch, &facts)
-            == Ok(Status::EnviadoReniec)
-        {
-            sent.push(touched.ticket_id);
-        }
-    }
-    batches::mark_tickets_sent(&mut tx, &sent, actor.map(|a| a.id.as_str()), now).await?;
+    let touched = batches::touched_tickets(&mut tx, batch.id).await?;
+    let moves: Vec<Move<'_>> = touched
+        .iter()
+        .filter_map(|t| {
+            let facts = TransitionFacts {
+                applicants_not_dispatched: usize::try_from(t.still_programado)
+                    .unwrap_or(usize::MAX),
+                ..TransitionFacts::new(actor_kind)
+            };
+            domain::ticket::transition(t.kind, t.reason, t.status, Action::Dispatch, &facts)
+                .ok()
+                .map(|to| Move {
+                    ticket: t.ticket_id,
+                    action: Action::Dispatch,
+                    from: t.status,
+                    to,
+                    actor: actor.map(|a| a.id),
+                    comment: None,
+                })
+        })
+        .collect();
+    persist(&mut tx, &moves, now).await?;
+    let sent = moves.len();
     tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent.len(), "batch closed");
+    tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent, "batch closed");
     let batch = ensure_package(app, batch).await?;
     Ok(Closed {
         batch,
@@ -115,7 +127,7 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
 pub async fn list(
     app: &App,
     actor: &User,
-    before: Option<&str>,
+    before: Option<BatchId>,
     limit: i64,
 ) -> AppResult<Vec<Batch>> {
     auth::require_analyst(actor)?;
@@ -124,14 +136,14 @@ pub async fn list(
 }
 
 /// One batch with its items in FIFO order (analysts).
-pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<(Batch, Vec<Item>)> {
+pub async fn view(app: &App, actor: &User, id: BatchId) -> AppResult<(Batch, Vec<Item>)> {
     auth::require_analyst(actor)?;
-    let mut conn = app.store.conn().await?;
-    let batch = batches::by_id(&mut conn, id).await?;
+    let mut tx = app.store.read().await?;
+    let batch = batches::by_id(&mut tx, id).await?;
     let mut items = Vec::new();
     let mut after = 0;
     loop {
-        let page = batches::items(&mut conn, &batch.id, after, 1000).await?;
+        let page = batches::items(&mut tx, batch.id, after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = last.position;
         items.extend(page);
@@ -140,7 +152,11 @@ pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<(Batch, Vec<It
 }
 
 /// The package's file on disk, built first if it was never built (analysts).
-pub async fn package(app: &App, actor: &User, id: &str) -> AppResult<(Batch, std::path::PathBuf)> {
+pub async fn package(
+    app: &App,
+    actor: &User,
+    id: BatchId,
+) -> AppResult<(Batch, std::path::PathBuf)> {
     auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     let batch = batches::by_id(&mut conn, id).await?;
@@ -170,17 +186,17 @@ async fn ensure_package(app: &App, batch: Batch) -> AppResult<Batch> {
     let (sha256, size) =
         tokio::task::spawn_blocking(move || write_package(&handle, &worker_app, &worker_batch))
             .await
-            .map_err(|e| anyhow::anyhow!("package task: {e}"))??;
+            .context("the package task")??;
     let mut conn = app.store.conn().await?;
     batches::set_package(
         &mut conn,
-        &batch.id,
+        batch.id,
         &sha256,
         i64::try_from(size).unwrap_or(i64::MAX),
     )
     .await?;
     tracing::info!(batch = %batch.id, bytes = size, "batch package built");
-    Ok(batches::by_id(&mut conn, &batch.id).await?)
+    Ok(batches::by_id(&mut conn, batch.id).await?)
 }
 
 /// Column titles of the spreadsheet (XLSX and CSV), in order.
@@ -206,12 +222,6 @@ pub const COLUMNS: [&str; 20] = [
     "Firma",
     "Constancia de pago",
 ];
-
-fn dd_mm_yyyy(iso: &str) -> String {
-    iso.parse()
-        .map(schedule::format_date)
-        .unwrap_or_else(|_| iso.to_owned())
-}
 
 fn extension(mime: Option<&str>) -> &'static str {
     match mime {
@@ -312,7 +322,7 @@ fn write_package(
     loop {
         let rows: Vec<PackageRow> = handle.block_on(async {
             let mut conn = app.store.conn().await?;
-            batches::package_rows(&mut conn, &batch.id, after, 500).await
+            batches::package_rows(&mut conn, batch.id, after, 500).await
         })?;
         if rows.is_empty() {
             break;
@@ -326,12 +336,17 @@ fn write_package(
             };
             let photo_path = blob(&row.photo_sha256)?;
             let photo_mime = infer::get_from_path(&photo_path)?.map(|t| t.mime_type());
-            let photo = unique(&mut used, "fotos", &row.dni, extension(photo_mime));
+            let photo = unique(&mut used, "fotos", row.dni.as_str(), extension(photo_mime));
             let sha = add_file(&mut zip, options, &photo, &photo_path)?;
             writeln!(sums, "{sha}  {photo}")?;
             let signature_path = blob(&row.signature_sha256)?;
             let signature_mime = infer::get_from_path(&signature_path)?.map(|t| t.mime_type());
-            let signature = unique(&mut used, "firmas", &row.dni, extension(signature_mime));
+            let signature = unique(
+                &mut used,
+                "firmas",
+                row.dni.as_str(),
+                extension(signature_mime),
+            );
             let sha = add_file(&mut zip, options, &signature, &signature_path)?;
             writeln!(sums, "{sha}  {signature}")?;
             let receipt = match &row.receipt_sha256 {
@@ -339,7 +354,7 @@ fn write_package(
                     let name = unique(
                         &mut used,
                         "pagos",
-                        &row.dni,
+                        row.dni.as_str(),
                         extension(row.receipt_mime.as_deref()),
                     );
                     let sha = add_file(&mut zip, options, &name, &blob(receipt_sha)?)?;
@@ -348,33 +363,26 @@ fn write_package(
                 }
                 None => String::new(),
             };
-            let reason = row.reason.clone().unwrap_or_default();
-            let amount = row
-                .amount_centimos
-                .and_then(domain::money::Money::from_centimos)
-                .map(|m| m.to_string())
-                .unwrap_or_default();
             let cells: [String; 20] = [
                 row.position.to_string(),
-                row.ticket_number.clone(),
-                row.kind.clone(),
-                reason,
+                row.ticket_number.to_string(),
+                row.kind.as_str().to_owned(),
+                row.reason.code_str().unwrap_or_default().to_owned(),
                 row.paternal_surname.clone(),
                 row.maternal_surname.clone().unwrap_or_default(),
                 row.given_names.clone(),
-                row.dni.clone(),
+                row.dni.as_str().to_owned(),
                 row.dni_check_digit.clone().unwrap_or_default(),
-                dd_mm_yyyy(&row.dni_issued_on),
+                schedule::format_date(row.dni_issued_on),
                 row.email.clone(),
                 row.position_title.clone(),
                 row.unit.clone(),
                 row.current_expires_on
-                    .as_deref()
-                    .map(dd_mm_yyyy)
+                    .map(schedule::format_date)
                     .unwrap_or_default(),
                 row.operation_number.clone().unwrap_or_default(),
-                row.paid_on.as_deref().map(dd_mm_yyyy).unwrap_or_default(),
-                amount,
+                row.paid_on.map(schedule::format_date).unwrap_or_default(),
+                row.amount.map(|m| m.to_string()).unwrap_or_default(),
                 photo,
                 signature,
                 receipt,
@@ -412,39 +420,43 @@ pub struct Outlook {
     pub next_cutoff: jiff::Zoned,
     /// The latest cut-off at or before `now`, and whether its batch is closed.
     pub last_cutoff: Option<(jiff::Zoned, bool)>,
-    /// Programado applicants whose time has come but whose batch is not closed yet.
-    pub overdue: i64,
-    /// Programado applicants for the next cut-off.
-    pub due_next: i64,
-    /// Programado applicants held for later cut-offs (the 10-day rule).
-    pub held: i64,
+    /// Programado applicants: overdue, due at the next cut-off, held for later ones.
+    pub waiting: WaitingCounts,
 }
 
-/// The next cut-off, the last one and whether it closed, and how many programado applicants
-/// wait for each (analysts).
-pub async fn outlook(app: &App, actor: &User, now: Timestamp) -> AppResult<Outlook> {
-    auth::require_analyst(actor)?;
-    let today = schedule::today_in_lima(now);
-    let mut tx = app.store.begin().await?;
-    let calendar = calendar_in(&mut tx, now, today - 60.days(), today + 60.days()).await?;
+/// The [`Outlook`] at `now`, read inside the caller's connection or transaction.
+async fn outlook_in(conn: &mut crate::store::Conn, now: Timestamp) -> AppResult<Outlook> {
+    let settings = settings::load_in(conn).await?;
+    let calendar = calendar_around(conn, &settings, now, 60).await?;
     let next_cutoff = calendar.next_cutoff_after(now);
     let last_cutoff = match calendar.latest_cutoff_at_or_before(now) {
         Some(cutoff) => {
-            let closed = batches::by_cutoff(&mut tx, cutoff.timestamp())
+            let closed = batches::by_cutoff(conn, cutoff.timestamp())
                 .await?
                 .is_some();
             Some((cutoff, closed))
         }
         None => None,
     };
-    let (overdue, due_next, held) =
-        applicants::programado_counts(&mut tx, now, next_cutoff.timestamp()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let waiting = applicants::programado_counts(conn, now, next_cutoff.timestamp()).await?;
     Ok(Outlook {
         next_cutoff,
         last_cutoff,
-        overdue,
-        due_next,
-        held,
+        waiting,
     })
+}
+
+/// Where the batch stands and a page of the batches closed so far, newest first, in one
+/// snapshot (analysts).
+pub async fn overview(
+    app: &App,
+    actor: &User,
+    before: Option<BatchId>,
+    limit: i64,
+) -> AppResult<(Outlook, Vec<Batch>)> {
+    auth::require_analyst(actor)?;
+    let mut tx = app.store.read().await?;
+    let outlook = outlook_in(&mut tx, app.now()).await?;
+    let list = batches::list(&mut tx, before, limit).await?;
+    Ok((outlook, list))
 }

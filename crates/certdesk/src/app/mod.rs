@@ -7,11 +7,14 @@ pub mod access;
 pub mod auth;
 pub mod batch;
 mod error;
+pub mod history;
 pub mod outbox;
 pub mod registry;
 pub mod review;
 pub mod schedule;
+pub mod settings;
 pub mod tickets;
+pub mod transition;
 
 use std::sync::Arc;
 

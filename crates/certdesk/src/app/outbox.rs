@@ -1,5 +1,7 @@
 //! Reading the mail outbox (admins only).
 
+use domain::ids::OutboxId;
+
 use super::{auth, App, AppResult};
 use crate::store::{
     outbox::{self, OutboxMail},
@@ -10,7 +12,7 @@ use crate::store::{
 pub async fn list(
     app: &App,
     actor: &User,
-    before: Option<&str>,
+    before: Option<OutboxId>,
     limit: i64,
 ) -> AppResult<Vec<OutboxMail>> {
     auth::require_admin(actor)?;

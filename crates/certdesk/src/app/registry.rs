@@ -2,25 +2,27 @@
 //! installation and cancellation tickets, the certificate's public part, and the daily
 //! move of certificates whose dates have passed.
 
+use anyhow::Context;
 use domain::{
-    applicant::ApplicantStatus,
     certificate::{self, CertificateFacts, CertificateState, Medium, Ownership},
+    ids::{ApplicantId, CertificateId, TicketId},
     schedule,
-    ticket::{Action, Kind},
+    ticket::{Action, Event, Kind, TransitionError},
     validation::{parse_date, FieldErrors},
 };
 use jiff::Timestamp;
 
 use super::{
-    auth,
-    review::{move_ticket, notify_requester},
+    auth, history,
+    review::notify_requester,
     tickets::{view, TicketView, Upload},
+    transition::{act, actor_on, decide, persist, refused, visible_ticket, Facts, Move},
     App, AppError, AppResult,
 };
 use crate::store::{
-    applicants,
+    applicants::{self, ReniecAnswer},
     certificates::{self, Certificate, CertificateUpdate, NewCertificate},
-    tickets as ticket_store,
+    tickets::{self as ticket_store, Appointment},
     users::{self, User},
     StoreError,
 };
@@ -36,16 +38,16 @@ pub enum ReniecResult {
 
 /// Records RENIEC's result; an approval creates the certificate record in
 /// pendiente_descarga with its 30-day download deadline. When every applicant of the
-/// ticket has a result the ticket is atendido.
+/// ticket has a result the ticket is atendido, as the state machine decides.
 pub async fn record_result(
     app: &App,
     actor: &User,
-    applicant_id: &str,
+    applicant_id: ApplicantId,
     result: &ReniecResult,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let today = app.today();
-    let (delivery, reason) = match result {
+    let answer = match result {
         ReniecResult::Approved { delivery_sent_on } => {
             let date = parse_date(delivery_sent_on)
                 .map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
@@ -55,7 +57,9 @@ pub async fn record_result(
                     "La fecha del correo de DCDelivery no puede ser futura.",
                 ));
             }
-            (Some(date), None)
+            ReniecAnswer::Approved {
+                delivery_sent_on: date,
+            }
         }
         ReniecResult::Rejected { reason } => {
             let reason = reason.trim();
@@ -65,96 +69,119 @@ pub async fn record_result(
                     "Escriba el motivo que indicó RENIEC.",
                 ));
             }
-            (None, Some(reason.to_owned()))
+            ReniecAnswer::Rejected {
+                reason: reason.to_owned(),
+            }
         }
     };
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let applicant = applicants::by_id(&mut tx, applicant_id).await?;
-    if applicant.status != ApplicantStatus::EnviadoReniec {
+    if !applicant.status.awaits_result() {
         return Err(AppError::Conflict(format!(
             "El resultado se registra para solicitantes enviados a RENIEC; este está «{}».",
             applicant.status.label()
         )));
     }
-    applicants::record_result(
+    applicants::record_result(&mut tx, applicant.id, &answer, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
+            other => other.into(),
+        })?;
+    let ticket = visible_ticket(&mut tx, actor, applicant.ticket_id).await?;
+    let lines = match &answer {
+        ReniecAnswer::Approved { delivery_sent_on } => {
+            // The certificate is the subscriber's: theirs if they have an account, else the
+            // requester's (who registered it on their behalf).
+            let owner = match users::by_email(&mut tx, &applicant.email).await? {
+                Some(user) => user.id,
+                None => ticket.requester_id,
+            };
+            let deadline = certificate::download_deadline(*delivery_sent_on);
+            certificates::insert(
+                &mut tx,
+                &NewCertificate {
+                    owner_id: owner,
+                    holder_name: &applicant.full_name(),
+                    dni: &applicant.dni,
+                    applicant_id: Some(applicant.id),
+                    medium: None,
+                    ownership: None,
+                    issued_on: None,
+                    expires_on: None,
+                    state: CertificateState::PendienteDescarga,
+                    delivery_sent_on: Some(*delivery_sent_on),
+                    download_deadline: Some(deadline),
+                },
+                now,
+            )
+            .await?;
+            vec![
+                format!(
+                    "RENIEC aprobó la solicitud de {} y el {} envió el correo de DCDelivery.",
+                    applicant.full_name(),
+                    schedule::format_date(*delivery_sent_on)
+                ),
+                format!(
+                    "Tiene plazo hasta el {} (30 días calendario) para descargar e instalar el certificado: registre ahora un trámite de instalación. Pasado el plazo, una nueva solicitud se paga (reemisión g).",
+                    schedule::format_date(deadline)
+                ),
+            ]
+        }
+        ReniecAnswer::Rejected { reason } => vec![format!(
+            "RENIEC no aprobó la solicitud de {}. Motivo: {reason}",
+            applicant.full_name()
+        )],
+    };
+    let note = match &answer {
+        ReniecAnswer::Approved { delivery_sent_on } => format!(
+            "{}: aprobado por RENIEC (DCDelivery del {})",
+            applicant.full_name(),
+            schedule::format_date(*delivery_sent_on)
+        ),
+        ReniecAnswer::Rejected { reason } => format!(
+            "{}: rechazado por RENIEC. Motivo: {reason}",
+            applicant.full_name()
+        ),
+    };
+    history::record(
         &mut tx,
-        &applicant.id,
-        delivery.is_some(),
-        delivery,
-        reason.as_deref(),
+        &[history::Line {
+            ticket: ticket.id,
+            actor: Some(actor.id),
+            event: Event::ReniecAnswered,
+            from: None,
+            to: ticket.status,
+            comment: Some(&note),
+        }],
         now,
     )
-    .await
-    .map_err(|e| match e {
-        StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
-        other => other.into(),
-    })?;
-    let ticket = ticket_store::by_id(&mut tx, &applicant.ticket_id).await?;
-    let mut lines = Vec::new();
-    if let Some(delivered) = delivery {
-        // The certificate is the subscriber's: theirs if they have an account, else the
-        // requester's (who registered it on their behalf).
-        let owner = match users::by_email(&mut tx, &applicant.email).await? {
-            Some(user) => user.id,
-            None => ticket.requester_id.clone(),
-        };
-        let deadline = certificate::download_deadline(delivered);
-        certificates::insert(
-            &mut tx,
-            &NewCertificate {
-                owner_id: &owner,
-                holder_name: &applicant.full_name(),
-                dni: &applicant.dni,
-                applicant_id: Some(&applicant.id),
-                medium: None,
-                ownership: None,
-                issued_on: None,
-                expires_on: None,
-                state: CertificateState::PendienteDescarga,
-                delivery_sent_on: Some(delivered),
-                download_deadline: Some(deadline),
-            },
-            now,
-        )
-        .await?;
-        lines.push(format!(
-            "RENIEC aprobó la solicitud de {} y el {} envió el correo de DCDelivery.",
-            applicant.full_name(),
-            schedule::format_date(delivered)
-        ));
-        lines.push(format!(
-            "Tiene plazo hasta el {} (30 días calendario) para descargar e instalar el certificado: registre ahora un trámite de instalación. Pasado el plazo, una nueva solicitud se paga (reemisión g).",
-            schedule::format_date(deadline)
-        ));
-    } else {
-        lines.push(format!(
-            "RENIEC no aprobó la solicitud de {}. Motivo: {}",
-            applicant.full_name(),
-            reason.as_deref().unwrap_or_default()
-        ));
-    }
-    let remaining = applicants::for_ticket(&mut tx, &ticket.id)
-        .await?
-        .iter()
-        .filter(|a| {
-            !matches!(
-                a.status,
-                ApplicantStatus::Aprobado | ApplicantStatus::Rechazado
+    .await?;
+    // The ticket is atendido once every applicant has an answer: the state machine says so.
+    let facts = Facts::gather(&mut tx, &ticket).await?;
+    match decide(
+        &ticket,
+        &facts.for_domain(actor_on(actor, &ticket), None),
+        Action::RecordResults,
+    ) {
+        Ok(to) => {
+            persist(
+                &mut tx,
+                &[Move {
+                    ticket: ticket.id,
+                    action: Action::RecordResults,
+                    from: ticket.status,
+                    to,
+                    actor: Some(actor.id),
+                    comment: None,
+                }],
+                now,
             )
-        })
-        .count();
-    if remaining == 0 {
-        move_ticket(
-            &mut tx,
-            actor,
-            &ticket.id,
-            Action::RecordResults,
-            |f| f,
-            None,
-            now,
-        )
-        .await?;
+            .await?
+        }
+        Err(TransitionError::ResultsMissing(_)) => {}
+        Err(other) => return Err(refused(other)),
     }
     notify_requester(
         app,
@@ -165,14 +192,15 @@ pub async fn record_result(
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, &ticket.id).await
+    view(app, actor, ticket.id).await
 }
 
-/// Records the installation appointment agreed with the subscriber.
+/// Books the installation appointment agreed with the subscriber (the state machine checks
+/// that the ticket is an instalacion being attended).
 pub async fn record_appointment(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     at: &str,
     note: Option<&str>,
 ) -> AppResult<TicketView> {
@@ -183,41 +211,36 @@ pub async fn record_appointment(
             "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.",
         )
     })?;
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
-    if ticket.kind != Kind::Instalacion {
-        return Err(AppError::Conflict(
-            "Solo los trámites de instalación llevan cita.".into(),
-        ));
-    }
-    if ticket.status != domain::ticket::Status::EnAtencion {
-        return Err(AppError::Conflict(
-            "Atienda primero el trámite (tómelo de la cola).".into(),
-        ));
-    }
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    ticket_store::set_appointment(&mut tx, &ticket.id, at, note).await?;
+    let appointment = Appointment {
+        at,
+        note: note
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
+    };
     let when = schedule::to_lima(at);
     let comment = format!(
         "Cita de instalación: {} a las {}{}",
         schedule::format_date(when.date()),
         when.strftime("%H:%M"),
-        note.map(|n| format!(" — {n}")).unwrap_or_default()
+        appointment
+            .note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default()
     );
-    ticket_store::record_event(
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let (ticket, _) = act(
         &mut tx,
-        &ticket_store::NewEvent {
-            ticket_id: &ticket.id,
-            actor_id: Some(&actor.id),
-            event: "appointment",
-            from_status: None,
-            to_status: ticket.status,
-            comment: Some(&comment),
-        },
+        actor,
+        ticket_id,
+        Action::Appointment,
+        Some(&comment),
         now,
     )
     .await?;
+    ticket_store::set_appointment(&mut tx, ticket.id, &appointment).await?;
     notify_requester(
         app,
         &mut tx,
@@ -243,17 +266,13 @@ pub struct Installation {
 pub async fn complete(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     installation: &Installation,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let ticket = ticket_store::by_id(&mut tx, ticket_id).await?;
-    let certificate_id = ticket
-        .certificate_id
-        .clone()
-        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
+    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
     let update = match ticket.kind {
         Kind::Instalacion => {
             let mut errors = FieldErrors::new();
@@ -279,30 +298,14 @@ pub async fn complete(
             crl_reason: ticket.reason.crl_reason().map(|r| r.code()),
             ..Default::default()
         },
-        _ => {
-            return Err(AppError::Conflict(
-                "Solo se completan trámites de instalación o cancelación.".into(),
-            ))
-        }
+        // The state machine refuses it below, with the kind in its message.
+        Kind::Emision | Kind::Reemision => CertificateUpdate::default(),
     };
-    let appointment = ticket_store::appointment(&mut tx, &ticket.id)
-        .await?
-        .is_some();
-    let (ticket, to) = move_ticket(
-        &mut tx,
-        actor,
-        ticket_id,
-        Action::Complete,
-        |f| domain::ticket::TransitionFacts {
-            appointment_recorded: appointment,
-            certificate_named: true,
-            ..f
-        },
-        None,
-        now,
-    )
-    .await?;
-    certificates::update(&mut tx, &certificate_id, &update, now).await?;
+    let (ticket, to) = act(&mut tx, actor, ticket.id, Action::Complete, None, now).await?;
+    let certificate_id = ticket
+        .certificate_id
+        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
+    certificates::update(&mut tx, certificate_id, &update, now).await?;
     let text = match ticket.kind {
         Kind::Instalacion => "Su certificado digital quedó instalado. Recuerde que la contraseña de la clave privada es solo suya.".to_owned(),
         _ => format!(
@@ -364,7 +367,7 @@ pub fn parse_public_part(bytes: &[u8]) -> Result<PublicPart, String> {
 pub async fn attach_public_part(
     app: &App,
     actor: &User,
-    certificate_id: &str,
+    certificate_id: CertificateId,
     file: Option<&Upload>,
 ) -> AppResult<Certificate> {
     auth::require_analyst(actor)?;
@@ -379,7 +382,7 @@ pub async fn attach_public_part(
         .blobs
         .put(&file.bytes)
         .await
-        .map_err(|e| anyhow::anyhow!("storing a certificate: {e}"))?;
+        .context("storing a certificate's public part")?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     certificates::by_id(&mut tx, certificate_id).await?;
@@ -419,7 +422,7 @@ pub async fn refresh_states(app: &App, now: Timestamp) -> AppResult<usize> {
         if state != cert.state {
             certificates::update(
                 &mut tx,
-                &cert.id,
+                cert.id,
                 &CertificateUpdate {
                     state: Some(state),
                     ..Default::default()

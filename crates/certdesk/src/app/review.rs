@@ -1,28 +1,46 @@
 //! The analysts' side of a ticket (SPEC "Lifecycle"): the FIFO queue, take, observe,
-//! approve (which schedules each applicant for its RENIEC batch), reject.
+//! approve (which schedules each applicant for its RENIEC batch), reject, and what the
+//! queue and review pages show, each read in one snapshot.
 
 use domain::{
-    applicant::ApplicantStatus,
+    ids::TicketId,
     schedule,
-    ticket::{self, Action, Actor, Kind, Status, TransitionFacts},
+    ticket::{Action, Kind, Status},
 };
-use jiff::{civil::Date, Timestamp};
+use jiff::{civil::Date, Zoned};
 
 use super::{
     auth,
     schedule::dispatch_at_in,
-    tickets::{transition_error, view, TicketView},
+    settings,
+    tickets::{view, view_in, TicketView},
+    transition::{act, actor_on},
     App, AppError, AppResult,
 };
 use crate::{
     mail,
     store::{
-        applicants, batches, certificates, outbox,
-        tickets::{self as ticket_store, NewEvent, Ticket},
+        applicants::{self, Applicant},
+        batches, certificates, outbox,
+        tickets::{self as ticket_store, QueueCursor, Ticket},
         users::{self, User},
         Conn, StoreError, Tx,
     },
 };
+
+/// Checks a queue filter: only the queue's statuses.
+fn queue_status(status: Option<Status>) -> AppResult<Option<Status>> {
+    match status {
+        Some(s) if !s.is_in_queue() => Err(AppError::field(
+            "status",
+            format!(
+                "«{}» no es un estado de la cola: use enviado o en_atencion.",
+                s.as_str()
+            ),
+        )),
+        other => Ok(other),
+    }
+}
 
 /// A page of the queue: open tickets in strict FIFO order by their last submission.
 pub async fn queue(
@@ -30,79 +48,47 @@ pub async fn queue(
     actor: &User,
     kind: Option<Kind>,
     status: Option<Status>,
-    after: Option<(Timestamp, &str)>,
+    after: Option<QueueCursor>,
     limit: i64,
 ) -> AppResult<Vec<Ticket>> {
     auth::require_analyst(actor)?;
-    if let Some(status) = status.filter(|s| !s.is_in_queue()) {
-        return Err(AppError::field(
-            "status",
-            format!(
-                "«{}» no es un estado de la cola: use enviado o en_atencion.",
-                status.as_str()
-            ),
-        ));
-    }
+    let status = queue_status(status)?;
     let mut conn = app.store.conn().await?;
     Ok(ticket_store::queue(&mut conn, kind, status, after, limit).await?)
 }
 
-/// The ticket's place in line, while it waits (shown to its requester too).
-pub async fn queue_position(app: &App, ticket: &Ticket) -> AppResult<Option<i64>> {
-    match (ticket.status.is_in_queue(), ticket.submitted_at) {
-        (true, Some(at)) => {
-            let mut conn = app.store.conn().await?;
-            Ok(Some(
-                ticket_store::queue_position(&mut conn, at, &ticket.id).await?,
-            ))
-        }
-        _ => Ok(None),
-    }
+/// A page of the queue with each ticket's place in the whole line, filters or not.
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    pub tickets: Vec<(i64, Ticket)>,
 }
 
-/// Moves the ticket by an analyst's action inside `tx`; returns the ticket as it was.
-pub(crate) async fn move_ticket(
-    tx: &mut Conn,
+/// The queue page, read in one snapshot.
+pub async fn queue_page(
+    app: &App,
     actor: &User,
-    ticket_id: &str,
-    action: Action,
-    facts: impl FnOnce(TransitionFacts<'static>) -> TransitionFacts<'static>,
-    comment: Option<&str>,
-    now: Timestamp,
-) -> AppResult<(Ticket, Status)> {
-    let ticket = ticket_store::by_id(tx, ticket_id).await?;
-    if !actor.role.is_analyst() && ticket.requester_id != actor.id {
-        return Err(AppError::NotFound);
+    kind: Option<Kind>,
+    status: Option<Status>,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> AppResult<QueuePage> {
+    auth::require_analyst(actor)?;
+    let status = queue_status(status)?;
+    let mut tx = app.store.read().await?;
+    let tickets = ticket_store::queue(&mut tx, kind, status, after, limit).await?;
+    let mut placed = Vec::with_capacity(tickets.len());
+    let unfiltered = kind.is_none() && status.is_none();
+    let mut next_place = None;
+    for t in tickets {
+        // Unfiltered, the page is a run of the line: count once, then add one.
+        let place = match next_place {
+            Some(place) if unfiltered => place,
+            _ => ticket_store::queue_position(&mut tx, QueueCursor::after(&t)).await?,
+        };
+        next_place = Some(place + 1);
+        placed.push((place, t));
     }
-    let base = TransitionFacts::new(Actor::user(actor.role, ticket.requester_id == actor.id));
-    let facts = TransitionFacts {
-        comment,
-        ..facts(base)
-    };
-    let to = ticket::transition(ticket.kind, ticket.reason, ticket.status, action, &facts)
-        .map_err(transition_error)?;
-    ticket_store::set_status(tx, &ticket.id, ticket.status, to, None, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::Conflict("El ticket cambió mientras tanto. Vuelva a cargarlo.".into())
-            }
-            other => other.into(),
-        })?;
-    ticket_store::record_event(
-        tx,
-        &NewEvent {
-            ticket_id: &ticket.id,
-            actor_id: Some(&actor.id),
-            event: action.as_str(),
-            from_status: Some(ticket.status),
-            to_status: to,
-            comment: comment.map(str::trim).filter(|c| !c.is_empty()),
-        },
-        now,
-    )
-    .await?;
-    Ok((ticket, to))
+    Ok(QueuePage { tickets: placed })
 }
 
 /// Writes a notice to the ticket's requester into the outbox, in the caller's transaction.
@@ -113,7 +99,7 @@ pub(crate) async fn notify_requester(
     subject: String,
     paragraphs: &[String],
 ) -> AppResult<()> {
-    let requester = users::by_id(tx, &ticket.requester_id).await?;
+    let requester = users::by_id(tx, ticket.requester_id).await?;
     let link = format!("{}/tramites/{}", app.config.base_url, ticket.id);
     let notice = mail::ticket_notice(
         &requester.email,
@@ -127,13 +113,12 @@ pub(crate) async fn notify_requester(
 }
 
 /// Takes a ticket from the queue: it is assigned to the analyst.
-pub async fn take(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
+pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) =
-        move_ticket(&mut tx, actor, ticket_id, Action::Take, |f| f, None, now).await?;
-    ticket_store::assign(&mut tx, &ticket.id, &actor.id).await?;
+    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Take, None, now).await?;
+    ticket_store::assign(&mut tx, ticket.id, actor.id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
@@ -142,18 +127,17 @@ pub async fn take(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketV
 pub async fn observe(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     comment: &str,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = move_ticket(
+    let (ticket, _) = act(
         &mut tx,
         actor,
         ticket_id,
         Action::Observe,
-        |f| f,
         Some(comment),
         now,
     )
@@ -178,22 +162,13 @@ pub async fn observe(
 pub async fn reject(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     reason: &str,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = move_ticket(
-        &mut tx,
-        actor,
-        ticket_id,
-        Action::Reject,
-        |f| f,
-        Some(reason),
-        now,
-    )
-    .await?;
+    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Reject, Some(reason), now).await?;
     notify_requester(
         app,
         &mut tx,
@@ -209,58 +184,46 @@ pub async fn reject(
     view(app, actor, ticket_id).await
 }
 
-/// The expiry that the 10-day rule uses for an applicant: the one typed on the form, or the
-/// registry's latest certificate for the DNI.
-async fn current_expiry(
-    conn: &mut Conn,
-    applicant: &applicants::Applicant,
-) -> AppResult<Option<Date>> {
-    if let Some(typed) = applicant
-        .current_expires_on
-        .as_deref()
-        .and_then(|d| d.parse().ok())
-    {
-        return Ok(Some(typed));
+/// The expiry that the 10-day rule uses for an applicant: the one declared on the form, or
+/// the latest expiry of a usable registry certificate with the applicant's DNI.
+async fn current_expiry(conn: &mut Conn, applicant: &Applicant) -> AppResult<Option<Date>> {
+    if let Some(declared) = applicant.current_expires_on {
+        return Ok(Some(declared));
     }
-    Ok(certificates::latest_expiry_for_dni(conn, &applicant.dni).await?)
+    Ok(certificates::latest_usable_for_dni(conn, &applicant.dni)
+        .await?
+        .and_then(|c| c.expires_on))
 }
 
 /// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time and
 /// the requester is told when. Runs under the batch lock, so a closing batch cannot miss it.
-pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
+pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
-    let (ticket, _) =
-        move_ticket(&mut tx, actor, ticket_id, Action::Approve, |f| f, None, now).await?;
+    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Approve, None, now).await?;
+    let settings = settings::load_in(&mut tx).await?;
+    let next_cutoff = dispatch_at_in(&mut tx, &settings, now, None).await?;
     let mut lines = vec![format!(
         "Su trámite {} fue aprobado por la Mesa de Servicios. Se enviará a RENIEC en esta fecha:",
         ticket.number
     )];
-    for applicant in applicants::for_ticket(&mut tx, &ticket.id).await? {
+    for applicant in applicants::for_ticket(&mut tx, ticket.id).await? {
         let expires = current_expiry(&mut tx, &applicant).await?;
-        let mut at = dispatch_at_in(&mut tx, now, now, expires).await?;
+        let mut at = dispatch_at_in(&mut tx, &settings, now, expires).await?;
         // A cut-off already closed (another server's clock ran ahead) cannot take it: the
         // next one does.
         while batches::by_cutoff(&mut tx, at.timestamp()).await?.is_some() {
-            at = dispatch_at_in(&mut tx, now, at.timestamp(), expires).await?;
+            at = dispatch_at_in(&mut tx, &settings, at.timestamp(), expires).await?;
         }
-        applicants::set_status(
-            &mut tx,
-            &applicant.id,
-            ApplicantStatus::Programado,
-            Some(at.timestamp()),
-        )
-        .await?;
-        let held = expires.is_some()
-            && at.timestamp() > dispatch_at_in(&mut tx, now, now, None).await?.timestamp();
+        applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
         let mut line = format!(
             "• {}: {}.",
             applicant.full_name(),
             schedule::format_dispatch(&at)
         );
-        if held {
+        if expires.is_some() && at.timestamp() > next_cutoff.timestamp() {
             line.push_str(" Se envía diez días antes de la caducidad de su certificado actual, como indica el procedimiento.");
         }
         lines.push(line);
@@ -279,27 +242,45 @@ pub async fn approve(app: &App, actor: &User, ticket_id: &str) -> AppResult<Tick
     view(app, actor, ticket_id).await
 }
 
-/// People by user id, for the analysts' pages (who registered or took a ticket, who closed
-/// a batch, how to reach them). Unknown ids are left out.
-pub async fn people(
-    app: &App,
-    actor: &User,
-    ids: &[&str],
-) -> AppResult<std::collections::HashMap<String, User>> {
+/// Everything the review page shows, read in one snapshot.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub view: TicketView,
+    /// The ticket's requester (name and e-mail, to reach them).
+    pub requester: User,
+    /// The first ticket waiting to be taken, when it is not this one.
+    pub head_of_queue: Option<Ticket>,
+    /// The actions the viewing analyst could take now (role and lifecycle).
+    pub actions: Vec<Action>,
+    /// When an approval now would send it (the next cut-off), while approval is possible.
+    pub next_cutoff: Option<Zoned>,
+}
+
+/// The review page of a ticket (analysts).
+pub async fn review(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<Review> {
     auth::require_analyst(actor)?;
-    let mut conn = app.store.conn().await?;
-    let mut people = std::collections::HashMap::new();
-    for id in ids {
-        if people.contains_key(*id) {
-            continue;
-        }
-        match users::by_id(&mut conn, id).await {
-            Ok(user) => {
-                people.insert(user.id.clone(), user);
-            }
-            Err(StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(people)
+    let now = app.now();
+    let mut tx = app.store.read().await?;
+    let view = view_in(&mut tx, actor, ticket_id).await?;
+    let t = &view.ticket;
+    let requester = users::by_id(&mut tx, t.requester_id).await?;
+    let head_of_queue = ticket_store::queue(&mut tx, None, Some(Status::Enviado), None, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|head| head.id != t.id);
+    let actions = domain::ticket::available_actions(t.kind, t.status, actor_on(actor, t));
+    let next_cutoff = if actions.contains(&Action::Approve) {
+        let settings = settings::load_in(&mut tx).await?;
+        Some(dispatch_at_in(&mut tx, &settings, now, None).await?)
+    } else {
+        None
+    };
+    Ok(Review {
+        requester,
+        head_of_queue,
+        actions,
+        next_cutoff,
+        view,
+    })
 }

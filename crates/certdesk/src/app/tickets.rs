@@ -1,32 +1,33 @@
 //! The requester side of tickets (SPEC "Tickets", "Applicants", "Payment receipts"): open a
 //! ticket, register receipts, then applicants with their photo and signature, submit,
-//! withdraw, correct. Requesters see only their own tickets; analysts and admins see all.
-//! Anything a person may not see answers `NotFound`, never `Forbidden`, so ids leak nothing.
+//! withdraw. Requesters see only their own tickets; analysts and admins see all. Anything a
+//! person may not see answers `NotFound`, never `Forbidden`, so ids leak nothing.
 
+use anyhow::Context;
 use domain::{
     applicant::{ApplicantContext, ApplicantInput},
     identity::Dni,
-    ids::TicketNumber,
-    payment::{PaymentInput, PaymentRules, OPERATION_NUMBER_REUSED},
+    ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber},
+    payment::{PaymentInput, OPERATION_NUMBER_REUSED},
     schedule,
-    ticket::{
-        self, Action, Actor, ErrorKind, Kind, Reason, Status, TransitionError, TransitionFacts,
-    },
+    ticket::{Action, Event, Kind, Reason, Status},
     validation::FieldErrors,
 };
-
+use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
-use super::{App, AppError, AppResult};
+use super::{
+    history, settings,
+    transition::{act, visible_ticket},
+    App, AppError, AppResult,
+};
 use crate::{
     images::{self, CheckedImage, ImagePurpose, ImageRejection},
     store::{
-        self,
         applicants::{self, Applicant, NewApplicant},
-        certificates,
+        certificates::{self, Certificate},
         payments::{self, Payment},
-        settings,
-        tickets::{self, Event, NewEvent, NewTicket, Ticket},
+        tickets::{self, HistoryEntry, NewTicket, QueueCursor, Ticket},
         users::User,
         Conn, StoreError,
     },
@@ -39,19 +40,28 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// A ticket with everything its page and its JSON show.
+/// A ticket with everything its pages and its JSON show, read in one snapshot.
 #[derive(Debug, Clone)]
 pub struct TicketView {
     pub ticket: Ticket,
     pub applicants: Vec<Applicant>,
     pub payments: Vec<Payment>,
-    pub history: Vec<Event>,
+    pub history: Vec<HistoryEntry>,
+    /// The certificate an instalacion or cancelacion names, when the viewer may see it.
+    pub certificate: Option<Certificate>,
+    /// 1-based place in the analysts' queue while the ticket waits in it.
+    pub queue_position: Option<i64>,
 }
 
 impl TicketView {
     /// Receipts of this ticket not yet linked to an applicant (offered in the applicant form).
     pub fn unused_payments(&self) -> impl Iterator<Item = &Payment> {
         self.payments.iter().filter(|p| p.applicant_id.is_none())
+    }
+
+    /// The last history line of `event`, if any (the observation being answered, …).
+    pub fn last(&self, event: Event) -> Option<&HistoryEntry> {
+        self.history.iter().rev().find(|e| e.event == event)
     }
 }
 
@@ -64,22 +74,8 @@ pub enum Scope {
     All,
 }
 
-fn may_see(actor: &User, ticket: &Ticket) -> bool {
-    ticket.requester_id == actor.id || actor.role.is_analyst()
-}
-
-/// Loads a ticket the actor may see.
-async fn visible_ticket(conn: &mut Conn, actor: &User, id: &str) -> AppResult<Ticket> {
-    let ticket = tickets::by_id(conn, id).await?;
-    if may_see(actor, &ticket) {
-        Ok(ticket)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 /// Loads a ticket the actor may edit: their own, in borrador or observado.
-async fn editable_ticket(conn: &mut Conn, actor: &User, id: &str) -> AppResult<Ticket> {
+async fn editable_ticket(conn: &mut Conn, actor: &User, id: TicketId) -> AppResult<Ticket> {
     let ticket = visible_ticket(conn, actor, id).await?;
     if ticket.requester_id != actor.id {
         return Err(AppError::Forbidden);
@@ -94,67 +90,35 @@ async fn editable_ticket(conn: &mut Conn, actor: &User, id: &str) -> AppResult<T
     Ok(ticket)
 }
 
-/// A transition error as the use-case error it stands for.
-pub(crate) fn transition_error(err: TransitionError) -> AppError {
-    match err.kind() {
-        ErrorKind::Forbidden => AppError::Forbidden,
-        ErrorKind::Conflict => AppError::Conflict(err.to_string()),
-        ErrorKind::Invalid => {
-            let field = match err {
-                TransitionError::NoApplicants | TransitionError::DuplicateDni(_) => "applicants",
-                TransitionError::MissingReceipts(_) => "payments",
-                TransitionError::NoCertificate => "certificate_id",
-                TransitionError::CommentRequired => "comment",
-                TransitionError::ReasonRequired => "reason",
-                _ => "ticket",
-            };
-            AppError::field(field, err.to_string())
-        }
-    }
-}
-
-async fn record(
-    conn: &mut Conn,
-    ticket: &Ticket,
-    actor: &User,
-    event: &str,
-    to: Status,
-    comment: Option<&str>,
-    now: jiff::Timestamp,
-) -> AppResult<()> {
-    tickets::record_event(
-        conn,
-        &NewEvent {
-            ticket_id: &ticket.id,
-            actor_id: Some(&actor.id),
-            event,
-            from_status: (ticket.status != to).then_some(ticket.status),
-            to_status: to,
-            comment,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
 /// Records an edit of a borrador/observado ticket (receipts, applicants) in its history and
 /// marks it updated; the status does not change.
 async fn record_edit(
     conn: &mut Conn,
     ticket: &Ticket,
     actor: &User,
-    event: &str,
+    event: Event,
     note: &str,
-    now: jiff::Timestamp,
+    now: Timestamp,
 ) -> AppResult<()> {
-    record(conn, ticket, actor, event, ticket.status, Some(note), now).await?;
-    tickets::touch(conn, &ticket.id, now).await?;
+    history::record(
+        conn,
+        &[history::Line {
+            ticket: ticket.id,
+            actor: Some(actor.id),
+            event,
+            from: None,
+            to: ticket.status,
+            comment: Some(note),
+        }],
+        now,
+    )
+    .await?;
+    tickets::touch(conn, ticket.id, now).await?;
     Ok(())
 }
 
 /// Opens a ticket in borrador. Instalación and cancelación name one of the actor's
-/// certificates.
+/// certificates, in a state their kind accepts.
 pub async fn open(
     app: &App,
     actor: &User,
@@ -164,52 +128,32 @@ pub async fn open(
 ) -> AppResult<TicketView> {
     let mut errors = FieldErrors::new();
     let kind = errors.check("kind", kind.parse::<Kind>());
-    let reason = kind.and_then(|k| {
-        errors.check(
-            "reason",
-            Reason::parse(k, reason.map(str::trim).filter(|r| !r.is_empty())),
-        )
-    });
+    let reason = kind.and_then(|k| errors.check("reason", Reason::parse(k, reason)));
     let certificate_id = certificate_id.map(str::trim).filter(|c| !c.is_empty());
-    let mut conn = app.store.conn().await?;
-    if let Some(kind) = kind {
-        match (kind.names_certificate(), certificate_id) {
-            (true, None) => errors.add(
+    let mut certificate = None;
+    if let Some(kind) = kind.filter(Kind::names_certificate) {
+        let mut conn = app.store.conn().await?;
+        match certificate_id {
+            None => errors.add(
                 "certificate_id",
                 "Elija el certificado al que se refiere la solicitud.",
             ),
-            (true, Some(id)) => match certificates::by_id(&mut conn, id).await {
-                Ok(c) if c.owner_id == actor.id => {
-                    if !kind.accepts_certificate_in(c.state) {
-                        errors.add(
-                            "certificate_id",
-                            format!(
-                                "Ese certificado está «{}»: no corresponde a un trámite de {}.",
-                                c.state.label(),
-                                kind.label().to_lowercase()
-                            ),
-                        );
-                    }
-                }
-                Ok(_) | Err(StoreError::NotFound) => {
-                    errors.add("certificate_id", "Elija uno de sus certificados.")
-                }
-                Err(e) => return Err(e.into()),
+            Some(raw) => match own_certificate(&mut conn, actor, raw).await? {
+                None => errors.add("certificate_id", "Elija uno de sus certificados."),
+                Some(c) if !kind.accepts_certificate_in(c.state) => errors.add(
+                    "certificate_id",
+                    format!(
+                        "Ese certificado está «{}»: no corresponde a un trámite de {}.",
+                        c.state.label(),
+                        kind.label().to_lowercase()
+                    ),
+                ),
+                Some(c) => certificate = Some(c.id),
             },
-            (false, _) => {}
         }
     }
-    drop(conn);
-    let (Some(kind), Some(reason)) = (kind, reason) else {
+    let (Some(kind), Some(reason), true) = (kind, reason, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let certificate_id = if kind.names_certificate() {
-        certificate_id
-    } else {
-        None
     };
     let now = app.now();
     let year = schedule::to_lima(now).year();
@@ -218,51 +162,83 @@ pub async fn open(
     let number = u32::try_from(seq)
         .ok()
         .and_then(|seq| TicketNumber::new(year, seq).ok())
-        .ok_or_else(|| anyhow::anyhow!("ticket numbers of {year} exhausted at {seq}"))?
-        .to_string();
+        .ok_or_else(|| anyhow::anyhow!("ticket numbers of {year} exhausted at {seq}"))?;
     let id = tickets::insert(
         &mut tx,
         &NewTicket {
-            number: &number,
-            year,
-            seq,
+            number,
             kind,
             reason,
-            requester_id: &actor.id,
-            certificate_id,
+            requester_id: actor.id,
+            certificate_id: certificate,
         },
         now,
     )
     .await?;
-    let ticket = tickets::by_id(&mut tx, &id).await?;
-    tickets::record_event(
+    history::record(
         &mut tx,
-        &NewEvent {
-            ticket_id: &id,
-            actor_id: Some(&actor.id),
-            event: "create",
-            from_status: None,
-            to_status: Status::Borrador,
+        &[history::Line {
+            ticket: id,
+            actor: Some(actor.id),
+            event: Event::Created,
+            from: None,
+            to: Status::Borrador,
             comment: None,
-        },
+        }],
         now,
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(ticket = %ticket.number, kind = kind.as_str(), "ticket opened");
-    view(app, actor, &ticket.id).await
+    tracing::info!(ticket = %number, kind = kind.as_str(), "ticket opened");
+    view(app, actor, id).await
 }
 
-/// The ticket with its applicants, receipts and history.
-pub async fn view(app: &App, actor: &User, id: &str) -> AppResult<TicketView> {
-    let mut conn = app.store.conn().await?;
-    let ticket = visible_ticket(&mut conn, actor, id).await?;
+/// The actor's certificate with this id (typed by a person: anything else is None).
+async fn own_certificate(
+    conn: &mut Conn,
+    actor: &User,
+    raw: &str,
+) -> AppResult<Option<Certificate>> {
+    let Ok(id) = raw.parse::<CertificateId>() else {
+        return Ok(None);
+    };
+    match certificates::by_id(conn, id).await {
+        Ok(c) if c.owner_id == actor.id => Ok(Some(c)),
+        Ok(_) | Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Everything shown about a ticket, inside the caller's (read) transaction.
+pub(crate) async fn view_in(conn: &mut Conn, actor: &User, id: TicketId) -> AppResult<TicketView> {
+    let ticket = visible_ticket(conn, actor, id).await?;
+    let certificate = match ticket.certificate_id {
+        Some(cert) => match certificates::by_id(conn, cert).await {
+            Ok(c) if c.owner_id == actor.id || actor.role.is_analyst() => Some(c),
+            Ok(_) | Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let queue_position = if ticket.status.is_in_queue() {
+        Some(tickets::queue_position(conn, QueueCursor::after(&ticket)).await?)
+    } else {
+        None
+    };
     Ok(TicketView {
-        applicants: applicants::for_ticket(&mut conn, &ticket.id).await?,
-        payments: payments::for_ticket(&mut conn, &ticket.id).await?,
-        history: tickets::events(&mut conn, &ticket.id).await?,
+        applicants: applicants::for_ticket(conn, ticket.id).await?,
+        payments: payments::for_ticket(conn, ticket.id).await?,
+        history: tickets::history(conn, ticket.id).await?,
+        certificate,
+        queue_position,
         ticket,
     })
+}
+
+/// The ticket with its applicants, receipts, history and certificate, in one snapshot.
+pub async fn view(app: &App, actor: &User, id: TicketId) -> AppResult<TicketView> {
+    let mut tx = app.store.read().await?;
+    view_in(&mut tx, actor, id).await
 }
 
 /// Newest first.
@@ -270,31 +246,15 @@ pub async fn list(
     app: &App,
     actor: &User,
     scope: Scope,
-    before: Option<&str>,
+    before: Option<TicketId>,
     limit: i64,
 ) -> AppResult<Vec<Ticket>> {
     let requester = match scope {
-        Scope::Own => Some(actor.id.as_str()),
         Scope::All if actor.role.is_analyst() => None,
-        Scope::All => Some(actor.id.as_str()),
+        Scope::Own | Scope::All => Some(actor.id),
     };
     let mut conn = app.store.conn().await?;
     Ok(tickets::list(&mut conn, requester, before, limit).await?)
-}
-
-/// The payment rules in force (admins' settings; the SPEC defaults if unset or invalid).
-pub async fn payment_rules(conn: &mut Conn) -> AppResult<PaymentRules> {
-    let fee = settings::get(conn, "fee").await?;
-    let code = settings::get(conn, "tribute_code").await?;
-    let ruc = settings::get(conn, "entity_ruc").await?;
-    Ok(match (fee, code, ruc) {
-        (Some(fee), Some(code), Some(ruc)) => PaymentRules::parse(&fee, &code, &ruc)
-            .unwrap_or_else(|_| {
-                tracing::warn!("invalid payment settings; using the defaults");
-                PaymentRules::default()
-            }),
-        _ => PaymentRules::default(),
-    })
 }
 
 /// What a receipt file may be, sniffed from its bytes.
@@ -319,7 +279,7 @@ fn receipt_mime(bytes: &[u8]) -> Result<&'static str, String> {
 pub async fn add_payment(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     input: &PaymentInput,
     receipt: Option<&Upload>,
 ) -> AppResult<Payment> {
@@ -331,7 +291,7 @@ pub async fn add_payment(
             ticket.reason.text()
         )));
     }
-    let rules = payment_rules(&mut conn).await?;
+    let rules = settings::load_in(&mut conn).await?.payment;
     let mut errors = FieldErrors::new();
     let valid = errors.absorb(input.validate(&rules, app.today()));
     let mime = errors.check(
@@ -355,11 +315,11 @@ pub async fn add_payment(
         .blobs
         .put(&receipt.bytes)
         .await
-        .map_err(|e| anyhow::anyhow!("storing a receipt: {e}"))?;
+        .context("storing a receipt")?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
-    let id = payments::insert(&mut tx, &ticket.id, &valid, &sha256, mime, now)
+    let id = payments::insert(&mut tx, ticket.id, &valid, &sha256, mime, now)
         .await
         .map_err(|e| {
             if e.on_constraint(payments::OPERATION_NUMBER_UNIQUE) {
@@ -369,8 +329,8 @@ pub async fn add_payment(
             }
         })?;
     let note = format!("Constancia de pago N° {}", valid.operation_number);
-    record_edit(&mut tx, &ticket, actor, "payment_added", &note, now).await?;
-    let payment = payments::by_id(&mut tx, &id).await?;
+    record_edit(&mut tx, &ticket, actor, Event::PaymentAdded, &note, now).await?;
+    let payment = payments::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(payment)
 }
@@ -379,8 +339,8 @@ pub async fn add_payment(
 pub async fn remove_payment(
     app: &App,
     actor: &User,
-    ticket_id: &str,
-    payment_id: &str,
+    ticket_id: TicketId,
+    payment_id: PaymentId,
 ) -> AppResult<()> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -394,9 +354,9 @@ pub async fn remove_payment(
             "Esta constancia está enlazada a un solicitante: quite primero al solicitante.".into(),
         ));
     }
-    payments::delete(&mut tx, &payment.id).await?;
+    payments::delete(&mut tx, payment.id).await?;
     let note = format!("Se quitó la constancia N° {}", payment.operation_number);
-    record_edit(&mut tx, &ticket, actor, "payment_removed", &note, now).await?;
+    record_edit(&mut tx, &ticket, actor, Event::PaymentRemoved, &note, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -423,11 +383,11 @@ pub async fn check_image(
     let _permit = IMAGE_CHECKS
         .acquire()
         .await
-        .map_err(|e| anyhow::anyhow!("image check permits: {e}"))?;
+        .context("image check permits")?;
     let bytes = upload.bytes.clone();
     let verdict = tokio::task::spawn_blocking(move || images::check(purpose, &bytes))
         .await
-        .map_err(|e| anyhow::anyhow!("image check task: {e}"))?;
+        .context("image check task")?;
     Ok(Some(verdict))
 }
 
@@ -479,7 +439,7 @@ fn usable_image<'a>(
 pub async fn add_applicant(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     input: &ApplicantInput,
     images: &ImageUploads,
 ) -> AppResult<Applicant> {
@@ -492,24 +452,26 @@ pub async fn add_applicant(
         )));
     }
     let mut errors = FieldErrors::new();
-    let domains = settings::institutional_domains(&mut conn).await?;
-    let here = applicants::for_ticket(&mut conn, &ticket.id).await?;
-    let elsewhere = tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, &ticket.id).await?;
-    let taken: Vec<Dni> = here
-        .iter()
-        .map(|a| a.dni.as_str())
-        .chain(elsewhere.iter().map(String::as_str))
-        .filter_map(|d| Dni::parse(d).ok())
+    let settings = settings::load_in(&mut conn).await?;
+    let mut taken: Vec<Dni> = applicants::for_ticket(&mut conn, ticket.id)
+        .await?
+        .into_iter()
+        .map(|a| a.dni)
         .collect();
+    if let Ok(dni) = Dni::parse(&input.dni) {
+        taken.extend(
+            tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, ticket.id, &[dni]).await?,
+        );
+    }
     let ctx = ApplicantContext {
         reason: ticket.reason,
-        allowed_domains: &domains,
+        allowed_domains: &settings.institutional_domains,
         today: app.today(),
         taken_dnis: &taken,
     };
     let valid = errors.absorb(input.validate(&ctx));
     if let Some(payment_id) = valid.as_ref().and_then(|v| v.payment_id) {
-        let usable = match payments::by_id(&mut conn, &payment_id.to_string()).await {
+        let usable = match payments::by_id(&mut conn, payment_id).await {
             Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
             Err(StoreError::NotFound) => false,
             Err(e) => return Err(e.into()),
@@ -543,12 +505,12 @@ pub async fn add_applicant(
         .blobs
         .put(&photo.bytes)
         .await
-        .map_err(|e| anyhow::anyhow!("storing a photo: {e}"))?;
+        .context("storing a photo")?;
     let signature_sha256 = app
         .blobs
         .put(&signature.bytes)
         .await
-        .map_err(|e| anyhow::anyhow!("storing a signature: {e}"))?;
+        .context("storing a signature")?;
     let check = input
         .dni_check_digit
         .as_deref()
@@ -560,7 +522,7 @@ pub async fn add_applicant(
     let id = applicants::insert(
         &mut tx,
         &NewApplicant {
-            ticket_id: &ticket.id,
+            ticket_id: ticket.id,
             valid: &valid,
             dni_check_digit: check.as_deref(),
             photo_sha256: &photo_sha256,
@@ -582,8 +544,8 @@ pub async fn add_applicant(
         }
     })?;
     let note = format!("Solicitante: {}", valid.full_name());
-    record_edit(&mut tx, &ticket, actor, "applicant_added", &note, now).await?;
-    let applicant = applicants::by_id(&mut tx, &id).await?;
+    record_edit(&mut tx, &ticket, actor, Event::ApplicantAdded, &note, now).await?;
+    let applicant = applicants::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(applicant)
 }
@@ -592,8 +554,8 @@ pub async fn add_applicant(
 pub async fn remove_applicant(
     app: &App,
     actor: &User,
-    ticket_id: &str,
-    applicant_id: &str,
+    ticket_id: TicketId,
+    applicant_id: ApplicantId,
 ) -> AppResult<()> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -602,65 +564,32 @@ pub async fn remove_applicant(
     if applicant.ticket_id != ticket.id {
         return Err(AppError::NotFound);
     }
-    applicants::delete(&mut tx, &applicant.id).await?;
+    applicants::delete(&mut tx, applicant.id).await?;
     let note = format!("Se quitó al solicitante {}", applicant.full_name());
-    record_edit(&mut tx, &ticket, actor, "applicant_removed", &note, now).await?;
+    record_edit(&mut tx, &ticket, actor, Event::ApplicantRemoved, &note, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
-/// Moves a ticket by a requester's action (submit, withdraw, correct), checked by the
-/// domain's state machine on facts gathered in the same transaction.
+/// A requester's move (submit, withdraw), through the one transition path.
 async fn requester_action(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     action: Action,
     comment: Option<&str>,
 ) -> AppResult<TicketView> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
-    let here = applicants::for_ticket(&mut tx, &ticket.id).await?;
-    let elsewhere = tickets::dnis_in_other_open_tickets(&mut tx, ticket.kind, &ticket.id).await?;
-    let dnis: Vec<Dni> = here
-        .iter()
-        .filter_map(|a| Dni::parse(&a.dni).ok())
-        .collect();
-    let mut duplicates = ticket::repeated_dnis(&dnis);
-    duplicates.extend(
-        dnis.iter()
-            .filter(|d| elsewhere.iter().any(|e| e == d.as_str()))
-            .cloned(),
-    );
-    let facts = TransitionFacts {
-        applicants: here.len(),
-        applicants_missing_receipt: here.iter().filter(|a| a.payment_id.is_none()).count(),
-        duplicate_dnis: &duplicates,
-        certificate_named: ticket.certificate_id.is_some(),
-        comment,
-        ..TransitionFacts::new(Actor::user(actor.role, ticket.requester_id == actor.id))
-    };
-    let to = ticket::transition(ticket.kind, ticket.reason, ticket.status, action, &facts)
-        .map_err(transition_error)?;
-    let submitted_at = (action == Action::Submit).then_some(now);
-    tickets::set_status(&mut tx, &ticket.id, ticket.status, to, submitted_at, now)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::Conflict("El ticket cambió mientras tanto. Vuelva a cargarlo.".into())
-            }
-            other => other.into(),
-        })?;
-    record(&mut tx, &ticket, actor, action.as_str(), to, comment, now).await?;
+    let (ticket, to) = act(&mut tx, actor, ticket_id, action, comment, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(ticket = %ticket.number, action = action.as_str(), to = to.as_str(), "ticket moved");
-    view(app, actor, &ticket.id).await
+    view(app, actor, ticket.id).await
 }
 
 /// Sends the ticket to the queue. Its arrival time is this moment: a corrected ticket goes
 /// to the back of the line.
-pub async fn submit(app: &App, actor: &User, ticket_id: &str) -> AppResult<TicketView> {
+pub async fn submit(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     requester_action(app, actor, ticket_id, Action::Submit, None).await
 }
 
@@ -668,7 +597,7 @@ pub async fn submit(app: &App, actor: &User, ticket_id: &str) -> AppResult<Ticke
 pub async fn withdraw(
     app: &App,
     actor: &User,
-    ticket_id: &str,
+    ticket_id: TicketId,
     comment: Option<&str>,
 ) -> AppResult<TicketView> {
     requester_action(app, actor, ticket_id, Action::Withdraw, comment).await
@@ -691,7 +620,7 @@ async fn read_blob(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
     app.blobs
         .get(sha256)
         .await
-        .map_err(|e| anyhow::anyhow!("reading a stored file: {e}"))?
+        .context("reading a stored file")?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored file {sha256} is missing")))
 }
 
@@ -699,12 +628,12 @@ async fn read_blob(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
 pub async fn applicant_file(
     app: &App,
     actor: &User,
-    applicant_id: &str,
+    applicant_id: ApplicantId,
     which: ApplicantFile,
 ) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let applicant = applicants::by_id(&mut conn, applicant_id).await?;
-    visible_ticket(&mut conn, actor, &applicant.ticket_id).await?;
+    visible_ticket(&mut conn, actor, applicant.ticket_id).await?;
     drop(conn);
     let sha256 = match which {
         ApplicantFile::Photo => &applicant.photo_sha256,
@@ -719,10 +648,14 @@ pub async fn applicant_file(
 }
 
 /// A receipt's file: only for the ticket's requester, analysts and admins.
-pub async fn receipt_file(app: &App, actor: &User, payment_id: &str) -> AppResult<FileContent> {
+pub async fn receipt_file(
+    app: &App,
+    actor: &User,
+    payment_id: PaymentId,
+) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let payment = payments::by_id(&mut conn, payment_id).await?;
-    visible_ticket(&mut conn, actor, &payment.ticket_id).await?;
+    visible_ticket(&mut conn, actor, payment.ticket_id).await?;
     drop(conn);
     let bytes = read_blob(app, &payment.receipt_sha256).await?;
     Ok(FileContent {
@@ -736,23 +669,19 @@ pub async fn certificates(
     app: &App,
     actor: &User,
     scope: Scope,
-    before: Option<&str>,
+    before: Option<CertificateId>,
     limit: i64,
-) -> AppResult<Vec<store::certificates::Certificate>> {
+) -> AppResult<Vec<Certificate>> {
     let owner = match scope {
         Scope::All if actor.role.is_analyst() => None,
-        _ => Some(actor.id.as_str()),
+        Scope::Own | Scope::All => Some(actor.id),
     };
     let mut conn = app.store.conn().await?;
     Ok(certificates::list(&mut conn, owner, before, limit).await?)
 }
 
 /// One certificate, for its owner, analysts and admins.
-pub async fn certificate(
-    app: &App,
-    actor: &User,
-    id: &str,
-) -> AppResult<store::certificates::Certificate> {
+pub async fn certificate(app: &App, actor: &User, id: CertificateId) -> AppResult<Certificate> {
     let mut conn = app.store.conn().await?;
     let cert = certificates::by_id(&mut conn, id).await?;
     if cert.owner_id == actor.id || actor.role.is_analyst() {

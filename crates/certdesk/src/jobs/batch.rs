@@ -2,6 +2,7 @@
 //! missed while the server was down). The use case is `app::batch::close`, the same the
 //! analysts and the CLI call.
 
+use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::app::{batch, App};
@@ -13,6 +14,6 @@ pub async fn run_once(
 ) -> anyhow::Result<Option<crate::store::batches::Batch>> {
     let closed = batch::close(app, None, now)
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .context("closing the batch")?;
     Ok(closed.newly_closed.then_some(closed.batch))
 }

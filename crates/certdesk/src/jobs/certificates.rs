@@ -1,6 +1,7 @@
 //! Moves certificates whose download deadline or expiry passed (daily is enough; it runs
 //! hourly so a restart never delays it by a day).
 
+use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::app::{registry, App};
@@ -9,5 +10,5 @@ use crate::app::{registry, App};
 pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<usize> {
     registry::refresh_states(app, now)
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .context("refreshing certificate states")
 }

@@ -1,9 +1,11 @@
-//! Removes expired sessions and old failed-login records.
+//! Removes expired sessions and old failed-login records, and seeds the national holidays
+//! of the coming years ahead of time (so reading the calendar never has to write).
 
+use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::{
-    app::{auth::FAILURE_WINDOW, App},
+    app::{auth::FAILURE_WINDOW, schedule, App},
     store::{login_failures, sessions},
 };
 
@@ -11,9 +13,14 @@ use crate::{
 pub struct Report {
     pub sessions_removed: u64,
     pub failures_removed: u64,
+    /// Years whose national holidays were seeded by this run.
+    pub holiday_years_seeded: Vec<i16>,
 }
 
 pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
+    let holiday_years_seeded = schedule::seed_holidays(app, now)
+        .await
+        .context("seeding the national holidays")?;
     let mut conn = app.store.conn().await?;
     let sessions_removed = sessions::purge_expired(&mut conn, now).await?;
     // Keep failures a while past the rate-limit window, for the audit of attacks.
@@ -24,5 +31,6 @@ pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
     Ok(Report {
         sessions_removed,
         failures_removed,
+        holiday_years_seeded,
     })
 }

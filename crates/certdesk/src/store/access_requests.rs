@@ -1,52 +1,54 @@
 //! Access requests: anyone asks for an account, an admin decides.
 
-use domain::access::{AccessRequestStatus, ValidAccessRequest};
-use jiff::Timestamp;
+use domain::{
+    access::{AccessRequestStatus, ValidAccessRequest},
+    identity::Dni,
+    ids::{AccessRequestId, UserId},
+};
+use jiff::{civil::Date, Timestamp};
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    new_id,
+    sql::{date_to_db, RowExt, Select},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 /// Unique index that keeps one pending request per e-mail.
 pub const ONE_PENDING_PER_EMAIL: &str = "access_requests";
 
 #[derive(Debug, Clone)]
 pub struct AccessRequest {
-    pub id: String,
+    pub id: AccessRequestId,
     pub full_name: String,
-    pub dni: String,
+    pub dni: Dni,
     pub position: String,
     pub unit: String,
     pub dependency: String,
-    pub start_date: String,
+    pub start_date: Date,
     pub email: String,
     pub status: AccessRequestStatus,
     pub created_at: Timestamp,
     pub decided_at: Option<Timestamp>,
     pub decision_reason: Option<String>,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<AccessRequest> {
-    let status: String = row.try_get("status")?;
     Ok(AccessRequest {
-        id: row.try_get("id")?,
+        id: row.parse("id")?,
         full_name: row.try_get("full_name")?,
-        dni: row.try_get("dni")?,
+        dni: row.parse("dni")?,
         position: row.try_get("position")?,
         unit: row.try_get("unit")?,
         dependency: row.try_get("dependency")?,
-        start_date: row.try_get("start_date")?,
+        start_date: row.parse("start_date")?,
         email: row.try_get("email")?,
-        status: status
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("access request status {status}")))?,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
-        decided_at: row
-            .try_get::<Option<i64>, _>("decided_at")?
-            .map(ts_from_db)
-            .transpose()?,
+        status: row.parse("status")?,
+        created_at: row.ts("created_at")?,
+        decided_at: row.ts_opt("decided_at")?,
         decision_reason: row.try_get("decision_reason")?,
-        user_id: row.try_get("user_id")?,
+        user_id: row.parse_opt("user_id")?,
     })
 }
 
@@ -60,13 +62,13 @@ pub async fn insert(
          (id, full_name, dni, position, unit, dependency, start_date, email, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
     )
-    .bind(new_id())
+    .bind(new_id::<AccessRequestId>(now).to_string())
     .bind(req.full_name.as_str())
     .bind(req.dni.as_str())
     .bind(&req.position)
     .bind(&req.unit)
     .bind(&req.dependency)
-    .bind(req.start_date.to_string())
+    .bind(date_to_db(req.start_date))
     .bind(req.email.as_str())
     .bind(AccessRequestStatus::Pendiente.as_str())
     .bind(ts_to_db(now))
@@ -75,9 +77,9 @@ pub async fn insert(
     from_row(&row)
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<AccessRequest> {
+pub async fn by_id(conn: &mut Conn, id: AccessRequestId) -> StoreResult<AccessRequest> {
     let row = sqlx::query("SELECT * FROM access_requests WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -98,40 +100,26 @@ pub async fn has_pending_for_email(conn: &mut Conn, email: &str) -> StoreResult<
 pub async fn list(
     conn: &mut Conn,
     status: Option<AccessRequestStatus>,
-    after: Option<&str>,
+    after: Option<AccessRequestId>,
     limit: i64,
 ) -> StoreResult<Vec<AccessRequest>> {
-    let mut sql = String::from("SELECT * FROM access_requests WHERE 1 = 1");
-    let mut n = 0;
-    if status.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND status = ${n}"));
-    }
-    if after.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND id > ${n}"));
-    }
-    sql.push_str(&format!(" ORDER BY id ASC LIMIT ${}", n + 1));
-    let mut query = sqlx::query(&sql);
-    if let Some(status) = status {
-        query = query.bind(status.as_str());
-    }
-    if let Some(after) = after {
-        query = query.bind(after);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    Select::new("SELECT * FROM access_requests")
+        .filter_opt("status = ?", status.map(|s| s.as_str()))
+        .filter_opt("id > ?", after.map(|a| a.to_string()))
+        .order_limit("id ASC", limit)
+        .fetch(conn, from_row)
+        .await
 }
 
 /// Records the decision on a still-pending request; `NotFound` if it was not pending
 /// (decided meanwhile by someone else).
 pub async fn decide(
     conn: &mut Conn,
-    id: &str,
+    id: AccessRequestId,
     status: AccessRequestStatus,
-    decided_by: &str,
+    decided_by: UserId,
     reason: Option<&str>,
-    user_id: Option<&str>,
+    user_id: Option<UserId>,
     now: Timestamp,
 ) -> StoreResult<()> {
     let done = sqlx::query(
@@ -139,11 +127,11 @@ pub async fn decide(
          user_id = $4, decided_at = $5 WHERE id = $6 AND status = 'pendiente'",
     )
     .bind(status.as_str())
-    .bind(decided_by)
+    .bind(decided_by.to_string())
     .bind(reason)
-    .bind(user_id)
+    .bind(user_id.map(|u| u.to_string()))
     .bind(ts_to_db(now))
-    .bind(id)
+    .bind(id.to_string())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {

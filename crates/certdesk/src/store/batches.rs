@@ -2,35 +2,60 @@
 //! (`batches.cutoff_at` is unique) and one batch per applicant (`batch_items.applicant_id`
 //! is unique), and closings and approvals serialise on the `batch_lock` row.
 
-use jiff::Timestamp;
+use domain::{
+    applicant::ApplicantStatus,
+    identity::Dni,
+    ids::{ApplicantId, BatchId, TicketId, TicketNumber, UserId},
+    money::Money,
+    ticket::{Kind, Reason, Status},
+};
+use jiff::{civil::Date, Timestamp};
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    applicants::full_name,
+    new_id,
+    sql::{RowExt, Select},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 /// The unique constraint that makes a cut-off close once.
 pub const ONE_BATCH_PER_CUTOFF: &str = "cutoff_at";
 
 #[derive(Debug, Clone)]
 pub struct Batch {
-    pub id: String,
+    pub id: BatchId,
     pub cutoff_at: Timestamp,
     pub closed_at: Timestamp,
-    pub closed_by: Option<String>,
+    /// The analyst who closed it and their name; None for the scheduled close.
+    pub closed_by: Option<(UserId, String)>,
     pub item_count: i64,
     pub package_sha256: Option<String>,
     pub package_bytes: Option<i64>,
 }
 
+const SELECT: &str =
+    "SELECT b.*, u.name AS closer_name FROM batches b LEFT JOIN users u ON u.id = b.closed_by";
+
 fn from_row(row: &AnyRow) -> StoreResult<Batch> {
+    let closer: Option<UserId> = row.parse_opt("closed_by")?;
+    let closer_name: Option<String> = row.try_get("closer_name")?;
     Ok(Batch {
-        id: row.try_get("id")?,
-        cutoff_at: ts_from_db(row.try_get("cutoff_at")?)?,
-        closed_at: ts_from_db(row.try_get("closed_at")?)?,
-        closed_by: row.try_get("closed_by")?,
+        id: row.parse("id")?,
+        cutoff_at: row.ts("cutoff_at")?,
+        closed_at: row.ts("closed_at")?,
+        closed_by: closer.map(|id| (id, closer_name.unwrap_or_default())),
         item_count: row.try_get("item_count")?,
         package_sha256: row.try_get("package_sha256")?,
         package_bytes: row.try_get("package_bytes")?,
     })
+}
+
+/// A reason read back from its kind and letter.
+fn reason_of(kind: Kind, row: &AnyRow) -> StoreResult<Reason> {
+    let letter: Option<String> = row.try_get("reason")?;
+    Reason::parse(kind, letter.as_deref())
+        .map_err(|_| StoreError::Corrupt("column reason does not fit the ticket's kind".into()))
 }
 
 /// Takes the batch lock for the rest of the transaction.
@@ -42,16 +67,16 @@ pub async fn lock(conn: &mut Conn) -> StoreResult<()> {
 }
 
 pub async fn by_cutoff(conn: &mut Conn, cutoff_at: Timestamp) -> StoreResult<Option<Batch>> {
-    let row = sqlx::query("SELECT * FROM batches WHERE cutoff_at = $1")
+    let row = sqlx::query(&format!("{SELECT} WHERE b.cutoff_at = $1"))
         .bind(ts_to_db(cutoff_at))
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Batch> {
-    let row = sqlx::query("SELECT * FROM batches WHERE id = $1")
-        .bind(id)
+pub async fn by_id(conn: &mut Conn, id: BatchId) -> StoreResult<Batch> {
+    let row = sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -59,23 +84,12 @@ pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Batch> {
 }
 
 /// Newest first; `before` is the last id seen.
-pub async fn list(conn: &mut Conn, before: Option<&str>, limit: i64) -> StoreResult<Vec<Batch>> {
-    let rows = match before {
-        Some(before) => {
-            sqlx::query("SELECT * FROM batches WHERE id < $1 ORDER BY id DESC LIMIT $2")
-                .bind(before)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-        }
-        None => {
-            sqlx::query("SELECT * FROM batches ORDER BY id DESC LIMIT $1")
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-        }
-    };
-    rows.iter().map(from_row).collect()
+pub async fn list(conn: &mut Conn, before: Option<BatchId>, limit: i64) -> StoreResult<Vec<Batch>> {
+    Select::new(SELECT)
+        .filter_opt("b.id < ?", before.map(|b| b.to_string()))
+        .order_limit("b.id DESC", limit)
+        .fetch(conn, from_row)
+        .await
 }
 
 /// Creates the batch of `cutoff_at` with every programado applicant due by then, in FIFO
@@ -85,138 +99,102 @@ pub async fn create(
     conn: &mut Conn,
     cutoff_at: Timestamp,
     closed_at: Timestamp,
-    closed_by: Option<&str>,
+    closed_by: Option<UserId>,
 ) -> StoreResult<Batch> {
-    let id = new_id();
+    let id: BatchId = new_id(closed_at);
     sqlx::query(
         "INSERT INTO batches (id, cutoff_at, closed_at, closed_by, item_count) VALUES ($1, $2, $3, $4, 0)",
     )
-    .bind(&id)
+    .bind(id.to_string())
     .bind(ts_to_db(cutoff_at))
     .bind(ts_to_db(closed_at))
-    .bind(closed_by)
+    .bind(closed_by.map(|c| c.to_string()))
     .execute(&mut *conn)
     .await?;
     let added = sqlx::query(
         "INSERT INTO batch_items (batch_id, applicant_id, position) \
          SELECT $1, a.id, ROW_NUMBER() OVER (ORDER BY t.submitted_at, t.id, a.created_at, a.id) \
          FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
-         WHERE a.status = 'programado' AND a.dispatch_at <= $2",
+         WHERE a.status = $3 AND a.dispatch_at <= $2",
     )
-    .bind(&id)
+    .bind(id.to_string())
     .bind(ts_to_db(cutoff_at))
+    .bind(ApplicantStatus::Programado.as_str())
     .execute(&mut *conn)
     .await?
     .rows_affected();
     sqlx::query(
-        "UPDATE applicants SET status = 'enviado_reniec' \
+        "UPDATE applicants SET status = $2 \
          WHERE id IN (SELECT applicant_id FROM batch_items WHERE batch_id = $1)",
     )
-    .bind(&id)
+    .bind(id.to_string())
+    .bind(ApplicantStatus::EnviadoReniec.as_str())
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE batches SET item_count = $1 WHERE id = $2")
         .bind(i64::try_from(added).unwrap_or(i64::MAX))
-        .bind(&id)
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
-    by_id(conn, &id).await
+    by_id(conn, id).await
 }
 
-/// A ticket touched by a batch, with how many of its applicants still wait for one.
+/// A programado ticket touched by a batch, with how many of its applicants still wait for
+/// a later one: the facts the state machine needs to send it on.
 #[derive(Debug, Clone)]
 pub struct TouchedTicket {
-    pub ticket_id: String,
-    pub kind: String,
-    pub reason: Option<String>,
+    pub ticket_id: TicketId,
+    pub kind: Kind,
+    pub reason: Reason,
+    pub status: Status,
     pub still_programado: i64,
 }
 
-pub async fn touched_tickets(conn: &mut Conn, batch_id: &str) -> StoreResult<Vec<TouchedTicket>> {
+pub async fn touched_tickets(
+    conn: &mut Conn,
+    batch_id: BatchId,
+) -> StoreResult<Vec<TouchedTicket>> {
     let rows = sqlx::query(
-        "SELECT t.id AS ticket_id, t.kind, t.reason, \
-           (SELECT COUNT(*) FROM applicants o WHERE o.ticket_id = t.id AND o.status = 'programado') AS still_programado \
-         FROM tickets t WHERE t.status = 'programado' AND t.id IN \
+        "SELECT t.id AS ticket_id, t.kind, t.reason, t.status, \
+           (SELECT COUNT(*) FROM applicants o WHERE o.ticket_id = t.id AND o.status = $2) AS still_programado \
+         FROM tickets t WHERE t.status = $3 AND t.id IN \
            (SELECT a.ticket_id FROM batch_items i JOIN applicants a ON a.id = i.applicant_id WHERE i.batch_id = $1)",
     )
-    .bind(batch_id)
+    .bind(batch_id.to_string())
+    .bind(ApplicantStatus::Programado.as_str())
+    .bind(Status::Programado.as_str())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {
+            let kind: Kind = row.parse("kind")?;
             Ok(TouchedTicket {
-                ticket_id: row.try_get("ticket_id")?,
-                kind: row.try_get("kind")?,
-                reason: row.try_get("reason")?,
+                ticket_id: row.parse("ticket_id")?,
+                kind,
+                reason: reason_of(kind, row)?,
+                status: row.parse("status")?,
                 still_programado: row.try_get("still_programado")?,
             })
         })
         .collect()
 }
 
-/// Moves many tickets from programado to enviado_reniec with one history line each.
-pub async fn mark_tickets_sent(
-    conn: &mut Conn,
-    ticket_ids: &[String],
-    actor_id: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<()> {
-    for chunk in ticket_ids.chunks(500) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "UPDATE tickets SET status = 'enviado_reniec', updated_at = $1 WHERE status = 'programado' AND id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(ts_to_db(now));
-        for id in chunk {
-            query = query.bind(id);
-        }
-        query.execute(&mut *conn).await?;
-        let mut values = Vec::with_capacity(chunk.len());
-        let mut n = 0;
-        for _ in chunk {
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, 'dispatch', 'programado', 'enviado_reniec')",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            ));
-            n += 4;
-        }
-        let sql = format!(
-            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, event, from_status, to_status) VALUES {}",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query
-                .bind(new_id())
-                .bind(id)
-                .bind(ts_to_db(now))
-                .bind(actor_id);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// One line of a batch, as the API lists it.
 #[derive(Debug, Clone)]
 pub struct Item {
     pub position: i64,
-    pub applicant_id: String,
-    pub ticket_id: String,
-    pub ticket_number: String,
-    pub dni: String,
+    pub applicant_id: ApplicantId,
+    pub ticket_id: TicketId,
+    pub ticket_number: TicketNumber,
+    pub dni: Dni,
     pub full_name: String,
-    pub status: String,
+    pub status: ApplicantStatus,
 }
 
 /// Items in FIFO order, `after_position` exclusive.
 pub async fn items(
     conn: &mut Conn,
-    batch_id: &str,
+    batch_id: BatchId,
     after_position: i64,
     limit: i64,
 ) -> StoreResult<Vec<Item>> {
@@ -226,7 +204,7 @@ pub async fn items(
          FROM batch_items i JOIN applicants a ON a.id = i.applicant_id JOIN tickets t ON t.id = a.ticket_id \
          WHERE i.batch_id = $1 AND i.position > $2 ORDER BY i.position LIMIT $3",
     )
-    .bind(batch_id)
+    .bind(batch_id.to_string())
     .bind(after_position)
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -238,15 +216,12 @@ pub async fn items(
             let given: String = row.try_get("given_names")?;
             Ok(Item {
                 position: row.try_get("position")?,
-                applicant_id: row.try_get("applicant_id")?,
-                ticket_id: row.try_get("ticket_id")?,
-                ticket_number: row.try_get("number")?,
-                dni: row.try_get("dni")?,
-                full_name: match maternal {
-                    Some(m) => format!("{paternal} {m}, {given}"),
-                    None => format!("{paternal}, {given}"),
-                },
-                status: row.try_get("status")?,
+                applicant_id: row.parse("applicant_id")?,
+                ticket_id: row.parse("ticket_id")?,
+                ticket_number: row.parse("number")?,
+                dni: row.parse("dni")?,
+                full_name: full_name(&paternal, maternal.as_deref(), &given),
+                status: row.parse("status")?,
             })
         })
         .collect()
@@ -256,24 +231,24 @@ pub async fn items(
 #[derive(Debug, Clone)]
 pub struct PackageRow {
     pub position: i64,
-    pub ticket_number: String,
-    pub kind: String,
-    pub reason: Option<String>,
+    pub ticket_number: TicketNumber,
+    pub kind: Kind,
+    pub reason: Reason,
     pub paternal_surname: String,
     pub maternal_surname: Option<String>,
     pub given_names: String,
-    pub dni: String,
+    pub dni: Dni,
     pub dni_check_digit: Option<String>,
-    pub dni_issued_on: String,
+    pub dni_issued_on: Date,
     pub email: String,
     pub position_title: String,
     pub unit: String,
-    pub current_expires_on: Option<String>,
+    pub current_expires_on: Option<Date>,
     pub photo_sha256: String,
     pub signature_sha256: String,
     pub operation_number: Option<String>,
-    pub paid_on: Option<String>,
-    pub amount_centimos: Option<i64>,
+    pub paid_on: Option<Date>,
+    pub amount: Option<Money>,
     pub receipt_sha256: Option<String>,
     pub receipt_mime: Option<String>,
 }
@@ -281,7 +256,7 @@ pub struct PackageRow {
 /// A page of the package's rows in FIFO order, `after_position` exclusive.
 pub async fn package_rows(
     conn: &mut Conn,
-    batch_id: &str,
+    batch_id: BatchId,
     after_position: i64,
     limit: i64,
 ) -> StoreResult<Vec<PackageRow>> {
@@ -294,33 +269,40 @@ pub async fn package_rows(
          LEFT JOIN payments p ON p.id = a.payment_id \
          WHERE i.batch_id = $1 AND i.position > $2 ORDER BY i.position LIMIT $3",
     )
-    .bind(batch_id)
+    .bind(batch_id.to_string())
     .bind(after_position)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {
+            let kind: Kind = row.parse("kind")?;
+            let amount: Option<i64> = row.try_get("amount_centimos")?;
             Ok(PackageRow {
                 position: row.try_get("position")?,
-                ticket_number: row.try_get("number")?,
-                kind: row.try_get("kind")?,
-                reason: row.try_get("reason")?,
+                ticket_number: row.parse("number")?,
+                kind,
+                reason: reason_of(kind, row)?,
                 paternal_surname: row.try_get("paternal_surname")?,
                 maternal_surname: row.try_get("maternal_surname")?,
                 given_names: row.try_get("given_names")?,
-                dni: row.try_get("dni")?,
+                dni: row.parse("dni")?,
                 dni_check_digit: row.try_get("dni_check_digit")?,
-                dni_issued_on: row.try_get("dni_issued_on")?,
+                dni_issued_on: row.parse("dni_issued_on")?,
                 email: row.try_get("email")?,
                 position_title: row.try_get("position_title")?,
                 unit: row.try_get("unit")?,
-                current_expires_on: row.try_get("current_expires_on")?,
+                current_expires_on: row.parse_opt("current_expires_on")?,
                 photo_sha256: row.try_get("photo_sha256")?,
                 signature_sha256: row.try_get("signature_sha256")?,
                 operation_number: row.try_get("operation_number")?,
-                paid_on: row.try_get("paid_on")?,
-                amount_centimos: row.try_get("amount_centimos")?,
+                paid_on: row.parse_opt("paid_on")?,
+                amount: amount
+                    .map(|c| {
+                        Money::from_centimos(c)
+                            .ok_or_else(|| StoreError::Corrupt(format!("amount {c}")))
+                    })
+                    .transpose()?,
                 receipt_sha256: row.try_get("receipt_sha256")?,
                 receipt_mime: row.try_get("receipt_mime")?,
             })
@@ -330,14 +312,14 @@ pub async fn package_rows(
 
 pub async fn set_package(
     conn: &mut Conn,
-    batch_id: &str,
+    batch_id: BatchId,
     sha256: &str,
     bytes: i64,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE batches SET package_sha256 = $1, package_bytes = $2 WHERE id = $3")
         .bind(sha256)
         .bind(bytes)
-        .bind(batch_id)
+        .bind(batch_id.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())

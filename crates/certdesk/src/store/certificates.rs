@@ -1,18 +1,26 @@
 //! The certificate registry: each staff member's certificates and their dates.
 
-use domain::certificate::{CertificateState, Medium, Ownership};
+use domain::{
+    certificate::{CertificateState, Medium, Ownership},
+    identity::Dni,
+    ids::{ApplicantId, CertificateId, UserId},
+};
 use jiff::{civil::Date, Timestamp};
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    new_id,
+    sql::{date_to_db, RowExt, Select},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 #[derive(Debug, Clone)]
 pub struct Certificate {
-    pub id: String,
-    pub owner_id: String,
+    pub id: CertificateId,
+    pub owner_id: UserId,
     pub holder_name: String,
-    pub dni: String,
-    pub applicant_id: Option<String>,
+    pub dni: Dni,
+    pub applicant_id: Option<ApplicantId>,
     pub medium: Option<Medium>,
     pub ownership: Option<Ownership>,
     pub issued_on: Option<Date>,
@@ -25,52 +33,33 @@ pub struct Certificate {
     pub created_at: Timestamp,
 }
 
-fn date(row: &AnyRow, column: &str) -> StoreResult<Option<Date>> {
-    let raw: Option<String> = row.try_get(column)?;
-    raw.map(|d| {
-        d.parse()
-            .map_err(|_| StoreError::Corrupt(format!("{column} {d}")))
-    })
-    .transpose()
-}
-
-fn parsed<T: std::str::FromStr>(row: &AnyRow, column: &str) -> StoreResult<Option<T>> {
-    let raw: Option<String> = row.try_get(column)?;
-    raw.map(|v| {
-        v.parse()
-            .map_err(|_| StoreError::Corrupt(format!("{column} {v}")))
-    })
-    .transpose()
-}
-
 fn from_row(row: &AnyRow) -> StoreResult<Certificate> {
     Ok(Certificate {
-        id: row.try_get("id")?,
-        owner_id: row.try_get("owner_id")?,
+        id: row.parse("id")?,
+        owner_id: row.parse("owner_id")?,
         holder_name: row.try_get("holder_name")?,
-        dni: row.try_get("dni")?,
-        applicant_id: row.try_get("applicant_id")?,
-        medium: parsed(row, "medium")?,
-        ownership: parsed(row, "ownership")?,
-        issued_on: date(row, "issued_on")?,
-        expires_on: date(row, "expires_on")?,
+        dni: row.parse("dni")?,
+        applicant_id: row.parse_opt("applicant_id")?,
+        medium: row.parse_opt("medium")?,
+        ownership: row.parse_opt("ownership")?,
+        issued_on: row.parse_opt("issued_on")?,
+        expires_on: row.parse_opt("expires_on")?,
         serial: row.try_get("serial")?,
         subject: row.try_get("subject")?,
-        state: parsed(row, "state")?
-            .ok_or_else(|| StoreError::Corrupt("certificate without state".into()))?,
-        delivery_sent_on: date(row, "delivery_sent_on")?,
-        download_deadline: date(row, "download_deadline")?,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
+        state: row.parse("state")?,
+        delivery_sent_on: row.parse_opt("delivery_sent_on")?,
+        download_deadline: row.parse_opt("download_deadline")?,
+        created_at: row.ts("created_at")?,
     })
 }
 
 /// A certificate to record.
 #[derive(Debug, Clone)]
 pub struct NewCertificate<'a> {
-    pub owner_id: &'a str,
+    pub owner_id: UserId,
     pub holder_name: &'a str,
-    pub dni: &'a str,
-    pub applicant_id: Option<&'a str>,
+    pub dni: &'a Dni,
+    pub applicant_id: Option<ApplicantId>,
     pub medium: Option<Medium>,
     pub ownership: Option<Ownership>,
     pub issued_on: Option<Date>,
@@ -84,34 +73,34 @@ pub async fn insert(
     conn: &mut Conn,
     c: &NewCertificate<'_>,
     now: Timestamp,
-) -> StoreResult<String> {
-    let id = new_id();
+) -> StoreResult<CertificateId> {
+    let id: CertificateId = new_id(now);
     sqlx::query(
         "INSERT INTO certificates (id, owner_id, holder_name, dni, applicant_id, medium, ownership, \
          issued_on, expires_on, state, delivery_sent_on, download_deadline, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
-    .bind(&id)
-    .bind(c.owner_id)
+    .bind(id.to_string())
+    .bind(c.owner_id.to_string())
     .bind(c.holder_name)
-    .bind(c.dni)
-    .bind(c.applicant_id)
+    .bind(c.dni.as_str())
+    .bind(c.applicant_id.map(|a| a.to_string()))
     .bind(c.medium.map(|m| m.as_str()))
     .bind(c.ownership.map(|o| o.as_str()))
-    .bind(c.issued_on.map(|d| d.to_string()))
-    .bind(c.expires_on.map(|d| d.to_string()))
+    .bind(c.issued_on.map(date_to_db))
+    .bind(c.expires_on.map(date_to_db))
     .bind(c.state.as_str())
-    .bind(c.delivery_sent_on.map(|d| d.to_string()))
-    .bind(c.download_deadline.map(|d| d.to_string()))
+    .bind(c.delivery_sent_on.map(date_to_db))
+    .bind(c.download_deadline.map(date_to_db))
     .bind(ts_to_db(now))
     .execute(&mut *conn)
     .await?;
     Ok(id)
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Certificate> {
+pub async fn by_id(conn: &mut Conn, id: CertificateId) -> StoreResult<Certificate> {
     let row = sqlx::query("SELECT * FROM certificates WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -121,47 +110,40 @@ pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Certificate> {
 /// Newest first; `owner` limits to one person's certificates; `before` is the last id seen.
 pub async fn list(
     conn: &mut Conn,
-    owner: Option<&str>,
-    before: Option<&str>,
+    owner: Option<UserId>,
+    before: Option<CertificateId>,
     limit: i64,
 ) -> StoreResult<Vec<Certificate>> {
-    let mut sql = String::from("SELECT * FROM certificates WHERE 1 = 1");
-    let mut n = 0;
-    if owner.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND owner_id = ${n}"));
-    }
-    if before.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND id < ${n}"));
-    }
-    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
-    let mut query = sqlx::query(&sql);
-    if let Some(owner) = owner {
-        query = query.bind(owner);
-    }
-    if let Some(before) = before {
-        query = query.bind(before);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    Select::new("SELECT * FROM certificates")
+        .filter_opt("owner_id = ?", owner.map(|o| o.to_string()))
+        .filter_opt("id < ?", before.map(|b| b.to_string()))
+        .order_limit("id DESC", limit)
+        .fetch(conn, from_row)
+        .await
 }
 
-/// The expiry date of the latest certificate on record for a DNI (for the 10-day rule when
-/// the applicant did not type it).
-pub async fn latest_expiry_for_dni(conn: &mut Conn, dni: &str) -> StoreResult<Option<Date>> {
-    let row = sqlx::query(
-        "SELECT MAX(expires_on) AS e FROM certificates WHERE dni = $1 AND state IN ('instalado', 'pendiente_descarga')",
-    )
-    .bind(dni)
-    .fetch_one(&mut *conn)
+/// `'a', 'b'`: the usable states (installed, or approved and waiting), from the domain.
+fn usable_states() -> String {
+    CertificateState::ALL
+        .iter()
+        .filter(|s| s.is_usable())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The usable certificate with this DNI that expires last (for the 10-day rule when the
+/// requester declared no expiry), if any.
+pub async fn latest_usable_for_dni(conn: &mut Conn, dni: &Dni) -> StoreResult<Option<Certificate>> {
+    let row = sqlx::query(&format!(
+        "SELECT * FROM certificates WHERE dni = $1 AND expires_on IS NOT NULL AND state IN ({}) \
+         ORDER BY expires_on DESC, id DESC LIMIT 1",
+        usable_states()
+    ))
+    .bind(dni.as_str())
+    .fetch_optional(&mut *conn)
     .await?;
-    let raw: Option<String> = row.try_get("e")?;
-    raw.map(|d| {
-        d.parse()
-            .map_err(|_| StoreError::Corrupt(format!("expires_on {d}")))
-    })
-    .transpose()
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Changes a certificate's state (and, when given, its medium, ownership, serial, reason).
@@ -180,7 +162,7 @@ pub struct CertificateUpdate<'a> {
 
 pub async fn update(
     conn: &mut Conn,
-    id: &str,
+    id: CertificateId,
     u: &CertificateUpdate<'_>,
     now: Timestamp,
 ) -> StoreResult<()> {
@@ -196,12 +178,12 @@ pub async fn update(
     .bind(u.ownership.map(|o| o.as_str()))
     .bind(u.serial)
     .bind(u.subject)
-    .bind(u.issued_on.map(|d| d.to_string()))
-    .bind(u.expires_on.map(|d| d.to_string()))
+    .bind(u.issued_on.map(date_to_db))
+    .bind(u.expires_on.map(date_to_db))
     .bind(u.crl_reason.map(i64::from))
     .bind(u.public_part_sha256)
     .bind(ts_to_db(now))
-    .bind(id)
+    .bind(id.to_string())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -212,8 +194,16 @@ pub async fn update(
 
 /// Certificates whose state dates can still change it.
 pub async fn not_final(conn: &mut Conn) -> StoreResult<Vec<Certificate>> {
-    let rows = sqlx::query("SELECT * FROM certificates WHERE state IN ('pendiente_descarga', 'instalado', 'descarga_vencida')")
-        .fetch_all(&mut *conn)
-        .await?;
+    let states: Vec<String> = CertificateState::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM certificates WHERE state IN ({})",
+        states.join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(from_row).collect()
 }

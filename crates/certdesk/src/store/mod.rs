@@ -16,6 +16,7 @@ pub mod password_tokens;
 pub mod payments;
 pub mod sessions;
 pub mod settings;
+mod sql;
 pub mod tickets;
 pub mod users;
 
@@ -198,6 +199,22 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
+    /// Starts a transaction that only reads, for a page that must show one consistent
+    /// snapshot: on PostgreSQL `REPEATABLE READ READ ONLY`; on SQLite a deferred
+    /// transaction, which under WAL reads one snapshot and never takes the write lock (a
+    /// write inside it fails instead of waiting). Drop it when done.
+    pub async fn read(&self) -> StoreResult<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        };
+        Ok(tx)
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         match self.pool.acquire().await {
@@ -221,9 +238,17 @@ pub fn ts_from_db(micros: i64) -> StoreResult<Timestamp> {
         .map_err(|e| StoreError::Corrupt(format!("timestamp {micros}: {e}")))
 }
 
-/// A new time-ordered id (UUIDv7) as text.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+/// Keeps ids made in the same millisecond in the order they were made.
+static ID_SEQUENCE: std::sync::Mutex<uuid::ContextV7> =
+    std::sync::Mutex::new(uuid::ContextV7::new());
+
+/// A new time-ordered id (UUIDv7) stamped with `now`, the use case's clock rather than the
+/// system's: ids sort in the order things happened, under a test's fixed clock too.
+pub fn new_id<T: From<uuid::Uuid>>(now: Timestamp) -> T {
+    let seconds = u64::try_from(now.as_second()).unwrap_or(0);
+    let nanos = u32::try_from(now.subsec_nanosecond()).unwrap_or(0);
+    let stamp = uuid::Timestamp::from_unix(&ID_SEQUENCE, seconds, nanos);
+    T::from(uuid::Uuid::new_v7(stamp))
 }
 
 /// Shorthand used by every store module.

@@ -1,9 +1,14 @@
 //! The transactional mail outbox: written in the same transaction as the change that causes it.
 
+use domain::ids::OutboxId;
 use jiff::Timestamp;
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreResult};
+use super::{
+    new_id,
+    sql::{RowExt, Select},
+    ts_to_db, Conn, StoreResult,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMail {
@@ -15,7 +20,7 @@ pub struct NewMail {
 
 #[derive(Debug, Clone)]
 pub struct OutboxMail {
-    pub id: String,
+    pub id: OutboxId,
     pub to: String,
     pub subject: String,
     pub body_text: String,
@@ -26,13 +31,13 @@ pub struct OutboxMail {
     pub last_error: Option<String>,
 }
 
-pub async fn enqueue(conn: &mut Conn, mail: &NewMail, now: Timestamp) -> StoreResult<String> {
-    let id = new_id();
+pub async fn enqueue(conn: &mut Conn, mail: &NewMail, now: Timestamp) -> StoreResult<OutboxId> {
+    let id: OutboxId = new_id(now);
     sqlx::query(
         "INSERT INTO outbox (id, to_address, subject, body_text, body_html, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
-    .bind(&id)
+    .bind(id.to_string())
     .bind(&mail.to)
     .bind(&mail.subject)
     .bind(&mail.body_text)
@@ -45,16 +50,13 @@ pub async fn enqueue(conn: &mut Conn, mail: &NewMail, now: Timestamp) -> StoreRe
 
 fn from_row(row: &AnyRow) -> StoreResult<OutboxMail> {
     Ok(OutboxMail {
-        id: row.try_get("id")?,
+        id: row.parse("id")?,
         to: row.try_get("to_address")?,
         subject: row.try_get("subject")?,
         body_text: row.try_get("body_text")?,
         body_html: row.try_get("body_html")?,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
-        sent_at: row
-            .try_get::<Option<i64>, _>("sent_at")?
-            .map(ts_from_db)
-            .transpose()?,
+        created_at: row.ts("created_at")?,
+        sent_at: row.ts_opt("sent_at")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
     })
@@ -63,23 +65,12 @@ fn from_row(row: &AnyRow) -> StoreResult<OutboxMail> {
 /// Newest first; `before` is the id of the last mail of the previous page.
 pub async fn list(
     conn: &mut Conn,
-    before: Option<&str>,
+    before: Option<OutboxId>,
     limit: i64,
 ) -> StoreResult<Vec<OutboxMail>> {
-    let rows = match before {
-        Some(cursor) => {
-            sqlx::query("SELECT * FROM outbox WHERE id < $1 ORDER BY id DESC LIMIT $2")
-                .bind(cursor)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-        }
-        None => {
-            sqlx::query("SELECT * FROM outbox ORDER BY id DESC LIMIT $1")
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-        }
-    };
-    rows.iter().map(from_row).collect()
+    Select::new("SELECT * FROM outbox")
+        .filter_opt("id < ?", before.map(|b| b.to_string()))
+        .order_limit("id DESC", limit)
+        .fetch(conn, from_row)
+        .await
 }

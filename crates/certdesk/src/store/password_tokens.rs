@@ -1,14 +1,15 @@
 //! One-time links to set a password, stored by the SHA-256 of their secret.
 
 use jiff::Timestamp;
-use sqlx::Row;
 
-use super::{ts_to_db, Conn, StoreResult};
+use domain::ids::UserId;
+
+use super::{sql::RowExt, ts_to_db, Conn, StoreResult};
 
 pub async fn insert(
     conn: &mut Conn,
     token_hash: &str,
-    user_id: &str,
+    user_id: UserId,
     now: Timestamp,
     expires_at: Timestamp,
 ) -> StoreResult<()> {
@@ -16,7 +17,7 @@ pub async fn insert(
         "INSERT INTO password_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(token_hash)
-    .bind(user_id)
+    .bind(user_id.to_string())
     .bind(ts_to_db(now))
     .bind(ts_to_db(expires_at))
     .execute(&mut *conn)
@@ -29,7 +30,7 @@ pub async fn find_valid(
     conn: &mut Conn,
     token_hash: &str,
     now: Timestamp,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<Option<UserId>> {
     let row = sqlx::query(
         "SELECT user_id FROM password_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -38,7 +39,7 @@ pub async fn find_valid(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        Some(row) => Some(row.try_get("user_id")?),
+        Some(row) => Some(row.parse("user_id")?),
         None => None,
     })
 }

@@ -1,28 +1,37 @@
 //! Payment receipts (constancias de pago), registered on a ticket before its applicants.
 
-use domain::{money::Money, payment::ValidPayment};
-use jiff::Timestamp;
+use domain::{
+    identity::Dni,
+    ids::{ApplicantId, PaymentId, TicketId, TicketNumber},
+    money::Money,
+    payment::{PaymentChannel, ValidPayment},
+};
+use jiff::{civil::Date, Timestamp};
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    new_id,
+    sql::{date_to_db, RowExt},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 /// The unique constraint on operation numbers (`payments.operation_number` on SQLite).
 pub const OPERATION_NUMBER_UNIQUE: &str = "operation_number";
 
 #[derive(Debug, Clone)]
 pub struct Payment {
-    pub id: String,
-    pub ticket_id: String,
+    pub id: PaymentId,
+    pub ticket_id: TicketId,
     pub operation_number: String,
-    pub paid_on: String,
+    pub paid_on: Date,
     pub amount: Money,
     pub tribute_code: String,
-    pub payer_dni: String,
-    pub channel: String,
+    pub payer_dni: Dni,
+    pub channel: PaymentChannel,
     pub receipt_sha256: String,
     pub receipt_mime: String,
     /// The applicant that uses it, if any.
-    pub applicant_id: Option<String>,
+    pub applicant_id: Option<ApplicantId>,
     pub created_at: Timestamp,
 }
 
@@ -31,41 +40,41 @@ const SELECT: &str = "SELECT p.*, a.id AS applicant_id FROM payments p LEFT JOIN
 fn from_row(row: &AnyRow) -> StoreResult<Payment> {
     let centimos: i64 = row.try_get("amount_centimos")?;
     Ok(Payment {
-        id: row.try_get("id")?,
-        ticket_id: row.try_get("ticket_id")?,
+        id: row.parse("id")?,
+        ticket_id: row.parse("ticket_id")?,
         operation_number: row.try_get("operation_number")?,
-        paid_on: row.try_get("paid_on")?,
+        paid_on: row.parse("paid_on")?,
         amount: Money::from_centimos(centimos)
             .ok_or_else(|| StoreError::Corrupt(format!("amount {centimos}")))?,
         tribute_code: row.try_get("tribute_code")?,
-        payer_dni: row.try_get("payer_dni")?,
-        channel: row.try_get("channel")?,
+        payer_dni: row.parse("payer_dni")?,
+        channel: row.parse("channel")?,
         receipt_sha256: row.try_get("receipt_sha256")?,
         receipt_mime: row.try_get("receipt_mime")?,
-        applicant_id: row.try_get("applicant_id")?,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
+        applicant_id: row.parse_opt("applicant_id")?,
+        created_at: row.ts("created_at")?,
     })
 }
 
 /// Inserts a receipt; a used operation number is `Conflict` on [`OPERATION_NUMBER_UNIQUE`].
 pub async fn insert(
     conn: &mut Conn,
-    ticket_id: &str,
+    ticket_id: TicketId,
     p: &ValidPayment,
     receipt_sha256: &str,
     receipt_mime: &str,
     now: Timestamp,
-) -> StoreResult<String> {
-    let id = new_id();
+) -> StoreResult<PaymentId> {
+    let id: PaymentId = new_id(now);
     sqlx::query(
         "INSERT INTO payments (id, ticket_id, operation_number, paid_on, amount_centimos, tribute_code, \
          payer_dni, channel, receipt_sha256, receipt_mime, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(&id)
-    .bind(ticket_id)
+    .bind(id.to_string())
+    .bind(ticket_id.to_string())
     .bind(&p.operation_number)
-    .bind(p.paid_on.to_string())
+    .bind(date_to_db(p.paid_on))
     .bind(p.amount.centimos())
     .bind(&p.tribute_code)
     .bind(p.payer_dni.as_str())
@@ -78,20 +87,20 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Payment> {
+pub async fn by_id(conn: &mut Conn, id: PaymentId) -> StoreResult<Payment> {
     let row = sqlx::query(&format!("{SELECT} WHERE p.id = $1"))
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
-pub async fn for_ticket(conn: &mut Conn, ticket_id: &str) -> StoreResult<Vec<Payment>> {
+pub async fn for_ticket(conn: &mut Conn, ticket_id: TicketId) -> StoreResult<Vec<Payment>> {
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE p.ticket_id = $1 ORDER BY p.created_at, p.id"
     ))
-    .bind(ticket_id)
+    .bind(ticket_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(from_row).collect()
@@ -102,7 +111,7 @@ pub async fn for_ticket(conn: &mut Conn, ticket_id: &str) -> StoreResult<Vec<Pay
 pub async fn ticket_with_operation(
     conn: &mut Conn,
     operation_number: &str,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<Option<TicketNumber>> {
     let row = sqlx::query(
         "SELECT t.number FROM payments p JOIN tickets t ON t.id = p.ticket_id WHERE p.operation_number = $1",
     )
@@ -110,14 +119,14 @@ pub async fn ticket_with_operation(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        Some(row) => Some(row.try_get("number")?),
+        Some(row) => Some(row.parse("number")?),
         None => None,
     })
 }
 
-pub async fn delete(conn: &mut Conn, id: &str) -> StoreResult<()> {
+pub async fn delete(conn: &mut Conn, id: PaymentId) -> StoreResult<()> {
     sqlx::query("DELETE FROM payments WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -3,7 +3,9 @@
 use jiff::Timestamp;
 use sqlx::Row;
 
-use super::{ts_to_db, users::User, Conn, StoreResult};
+use domain::ids::UserId;
+
+use super::{sql::RowExt, ts_to_db, users::User, Conn, StoreResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -22,7 +24,7 @@ impl SessionKind {
 
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
-    pub user_id: &'a str,
+    pub user_id: UserId,
     pub kind: SessionKind,
     pub csrf_token: &'a str,
     pub expires_at: Timestamp,
@@ -34,7 +36,7 @@ pub async fn insert(conn: &mut Conn, s: &NewSession<'_>, now: Timestamp) -> Stor
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(s.token_hash)
-    .bind(s.user_id)
+    .bind(s.user_id.to_string())
     .bind(s.kind.as_str())
     .bind(s.csrf_token)
     .bind(ts_to_db(now))
@@ -62,9 +64,9 @@ pub async fn find(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let user_id: String = row.try_get("user_id")?;
+    let user_id: UserId = row.parse("user_id")?;
     let csrf: String = row.try_get("csrf_token")?;
-    let user = super::users::by_id(conn, &user_id).await?;
+    let user = super::users::by_id(conn, user_id).await?;
     Ok(Some((user, csrf)))
 }
 

@@ -1,37 +1,39 @@
-//! Settings an admin may change (key → text value), with defaults seeded by migrations.
+//! The `settings` table: one text row per key. What the keys mean and how their values
+//! read is `domain::settings`; this module only reads and writes rows. Migrations seed the
+//! defaults.
 
+use domain::settings::Setting;
 use sqlx::Row;
 
 use super::{Conn, StoreResult};
 
-pub const INSTITUTIONAL_DOMAINS: &str = "institutional_domains";
-pub const ENTITY_NAME: &str = "entity_name";
+/// Not a setting: the marker `serve --demo` leaves once the demo data is in.
 pub const DEMO_LOADED: &str = "demo_loaded";
 
-pub async fn get(conn: &mut Conn, key: &str) -> StoreResult<Option<String>> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut *conn)
+/// Every row, `(key, value)`.
+pub async fn all(conn: &mut Conn) -> StoreResult<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
+        .fetch_all(&mut *conn)
         .await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get("value")?),
-        None => None,
-    })
+    rows.iter()
+        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
+        .collect()
 }
 
-pub async fn set(conn: &mut Conn, key: &str, value: &str) -> StoreResult<()> {
+/// Stores one setting's text.
+pub async fn set(conn: &mut Conn, setting: Setting, value: &str) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
-    .bind(key)
+    .bind(setting.as_str())
     .bind(value)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Sets the key only when absent; true when this call set it.
+/// Sets a marker row only when absent; true when this call set it.
 pub async fn set_once(conn: &mut Conn, key: &str, value: &str) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
@@ -43,19 +45,11 @@ pub async fn set_once(conn: &mut Conn, key: &str, value: &str) -> StoreResult<bo
     Ok(done.rows_affected() == 1)
 }
 
-/// The configured institutional e-mail domains (comma-separated in storage).
-pub async fn institutional_domains(conn: &mut Conn) -> StoreResult<Vec<String>> {
-    let raw = get(conn, INSTITUTIONAL_DOMAINS).await?.unwrap_or_default();
-    let domains: Vec<String> = raw
-        .split(',')
-        .map(|d| d.trim().to_lowercase())
-        .filter(|d| !d.is_empty())
-        .collect();
-    if domains.is_empty() {
-        Ok(vec![
-            domain::identity::DEFAULT_INSTITUTIONAL_DOMAIN.to_owned()
-        ])
-    } else {
-        Ok(domains)
-    }
+/// Whether a marker row exists.
+pub async fn has_marker(conn: &mut Conn, key: &str) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }

@@ -1,57 +1,79 @@
 //! Tickets, their yearly numbers and their history.
 
-use domain::ticket::{Kind, Reason, Status};
+use std::{fmt, str::FromStr};
+
+use domain::{
+    identity::Dni,
+    ids::{CertificateId, TicketId, TicketNumber, UserId},
+    ticket::{Event, Kind, Reason, Status},
+};
 use jiff::Timestamp;
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    new_id,
+    sql::{RowExt, Select},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 #[derive(Debug, Clone)]
 pub struct Ticket {
-    pub id: String,
-    pub number: String,
+    pub id: TicketId,
+    pub number: TicketNumber,
     pub kind: Kind,
     pub reason: Reason,
-    pub requester_id: String,
+    pub requester_id: UserId,
     pub requester_name: String,
-    pub certificate_id: Option<String>,
+    pub certificate_id: Option<CertificateId>,
     pub status: Status,
     pub submitted_at: Option<Timestamp>,
-    pub assigned_to: Option<String>,
+    /// The analyst who took it, and their name.
+    pub assigned_to: Option<(UserId, String)>,
+    /// The installation appointment, once booked.
+    pub appointment: Option<Appointment>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-const SELECT: &str =
-    "SELECT t.*, u.name AS requester_name FROM tickets t JOIN users u ON u.id = t.requester_id";
+/// An installation appointment agreed with the subscriber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub at: Timestamp,
+    pub note: Option<String>,
+}
+
+const SELECT: &str = "SELECT t.*, u.name AS requester_name, a.name AS assignee_name \
+     FROM tickets t JOIN users u ON u.id = t.requester_id \
+     LEFT JOIN users a ON a.id = t.assigned_to";
 
 fn from_row(row: &AnyRow) -> StoreResult<Ticket> {
-    let kind: String = row.try_get("kind")?;
-    let kind: Kind = kind
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("ticket kind {kind}")))?;
+    let kind: Kind = row.parse("kind")?;
     let reason: Option<String> = row.try_get("reason")?;
     let reason = Reason::parse(kind, reason.as_deref())
-        .map_err(|_| StoreError::Corrupt(format!("ticket reason {reason:?}")))?;
-    let status: String = row.try_get("status")?;
+        .map_err(|_| StoreError::Corrupt("column reason does not fit the ticket's kind".into()))?;
+    let assignee: Option<UserId> = row.parse_opt("assigned_to")?;
+    let assignee_name: Option<String> = row.try_get("assignee_name")?;
+    let appointment = match row.ts_opt("appointment_at")? {
+        Some(at) => Some(Appointment {
+            at,
+            note: row.try_get("appointment_note")?,
+        }),
+        None => None,
+    };
     Ok(Ticket {
-        id: row.try_get("id")?,
-        number: row.try_get("number")?,
+        id: row.parse("id")?,
+        number: row.parse("number")?,
         kind,
         reason,
-        requester_id: row.try_get("requester_id")?,
+        requester_id: row.parse("requester_id")?,
         requester_name: row.try_get("requester_name")?,
-        certificate_id: row.try_get("certificate_id")?,
-        status: status
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("ticket status {status}")))?,
-        submitted_at: row
-            .try_get::<Option<i64>, _>("submitted_at")?
-            .map(ts_from_db)
-            .transpose()?,
-        assigned_to: row.try_get("assigned_to")?,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
-        updated_at: ts_from_db(row.try_get("updated_at")?)?,
+        certificate_id: row.parse_opt("certificate_id")?,
+        status: row.parse("status")?,
+        submitted_at: row.ts_opt("submitted_at")?,
+        assigned_to: assignee.map(|id| (id, assignee_name.unwrap_or_default())),
+        appointment,
+        created_at: row.ts("created_at")?,
+        updated_at: row.ts("updated_at")?,
     })
 }
 
@@ -69,30 +91,28 @@ pub async fn next_seq(conn: &mut Conn, year: i16) -> StoreResult<i64> {
     Ok(row.try_get("last_seq")?)
 }
 
-pub struct NewTicket<'a> {
-    pub number: &'a str,
-    pub year: i16,
-    pub seq: i64,
+pub struct NewTicket {
+    pub number: TicketNumber,
     pub kind: Kind,
     pub reason: Reason,
-    pub requester_id: &'a str,
-    pub certificate_id: Option<&'a str>,
+    pub requester_id: UserId,
+    pub certificate_id: Option<CertificateId>,
 }
 
-pub async fn insert(conn: &mut Conn, t: &NewTicket<'_>, now: Timestamp) -> StoreResult<String> {
-    let id = new_id();
+pub async fn insert(conn: &mut Conn, t: &NewTicket, now: Timestamp) -> StoreResult<TicketId> {
+    let id: TicketId = new_id(now);
     sqlx::query(
         "INSERT INTO tickets (id, number, year, seq, kind, reason, requester_id, certificate_id, \
          status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
-    .bind(&id)
-    .bind(t.number)
-    .bind(i64::from(t.year))
-    .bind(t.seq)
+    .bind(id.to_string())
+    .bind(t.number.to_string())
+    .bind(i64::from(t.number.year()))
+    .bind(i64::from(t.number.seq()))
     .bind(t.kind.as_str())
     .bind(t.reason.code_str())
-    .bind(t.requester_id)
-    .bind(t.certificate_id)
+    .bind(t.requester_id.to_string())
+    .bind(t.certificate_id.map(|c| c.to_string()))
     .bind(Status::Borrador.as_str())
     .bind(ts_to_db(now))
     .execute(&mut *conn)
@@ -100,9 +120,9 @@ pub async fn insert(conn: &mut Conn, t: &NewTicket<'_>, now: Timestamp) -> Store
     Ok(id)
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Ticket> {
+pub async fn by_id(conn: &mut Conn, id: TicketId) -> StoreResult<Ticket> {
     let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -113,48 +133,61 @@ pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<Ticket> {
 /// (someone else moved it first). A submission also stamps the arrival time.
 pub async fn set_status(
     conn: &mut Conn,
-    id: &str,
+    id: TicketId,
     from: Status,
     to: Status,
     submitted_at: Option<Timestamp>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let done = match submitted_at {
-        Some(at) => {
-            sqlx::query(
-                "UPDATE tickets SET status = $1, submitted_at = $2, updated_at = $3 \
-                 WHERE id = $4 AND status = $5",
-            )
-            .bind(to.as_str())
-            .bind(ts_to_db(at))
-            .bind(ts_to_db(now))
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *conn)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "UPDATE tickets SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-            )
-            .bind(to.as_str())
-            .bind(ts_to_db(now))
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *conn)
-            .await?
-        }
-    };
+    let done = sqlx::query(
+        "UPDATE tickets SET status = $1, submitted_at = COALESCE($2, submitted_at), \
+         updated_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(to.as_str())
+    .bind(submitted_at.map(ts_to_db))
+    .bind(ts_to_db(now))
+    .bind(id.to_string())
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-pub async fn touch(conn: &mut Conn, id: &str, now: Timestamp) -> StoreResult<()> {
+/// Moves many tickets from `from` to `to` at once (the batch); tickets no longer in `from`
+/// are left as they are. Returns how many moved.
+pub async fn set_statuses(
+    conn: &mut Conn,
+    ids: &[TicketId],
+    from: Status,
+    to: Status,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let mut moved = 0;
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE tickets SET status = $1, updated_at = $2 WHERE status = $3 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(to.as_str())
+            .bind(ts_to_db(now))
+            .bind(from.as_str());
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        moved += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(moved)
+}
+
+pub async fn touch(conn: &mut Conn, id: TicketId, now: Timestamp) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
         .bind(ts_to_db(now))
-        .bind(id)
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -163,207 +196,233 @@ pub async fn touch(conn: &mut Conn, id: &str, now: Timestamp) -> StoreResult<()>
 /// Newest first; `requester` limits to one person's tickets; `before` is the last id seen.
 pub async fn list(
     conn: &mut Conn,
-    requester: Option<&str>,
-    before: Option<&str>,
+    requester: Option<UserId>,
+    before: Option<TicketId>,
     limit: i64,
 ) -> StoreResult<Vec<Ticket>> {
-    let mut sql = format!("{SELECT} WHERE 1 = 1");
-    let mut n = 0;
-    if requester.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND t.requester_id = ${n}"));
-    }
-    if before.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND t.id < ${n}"));
-    }
-    sql.push_str(&format!(" ORDER BY t.id DESC LIMIT ${}", n + 1));
-    let mut query = sqlx::query(&sql);
-    if let Some(requester) = requester {
-        query = query.bind(requester);
-    }
-    if let Some(before) = before {
-        query = query.bind(before);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    Select::new(SELECT)
+        .filter_opt("t.requester_id = ?", requester.map(|r| r.to_string()))
+        .filter_opt("t.id < ?", before.map(|b| b.to_string()))
+        .order_limit("t.id DESC", limit)
+        .fetch(conn, from_row)
+        .await
 }
 
-/// DNIs of applicants in open tickets of `kind`, other than `ticket_id`.
+/// `'a', 'b'`: the statuses for which `keep` holds, from the domain, never from input.
+fn statuses_where(keep: impl Fn(&Status) -> bool) -> String {
+    Status::ALL
+        .iter()
+        .filter(|s| keep(s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which of `dnis` are on an applicant of another open ticket of `kind`.
 pub async fn dnis_in_other_open_tickets(
     conn: &mut Conn,
     kind: Kind,
-    ticket_id: &str,
-) -> StoreResult<Vec<String>> {
-    // The open statuses come from the domain, not from input.
-    let open: Vec<String> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
-    let rows = sqlx::query(&format!(
-        "SELECT DISTINCT a.dni FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
-         WHERE t.kind = $1 AND t.id <> $2 AND t.status IN ({})",
-        open.join(", ")
-    ))
-    .bind(kind.as_str())
-    .bind(ticket_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get::<String, _>("dni")?))
-        .collect()
+    ticket_id: TicketId,
+    dnis: &[Dni],
+) -> StoreResult<Vec<Dni>> {
+    let mut found = Vec::new();
+    for chunk in dnis.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT DISTINCT a.dni FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+             WHERE t.kind = $1 AND t.id <> $2 AND t.status IN ({}) AND a.dni IN ({})",
+            statuses_where(Status::is_open),
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(ticket_id.to_string());
+        for dni in chunk {
+            query = query.bind(dni.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(row.parse("dni")?);
+        }
+    }
+    Ok(found)
 }
 
 /// One line of a ticket's history.
 #[derive(Debug, Clone)]
-pub struct Event {
-    pub id: String,
+pub struct HistoryEntry {
     pub at: Timestamp,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
-    pub event: String,
+    pub event: Event,
     pub from_status: Option<Status>,
     pub to_status: Status,
     pub comment: Option<String>,
 }
 
-pub struct NewEvent<'a> {
-    pub ticket_id: &'a str,
-    pub actor_id: Option<&'a str>,
-    pub event: &'a str,
+/// A line to add to a ticket's history.
+#[derive(Debug, Clone)]
+pub struct NewHistory<'a> {
+    pub ticket_id: TicketId,
+    /// None for the system (the scheduled batch close).
+    pub actor_id: Option<UserId>,
+    pub event: Event,
+    /// The status before, when the event changed it.
     pub from_status: Option<Status>,
     pub to_status: Status,
     pub comment: Option<&'a str>,
 }
 
-pub async fn record_event(conn: &mut Conn, e: &NewEvent<'_>, now: Timestamp) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, event, from_status, to_status, comment) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(new_id())
-    .bind(e.ticket_id)
-    .bind(ts_to_db(now))
-    .bind(e.actor_id)
-    .bind(e.event)
-    .bind(e.from_status.map(|s| s.as_str()))
-    .bind(e.to_status.as_str())
-    .bind(e.comment)
-    .execute(&mut *conn)
-    .await?;
+/// Appends lines to ticket histories, many at once when a batch moves many tickets.
+pub async fn record_history(
+    conn: &mut Conn,
+    entries: &[NewHistory<'_>],
+    now: Timestamp,
+) -> StoreResult<()> {
+    const COLUMNS: usize = 8;
+    for chunk in entries.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cells: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", r * COLUMNS + c))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, event, from_status, to_status, comment) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            query = query
+                .bind(new_id::<uuid::Uuid>(now).to_string())
+                .bind(e.ticket_id.to_string())
+                .bind(ts_to_db(now))
+                .bind(e.actor_id.map(|a| a.to_string()))
+                .bind(e.event.code())
+                .bind(e.from_status.map(|s| s.as_str()))
+                .bind(e.to_status.as_str())
+                .bind(e.comment);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-fn parse_status(raw: &str) -> StoreResult<Status> {
-    raw.parse()
-        .map_err(|_| StoreError::Corrupt(format!("status {raw}")))
-}
-
 /// Oldest first.
-pub async fn events(conn: &mut Conn, ticket_id: &str) -> StoreResult<Vec<Event>> {
+pub async fn history(conn: &mut Conn, ticket_id: TicketId) -> StoreResult<Vec<HistoryEntry>> {
     let rows = sqlx::query(
         "SELECT e.*, u.name AS actor_name FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id \
          WHERE e.ticket_id = $1 ORDER BY e.at ASC, e.id ASC",
     )
-    .bind(ticket_id)
+    .bind(ticket_id.to_string())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {
-            let from: Option<String> = row.try_get("from_status")?;
-            let to: String = row.try_get("to_status")?;
-            Ok(Event {
-                id: row.try_get("id")?,
-                at: ts_from_db(row.try_get("at")?)?,
-                actor_id: row.try_get("actor_id")?,
+            let code: String = row.try_get("event")?;
+            Ok(HistoryEntry {
+                at: row.ts("at")?,
+                actor_id: row.parse_opt("actor_id")?,
                 actor_name: row.try_get("actor_name")?,
-                event: row.try_get("event")?,
-                from_status: from.as_deref().map(parse_status).transpose()?,
-                to_status: parse_status(&to)?,
+                event: Event::parse(&code)
+                    .map_err(|_| StoreError::Corrupt(format!("ticket event code {code}")))?,
+                from_status: row.parse_opt("from_status")?,
+                to_status: row.parse("to_status")?,
                 comment: row.try_get("comment")?,
             })
         })
         .collect()
 }
 
-/// Statuses of the analysts' queue, from the domain.
-fn queue_statuses() -> String {
-    Status::ALL
-        .iter()
-        .filter(|s| s.is_in_queue())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A place in the queue, as the API and the pages page through it: the last ticket seen,
+/// written `<submitted_at µs>_<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub submitted_at: Timestamp,
+    pub id: TicketId,
 }
 
-/// The queue in strict FIFO order by last submission; `after` is the (submitted_at, id)
-/// of the last ticket seen.
+impl QueueCursor {
+    /// The cursor after `ticket` (a queued ticket always has a submission time).
+    pub fn after(ticket: &Ticket) -> Self {
+        QueueCursor {
+            submitted_at: ticket.submitted_at.unwrap_or(ticket.created_at),
+            id: ticket.id,
+        }
+    }
+}
+
+impl fmt::Display for QueueCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.submitted_at.as_microsecond(), self.id)
+    }
+}
+
+/// A cursor that is not one of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("El cursor de la cola no es válido: vuelva a la primera página.")]
+pub struct BadCursor;
+
+impl FromStr for QueueCursor {
+    type Err = BadCursor;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (micros, id) = s.trim().split_once('_').ok_or(BadCursor)?;
+        let micros: i64 = micros.parse().map_err(|_| BadCursor)?;
+        Ok(QueueCursor {
+            submitted_at: Timestamp::from_microsecond(micros).map_err(|_| BadCursor)?,
+            id: id.parse().map_err(|_| BadCursor)?,
+        })
+    }
+}
+
+/// The queue in strict FIFO order by last submission, after `after` if given.
 pub async fn queue(
     conn: &mut Conn,
     kind: Option<Kind>,
     status: Option<Status>,
-    after: Option<(Timestamp, &str)>,
+    after: Option<QueueCursor>,
     limit: i64,
 ) -> StoreResult<Vec<Ticket>> {
-    let mut sql = format!("{SELECT} WHERE t.status IN ({})", queue_statuses());
-    let mut n = 0;
-    if kind.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND t.kind = ${n}"));
+    let mut select = Select::new(SELECT)
+        .where_sql(&format!(
+            "t.status IN ({})",
+            statuses_where(Status::is_in_queue)
+        ))
+        .filter_opt("t.kind = ?", kind.map(|k| k.as_str()))
+        .filter_opt("t.status = ?", status.map(|s| s.as_str()));
+    if let Some(after) = after {
+        select = select.filter_pair(
+            "(t.submitted_at > ?1 OR (t.submitted_at = ?1 AND t.id > ?2))",
+            ts_to_db(after.submitted_at),
+            after.id.to_string(),
+        );
     }
-    if status.is_some() {
-        n += 1;
-        sql.push_str(&format!(" AND t.status = ${n}"));
-    }
-    if after.is_some() {
-        sql.push_str(&format!(
-            " AND (t.submitted_at > ${a} OR (t.submitted_at = ${a} AND t.id > ${b}))",
-            a = n + 1,
-            b = n + 2
-        ));
-        n += 2;
-    }
-    sql.push_str(&format!(
-        " ORDER BY t.submitted_at ASC, t.id ASC LIMIT ${}",
-        n + 1
-    ));
-    let mut query = sqlx::query(&sql);
-    if let Some(kind) = kind {
-        query = query.bind(kind.as_str());
-    }
-    if let Some(status) = status {
-        query = query.bind(status.as_str());
-    }
-    if let Some((at, id)) = after {
-        query = query.bind(ts_to_db(at)).bind(id);
-    }
-    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    select
+        .order_limit("t.submitted_at ASC, t.id ASC", limit)
+        .fetch(conn, from_row)
+        .await
 }
 
 /// 1-based place in the queue of a ticket that is waiting in it.
-pub async fn queue_position(
-    conn: &mut Conn,
-    submitted_at: Timestamp,
-    id: &str,
-) -> StoreResult<i64> {
+pub async fn queue_position(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64> {
     let row = sqlx::query(&format!(
         "SELECT COUNT(*) AS n FROM tickets WHERE status IN ({}) \
          AND (submitted_at < $1 OR (submitted_at = $1 AND id < $2))",
-        queue_statuses()
+        statuses_where(Status::is_in_queue)
     ))
-    .bind(ts_to_db(submitted_at))
-    .bind(id)
+    .bind(ts_to_db(at.submitted_at))
+    .bind(at.id.to_string())
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get::<i64, _>("n")? + 1)
 }
 
-pub async fn assign(conn: &mut Conn, id: &str, analyst_id: &str) -> StoreResult<()> {
+pub async fn assign(conn: &mut Conn, id: TicketId, analyst_id: UserId) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET assigned_to = $1 WHERE id = $2")
-        .bind(analyst_id)
-        .bind(id)
+        .bind(analyst_id.to_string())
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -371,31 +430,37 @@ pub async fn assign(conn: &mut Conn, id: &str, analyst_id: &str) -> StoreResult<
 
 pub async fn set_appointment(
     conn: &mut Conn,
-    id: &str,
-    at: Timestamp,
-    note: Option<&str>,
+    id: TicketId,
+    appointment: &Appointment,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET appointment_at = $1, appointment_note = $2 WHERE id = $3")
-        .bind(ts_to_db(at))
-        .bind(note)
-        .bind(id)
+        .bind(ts_to_db(appointment.at))
+        .bind(appointment.note.as_deref())
+        .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// The installation appointment, if recorded.
-pub async fn appointment(
-    conn: &mut Conn,
-    id: &str,
-) -> StoreResult<Option<(Timestamp, Option<String>)>> {
-    let row = sqlx::query("SELECT appointment_at, appointment_note FROM tickets WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let at: Option<i64> = row.try_get("appointment_at")?;
-    match at {
-        Some(at) => Ok(Some((ts_from_db(at)?, row.try_get("appointment_note")?))),
-        None => Ok(None),
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_queue_cursor_round_trips_and_anything_else_is_refused() {
+        let cursor = QueueCursor {
+            submitted_at: Timestamp::from_microsecond(1_764_690_000_000_000).unwrap(),
+            id: "0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b11".parse().unwrap(),
+        };
+        let text = cursor.to_string();
+        assert_eq!(
+            text,
+            "1764690000000000_0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b11"
+        );
+        assert_eq!(text.parse::<QueueCursor>().unwrap(), cursor);
+        for bad in ["", "x_1", "15_", "15_no-es-un-id", "15"] {
+            assert_eq!(bad.parse::<QueueCursor>(), Err(BadCursor), "{bad}");
+        }
     }
 }

@@ -1,15 +1,15 @@
 //! Accounts.
 
-use domain::role::Role;
+use domain::{ids::UserId, role::Role};
 use jiff::Timestamp;
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, ts_from_db, ts_to_db, Conn, StoreError, StoreResult};
+use super::{new_id, sql::RowExt, ts_to_db, Conn, StoreError, StoreResult};
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -33,16 +33,13 @@ pub struct NewUser<'a> {
 const COLUMNS: &str = "id, email, name, role, active, created_at";
 
 fn from_row(row: &AnyRow) -> StoreResult<User> {
-    let role: String = row.try_get("role")?;
     Ok(User {
-        id: row.try_get("id")?,
+        id: row.parse("id")?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        role: role
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+        role: row.parse("role")?,
         active: row.try_get::<i64, _>("active")? == 1,
-        created_at: ts_from_db(row.try_get("created_at")?)?,
+        created_at: row.ts("created_at")?,
     })
 }
 
@@ -52,7 +49,7 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> Stor
         "INSERT INTO users (id, email, name, role, password_hash, dni, position, unit, dependency, active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) RETURNING {COLUMNS}"
     ))
-    .bind(new_id())
+    .bind(new_id::<UserId>(now).to_string())
     .bind(user.email)
     .bind(user.name)
     .bind(user.role.as_str())
@@ -67,9 +64,9 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> Stor
     from_row(&row)
 }
 
-pub async fn by_id(conn: &mut Conn, id: &str) -> StoreResult<User> {
+pub async fn by_id(conn: &mut Conn, id: UserId) -> StoreResult<User> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -101,10 +98,10 @@ pub async fn credentials(
     }
 }
 
-pub async fn set_password_hash(conn: &mut Conn, user_id: &str, hash: &str) -> StoreResult<()> {
+pub async fn set_password_hash(conn: &mut Conn, user_id: UserId, hash: &str) -> StoreResult<()> {
     let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
-        .bind(user_id)
+        .bind(user_id.to_string())
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
@@ -127,4 +124,24 @@ pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>>
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The accounts with these ids, in no particular order; unknown ids are left out.
+pub async fn by_ids(conn: &mut Conn, ids: &[UserId]) -> StoreResult<Vec<User>> {
+    let mut users = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            users.push(from_row(&row)?);
+        }
+    }
+    Ok(users)
 }

@@ -50,12 +50,7 @@ impl Problem {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "no-autenticado",
-            "No autenticado",
-            detail,
-        )
+        AppError::Unauthorized(detail.into()).into()
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -68,12 +63,7 @@ impl Problem {
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "no-encontrado",
-            "No encontrado",
-            "No existe lo que busca, o no tiene acceso a ello.",
-        )
+        AppError::NotFound.into()
     }
 
     fn status_code(&self) -> StatusCode {
@@ -94,31 +84,81 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<AppError> for Problem {
+/// How a use-case error is answered: the one mapping from [`AppError`] to an HTTP status
+/// and Spanish words, shared by the API (problem+json) and the pages (the error page).
+/// Internal errors are logged here, once, with their cause; people see an opaque message.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    /// The problem type's slug, `urn:certdesk:problema:<slug>`.
+    pub slug: &'static str,
+    /// Short Spanish summary (the problem's title, the error page's heading).
+    pub title: &'static str,
+    /// Spanish explanation of this occurrence.
+    pub detail: String,
+    /// Every failing field with its Spanish messages (validation only).
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+impl Answer {
+    /// An answer with its own words, for pages (a form that expired, a broken link).
+    pub fn page(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Answer::new(status, "pagina", title, detail)
+    }
+
+    fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Answer {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            errors: BTreeMap::new(),
+        }
+    }
+}
+
+impl From<AppError> for Answer {
     fn from(err: AppError) -> Self {
         match err {
-            AppError::Validation(errors) => {
-                let mut p = Problem::new(
+            AppError::Validation(errors) => Answer {
+                errors: errors.into_inner(),
+                ..Answer::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validacion",
                     "Datos inválidos",
                     "Revise los campos marcados: cada uno dice qué corregir.",
-                );
-                p.errors = errors.into_inner();
-                p
-            }
-            AppError::Unauthorized(detail) => Problem::unauthorized(detail),
-            AppError::Forbidden => {
-                Problem::forbidden("Su cuenta no tiene permiso para hacer esto.")
-            }
-            AppError::NotFound => Problem::not_found(),
-            AppError::Conflict(detail) => Problem::new(
-                StatusCode::CONFLICT,
-                "conflicto",
-                "Conflicto de estado",
+                )
+            },
+            AppError::Unauthorized(detail) => Answer::new(
+                StatusCode::UNAUTHORIZED,
+                "no-autenticado",
+                "Inicie sesión",
                 detail,
             ),
-            AppError::RateLimited(detail) => Problem::new(
+            AppError::Forbidden => Answer::new(
+                StatusCode::FORBIDDEN,
+                "prohibido",
+                "Acceso denegado",
+                "Su cuenta no tiene permiso para esto.",
+            ),
+            AppError::NotFound => Answer::new(
+                StatusCode::NOT_FOUND,
+                "no-encontrado",
+                "No encontrado",
+                "No existe lo que busca, o no tiene acceso a ello.",
+            ),
+            AppError::Conflict(detail) => Answer::new(
+                StatusCode::CONFLICT,
+                "conflicto",
+                "No se pudo completar",
+                detail,
+            ),
+            AppError::RateLimited(detail) => Answer::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "demasiados-intentos",
                 "Demasiados intentos",
@@ -126,14 +166,29 @@ impl From<AppError> for Problem {
             ),
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                Problem::new(
+                Answer::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error-interno",
-                    "Error interno",
+                    "Error inesperado",
                     "Ocurrió un error inesperado. Intente de nuevo; si persiste, avise a la Mesa de Servicios.",
                 )
             }
         }
+    }
+}
+
+impl From<Answer> for Problem {
+    fn from(a: Answer) -> Self {
+        Problem {
+            errors: a.errors,
+            ..Problem::new(a.status, a.slug, a.title, a.detail)
+        }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(err: AppError) -> Self {
+        Answer::from(err).into()
     }
 }
 
@@ -160,3 +215,59 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a page handler returns when it cannot show its page: the Spanish error page, for
+/// the person who asked, or a redirect to where they should be instead. Handlers return it
+/// with `?`; the pages' `show_errors` layer knows the viewer and renders the error page
+/// with their header and navigation.
+#[derive(Debug)]
+pub enum PageError {
+    /// The error page.
+    Show(Answer),
+    /// Not this page, now: go there (a ticket no longer editable goes to its own page).
+    Elsewhere(String),
+}
+
+impl PageError {
+    /// An error page with its own words (a form that expired, a broken link).
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        PageError::Show(Answer::page(status, title, detail))
+    }
+
+    /// A redirect (303) to `to`.
+    pub fn elsewhere(to: impl Into<String>) -> Self {
+        PageError::Elsewhere(to.into())
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        PageError::Show(err.into())
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(err: crate::store::StoreError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+/// The marker a [`PageError`] leaves on its response for the `show_errors` layer.
+#[derive(Debug, Clone)]
+pub struct PageFailure(pub Answer);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Show(answer) => {
+                let mut res = (answer.status, answer.detail.clone()).into_response();
+                res.extensions_mut().insert(PageFailure(answer));
+                res
+            }
+            PageError::Elsewhere(to) => axum::response::Redirect::to(&to).into_response(),
+        }
+    }
+}
+
+/// A page handler's result.
+pub type PageResult<T = Response> = Result<T, PageError>;

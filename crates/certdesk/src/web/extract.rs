@@ -14,9 +14,19 @@ use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::{error::Problem, pages, WebState};
+use std::sync::Arc;
+
+use domain::settings::Settings;
+
+use super::{
+    error::{PageError, Problem},
+    WebState,
+};
 use crate::{
-    app::auth::{self, Session},
+    app::{
+        auth::{self, Session},
+        settings, AppError,
+    },
     store::{sessions::SessionKind, users::User},
 };
 
@@ -47,11 +57,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// Whoever is looking at a page: maybe signed in, always with a CSRF token for forms.
+/// Whoever is looking at a page: maybe signed in, always with a CSRF token for forms, and
+/// the settings in force (the entity's name in the header, the e-mail domains in hints).
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub session: Option<Session>,
     pub csrf_token: String,
+    pub settings: Arc<Settings>,
 }
 
 impl Viewer {
@@ -71,9 +83,12 @@ impl FromRequestParts<WebState> for Viewer {
         let session = match jar.get(SESSION_COOKIE) {
             Some(cookie) => auth::authenticate(&state.app, cookie.value(), SessionKind::Web)
                 .await
-                .map_err(|e| pages::app_error_page(e, None))?,
+                .map_err(|e| PageError::from(e).into_response())?,
             None => None,
         };
+        let settings = settings::load(&state.app)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
         let anon = parts
             .extensions
             .get::<AnonCsrf>()
@@ -86,6 +101,7 @@ impl FromRequestParts<WebState> for Viewer {
         let viewer = Viewer {
             session,
             csrf_token,
+            settings: Arc::new(settings),
         };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)
@@ -117,6 +133,96 @@ impl FromRequestParts<WebState> for SignedIn {
     }
 }
 
+/// A signed-in analyst or admin on a page; anyone else signed in gets the Spanish 403 page,
+/// the same on every analyst page and form.
+#[derive(Debug, Clone)]
+pub struct Analyst(pub SignedIn);
+
+impl FromRequestParts<WebState> for Analyst {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        let me = SignedIn::from_request_parts(parts, state).await?;
+        if me.user().role.is_analyst() {
+            Ok(Analyst(me))
+        } else {
+            Err(PageError::from(AppError::Forbidden).into_response())
+        }
+    }
+}
+
+impl std::ops::Deref for Analyst {
+    type Target = SignedIn;
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+/// A signed-in admin on a page; anyone else signed in gets the Spanish 403 page.
+#[derive(Debug, Clone)]
+pub struct Admin(pub SignedIn);
+
+impl FromRequestParts<WebState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
+        let me = SignedIn::from_request_parts(parts, state).await?;
+        if me.user().role.is_admin() {
+            Ok(Admin(me))
+        } else {
+            Err(PageError::from(AppError::Forbidden).into_response())
+        }
+    }
+}
+
+impl std::ops::Deref for Admin {
+    type Target = SignedIn;
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+/// Ids in the path (`/tramites/{id}`), typed. An id that does not parse names nothing:
+/// it answers 404 like any id nobody may see (problem+json under `/api/`, the Spanish page
+/// elsewhere), never axum's plain-text 400.
+#[derive(Debug, Clone, Copy)]
+pub struct Id<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Id<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(ids)) => Ok(Id(ids)),
+            Err(_) => {
+                // Nested routers see their path without the prefix: ask for the original.
+                let path = parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map_or(parts.uri.path(), |o| o.0.path());
+                if path.starts_with("/api/") {
+                    Err(Problem::not_found().into_response())
+                } else {
+                    Err(PageError::from(AppError::NotFound).into_response())
+                }
+            }
+        }
+    }
+}
+
+/// The page for a form whose CSRF token is missing or wrong.
+fn form_expired() -> PageError {
+    PageError::new(
+        StatusCode::FORBIDDEN,
+        "El formulario caducó",
+        "El formulario caducó o no es válido. Vuelva a cargar la página e intente de nuevo.",
+    )
+}
+
 fn tokens_match(given: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
@@ -145,20 +251,15 @@ impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if !tokens_match(&field.csrf_token, &viewer.csrf_token) {
             tracing::warn!("form refused: missing or wrong CSRF token");
-            return Err(pages::error_page(
-                StatusCode::FORBIDDEN,
-                "El formulario caducó",
-                "El formulario caducó o no es válido. Vuelva a cargar la página e intente de nuevo.",
-                Some(&viewer),
-            ));
+            return Err(form_expired().into_response());
         }
         let data = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
-            pages::error_page(
+            PageError::new(
                 StatusCode::BAD_REQUEST,
                 "Formulario inválido",
                 "No pudimos leer el formulario. Vuelva a cargar la página e intente de nuevo.",
-                Some(&viewer),
             )
+            .into_response()
         })?;
         Ok(CsrfForm { viewer, data })
     }
@@ -416,20 +517,15 @@ impl FromRequest<WebState> for CsrfMultipart {
         let form = MultipartForm::read(Request::from_parts(parts, body))
             .await
             .map_err(|problem| {
-                pages::error_page(
+                PageError::new(
                     StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST),
-                    &problem.title,
-                    &problem.detail,
-                    Some(&viewer),
+                    "No pudimos leer el formulario",
+                    problem.detail,
                 )
+                .into_response()
             })?;
         if !tokens_match(&form.text(CSRF_FIELD), &viewer.csrf_token) {
-            return Err(pages::error_page(
-                StatusCode::FORBIDDEN,
-                "El formulario caducó",
-                "El formulario caducó o no es válido. Vuelva a cargar la página e intente de nuevo.",
-                Some(&viewer),
-            ));
+            return Err(form_expired().into_response());
         }
         Ok(CsrfMultipart { viewer, form })
     }

@@ -51,7 +51,10 @@ pub fn router(app: App) -> Router {
         ),
     ];
     let mut router = Router::new()
-        .merge(pages::routes())
+        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::show_errors,
+        )))
         .nest("/api/v1", api::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -142,9 +145,11 @@ async fn not_found(
         error::Problem::not_found().into_response()
     } else {
         pages::error_page(
-            StatusCode::NOT_FOUND,
-            "Página no encontrada",
-            "La página que busca no existe. Vuelva al inicio.",
+            &error::Answer::page(
+                StatusCode::NOT_FOUND,
+                "Página no encontrada",
+                "La página que busca no existe. Vuelva al inicio.",
+            ),
             viewer.as_ref().ok(),
         )
     }

@@ -313,7 +313,7 @@ async fn four_racing_closers_make_exactly_one_batch_and_a_held_renewal_stays() {
     let c: Value = c.json().await.unwrap();
     d.unwrap();
     assert_eq!(a.batch.id, b.batch.id);
-    assert_eq!(c["id"], a.batch.id.as_str());
+    assert_eq!(c["id"], a.batch.id.to_string());
     assert!(
         [a.newly_closed, b.newly_closed]
             .iter()
@@ -371,7 +371,7 @@ async fn four_racing_closers_make_exactly_one_batch_and_a_held_renewal_stays() {
         .json()
         .await
         .unwrap();
-    assert_eq!(again["id"], a.batch.id.as_str());
+    assert_eq!(again["id"], a.batch.id.to_string());
 }
 
 #[tokio::test]

@@ -442,9 +442,9 @@ impl TestApp {
         certdesk::store::certificates::insert(
             &mut conn,
             &certdesk::store::certificates::NewCertificate {
-                owner_id: me["id"].as_str().unwrap(),
+                owner_id: me["id"].as_str().unwrap().parse().unwrap(),
                 holder_name: "Tello Vásquez, Carmen Rosa",
-                dni: "10117410",
+                dni: &"10117410".parse().unwrap(),
                 applicant_id: None,
                 medium: None,
                 ownership: None,
@@ -459,6 +459,7 @@ impl TestApp {
         )
         .await
         .unwrap()
+        .to_string()
     }
 }
 

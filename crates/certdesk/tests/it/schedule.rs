@@ -81,6 +81,8 @@ async fn a_decreed_non_working_day_in_the_database_moves_the_cut_off() {
 async fn national_holidays_are_seeded_once_per_year_and_deletions_stick() {
     let app = spawn_app().await;
     let approved = "2027-03-20T10:00:00-05:00".parse().unwrap();
+    // Before any seeding, the calendar already knows the law's holidays (computed, not
+    // stored: reading the calendar never writes).
     let at = app::schedule::dispatch_at(&app.app, approved, None)
         .await
         .unwrap();
@@ -89,7 +91,21 @@ async fn national_holidays_are_seeded_once_per_year_and_deletions_stick() {
         "2027-03-24T16:30:00-05:00",
         "Holy Week 2027"
     );
+    let mut conn = app.app.store.conn().await.unwrap();
+    let stored = holidays::between(&mut conn, date(2027, 1, 1), date(2027, 12, 31))
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "reading the calendar stored {stored:?}");
+    drop(conn);
 
+    // Seeding (migrate, serve, the daily job) stores this year and the next two, once.
+    let now = "2026-12-02T10:00:00-05:00".parse().unwrap();
+    let seeded = app::schedule::seed_holidays(&app.app, now).await.unwrap();
+    assert_eq!(seeded, [2026, 2027, 2028]);
+    assert!(app::schedule::seed_holidays(&app.app, now)
+        .await
+        .unwrap()
+        .is_empty());
     let mut conn = app.app.store.conn().await.unwrap();
     let days = holidays::between(&mut conn, date(2027, 1, 1), date(2027, 12, 31))
         .await
@@ -102,6 +118,10 @@ async fn national_holidays_are_seeded_once_per_year_and_deletions_stick() {
         .await
         .unwrap();
     drop(conn);
+    assert!(app::schedule::seed_holidays(&app.app, now)
+        .await
+        .unwrap()
+        .is_empty());
     let at = app::schedule::dispatch_at(&app.app, approved, None)
         .await
         .unwrap();

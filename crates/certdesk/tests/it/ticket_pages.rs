@@ -537,10 +537,15 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
         .await;
 
     // Observed: the observation stands out, and the way to correct it is offered.
-    certdesk::app::review::take(&app.app, &analyst, &id)
+    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap())
         .await
         .unwrap();
-    certdesk::app::review::observe(&app.app, &analyst, &id, "La foto no es actual.")
+    certdesk::app::review::observe(
+        &app.app,
+        &analyst,
+        id.parse().unwrap(),
+        "La foto no es actual.",
+    )
         .await
         .unwrap();
     let (_, page) = app.page(&format!("/tramites/{id}")).await;
@@ -562,10 +567,10 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
     assert_eq!(res.status(), 303);
 
     // Approved: each applicant shows when it goes to RENIEC.
-    certdesk::app::review::take(&app.app, &analyst, &id)
+    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap())
         .await
         .unwrap();
-    certdesk::app::review::approve(&app.app, &analyst, &id)
+    certdesk::app::review::approve(&app.app, &analyst, id.parse().unwrap())
         .await
         .unwrap();
     let (_, page) = app.page(&format!("/tramites/{id}")).await;

@@ -397,7 +397,14 @@ async fn a_corrected_observed_ticket_arrives_again_at_its_resubmission_time() {
     // An analyst observes it (the analyst side is its own issue: move it in the store here).
     let mut conn = app.app.store.conn().await.unwrap();
     let now = app.app.now();
-    ticket_store::set_status(&mut conn, id, Status::Enviado, Status::Observado, None, now)
+    ticket_store::set_status(
+        &mut conn,
+        id.parse().unwrap(),
+        Status::Enviado,
+        Status::Observado,
+        None,
+        now,
+    )
         .await
         .unwrap();
     drop(conn);

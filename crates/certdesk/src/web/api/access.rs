@@ -1,11 +1,10 @@
 //! Access requests: anyone files one; admins list, approve and reject.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
+use axum::{extract::State, http::StatusCode, Json};
+use domain::{
+    access::{AccessRequestInput, AccessRequestStatus},
+    ids::AccessRequestId,
 };
-use domain::access::{AccessRequestInput, AccessRequestStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +14,7 @@ use crate::{
     store::access_requests::AccessRequest,
     web::{
         error::{ApiResult, Problem},
-        extract::{ApiJson, ApiQuery, ApiUser},
+        extract::{ApiJson, ApiQuery, ApiUser, Id},
         WebState,
     },
 };
@@ -70,19 +69,19 @@ pub struct AccessRequestJson {
 impl From<AccessRequest> for AccessRequestJson {
     fn from(r: AccessRequest) -> Self {
         Self {
-            id: r.id,
+            id: r.id.to_string(),
             full_name: r.full_name,
-            dni: r.dni,
+            dni: r.dni.to_string(),
             position: r.position,
             unit: r.unit,
             dependency: r.dependency,
-            start_date: r.start_date,
+            start_date: r.start_date.to_string(),
             email: r.email,
             status: r.status.as_str().to_owned(),
             created_at: crate::web::rfc3339(r.created_at),
             decided_at: r.decided_at.map(crate::web::rfc3339),
             decision_reason: r.decision_reason,
-            user_id: r.user_id,
+            user_id: r.user_id.map(|u| u.to_string()),
         }
     }
 }
@@ -108,7 +107,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         Json(Created {
-            id: request.id,
+            id: request.id.to_string(),
             status: request.status.as_str().to_owned(),
         }),
     ))
@@ -144,7 +143,7 @@ pub async fn list(
         limit: params.limit,
     };
     let limit = page.limit();
-    let items = access::list(&state.app, &user, status, page.after.as_deref(), limit).await?;
+    let items = access::list(&state.app, &user, status, page.after()?, limit).await?;
     let items = items.into_iter().map(AccessRequestJson::from).collect();
     Ok(Json(Page::new(items, limit, |r: &AccessRequestJson| {
         r.id.clone()
@@ -160,9 +159,9 @@ pub async fn list(
 pub async fn approve(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<AccessRequestId>,
 ) -> ApiResult<Json<UserJson>> {
-    let created = access::approve(&state.app, &user, &id).await?;
+    let created = access::approve(&state.app, &user, id).await?;
     Ok(Json(created.into()))
 }
 
@@ -181,9 +180,9 @@ pub struct RejectRequest {
 pub async fn reject(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<AccessRequestId>,
     ApiJson(body): ApiJson<RejectRequest>,
 ) -> ApiResult<Json<AccessRequestJson>> {
-    let request = access::reject(&state.app, &user, &id, &body.reason).await?;
+    let request = access::reject(&state.app, &user, id, &body.reason).await?;
     Ok(Json(request.into()))
 }

@@ -3,12 +3,15 @@
 
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
     Json,
 };
-use domain::ticket::{Kind, Status};
+use domain::{
+    ids::{ApplicantId, BatchId, CertificateId, TicketId},
+    ticket::{Kind, Status},
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,11 +28,11 @@ use crate::{
     },
     store::{
         batches::{Batch, Item},
-        tickets::Ticket,
+        tickets::QueueCursor,
     },
     web::{
         error::{ApiResult, Problem},
-        extract::{ApiJson, ApiQuery, ApiUser, MultipartForm},
+        extract::{ApiJson, ApiQuery, ApiUser, Id, MultipartForm},
         rfc3339, WebState,
     },
 };
@@ -42,12 +45,6 @@ pub struct QueueParams {
     pub status: Option<String>,
     pub after: Option<String>,
     pub limit: Option<i64>,
-}
-
-/// The queue's keyset cursor: `<submitted_at µs>_<id>` of the last ticket of a page.
-fn queue_cursor(t: &Ticket) -> String {
-    let micros = t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0);
-    format!("{micros}_{}", t.id)
 }
 
 /// Open tickets in strict FIFO order by their last submission (analysts).
@@ -71,32 +68,11 @@ pub async fn queue(
         .map(str::parse::<Status>)
         .transpose()
         .map_err(|e| AppError::field("status", e.to_string()))?;
-    let after = match params.after.as_deref() {
-        Some(cursor) => {
-            let (micros, id) = cursor
-                .split_once('_')
-                .ok_or_else(|| Problem::bad_request("El cursor `after` no es válido."))?;
-            let at = micros
-                .parse::<i64>()
-                .ok()
-                .and_then(|m| Timestamp::from_microsecond(m).ok())
-                .ok_or_else(|| Problem::bad_request("El cursor `after` no es válido."))?;
-            Some((at, id.to_owned()))
-        }
-        None => None,
-    };
-    let limit = params.limit.unwrap_or(50).clamp(1, 200);
-    let tickets = review::queue(
-        &state.app,
-        &user,
-        kind,
-        status,
-        after.as_ref().map(|(at, id)| (*at, id.as_str())),
-        limit,
-    )
-    .await?;
+    let after = super::after::<QueueCursor>(params.after.as_deref())?;
+    let limit = super::page_limit(params.limit);
+    let tickets = review::queue(&state.app, &user, kind, status, after, limit).await?;
     let next = (tickets.len() as i64 >= limit)
-        .then(|| tickets.last().map(queue_cursor))
+        .then(|| tickets.last().map(|t| QueueCursor::after(t).to_string()))
         .flatten();
     let items = tickets.into_iter().map(Into::into).collect();
     Ok(Json(Page { items, next }))
@@ -109,9 +85,9 @@ pub async fn queue(
 pub async fn take(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::take(&state.app, &user, &id).await?.into()))
+    Ok(Json(review::take(&state.app, &user, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -127,11 +103,11 @@ pub struct CommentRequest {
 pub async fn observe(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     ApiJson(body): ApiJson<CommentRequest>,
 ) -> ApiResult<Json<TicketJson>> {
     Ok(Json(
-        review::observe(&state.app, &user, &id, &body.comment)
+        review::observe(&state.app, &user, id, &body.comment)
             .await?
             .into(),
     ))
@@ -144,9 +120,9 @@ pub async fn observe(
 pub async fn approve(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::approve(&state.app, &user, &id).await?.into()))
+    Ok(Json(review::approve(&state.app, &user, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -162,11 +138,11 @@ pub struct ReasonRequest {
 pub async fn reject(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     ApiJson(body): ApiJson<ReasonRequest>,
 ) -> ApiResult<Json<TicketJson>> {
     Ok(Json(
-        review::reject(&state.app, &user, &id, &body.reason)
+        review::reject(&state.app, &user, id, &body.reason)
             .await?
             .into(),
     ))
@@ -187,11 +163,11 @@ pub struct AppointmentRequest {
 pub async fn appointment(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     ApiJson(body): ApiJson<AppointmentRequest>,
 ) -> ApiResult<Json<TicketJson>> {
     Ok(Json(
-        registry::record_appointment(&state.app, &user, &id, &body.at, body.note.as_deref())
+        registry::record_appointment(&state.app, &user, id, &body.at, body.note.as_deref())
             .await?
             .into(),
     ))
@@ -215,7 +191,7 @@ pub struct CompleteRequest {
 pub async fn complete(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<TicketJson>> {
     let body: CompleteRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -230,7 +206,7 @@ pub async fn complete(
         serial: body.serial,
     };
     Ok(Json(
-        registry::complete(&state.app, &user, &id, &installation)
+        registry::complete(&state.app, &user, id, &installation)
             .await?
             .into(),
     ))
@@ -251,12 +227,12 @@ impl From<Item> for BatchItemJson {
     fn from(i: Item) -> Self {
         Self {
             position: i.position,
-            applicant_id: i.applicant_id,
-            ticket_id: i.ticket_id,
-            ticket_number: i.ticket_number,
-            dni: i.dni,
+            applicant_id: i.applicant_id.to_string(),
+            ticket_id: i.ticket_id.to_string(),
+            ticket_number: i.ticket_number.to_string(),
+            dni: i.dni.to_string(),
             full_name: i.full_name,
-            status: i.status,
+            status: i.status.as_str().to_owned(),
         }
     }
 }
@@ -275,7 +251,7 @@ pub struct BatchJson {
 fn batch_json(b: Batch, items: Vec<Item>) -> BatchJson {
     BatchJson {
         package_url: format!("/api/v1/batches/{}/package.zip", b.id),
-        id: b.id,
+        id: b.id.to_string(),
         cutoff_at: rfc3339(b.cutoff_at),
         closed_at: rfc3339(b.closed_at),
         item_count: b.item_count,
@@ -322,7 +298,7 @@ pub async fn close(
         }
     };
     let closed = batch::close(&state.app, Some(&user), now).await?;
-    let (b, items) = batch::view(&state.app, &user, &closed.batch.id).await?;
+    let (b, items) = batch::view(&state.app, &user, closed.batch.id).await?;
     Ok(Json(batch_json(b, items)))
 }
 
@@ -335,7 +311,7 @@ pub async fn list(
     ApiQuery(page): ApiQuery<super::PageParams>,
 ) -> ApiResult<Json<Page<BatchJson>>> {
     let limit = page.limit();
-    let batches = batch::list(&state.app, &user, page.after.as_deref(), limit).await?;
+    let batches = batch::list(&state.app, &user, page.after()?, limit).await?;
     let items = batches
         .into_iter()
         .map(|b| batch_json(b, Vec::new()))
@@ -349,9 +325,9 @@ pub async fn list(
 pub async fn show(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<BatchId>,
 ) -> ApiResult<Json<BatchJson>> {
-    let (b, items) = batch::view(&state.app, &user, &id).await?;
+    let (b, items) = batch::view(&state.app, &user, id).await?;
     Ok(Json(batch_json(b, items)))
 }
 
@@ -361,9 +337,9 @@ pub async fn show(
 pub async fn package(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<BatchId>,
 ) -> ApiResult<Response> {
-    let (b, path) = batch::package(&state.app, &user, &id).await?;
+    let (b, path) = batch::package(&state.app, &user, id).await?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("opening a package: {e}")))?;
@@ -408,7 +384,7 @@ pub struct ResultRequest {
 pub async fn reniec_result(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<ApplicantId>,
     ApiJson(body): ApiJson<ResultRequest>,
 ) -> ApiResult<Json<TicketJson>> {
     let result = match body.approved {
@@ -427,7 +403,7 @@ pub async fn reniec_result(
         }
     };
     Ok(Json(
-        registry::record_result(&state.app, &user, &id, &result)
+        registry::record_result(&state.app, &user, id, &result)
             .await?
             .into(),
     ))
@@ -441,10 +417,10 @@ pub async fn reniec_result(
 pub async fn public_part(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<CertificateId>,
     form: MultipartForm,
 ) -> ApiResult<Json<CertificateJson>> {
     let cert =
-        registry::attach_public_part(&state.app, &user, &id, form.file("certificate")).await?;
+        registry::attach_public_part(&state.app, &user, id, form.file("certificate")).await?;
     Ok(Json(cert.into()))
 }

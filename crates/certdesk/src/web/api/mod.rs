@@ -135,9 +135,30 @@ impl PageParams {
     pub const MAX_LIMIT: i64 = 200;
 
     pub fn limit(&self) -> i64 {
-        self.limit
-            .unwrap_or(Self::DEFAULT_LIMIT)
-            .clamp(1, Self::MAX_LIMIT)
+        page_limit(self.limit)
+    }
+
+    /// The `after` cursor read into what it stands for; one that is not ours is 400.
+    pub fn after<T: std::str::FromStr>(&self) -> Result<Option<T>, Problem> {
+        after(self.after.as_deref())
+    }
+}
+
+/// A page size, 1 to [`PageParams::MAX_LIMIT`] (default [`PageParams::DEFAULT_LIMIT`]).
+pub fn page_limit(limit: Option<i64>) -> i64 {
+    limit
+        .unwrap_or(PageParams::DEFAULT_LIMIT)
+        .clamp(1, PageParams::MAX_LIMIT)
+}
+
+/// A list's `after` cursor, read into what it stands for; one that is not ours is 400.
+pub fn after<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, Problem> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| Problem::bad_request("El cursor `after` no es válido.")),
     }
 }
 

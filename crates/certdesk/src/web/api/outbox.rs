@@ -30,7 +30,7 @@ pub struct MailJson {
 impl From<OutboxMail> for MailJson {
     fn from(m: OutboxMail) -> Self {
         Self {
-            id: m.id,
+            id: m.id.to_string(),
             to: m.to,
             subject: m.subject,
             body_text: m.body_text,
@@ -53,7 +53,7 @@ pub async fn list(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<MailJson>>> {
     let limit = page.limit();
-    let mails = outbox::list(&state.app, &user, page.after.as_deref(), limit).await?;
+    let mails = outbox::list(&state.app, &user, page.after()?, limit).await?;
     let items = mails.into_iter().map(MailJson::from).collect();
     Ok(Json(Page::new(items, limit, |m: &MailJson| m.id.clone())))
 }

@@ -38,7 +38,7 @@ pub struct UserJson {
 impl From<User> for UserJson {
     fn from(user: User) -> Self {
         Self {
-            id: user.id,
+            id: user.id.to_string(),
             email: user.email,
             name: user.name,
             role: user.role.as_str().to_owned(),

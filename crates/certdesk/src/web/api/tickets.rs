@@ -1,12 +1,16 @@
 //! Tickets, their receipts and applicants, and the requester's actions on them.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
-use domain::{applicant::ApplicantInput, payment::PaymentInput};
+use domain::{
+    applicant::ApplicantInput,
+    ids::{ApplicantId, CertificateId, PaymentId, TicketId},
+    payment::PaymentInput,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,11 +20,11 @@ use crate::{
     store::{
         applicants::Applicant,
         payments::Payment,
-        tickets::{Event, Ticket},
+        tickets::{HistoryEntry, Ticket},
     },
     web::{
         error::{ApiResult, Problem},
-        extract::{ApiJson, ApiQuery, ApiUser, MultipartForm},
+        extract::{ApiJson, ApiQuery, ApiUser, Id, MultipartForm},
         rfc3339, WebState,
     },
 };
@@ -58,18 +62,18 @@ impl From<Applicant> for ApplicantJson {
         Self {
             photo_url: format!("/api/v1/applicants/{}/photo", a.id),
             signature_url: format!("/api/v1/applicants/{}/signature", a.id),
-            id: a.id,
-            dni: a.dni,
+            id: a.id.to_string(),
+            dni: a.dni.to_string(),
             dni_check_digit: a.dni_check_digit,
             paternal_surname: a.paternal_surname,
             maternal_surname: a.maternal_surname,
             given_names: a.given_names,
-            dni_issued_on: a.dni_issued_on,
+            dni_issued_on: a.dni_issued_on.to_string(),
             email: a.email,
             position: a.position,
             unit: a.unit,
-            payment_id: a.payment_id,
-            current_expires_on: a.current_expires_on,
+            payment_id: a.payment_id.map(|p| p.to_string()),
+            current_expires_on: a.current_expires_on.map(|d| d.to_string()),
             status: a.status.as_str().to_owned(),
             dispatch_at: a.dispatch_at.map(rfc3339),
         }
@@ -96,14 +100,14 @@ impl From<Payment> for PaymentJson {
     fn from(p: Payment) -> Self {
         Self {
             receipt_url: format!("/api/v1/payments/{}/receipt", p.id),
-            id: p.id,
+            id: p.id.to_string(),
             operation_number: p.operation_number,
-            paid_on: p.paid_on,
+            paid_on: p.paid_on.to_string(),
             amount: p.amount.to_string(),
             tribute_code: p.tribute_code,
-            payer_dni: p.payer_dni,
-            channel: p.channel,
-            applicant_id: p.applicant_id,
+            payer_dni: p.payer_dni.to_string(),
+            channel: p.channel.as_str().to_owned(),
+            applicant_id: p.applicant_id.map(|a| a.to_string()),
         }
     }
 }
@@ -112,19 +116,19 @@ impl From<Payment> for PaymentJson {
 pub struct HistoryJson {
     pub at: String,
     pub actor: Option<String>,
-    /// `create`, `submit`, `withdraw`, `applicant_added`, `payment_added`, …
+    /// `create`, `submit`, `take`, `appointment`, `applicant_added`, `reniec_result`, …
     pub event: String,
     pub from_status: Option<String>,
     pub to_status: String,
     pub comment: Option<String>,
 }
 
-impl From<Event> for HistoryJson {
-    fn from(e: Event) -> Self {
+impl From<HistoryEntry> for HistoryJson {
+    fn from(e: HistoryEntry) -> Self {
         Self {
             at: rfc3339(e.at),
             actor: e.actor_name,
-            event: e.event,
+            event: e.event.code().to_owned(),
             from_status: e.from_status.map(|s| s.as_str().to_owned()),
             to_status: e.to_status.as_str().to_owned(),
             comment: e.comment,
@@ -170,13 +174,13 @@ pub struct TicketSummaryJson {
 impl From<Ticket> for TicketSummaryJson {
     fn from(t: Ticket) -> Self {
         Self {
-            id: t.id,
-            number: t.number,
+            id: t.id.to_string(),
+            number: t.number.to_string(),
             kind: t.kind.as_str().to_owned(),
             reason: t.reason.code_str().map(str::to_owned),
             status: t.status.as_str().to_owned(),
             requester: PersonRef {
-                id: t.requester_id,
+                id: t.requester_id.to_string(),
                 name: t.requester_name,
             },
             submitted_at: t.submitted_at.map(rfc3339),
@@ -189,18 +193,18 @@ impl From<TicketView> for TicketJson {
     fn from(v: TicketView) -> Self {
         let t = v.ticket;
         Self {
-            id: t.id,
-            number: t.number,
+            id: t.id.to_string(),
+            number: t.number.to_string(),
             kind: t.kind.as_str().to_owned(),
             reason: t.reason.code_str().map(str::to_owned),
             reason_text: t.reason.text().to_owned(),
             requires_payment: t.reason.requires_payment(),
             status: t.status.as_str().to_owned(),
             requester: PersonRef {
-                id: t.requester_id,
+                id: t.requester_id.to_string(),
                 name: t.requester_name,
             },
-            certificate_id: t.certificate_id,
+            certificate_id: t.certificate_id.map(|c| c.to_string()),
             submitted_at: t.submitted_at.map(rfc3339),
             created_at: rfc3339(t.created_at),
             applicants: v.applicants.into_iter().map(Into::into).collect(),
@@ -250,7 +254,7 @@ pub async fn list(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<TicketSummaryJson>>> {
     let limit = page.limit();
-    let items = uc::list(&state.app, &user, Scope::All, page.after.as_deref(), limit).await?;
+    let items = uc::list(&state.app, &user, Scope::All, page.after()?, limit).await?;
     let items = items.into_iter().map(TicketSummaryJson::from).collect();
     Ok(Json(Page::new(items, limit, |t: &TicketSummaryJson| {
         t.id.clone()
@@ -265,9 +269,9 @@ pub async fn list(
 pub async fn show(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(uc::view(&state.app, &user, &id).await?.into()))
+    Ok(Json(uc::view(&state.app, &user, id).await?.into()))
 }
 
 /// Register a payment receipt (multipart: the fields and the file `receipt`).
@@ -279,11 +283,11 @@ pub async fn show(
 pub async fn add_payment(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     form: MultipartForm,
 ) -> ApiResult<(StatusCode, Json<PaymentJson>)> {
     let input = payment_input(&form);
-    let payment = uc::add_payment(&state.app, &user, &id, &input, form.file("receipt")).await?;
+    let payment = uc::add_payment(&state.app, &user, id, &input, form.file("receipt")).await?;
     Ok((StatusCode::CREATED, Json(payment.into())))
 }
 
@@ -325,12 +329,12 @@ pub fn applicant_input(form: &MultipartForm) -> ApplicantInput {
 pub async fn add_applicant(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     form: MultipartForm,
 ) -> ApiResult<(StatusCode, Json<ApplicantJson>)> {
     let input = applicant_input(&form);
     let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
-    let applicant = uc::add_applicant(&state.app, &user, &id, &input, &images).await?;
+    let applicant = uc::add_applicant(&state.app, &user, id, &input, &images).await?;
     Ok((StatusCode::CREATED, Json(applicant.into())))
 }
 
@@ -340,9 +344,9 @@ pub async fn add_applicant(
 pub async fn remove_applicant(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path((id, applicant_id)): Path<(String, String)>,
+    Id((id, applicant_id)): Id<(TicketId, ApplicantId)>,
 ) -> ApiResult<StatusCode> {
-    uc::remove_applicant(&state.app, &user, &id, &applicant_id).await?;
+    uc::remove_applicant(&state.app, &user, id, applicant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -352,9 +356,9 @@ pub async fn remove_applicant(
 pub async fn remove_payment(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path((id, payment_id)): Path<(String, String)>,
+    Id((id, payment_id)): Id<(TicketId, PaymentId)>,
 ) -> ApiResult<StatusCode> {
-    uc::remove_payment(&state.app, &user, &id, &payment_id).await?;
+    uc::remove_payment(&state.app, &user, id, payment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -367,9 +371,9 @@ pub async fn remove_payment(
 pub async fn submit(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(uc::submit(&state.app, &user, &id).await?.into()))
+    Ok(Json(uc::submit(&state.app, &user, id).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -386,7 +390,7 @@ pub struct WithdrawRequest {
 pub async fn withdraw(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<TicketJson>> {
     // The body is optional: no body, or `{"comment": "…"}`.
@@ -398,7 +402,7 @@ pub async fn withdraw(
             .comment
     };
     Ok(Json(
-        uc::withdraw(&state.app, &user, &id, comment.as_deref())
+        uc::withdraw(&state.app, &user, id, comment.as_deref())
             .await?
             .into(),
     ))
@@ -422,10 +426,10 @@ fn file_response(file: FileContent) -> Response {
 pub async fn photo(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<ApplicantId>,
 ) -> ApiResult<Response> {
     Ok(file_response(
-        uc::applicant_file(&state.app, &user, &id, ApplicantFile::Photo).await?,
+        uc::applicant_file(&state.app, &user, id, ApplicantFile::Photo).await?,
     ))
 }
 
@@ -435,10 +439,10 @@ pub async fn photo(
 pub async fn signature(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<ApplicantId>,
 ) -> ApiResult<Response> {
     Ok(file_response(
-        uc::applicant_file(&state.app, &user, &id, ApplicantFile::Signature).await?,
+        uc::applicant_file(&state.app, &user, id, ApplicantFile::Signature).await?,
     ))
 }
 
@@ -448,10 +452,10 @@ pub async fn signature(
 pub async fn receipt(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<PaymentId>,
 ) -> ApiResult<Response> {
     Ok(file_response(
-        uc::receipt_file(&state.app, &user, &id).await?,
+        uc::receipt_file(&state.app, &user, id).await?,
     ))
 }
 
@@ -502,9 +506,9 @@ pub struct CertificateJson {
 impl From<crate::store::certificates::Certificate> for CertificateJson {
     fn from(c: crate::store::certificates::Certificate) -> Self {
         Self {
-            id: c.id,
+            id: c.id.to_string(),
             holder_name: c.holder_name,
-            dni: c.dni,
+            dni: c.dni.to_string(),
             state: c.state.as_str().to_owned(),
             medium: c.medium.map(|m| m.as_str().to_owned()),
             ownership: c.ownership.map(|o| o.as_str().to_owned()),
@@ -525,8 +529,7 @@ pub async fn certificates(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<CertificateJson>>> {
     let limit = page.limit();
-    let items =
-        uc::certificates(&state.app, &user, Scope::All, page.after.as_deref(), limit).await?;
+    let items = uc::certificates(&state.app, &user, Scope::All, page.after()?, limit).await?;
     let items = items.into_iter().map(CertificateJson::from).collect();
     Ok(Json(Page::new(items, limit, |c: &CertificateJson| {
         c.id.clone()
@@ -540,9 +543,9 @@ pub async fn certificates(
 pub async fn certificate(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    Id(id): Id<CertificateId>,
 ) -> ApiResult<Json<CertificateJson>> {
-    Ok(Json(uc::certificate(&state.app, &user, &id).await?.into()))
+    Ok(Json(uc::certificate(&state.app, &user, id).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

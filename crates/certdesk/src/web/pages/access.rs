@@ -4,10 +4,11 @@ use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
 use domain::{access::AccessRequestInput, validation::FieldErrors};
 
-use super::{app_error_page, render, summary, Layout, SummaryItem};
+use super::{render, summary, Layout, SummaryItem};
 use crate::{
     app::{access, AppError},
     web::{
+        error::PageResult,
         extract::{CsrfForm, Viewer},
         WebState,
     },
@@ -47,8 +48,8 @@ fn page(viewer: &Viewer, form: AccessRequestInput, errors: FieldErrors) -> Acces
         summary: summary(&errors, LABELS),
         errors,
         hint_email: format!(
-            "Solo el correo institucional (@{}); no se acepta correo personal.",
-            domain::identity::DEFAULT_INSTITUTIONAL_DOMAIN
+            "Solo el correo institucional ({}); no se acepta correo personal.",
+            viewer.settings.domains_hint()
         ),
     }
 }
@@ -60,9 +61,12 @@ pub async fn form(viewer: Viewer) -> Response {
     )
 }
 
-pub async fn submit(State(state): State<WebState>, form: CsrfForm<AccessRequestInput>) -> Response {
+pub async fn submit(
+    State(state): State<WebState>,
+    form: CsrfForm<AccessRequestInput>,
+) -> PageResult {
     let CsrfForm { viewer, data } = form;
-    match access::file(&state.app, &data).await {
+    Ok(match access::file(&state.app, &data).await {
         Ok(request) => render(
             StatusCode::OK,
             &AccessRequestDone {
@@ -74,6 +78,6 @@ pub async fn submit(State(state): State<WebState>, form: CsrfForm<AccessRequestI
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&viewer, data, errors),
         ),
-        Err(err) => app_error_page(err, Some(&viewer)),
-    }
+        Err(err) => return Err(err.into()),
+    })
 }

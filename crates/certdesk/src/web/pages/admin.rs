@@ -2,17 +2,22 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
-use domain::access::AccessRequestStatus;
+use domain::{
+    access::AccessRequestStatus,
+    ids::{AccessRequestId, OutboxId},
+    schedule::format_date,
+};
 
-use super::{app_error_page, datetime, render, Layout};
+use super::{datetime, page_cursor, render, Layout};
 use crate::{
     app::{access, outbox},
     web::{
-        extract::{CsrfForm, SignedIn},
+        error::PageResult,
+        extract::{Admin, CsrfForm, Id},
         WebState,
     },
 };
@@ -44,30 +49,26 @@ pub struct NoticeQuery {
 
 pub async fn access_requests(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Admin,
     Query(query): Query<NoticeQuery>,
-) -> Response {
-    let list = match access::list(
+) -> PageResult {
+    let list = access::list(
         &state.app,
         me.user(),
         Some(AccessRequestStatus::Pendiente),
         None,
         200,
     )
-    .await
-    {
-        Ok(list) => list,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+    .await?;
     let requests = list
         .into_iter()
         .map(|r| RequestRow {
             received: datetime(r.created_at),
-            start_date: r.start_date,
-            id: r.id,
+            start_date: format_date(r.start_date),
+            id: r.id.to_string(),
             full_name: r.full_name,
             email: r.email,
-            dni: r.dni,
+            dni: r.dni.to_string(),
             position: r.position,
             unit: r.unit,
             dependency: r.dependency,
@@ -87,7 +88,10 @@ pub async fn access_requests(
         }
         _ => {}
     }
-    render(StatusCode::OK, &AccessRequestsPage { layout, requests })
+    Ok(render(
+        StatusCode::OK,
+        &AccessRequestsPage { layout, requests },
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -95,14 +99,12 @@ pub struct Empty {}
 
 pub async fn approve(
     State(state): State<WebState>,
-    me: SignedIn,
-    Path(id): Path<String>,
+    me: Admin,
+    Id(id): Id<AccessRequestId>,
     _form: CsrfForm<Empty>,
-) -> Response {
-    match access::approve(&state.app, me.user(), &id).await {
-        Ok(_) => Redirect::to("/admin/solicitudes?aviso=aprobada").into_response(),
-        Err(err) => app_error_page(err, Some(&me.viewer)),
-    }
+) -> PageResult {
+    access::approve(&state.app, me.user(), id).await?;
+    Ok(Redirect::to("/admin/solicitudes?aviso=aprobada").into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -113,14 +115,12 @@ pub struct RejectForm {
 
 pub async fn reject(
     State(state): State<WebState>,
-    me: SignedIn,
-    Path(id): Path<String>,
+    me: Admin,
+    Id(id): Id<AccessRequestId>,
     form: CsrfForm<RejectForm>,
-) -> Response {
-    match access::reject(&state.app, me.user(), &id, &form.data.reason).await {
-        Ok(_) => Redirect::to("/admin/solicitudes?aviso=rechazada").into_response(),
-        Err(err) => app_error_page(err, Some(&me.viewer)),
-    }
+) -> PageResult {
+    access::reject(&state.app, me.user(), id, &form.data.reason).await?;
+    Ok(Redirect::to("/admin/solicitudes?aviso=rechazada").into_response())
 }
 
 struct MailRow {
@@ -148,16 +148,13 @@ const OUTBOX_PAGE: i64 = 50;
 
 pub async fn outbox(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Admin,
     Query(query): Query<OutboxQuery>,
-) -> Response {
-    let mails = match outbox::list(&state.app, me.user(), query.antes.as_deref(), OUTBOX_PAGE).await
-    {
-        Ok(mails) => mails,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+) -> PageResult {
+    let before = page_cursor::<OutboxId>(query.antes.as_deref())?;
+    let mails = outbox::list(&state.app, me.user(), before, OUTBOX_PAGE).await?;
     let next = if mails.len() as i64 == OUTBOX_PAGE {
-        mails.last().map(|m| m.id.clone())
+        mails.last().map(|m| m.id.to_string())
     } else {
         None
     };
@@ -171,12 +168,12 @@ pub async fn outbox(
             body: m.body_text,
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &OutboxPage {
             layout: Layout::new("Correos", Some(&me.viewer), "/admin/correos"),
             mails,
             next,
         },
-    )
+    ))
 }

@@ -9,11 +9,12 @@ use axum::{
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use domain::validation::FieldErrors;
 
-use super::{app_error_page, render, summary, Layout, SummaryItem};
+use super::{render, summary, Layout, SummaryItem};
 use crate::{
     app::{auth, AppError},
     store::sessions::SessionKind,
     web::{
+        error::PageResult,
         extract::{ClientIp, CsrfForm, Viewer, SESSION_COOKIE},
         WebState,
     },
@@ -65,47 +66,49 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     jar: CookieJar,
     form: CsrfForm<LoginForm>,
-) -> Response {
+) -> PageResult {
     let CsrfForm { viewer, data } = form;
-    match auth::login(
-        &state.app,
-        &data.email,
-        &data.password,
-        &ip,
-        SessionKind::Web,
+    Ok(
+        match auth::login(
+            &state.app,
+            &data.email,
+            &data.password,
+            &ip,
+            SessionKind::Web,
+        )
+        .await
+        {
+            Ok(login) => {
+                let cookie = Cookie::build((SESSION_COOKIE, login.token))
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(state.app.config.secure_cookies)
+                    .build();
+                (jar.add(cookie), Redirect::to("/")).into_response()
+            }
+            Err(err @ (AppError::Unauthorized(_) | AppError::RateLimited(_))) => {
+                let status = match err {
+                    AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                let message = match err {
+                    AppError::Unauthorized(m) | AppError::RateLimited(m) => m,
+                    _ => String::new(),
+                };
+                render(
+                    status,
+                    &LoginPage {
+                        layout: Layout::new("Ingresar", Some(&viewer), "/login"),
+                        email: data.email,
+                        error: Some(message),
+                        errors: FieldErrors::new(),
+                    },
+                )
+            }
+            Err(err) => return Err(err.into()),
+        },
     )
-    .await
-    {
-        Ok(login) => {
-            let cookie = Cookie::build((SESSION_COOKIE, login.token))
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .secure(state.app.config.secure_cookies)
-                .build();
-            (jar.add(cookie), Redirect::to("/")).into_response()
-        }
-        Err(err @ (AppError::Unauthorized(_) | AppError::RateLimited(_))) => {
-            let status = match err {
-                AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            let message = match err {
-                AppError::Unauthorized(m) | AppError::RateLimited(m) => m,
-                _ => String::new(),
-            };
-            render(
-                status,
-                &LoginPage {
-                    layout: Layout::new("Ingresar", Some(&viewer), "/login"),
-                    email: data.email,
-                    error: Some(message),
-                    errors: FieldErrors::new(),
-                },
-            )
-        }
-        Err(err) => app_error_page(err, Some(&viewer)),
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -115,14 +118,12 @@ pub async fn logout(
     State(state): State<WebState>,
     jar: CookieJar,
     _form: CsrfForm<Empty>,
-) -> Response {
+) -> PageResult {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Err(err) = auth::logout(&state.app, cookie.value()).await {
-            return app_error_page(err, None);
-        }
+        auth::logout(&state.app, cookie.value()).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    (jar, Redirect::to("/login")).into_response()
+    Ok((jar, Redirect::to("/login")).into_response())
 }
 
 #[derive(Template)]
@@ -143,23 +144,21 @@ pub async fn set_password_form(
     State(state): State<WebState>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Response {
-    match auth::password_link_is_valid(&state.app, &token).await {
-        Ok(valid) => render(
-            if valid {
-                StatusCode::OK
-            } else {
-                StatusCode::GONE
-            },
-            &SetPasswordPage {
-                layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
-                valid,
-                errors: FieldErrors::new(),
-                summary: Vec::new(),
-            },
-        ),
-        Err(err) => app_error_page(err, Some(&viewer)),
-    }
+) -> PageResult {
+    let valid = auth::password_link_is_valid(&state.app, &token).await?;
+    Ok(render(
+        if valid {
+            StatusCode::OK
+        } else {
+            StatusCode::GONE
+        },
+        &SetPasswordPage {
+            layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+            valid,
+            errors: FieldErrors::new(),
+            summary: Vec::new(),
+        },
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -174,35 +173,37 @@ pub async fn set_password(
     State(state): State<WebState>,
     Path(token): Path<String>,
     form: CsrfForm<SetPasswordForm>,
-) -> Response {
+) -> PageResult {
     let CsrfForm { viewer, data } = form;
-    match auth::set_password_with_link(
-        &state.app,
-        &token,
-        &data.password,
-        &data.password_confirmation,
+    Ok(
+        match auth::set_password_with_link(
+            &state.app,
+            &token,
+            &data.password,
+            &data.password_confirmation,
+        )
+        .await
+        {
+            Ok(_) => Redirect::to("/login?aviso=clave").into_response(),
+            Err(AppError::Validation(errors)) => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetPasswordPage {
+                    layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+                    valid: true,
+                    summary: summary(&errors, PASSWORD_LABELS),
+                    errors,
+                },
+            ),
+            Err(AppError::Conflict(_)) => render(
+                StatusCode::GONE,
+                &SetPasswordPage {
+                    layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+                    valid: false,
+                    errors: FieldErrors::new(),
+                    summary: Vec::new(),
+                },
+            ),
+            Err(err) => return Err(err.into()),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to("/login?aviso=clave").into_response(),
-        Err(AppError::Validation(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SetPasswordPage {
-                layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
-                valid: true,
-                summary: summary(&errors, PASSWORD_LABELS),
-                errors,
-            },
-        ),
-        Err(AppError::Conflict(_)) => render(
-            StatusCode::GONE,
-            &SetPasswordPage {
-                layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
-                valid: false,
-                errors: FieldErrors::new(),
-                summary: Vec::new(),
-            },
-        ),
-        Err(err) => app_error_page(err, Some(&viewer)),
-    }
 }

@@ -5,22 +5,23 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::Response,
 };
-use domain::{certificate::CertificateState, schedule::format_date};
+use domain::{
+    certificate::{download_days_left, CertificateState, DEADLINE_WARNING_DAYS},
+    ids::CertificateId,
+    schedule::format_date,
+    ticket::Kind,
+};
 
-use super::{app_error_page, render, Layout};
+use super::{page_cursor, render, Layout};
 use crate::{
     app::tickets as uc,
     store::certificates::Certificate,
-    web::{extract::SignedIn, WebState},
+    web::{error::PageResult, extract::SignedIn, WebState},
 };
 
 /// Certificates per page.
 const PAGE: i64 = 50;
-
-/// Days before the download deadline from which the page warns.
-const DEADLINE_WARNING_DAYS: i64 = 7;
 
 /// One line that names a certificate (in the wizard's choice and on the ticket page).
 pub(super) fn describe(c: &Certificate) -> String {
@@ -68,21 +69,28 @@ pub struct ListQuery {
     antes: Option<String>,
 }
 
+/// The wizard's first step for a ticket of `kind` about this certificate, when the domain
+/// says the certificate is one such a ticket may name.
+fn ticket_href(kind: Kind, c: &Certificate) -> Option<String> {
+    kind.accepts_certificate_in(c.state).then(|| {
+        format!(
+            "/tramites/nuevo?tipo={}&certificado={}",
+            kind.as_str(),
+            c.id
+        )
+    })
+}
+
 fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
-    let pending = c.state == CertificateState::PendienteDescarga;
-    let days_left = c
-        .download_deadline
-        .and_then(|d| today.until(d).ok())
-        .map(|span| i64::from(span.get_days()));
-    let deadline_warning = match days_left {
-        Some(0) if pending => Some(
+    let deadline_warning = match download_days_left(today, c.state, c.download_deadline) {
+        Some(0) => Some(
             "Hoy vence el plazo para descargarlo e instalarlo: solicite la instalación ya."
                 .to_owned(),
         ),
-        Some(1) if pending => Some(
+        Some(1) => Some(
             "Queda 1 día para descargarlo e instalarlo: solicite la instalación ya.".to_owned(),
         ),
-        Some(n) if pending && (2..=DEADLINE_WARNING_DAYS).contains(&n) => Some(format!(
+        Some(n) if n <= DEADLINE_WARNING_DAYS => Some(format!(
             "Quedan {n} días para descargarlo e instalarlo: solicite la instalación ya."
         )),
         _ => None,
@@ -99,13 +107,11 @@ fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
         _ => None,
     };
     CertificateRow {
-        install_href: pending
-            .then(|| format!("/tramites/nuevo?tipo=instalacion&certificado={}", c.id)),
-        cancel_href: (!c.state.is_final())
-            .then(|| format!("/tramites/nuevo?tipo=cancelacion&certificado={}", c.id)),
+        install_href: ticket_href(Kind::Instalacion, &c),
+        cancel_href: ticket_href(Kind::Cancelacion, &c),
         renew,
         holder: c.holder_name,
-        dni: c.dni,
+        dni: c.dni.to_string(),
         state_code: c.state.as_str(),
         state_label: c.state.label(),
         medium: c.medium.map(|m| m.label()),
@@ -122,19 +128,16 @@ pub async fn list(
     State(state): State<WebState>,
     me: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Response {
-    let before = query.antes.as_deref().filter(|a| !a.is_empty());
-    let list = match uc::certificates(&state.app, me.user(), uc::Scope::Own, before, PAGE).await {
-        Ok(list) => list,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+) -> PageResult {
+    let before = page_cursor::<CertificateId>(query.antes.as_deref())?;
+    let list = uc::certificates(&state.app, me.user(), uc::Scope::Own, before, PAGE).await?;
     let next = if list.len() as i64 == PAGE {
-        list.last().map(|c| c.id.clone())
+        list.last().map(|c| c.id.to_string())
     } else {
         None
     };
     let today = state.app.today();
-    render(
+    Ok(render(
         StatusCode::OK,
         &CertificatesPage {
             layout: Layout::new("Mis certificados", Some(&me.viewer), "/certificados"),
@@ -142,7 +145,7 @@ pub async fn list(
             next,
             first_page: before.is_none(),
         },
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -150,12 +153,14 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
+    const CERT: &str = "0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b11";
+
     fn pending(deadline: jiff::civil::Date) -> Certificate {
         Certificate {
-            id: "c1".into(),
-            owner_id: "u1".into(),
+            id: CERT.parse().unwrap(),
+            owner_id: "0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b22".parse().unwrap(),
             holder_name: "TELLO VÁSQUEZ, Carmen Rosa".into(),
-            dni: "10117410".into(),
+            dni: "10117410".parse().unwrap(),
             applicant_id: None,
             medium: None,
             ownership: None,
@@ -183,7 +188,10 @@ mod tests {
         assert_eq!(warning(date(2026, 11, 25)), None);
         let row = row(pending(date(2026, 12, 3)), today);
         assert_eq!(row.download_deadline.as_deref(), Some("03/12/2026"));
-        assert!(row.install_href.unwrap().ends_with("certificado=c1"));
+        assert!(row
+            .install_href
+            .unwrap()
+            .ends_with(&format!("certificado={CERT}")));
     }
 
     #[test]
@@ -196,5 +204,30 @@ mod tests {
         assert_eq!(row.install_href, None);
         assert!(row.cancel_href.is_some());
         assert!(row.renew.unwrap().0.contains("motivo=a"));
+    }
+
+    #[test]
+    fn only_certificates_the_domain_accepts_are_offered_for_cancellation_or_installation() {
+        let today = date(2026, 11, 26);
+        for &state in CertificateState::ALL {
+            let mut c = pending(date(2026, 12, 20));
+            c.state = state;
+            let row = row(c, today);
+            assert_eq!(
+                row.cancel_href.is_some(),
+                Kind::Cancelacion.accepts_certificate_in(state),
+                "{state}"
+            );
+            assert_eq!(
+                row.install_href.is_some(),
+                Kind::Instalacion.accepts_certificate_in(state),
+                "{state}"
+            );
+        }
+        let mut overdue = pending(date(2026, 11, 1));
+        overdue.state = CertificateState::DescargaVencida;
+        let row = row(overdue, today);
+        assert_eq!(row.cancel_href, None);
+        assert!(row.renew.unwrap().0.contains("motivo=g"));
     }
 }

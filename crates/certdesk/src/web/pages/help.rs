@@ -3,35 +3,14 @@
 //! and good and bad examples of photos and signatures.
 
 use askama::Template;
-use axum::{extract::State, http::StatusCode, response::Response};
-use domain::{
-    schedule::{format_dispatch, weekday_name},
-    ticket::Kind,
-};
+use axum::{extract::State, http::StatusCode};
+use domain::ticket::Kind;
 
-use super::{app_error_page, render, wizard::RulesView, Layout};
+use super::{render, wizard::RulesView, Layout};
 use crate::{
-    app::{self, App, AppResult},
-    store::StoreError,
-    web::{assets, extract::Viewer, WebState},
+    app::schedule,
+    web::{assets, error::PageResult, extract::Viewer, WebState},
 };
-
-/// When batches go to RENIEC: the weekly cut-off ("cada viernes a las 16:30") and the next
-/// one ("viernes 27/11/2026 a las 16:30"), holidays considered.
-pub(super) async fn batch_times(app: &App) -> AppResult<(String, String)> {
-    let now = app.now();
-    let today = app.today();
-    let mut tx = app.store.begin().await?;
-    let calendar = app::schedule::calendar_in(&mut tx, now, today, today).await?;
-    let next = app::schedule::dispatch_at_in(&mut tx, now, now, None).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    let cutoff = format!(
-        "cada {} a las {}",
-        weekday_name(calendar.cutoff.weekday),
-        calendar.cutoff.time.strftime("%H:%M")
-    );
-    Ok((cutoff, format_dispatch(&next)))
-}
 
 struct ReasonLine {
     label: String,
@@ -72,15 +51,9 @@ fn example(file: &str, caption: &'static str, good: bool) -> Example {
     }
 }
 
-pub async fn show(State(state): State<WebState>, viewer: Viewer) -> Response {
-    let rules = match super::wizard::payment_rules(&state.app).await {
-        Ok(rules) => rules,
-        Err(err) => return app_error_page(err, Some(&viewer)),
-    };
-    let (cutoff, next_dispatch) = match batch_times(&state.app).await {
-        Ok(times) => times,
-        Err(err) => return app_error_page(err, Some(&viewer)),
-    };
+pub async fn show(State(state): State<WebState>, viewer: Viewer) -> PageResult {
+    let times = schedule::batch_times(&state.app).await?;
+    let rules = RulesView::from(&viewer.settings.payment);
     let catalogue = [Kind::Emision, Kind::Reemision, Kind::Cancelacion]
         .into_iter()
         .map(|k| KindSection {
@@ -94,13 +67,13 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> Response {
                 .collect(),
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ProcedurePage {
             layout: Layout::new("Procedimiento", Some(&viewer), "/procedimiento"),
             rules,
-            cutoff,
-            next_dispatch,
+            cutoff: times.every,
+            next_dispatch: times.next,
             catalogue,
             photos: vec![
                 example(
@@ -133,5 +106,5 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> Response {
             signed_in: viewer.session.is_some(),
             copy_js: assets::url("copiar.js"),
         },
-    )
+    ))
 }

@@ -1,12 +1,12 @@
 //! The start page after login.
 
 use askama::Template;
-use axum::{extract::State, http::StatusCode, response::Response};
+use axum::{extract::State, http::StatusCode};
 
-use super::{app_error_page, render, Layout};
+use super::{render, Layout};
 use crate::{
     app::access,
-    web::{extract::SignedIn, WebState},
+    web::{error::PageResult, extract::SignedIn, WebState},
 };
 
 #[derive(Template)]
@@ -18,17 +18,14 @@ struct HomePage {
     pending_requests: i64,
 }
 
-pub async fn show(State(state): State<WebState>, me: SignedIn) -> Response {
+pub async fn show(State(state): State<WebState>, me: SignedIn) -> PageResult {
     let user = me.user();
     let pending_requests = if user.role.is_admin() {
-        match access::pending_count(&state.app, user).await {
-            Ok(n) => n,
-            Err(err) => return app_error_page(err, Some(&me.viewer)),
-        }
+        access::pending_count(&state.app, user).await?
     } else {
         0
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &HomePage {
             layout: Layout::new("Inicio", Some(&me.viewer), "/"),
@@ -36,5 +33,5 @@ pub async fn show(State(state): State<WebState>, me: SignedIn) -> Response {
             is_admin: user.role.is_admin(),
             pending_requests,
         },
-    )
+    ))
 }

@@ -13,17 +13,24 @@ mod wizard;
 
 use askama::Template;
 use axum::{
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, FromRequestParts, Request, State},
     http::StatusCode,
+    middleware::Next,
     response::{Html, IntoResponse, Response},
     routing::{get, post},
     Router,
 };
-use domain::{role::Role, validation::FieldErrors};
+use domain::{role::Role, settings::DEFAULT_ENTITY_NAME, validation::FieldErrors};
 use jiff::Timestamp;
 
-use super::{api::UPLOAD_BODY_LIMIT, assets, extract::Viewer, WebState};
-use crate::{app::AppError, store::users::User};
+use super::{
+    api::UPLOAD_BODY_LIMIT,
+    assets,
+    error::{Answer, PageError, PageFailure, PageResult},
+    extract::Viewer,
+    WebState,
+};
+use crate::store::users::User;
 
 pub fn routes() -> Router<WebState> {
     Router::new()
@@ -44,7 +51,7 @@ pub fn routes() -> Router<WebState> {
         .route("/tramites", get(tickets::list))
         .route(
             "/tramites/nuevo",
-            get(wizard::new_form).post(wizard::create),
+            get(wizard::kind::new_form).post(wizard::kind::create),
         )
         .route("/tramites/{id}", get(tickets::show))
         .route(
@@ -53,33 +60,30 @@ pub fn routes() -> Router<WebState> {
         )
         .route(
             "/tramites/{id}/pagos",
-            get(wizard::payments_form)
-                .post(wizard::add_payment)
+            get(wizard::payments::payments_form)
+                .post(wizard::payments::add_payment)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/tramites/{id}/pagos/{payment_id}/quitar",
-            post(wizard::remove_payment),
+            post(wizard::payments::remove_payment),
         )
         .route(
             "/tramites/{id}/solicitantes",
-            get(wizard::applicants_form)
-                .post(wizard::add_applicant)
+            get(wizard::applicants::applicants_form)
+                .post(wizard::applicants::add_applicant)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/tramites/{id}/solicitantes/{applicant_id}/quitar",
-            post(wizard::remove_applicant),
+            post(wizard::applicants::remove_applicant),
         )
         .route(
             "/tramites/{id}/enviar",
-            get(wizard::submit_form).post(wizard::submit),
+            get(wizard::send::submit_form).post(wizard::send::submit),
         )
         .merge(analyst::routes())
 }
-
-/// The entity shown in the header and footer.
-pub const ENTITY: &str = "Gobierno Regional Cajamarca";
 
 pub struct NavItem {
     pub href: &'static str,
@@ -90,7 +94,8 @@ pub struct NavItem {
 /// What the base layout needs on every page.
 pub struct Layout {
     pub title: String,
-    pub entity: &'static str,
+    /// The entity's name (a setting), in the header and footer.
+    pub entity: String,
     pub user: Option<User>,
     pub csrf_token: String,
     pub css_url: String,
@@ -105,7 +110,9 @@ impl Layout {
         let nav = nav_for(user.as_ref().map(|u| u.role), current);
         Self {
             title: title.into(),
-            entity: ENTITY,
+            entity: viewer
+                .map(|v| v.settings.entity_name.clone())
+                .unwrap_or_else(|| DEFAULT_ENTITY_NAME.to_owned()),
             user,
             csrf_token: viewer.map(|v| v.csrf_token.clone()).unwrap_or_default(),
             css_url: assets::url("app.css"),
@@ -210,77 +217,53 @@ struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     message: &'a str,
+    /// Each failing field's message, when the error is a validation failure.
+    details: Vec<&'a str>,
 }
 
-/// A Spanish error page.
-pub fn error_page(
-    status: StatusCode,
-    heading: &str,
-    message: &str,
-    viewer: Option<&Viewer>,
-) -> Response {
+/// The Spanish error page for `answer`, as `viewer` sees it.
+pub fn error_page(answer: &Answer, viewer: Option<&Viewer>) -> Response {
+    let details: Vec<&str> = answer
+        .errors
+        .values()
+        .flat_map(|messages| messages.iter().map(String::as_str))
+        .collect();
     render(
-        status,
+        answer.status,
         &ErrorPage {
-            layout: Layout::new(heading, viewer, ""),
-            heading,
-            message,
+            layout: Layout::new(answer.title, viewer, ""),
+            heading: answer.title,
+            message: &answer.detail,
+            details,
         },
     )
 }
 
-/// The page for a use-case error that has no better place (form errors are shown inline).
-pub fn app_error_page(err: AppError, viewer: Option<&Viewer>) -> Response {
-    match err {
-        AppError::Validation(errors) => {
-            let message = errors
-                .iter()
-                .flat_map(|(_, messages)| messages.iter().cloned())
-                .collect::<Vec<_>>()
-                .join(" ");
-            error_page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Datos inválidos",
-                &message,
-                viewer,
+/// Renders the error page of every [`PageError`](super::error::PageError) a page handler
+/// or extractor returned, for the viewer who asked: one place for every page's errors.
+pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    // Cached in the request: the handler's own extractors reuse it.
+    let viewer = Viewer::from_request_parts(&mut parts, &state).await.ok();
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    match res.extensions_mut().remove::<PageFailure>() {
+        Some(PageFailure(answer)) => error_page(&answer, viewer.as_ref()),
+        None => res,
+    }
+}
+
+/// The `?antes=`/`?despues=` cursor of a paged list: blank is the first page; anything
+/// that is not one of ours is a broken link.
+pub fn page_cursor<T: std::str::FromStr>(raw: Option<&str>) -> PageResult<Option<T>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw.parse().map(Some).map_err(|_| {
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                "Enlace inválido",
+                "El enlace de esta página no es válido. Vuelva a la primera página de la lista.",
             )
-        }
-        AppError::Unauthorized(message) => {
-            error_page(StatusCode::UNAUTHORIZED, "Inicie sesión", &message, viewer)
-        }
-        AppError::Forbidden => error_page(
-            StatusCode::FORBIDDEN,
-            "Acceso denegado",
-            "Su cuenta no tiene permiso para ver esta página.",
-            viewer,
-        ),
-        AppError::NotFound => error_page(
-            StatusCode::NOT_FOUND,
-            "No encontrado",
-            "No existe lo que busca, o no tiene acceso a ello.",
-            viewer,
-        ),
-        AppError::Conflict(message) => error_page(
-            StatusCode::CONFLICT,
-            "No se pudo completar",
-            &message,
-            viewer,
-        ),
-        AppError::RateLimited(message) => error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Demasiados intentos",
-            &message,
-            viewer,
-        ),
-        AppError::Internal(cause) => {
-            tracing::error!(error = ?cause, "internal error on a page");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Error inesperado",
-                "Ocurrió un error inesperado. Intente de nuevo; si persiste, avise a la Mesa de Servicios.",
-                viewer,
-            )
-        }
+        }),
     }
 }
 

@@ -7,36 +7,34 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use domain::{
     applicant::ApplicantStatus,
-    payment::PaymentChannel,
-    schedule,
-    ticket::{self, Action, Actor, Kind, Status},
+    ids::TicketId,
+    schedule::{self, format_date},
+    ticket::{self, Action, Event, Kind, Status},
 };
 
-use super::{app_error_page, datetime, render, Layout};
+use super::{datetime, page_cursor, render, Layout};
 use crate::{
-    app::{review, tickets as uc, AppError},
-    store::{applicants::Applicant, payments::Payment, tickets::Ticket},
+    app::{tickets as uc, transition::actor_on},
+    store::{
+        applicants::Applicant,
+        payments::Payment,
+        tickets::{HistoryEntry, Ticket},
+    },
     web::{
-        extract::{CsrfForm, SignedIn},
+        error::PageResult,
+        extract::{CsrfForm, Id, SignedIn},
         WebState,
     },
 };
 
 /// Tickets per page of "Mis trámites".
 const LIST_PAGE: i64 = 25;
-
-/// `2026-11-02` as `02/11/2026`; anything unparseable is shown as stored.
-pub(super) fn date_text(iso: &str) -> String {
-    iso.parse::<jiff::civil::Date>()
-        .map(schedule::format_date)
-        .unwrap_or_else(|_| iso.to_owned())
-}
 
 /// A ticket's status as a badge: the CSS class picks the colour, the text says it.
 pub(super) struct StatusBadge {
@@ -65,8 +63,8 @@ pub(super) struct TicketHead {
 impl From<&Ticket> for TicketHead {
     fn from(t: &Ticket) -> Self {
         Self {
-            id: t.id.clone(),
-            number: t.number.clone(),
+            id: t.id.to_string(),
+            number: t.number.to_string(),
             kind: t.kind.label(),
             reason: t.reason.label(),
             status: t.status.into(),
@@ -106,21 +104,21 @@ impl ApplicantRow {
             }
         });
         Self {
-            id: a.id.clone(),
+            id: a.id.to_string(),
             name: a.full_name(),
-            dni: a.dni.clone(),
+            dni: a.dni.to_string(),
             email: a.email.clone(),
             position: a.position.clone(),
             unit: a.unit.clone(),
-            dni_issued_on: date_text(&a.dni_issued_on),
-            current_expires_on: a.current_expires_on.as_deref().map(date_text),
+            dni_issued_on: format_date(a.dni_issued_on),
+            current_expires_on: a.current_expires_on.map(format_date),
             status_code: a.status.as_str(),
             status_label: a.status.label(),
             dispatch,
-            receipt: a.payment_id.as_ref().and_then(|id| {
+            receipt: a.payment_id.and_then(|id| {
                 payments
                     .iter()
-                    .find(|p| &p.id == id)
+                    .find(|p| p.id == id)
                     .map(|p| p.operation_number.clone())
             }),
             photo_url: format!("/api/v1/applicants/{}/photo", a.id),
@@ -147,21 +145,17 @@ pub(super) struct PaymentRow {
 impl PaymentRow {
     pub fn new(p: &Payment, applicants: &[Applicant]) -> Self {
         Self {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             operation_number: p.operation_number.clone(),
-            paid_on: date_text(&p.paid_on),
+            paid_on: format_date(p.paid_on),
             amount: p.amount.soles(),
             tribute_code: p.tribute_code.clone(),
-            payer_dni: p.payer_dni.clone(),
-            channel: p
-                .channel
-                .parse::<PaymentChannel>()
-                .map(|c| c.label().to_owned())
-                .unwrap_or_else(|_| p.channel.clone()),
-            linked_to: p.applicant_id.as_ref().and_then(|id| {
+            payer_dni: p.payer_dni.to_string(),
+            channel: p.channel.label().to_owned(),
+            linked_to: p.applicant_id.and_then(|id| {
                 applicants
                     .iter()
-                    .find(|a| &a.id == id)
+                    .find(|a| a.id == id)
                     .map(Applicant::full_name)
             }),
             file_url: format!("/api/v1/payments/{}/receipt", p.id),
@@ -175,29 +169,55 @@ impl PaymentRow {
 }
 
 /// What a history entry means, in words for people.
-pub(super) fn event_text(code: &str, kind: Kind) -> &'static str {
-    match code {
-        "create" => "Creó el trámite",
-        "submit" => "Envió la solicitud",
-        "correct" => "Volvió el trámite a borrador para corregirlo",
-        "withdraw" => "Anuló el trámite",
-        "take" => "Empezó a atender el trámite",
-        "observe" => "Observó el trámite",
-        "approve" => "Aprobó la solicitud",
-        "reject" => "Rechazó la solicitud",
-        "dispatch" => "Envió la solicitud a RENIEC",
-        "record_results" => "Registró la respuesta de RENIEC",
-        "appointment" => "Registró la cita de instalación",
-        "complete" => match kind {
-            Kind::Instalacion => "Instaló el certificado",
-            Kind::Cancelacion => "Canceló el certificado",
-            _ => "Completó el trámite",
+pub(super) fn event_text(event: Event, kind: Kind) -> &'static str {
+    match event {
+        Event::Created => "Creó el trámite",
+        Event::Action(action) => match action {
+            Action::Submit => "Envió la solicitud",
+            Action::Correct => "Volvió el trámite a borrador para corregirlo",
+            Action::Withdraw => "Anuló el trámite",
+            Action::Take => "Empezó a atender el trámite",
+            Action::Observe => "Observó el trámite",
+            Action::Approve => "Aprobó la solicitud",
+            Action::Reject => "Rechazó la solicitud",
+            Action::Dispatch => "Envió la solicitud a RENIEC",
+            Action::RecordResults => "Registró la respuesta de RENIEC",
+            Action::Appointment => "Registró la cita de instalación",
+            Action::Complete => match kind {
+                Kind::Instalacion => "Instaló el certificado",
+                Kind::Cancelacion => "Canceló el certificado",
+                Kind::Emision | Kind::Reemision => "Completó el trámite",
+            },
         },
-        "applicant_added" => "Registró un solicitante",
-        "applicant_removed" => "Quitó un solicitante",
-        "payment_added" => "Registró una constancia de pago",
-        "payment_removed" => "Quitó una constancia de pago",
-        _ => "Actualizó el trámite",
+        Event::ApplicantAdded => "Registró un solicitante",
+        Event::ApplicantRemoved => "Quitó un solicitante",
+        Event::PaymentAdded => "Registró una constancia de pago",
+        Event::PaymentRemoved => "Quitó una constancia de pago",
+        Event::ReniecAnswered => "Registró el resultado de RENIEC de un solicitante",
+    }
+}
+
+/// A line of history as the ticket pages show it.
+pub(super) struct HistoryRow {
+    pub at: String,
+    pub who: String,
+    pub what: &'static str,
+    pub status: Option<StatusBadge>,
+    pub comment: Option<String>,
+}
+
+impl HistoryRow {
+    pub fn new(e: &HistoryEntry, kind: Kind) -> Self {
+        Self {
+            at: datetime(e.at),
+            who: e.actor_name.clone().unwrap_or_else(|| "Sistema".into()),
+            what: event_text(e.event, kind),
+            status: e
+                .from_status
+                .filter(|from| *from != e.to_status)
+                .map(|_| e.to_status.into()),
+            comment: e.comment.clone(),
+        }
     }
 }
 
@@ -206,10 +226,7 @@ pub(super) fn observation(view: &uc::TicketView) -> Option<String> {
     if view.ticket.status != Status::Observado {
         return None;
     }
-    view.history
-        .iter()
-        .rev()
-        .find(|e| e.event == "observe")
+    view.last(Event::Action(Action::Observe))
         .and_then(|e| e.comment.clone())
 }
 
@@ -264,14 +281,11 @@ pub async fn list(
     State(state): State<WebState>,
     me: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Response {
-    let before = query.antes.as_deref().filter(|a| !a.is_empty());
-    let tickets = match uc::list(&state.app, me.user(), uc::Scope::Own, before, LIST_PAGE).await {
-        Ok(tickets) => tickets,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+) -> PageResult {
+    let before = page_cursor::<TicketId>(query.antes.as_deref())?;
+    let tickets = uc::list(&state.app, me.user(), uc::Scope::Own, before, LIST_PAGE).await?;
     let next = if tickets.len() as i64 == LIST_PAGE {
-        tickets.last().map(|t| t.id.clone())
+        tickets.last().map(|t| t.id.to_string())
     } else {
         None
     };
@@ -283,11 +297,11 @@ pub async fn list(
             kind: t.kind.label(),
             reason: t.reason.text(),
             status: t.status.into(),
-            id: t.id,
-            number: t.number,
+            id: t.id.to_string(),
+            number: t.number.to_string(),
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ListPage {
             layout: Layout::new("Mis trámites", Some(&me.viewer), "/tramites"),
@@ -295,19 +309,11 @@ pub async fn list(
             next,
             first_page: before.is_none(),
         },
-    )
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
 // The ticket page
-
-struct HistoryRow {
-    at: String,
-    who: String,
-    what: &'static str,
-    status: Option<StatusBadge>,
-    comment: Option<String>,
-}
 
 /// A comment from the service desk the requester must read (observation, rejection).
 struct DeskNote {
@@ -362,48 +368,31 @@ fn ticket_notice(code: Option<&str>) -> Option<&'static str> {
 pub async fn show(
     State(state): State<WebState>,
     me: SignedIn,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     Query(query): Query<NoticeQuery>,
-) -> Response {
-    let view = match uc::view(&state.app, me.user(), &id).await {
-        Ok(view) => view,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    let queue_position = match review::queue_position(&state.app, &view.ticket).await {
-        Ok(position) => position,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    let certificate = match view.ticket.certificate_id.as_deref() {
-        Some(cert_id) => match uc::certificate(&state.app, me.user(), cert_id).await {
-            Ok(c) => Some(super::certificates::describe(&c)),
-            // The owner may see it; anyone else sees the ticket without it.
-            Err(AppError::NotFound) => None,
-            Err(err) => return app_error_page(err, Some(&me.viewer)),
-        },
-        None => None,
-    };
+) -> PageResult {
+    let view = uc::view(&state.app, me.user(), id).await?;
     let t = &view.ticket;
     let user = me.user();
     let is_owner = t.requester_id == user.id;
-    let actions = ticket::available_actions(t.kind, t.status, Actor::user(user.role, is_owner));
+    let actions = ticket::available_actions(t.kind, t.status, actor_on(user, t));
     let can_edit = is_owner && t.status.is_editable();
-    let desk_note = view
-        .history
-        .iter()
-        .rev()
-        .find(|e| matches!(e.event.as_str(), "observe" | "reject"))
-        .filter(|_| matches!(t.status, Status::Observado | Status::Rechazado))
-        .and_then(|e| {
-            e.comment.as_ref().map(|c| DeskNote {
-                heading: if e.event == "observe" {
-                    "Observación de la Mesa de Servicios"
-                } else {
-                    "Motivo del rechazo"
-                },
-                text: c.clone(),
-                at: datetime(e.at),
-            })
-        });
+    let desk_note = match t.status {
+        Status::Observado => view
+            .last(Event::Action(Action::Observe))
+            .map(|e| ("Observación de la Mesa de Servicios", e)),
+        Status::Rechazado => view
+            .last(Event::Action(Action::Reject))
+            .map(|e| ("Motivo del rechazo", e)),
+        _ => None,
+    }
+    .and_then(|(heading, e)| {
+        e.comment.as_ref().map(|c| DeskNote {
+            heading,
+            text: c.clone(),
+            at: datetime(e.at),
+        })
+    });
     let step = if t.status == Status::Borrador
         && t.reason.requires_payment()
         && view.payments.is_empty()
@@ -417,18 +406,6 @@ pub async fn show(
         "enviar"
     };
     let edit_href = format!("/tramites/{}/{step}", t.id);
-    let history = view
-        .history
-        .iter()
-        .map(|e| HistoryRow {
-            at: datetime(e.at),
-            who: e.actor_name.clone().unwrap_or_else(|| "Sistema".into()),
-            what: event_text(&e.event, t.kind),
-            status: (e.from_status != Some(e.to_status) && e.from_status.is_some())
-                .then(|| e.to_status.into()),
-            comment: e.comment.clone(),
-        })
-        .collect();
     let mut layout = Layout::new(
         format!("Trámite {}", t.number),
         Some(&me.viewer),
@@ -444,10 +421,10 @@ pub async fn show(
         created: datetime(t.created_at),
         submitted: t.submitted_at.map(datetime),
         explanation: status_explanation(t.status, t.kind),
-        queue_position,
+        queue_position: view.queue_position,
         has_applicants: t.kind.has_applicants(),
         requires_payment: t.reason.requires_payment(),
-        certificate,
+        certificate: view.certificate.as_ref().map(super::certificates::describe),
         applicants: view
             .applicants
             .iter()
@@ -458,14 +435,18 @@ pub async fn show(
             .iter()
             .map(|p| PaymentRow::new(p, &view.applicants))
             .collect(),
-        history,
+        history: view
+            .history
+            .iter()
+            .map(|e| HistoryRow::new(e, t.kind))
+            .collect(),
         desk_note,
         can_edit,
         can_withdraw: is_owner && actions.contains(&Action::Withdraw),
         observed: t.status == Status::Observado,
         edit_href,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -482,20 +463,16 @@ struct WithdrawPage {
 pub async fn withdraw_form(
     State(state): State<WebState>,
     me: SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    let view = match uc::view(&state.app, me.user(), &id).await {
-        Ok(view) => view,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+    Id(id): Id<TicketId>,
+) -> PageResult {
+    let view = uc::view(&state.app, me.user(), id).await?;
     let t = &view.ticket;
     let is_owner = t.requester_id == me.user().id;
-    let actions =
-        ticket::available_actions(t.kind, t.status, Actor::user(me.user().role, is_owner));
+    let actions = ticket::available_actions(t.kind, t.status, actor_on(me.user(), t));
     if !is_owner || !actions.contains(&Action::Withdraw) {
-        return Redirect::to(&format!("/tramites/{}", t.id)).into_response();
+        return Ok(Redirect::to(&format!("/tramites/{}", t.id)).into_response());
     }
-    render(
+    Ok(render(
         StatusCode::OK,
         &WithdrawPage {
             layout: Layout::new(
@@ -506,7 +483,7 @@ pub async fn withdraw_form(
             head: t.into(),
             submitted: t.status == Status::Enviado,
         },
-    )
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -518,14 +495,10 @@ pub struct WithdrawForm {
 pub async fn withdraw(
     State(state): State<WebState>,
     me: SignedIn,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
     form: CsrfForm<WithdrawForm>,
-) -> Response {
+) -> PageResult {
     let comment = Some(form.data.comment.trim()).filter(|c| !c.is_empty());
-    match uc::withdraw(&state.app, me.user(), &id, comment).await {
-        Ok(view) => {
-            Redirect::to(&format!("/tramites/{}?aviso=anulado", view.ticket.id)).into_response()
-        }
-        Err(err) => app_error_page(err, Some(&me.viewer)),
-    }
+    let view = uc::withdraw(&state.app, me.user(), id, comment).await?;
+    Ok(Redirect::to(&format!("/tramites/{}?aviso=anulado", view.ticket.id)).into_response())
 }

@@ -2,27 +2,24 @@
 //! applicants wait for it, the closed batches with their package, a "close now" button, and
 //! one batch's items in FIFO order (`/analista/lotes/{id}`).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
-use domain::schedule;
+use domain::{ids::BatchId, schedule};
 
 use crate::{
-    app::{batch, review, AppError},
-    store::{batches::Batch, users::User},
+    app::{batch, AppError},
+    store::batches::Batch,
     web::{
-        extract::{CsrfForm, SignedIn},
-        pages::{app_error_page, datetime, render, Layout},
+        error::PageResult,
+        extract::{Analyst, CsrfForm, Id},
+        pages::{datetime, page_cursor, render, Layout},
         WebState,
     },
 };
-
-use super::refuse_non_analysts;
 
 /// Batches per page of the list.
 const PAGE: i64 = 20;
@@ -75,23 +72,25 @@ fn cutoff_text(b: &Batch) -> String {
     schedule::format_dispatch(&schedule::to_lima(b.cutoff_at))
 }
 
-fn rows(batches: Vec<Batch>, names: &HashMap<String, User>) -> Vec<BatchRow> {
+/// Who closed a batch, in words.
+fn closer(b: &Batch) -> String {
+    match &b.closed_by {
+        Some((_, name)) => name.clone(),
+        None => "Automático, al corte".into(),
+    }
+}
+
+fn rows(batches: Vec<Batch>) -> Vec<BatchRow> {
     batches
         .into_iter()
         .map(|b| BatchRow {
             cutoff: cutoff_text(&b),
             closed: datetime(b.closed_at),
-            closed_by: match &b.closed_by {
-                Some(id) => names
-                    .get(id)
-                    .map(|u| u.name.clone())
-                    .unwrap_or_else(|| "Un analista".into()),
-                None => "Automático, al corte".into(),
-            },
+            closed_by: closer(&b),
             items: b.item_count,
             package_url: format!("/api/v1/batches/{}/package.zip", b.id),
             package_size: b.package_bytes.map(size_text),
-            id: b.id,
+            id: b.id.to_string(),
         })
         .collect()
 }
@@ -103,30 +102,14 @@ pub struct ListQuery {
 
 async fn list_page(
     state: &WebState,
-    me: &SignedIn,
-    before: Option<&str>,
+    me: &Analyst,
+    before: Option<BatchId>,
     status: StatusCode,
     alert: Option<String>,
-) -> Response {
-    let app = &state.app;
-    let outlook = match batch::outlook(app, me.user(), app.now()).await {
-        Ok(o) => o,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    let batches = match batch::list(app, me.user(), before, PAGE).await {
-        Ok(b) => b,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    let closers: Vec<&str> = batches
-        .iter()
-        .filter_map(|b| b.closed_by.as_deref())
-        .collect();
-    let names = match review::people(app, me.user(), &closers).await {
-        Ok(n) => n,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+) -> PageResult {
+    let (outlook, batches) = batch::overview(&state.app, me.user(), before, PAGE).await?;
     let next = (batches.len() as i64 == PAGE)
-        .then(|| batches.last().map(|b| b.id.clone()))
+        .then(|| batches.last().map(|b| b.id.to_string()))
         .flatten();
     let last_closed = outlook
         .last_cutoff
@@ -137,30 +120,27 @@ async fn list_page(
         last_closed,
         outlook: OutlookView {
             next_cutoff: schedule::format_dispatch(&outlook.next_cutoff),
-            due_next: outlook.due_next,
-            held: outlook.held,
-            overdue: outlook.overdue,
+            due_next: outlook.waiting.due_next,
+            held: outlook.waiting.held,
+            overdue: outlook.waiting.overdue,
             last_cutoff: outlook
                 .last_cutoff
                 .map(|(z, closed)| (schedule::format_dispatch(&z), closed)),
         },
-        batches: rows(batches, &names),
+        batches: rows(batches),
         next,
         first_page: before.is_none(),
         alert,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 pub async fn list(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Analyst,
     Query(query): Query<ListQuery>,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
-    let before = query.antes.as_deref().filter(|a| !a.is_empty());
+) -> PageResult {
+    let before = page_cursor::<BatchId>(query.antes.as_deref())?;
     list_page(&state, &me, before, StatusCode::OK, None).await
 }
 
@@ -171,12 +151,9 @@ pub struct Empty {}
 /// scheduler's); pressing twice, or after the scheduler, changes nothing.
 pub async fn close(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Analyst,
     _form: CsrfForm<Empty>,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
+) -> PageResult {
     match batch::close(&state.app, Some(me.user()), state.app.now()).await {
         Ok(closed) => {
             let notice = if closed.newly_closed {
@@ -184,16 +161,16 @@ pub async fn close(
             } else {
                 "ya-cerrado"
             };
-            Redirect::to(&format!(
+            Ok(Redirect::to(&format!(
                 "/analista/lotes/{}?aviso={notice}#contenido",
                 closed.batch.id
             ))
-            .into_response()
+            .into_response())
         }
         Err(AppError::Conflict(message)) => {
             list_page(&state, &me, None, StatusCode::CONFLICT, Some(message)).await
         }
-        Err(err) => app_error_page(err, Some(&me.viewer)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -204,8 +181,8 @@ struct ItemRow {
     applicant_id: String,
     name: String,
     dni: String,
-    status_code: String,
-    status_label: String,
+    status_code: &'static str,
+    status_label: &'static str,
     waiting: bool,
 }
 
@@ -231,39 +208,23 @@ pub struct NoticeQuery {
 
 pub async fn show(
     State(state): State<WebState>,
-    me: SignedIn,
-    Path(id): Path<String>,
+    me: Analyst,
+    Id(id): Id<BatchId>,
     Query(query): Query<NoticeQuery>,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
-    let (b, items) = match batch::view(&state.app, me.user(), &id).await {
-        Ok(found) => found,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    let closers: Vec<&str> = b.closed_by.as_deref().into_iter().collect();
-    let names = match review::people(&state.app, me.user(), &closers).await {
-        Ok(n) => n,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+) -> PageResult {
+    let (b, items) = batch::view(&state.app, me.user(), id).await?;
     let items: Vec<ItemRow> = items
         .into_iter()
-        .map(|i| {
-            let status = i.status.parse::<domain::applicant::ApplicantStatus>().ok();
-            ItemRow {
-                position: i.position,
-                waiting: status == Some(domain::applicant::ApplicantStatus::EnviadoReniec),
-                status_label: status
-                    .map(|s| s.label().to_owned())
-                    .unwrap_or_else(|| i.status.clone()),
-                status_code: i.status,
-                ticket_id: i.ticket_id,
-                ticket_number: i.ticket_number,
-                applicant_id: i.applicant_id,
-                name: i.full_name,
-                dni: i.dni,
-            }
+        .map(|i| ItemRow {
+            position: i.position,
+            waiting: i.status.awaits_result(),
+            status_label: i.status.label(),
+            status_code: i.status.as_str(),
+            ticket_id: i.ticket_id.to_string(),
+            ticket_number: i.ticket_number.to_string(),
+            applicant_id: i.applicant_id.to_string(),
+            name: i.full_name,
+            dni: i.dni.to_string(),
         })
         .collect();
     let waiting = items.iter().filter(|i| i.waiting).count();
@@ -291,13 +252,7 @@ pub async fn show(
         layout,
         cutoff,
         closed: datetime(b.closed_at),
-        closed_by: match &b.closed_by {
-            Some(id) => names
-                .get(id)
-                .map(|u| u.name.clone())
-                .unwrap_or_else(|| "Un analista".into()),
-            None => "Automático, al corte".into(),
-        },
+        closed_by: closer(&b),
         count: b.item_count,
         package_url: format!("/api/v1/batches/{}/package.zip", b.id),
         package_size: b.package_bytes.map(size_text),
@@ -305,7 +260,7 @@ pub async fn show(
         items,
         waiting,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[cfg(test)]

@@ -4,28 +4,29 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
-use domain::{certificate::CertificateState, schedule::format_date};
+use domain::{
+    certificate::{download_deadline_near, CertificateState},
+    ids::CertificateId,
+    schedule::format_date,
+};
 
-use super::refuse_non_analysts;
 use crate::{
     app::{registry, tickets as uc, AppError},
     store::certificates::Certificate,
     web::{
-        extract::{CsrfMultipart, SignedIn},
-        pages::{app_error_page, render, Layout, SummaryItem},
+        error::PageResult,
+        extract::{Analyst, CsrfMultipart, Id},
+        pages::{page_cursor, render, Layout, SummaryItem},
         WebState,
     },
 };
 
 /// Certificates per page.
 const PAGE: i64 = 50;
-
-/// Days before the download deadline from which the row is marked.
-const DEADLINE_WARNING_DAYS: i64 = 7;
 
 struct Row {
     id: String,
@@ -57,10 +58,7 @@ struct CertificatesPage {
 
 fn row(c: Certificate, today: jiff::civil::Date) -> Row {
     let pending = c.state == CertificateState::PendienteDescarga;
-    let deadline_near = pending
-        && c.download_deadline
-            .and_then(|d| today.until(d).ok())
-            .is_some_and(|span| i64::from(span.get_days()) <= DEADLINE_WARNING_DAYS);
+    let deadline_near = download_deadline_near(today, c.state, c.download_deadline);
     Row {
         medium: c.medium.map(|m| match c.ownership {
             Some(o) => format!("{} · {}", m.label(), o.label()),
@@ -79,12 +77,12 @@ fn row(c: Certificate, today: jiff::civil::Date) -> Row {
         state_code: c.state.as_str(),
         state_label: c.state.label(),
         holder: c.holder_name,
-        dni: c.dni,
+        dni: c.dni.to_string(),
         serial: c.serial,
         subject: c.subject,
         errors: Vec::new(),
         highlighted: false,
-        id: c.id,
+        id: c.id.to_string(),
     }
 }
 
@@ -98,26 +96,25 @@ pub struct ListQuery {
 /// The list page; `failed` carries the upload errors of one certificate.
 async fn list_page(
     state: &WebState,
-    me: &SignedIn,
-    before: Option<&str>,
-    highlight: Option<&str>,
+    me: &Analyst,
+    before: Option<CertificateId>,
+    highlight: Option<CertificateId>,
     notice: Option<String>,
-    failed: Option<(&str, Vec<String>)>,
-) -> Response {
-    let list = match uc::certificates(&state.app, me.user(), uc::Scope::All, before, PAGE).await {
-        Ok(list) => list,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+    failed: Option<(CertificateId, Vec<String>)>,
+) -> PageResult {
+    let list = uc::certificates(&state.app, me.user(), uc::Scope::All, before, PAGE).await?;
     let next = (list.len() as i64 == PAGE)
-        .then(|| list.last().map(|c| c.id.clone()))
+        .then(|| list.last().map(|c| c.id.to_string()))
         .flatten();
+    let highlight = highlight.map(|h| h.to_string());
+    let failed = failed.map(|(id, errors)| (id.to_string(), errors));
     let today = state.app.today();
     let mut summary = Vec::new();
     let rows = list
         .into_iter()
         .map(|c| {
             let mut r = row(c, today);
-            r.highlighted = highlight == Some(r.id.as_str());
+            r.highlighted = highlight.as_deref() == Some(r.id.as_str());
             if let Some((id, errors)) = &failed {
                 if *id == r.id {
                     for e in errors {
@@ -142,29 +139,26 @@ async fn list_page(
     } else {
         StatusCode::OK
     };
-    render(
+    Ok(render(
         status,
         &CertificatesPage {
             layout,
             rows,
             next,
-            before: before.unwrap_or_default().to_owned(),
+            before: before.map(|b| b.to_string()).unwrap_or_default(),
             first_page: before.is_none(),
             summary,
         },
-    )
+    ))
 }
 
 pub async fn list(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Analyst,
     Query(query): Query<ListQuery>,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
-    let before = query.antes.as_deref().filter(|a| !a.is_empty());
-    let highlight = query.certificado.as_deref().filter(|c| !c.is_empty());
+) -> PageResult {
+    let before = page_cursor::<CertificateId>(query.antes.as_deref())?;
+    let highlight = page_cursor::<CertificateId>(query.certificado.as_deref())?;
     let notice = match (query.aviso.as_deref(), highlight) {
         (Some("leido"), Some(id)) => match uc::certificate(&state.app, me.user(), id).await {
             Ok(c) => Some(format!(
@@ -178,7 +172,7 @@ pub async fn list(
                 }
             )),
             Err(AppError::NotFound) => None,
-            Err(err) => return app_error_page(err, Some(&me.viewer)),
+            Err(err) => return Err(err.into()),
         },
         _ => None,
     };
@@ -187,45 +181,35 @@ pub async fn list(
 
 pub async fn attach(
     State(state): State<WebState>,
-    me: SignedIn,
-    Path(id): Path<String>,
+    me: Analyst,
+    Id(id): Id<CertificateId>,
     form: CsrfMultipart,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
+) -> PageResult {
     let before = form.form.optional("antes");
-    match registry::attach_public_part(&state.app, me.user(), &id, form.form.file("certificate"))
+    match registry::attach_public_part(&state.app, me.user(), id, form.form.file("certificate"))
         .await
     {
         Ok(cert) => {
             let mut params = vec![
                 ("aviso", "leido".to_owned()),
-                ("certificado", cert.id.clone()),
+                ("certificado", cert.id.to_string()),
             ];
             if let Some(before) = &before {
                 params.push(("antes", before.clone()));
             }
             let query = serde_urlencoded::to_string(&params).unwrap_or_default();
-            Redirect::to(&format!(
+            Ok(Redirect::to(&format!(
                 "/analista/certificados?{query}#certificado-{}",
                 cert.id
             ))
-            .into_response()
+            .into_response())
         }
         Err(AppError::Validation(errors)) => {
             let messages: Vec<String> =
                 errors.iter().flat_map(|(_, m)| m.iter().cloned()).collect();
-            list_page(
-                &state,
-                &me,
-                before.as_deref(),
-                Some(&id),
-                None,
-                Some((&id, messages)),
-            )
-            .await
+            let before = page_cursor::<CertificateId>(before.as_deref())?;
+            list_page(&state, &me, before, Some(id), None, Some((id, messages))).await
         }
-        Err(err) => app_error_page(err, Some(&me.viewer)),
+        Err(err) => Err(err.into()),
     }
 }

@@ -4,8 +4,9 @@
 //! Made for a full working day at a desktop: dense tables, the actions beside the data, every
 //! form a plain POST that works without JavaScript and redirects back with a notice (or
 //! re-renders with its errors). Who may do what is decided by the use cases in `app` (and,
-//! for which buttons to show, `domain::ticket::available_actions`); requesters get the Spanish
-//! 403 page on every one of these URLs.
+//! for which buttons to show, `domain::ticket::available_actions`); every handler takes the
+//! `Analyst` extractor, so requesters get the same Spanish 403 page on every one of these
+//! URLs.
 
 mod batches;
 mod certificates;
@@ -14,18 +15,14 @@ mod review;
 
 use axum::{
     extract::DefaultBodyLimit,
-    response::Response,
     routing::{get, post},
     Router,
 };
 use domain::validation::FieldErrors;
 use jiff::Timestamp;
 
-use super::{app_error_page, SummaryItem};
-use crate::{
-    app::AppError,
-    web::{api::UPLOAD_BODY_LIMIT, extract::SignedIn, WebState},
-};
+use super::SummaryItem;
+use crate::web::{api::UPLOAD_BODY_LIMIT, WebState};
 
 /// The analysts' routes, merged into the pages' router.
 pub fn routes() -> Router<WebState> {
@@ -50,13 +47,6 @@ pub fn routes() -> Router<WebState> {
             "/analista/certificados/{id}/parte-publica",
             post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-}
-
-/// The Spanish 403 page for anyone who is not an analyst or admin (None for them). Every
-/// handler here calls it first, so that a requester is refused the same way on every page
-/// and every form, even where the use case would show them their own data.
-fn refuse_non_analysts(me: &SignedIn) -> Option<Response> {
-    (!me.user().role.is_analyst()).then(|| app_error_page(AppError::Forbidden, Some(&me.viewer)))
 }
 
 /// An error summary from errors keyed by element id, each with its label.

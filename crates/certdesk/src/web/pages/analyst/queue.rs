@@ -5,21 +5,20 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::Response,
 };
 use domain::{
     ticket::{Kind, Status},
     validation::FieldErrors,
 };
-use jiff::Timestamp;
 
-use super::{refuse_non_analysts, summary_of, waited};
+use super::{summary_of, waited};
 use crate::{
     app::review,
-    store::tickets::Ticket,
+    store::tickets::QueueCursor,
     web::{
-        extract::SignedIn,
-        pages::{app_error_page, datetime, error_page, render, tickets::StatusBadge, Layout},
+        error::PageResult,
+        extract::Analyst,
+        pages::{datetime, page_cursor, render, tickets::StatusBadge, Layout},
         WebState,
     },
 };
@@ -75,7 +74,8 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 }
 
 /// The link to a page of the queue with the same filters.
-fn href(kind: Option<Kind>, status: Option<Status>, after: Option<&str>) -> String {
+fn href(kind: Option<Kind>, status: Option<Status>, after: Option<QueueCursor>) -> String {
+    let after = after.map(|a| a.to_string());
     let mut params: Vec<(&str, &str)> = Vec::new();
     if let Some(kind) = kind {
         params.push(("tipo", kind.as_str()));
@@ -83,7 +83,7 @@ fn href(kind: Option<Kind>, status: Option<Status>, after: Option<&str>) -> Stri
     if let Some(status) = status {
         params.push(("estado", status.as_str()));
     }
-    if let Some(after) = after {
+    if let Some(after) = &after {
         params.push(("despues", after));
     }
     match serde_urlencoded::to_string(&params) {
@@ -92,28 +92,11 @@ fn href(kind: Option<Kind>, status: Option<Status>, after: Option<&str>) -> Stri
     }
 }
 
-fn cursor(t: &Ticket) -> String {
-    format!(
-        "{}_{}",
-        t.submitted_at.map(|s| s.as_microsecond()).unwrap_or(0),
-        t.id
-    )
-}
-
-fn parse_cursor(raw: &str) -> Option<(Timestamp, String)> {
-    let (micros, id) = raw.split_once('_')?;
-    let at = Timestamp::from_microsecond(micros.parse().ok()?).ok()?;
-    (!id.is_empty()).then(|| (at, id.to_owned()))
-}
-
 pub async fn show(
     State(state): State<WebState>,
-    me: SignedIn,
+    me: Analyst,
     Query(query): Query<QueueQuery>,
-) -> Response {
-    if let Some(res) = refuse_non_analysts(&me) {
-        return res;
-    }
+) -> PageResult {
     let mut errors = FieldErrors::new();
     let kind = non_empty(&query.tipo).and_then(|k| {
         errors.check(
@@ -129,90 +112,36 @@ pub async fn show(
             None
         }
     });
-    let after =
-        match non_empty(&query.despues) {
-            Some(raw) => match parse_cursor(raw) {
-                Some(after) => Some(after),
-                None => return error_page(
-                    StatusCode::BAD_REQUEST,
-                    "Enlace inválido",
-                    "El enlace de esta página de la cola no es válido. Vuelva a la primera página.",
-                    Some(&me.viewer),
-                ),
-            },
-            None => None,
-        };
-    let tickets = match review::queue(
-        &state.app,
-        me.user(),
-        kind,
-        status,
-        after.as_ref().map(|(at, id)| (*at, id.as_str())),
-        PAGE,
-    )
-    .await
-    {
-        Ok(tickets) => tickets,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
-    // Positions are places in the whole queue, filters or not: FIFO is one line for all.
-    let mut positions = Vec::with_capacity(tickets.len());
-    if kind.is_none() && status.is_none() {
-        let first = match tickets.first() {
-            Some(t) => match review::queue_position(&state.app, t).await {
-                Ok(p) => p.unwrap_or(1),
-                Err(err) => return app_error_page(err, Some(&me.viewer)),
-            },
-            None => 1,
-        };
-        positions.extend((0..tickets.len() as i64).map(|i| first + i));
-    } else {
-        for t in &tickets {
-            match review::queue_position(&state.app, t).await {
-                Ok(p) => positions.push(p.unwrap_or(0)),
-                Err(err) => return app_error_page(err, Some(&me.viewer)),
-            }
-        }
-    }
-    let assigned: Vec<&str> = tickets
-        .iter()
-        .filter_map(|t| t.assigned_to.as_deref())
-        .collect();
-    let names = match review::people(&state.app, me.user(), &assigned).await {
-        Ok(names) => names,
-        Err(err) => return app_error_page(err, Some(&me.viewer)),
-    };
+    let after = page_cursor::<QueueCursor>(query.despues.as_deref())?;
+    let page = review::queue_page(&state.app, me.user(), kind, status, after, PAGE).await?;
     let now = state.app.now();
-    let next_href = (tickets.len() as i64 == PAGE)
-        .then(|| tickets.last().map(|t| href(kind, status, Some(&cursor(t)))))
+    let next_href = (page.tickets.len() as i64 == PAGE)
+        .then(|| {
+            page.tickets
+                .last()
+                .map(|(_, t)| href(kind, status, Some(QueueCursor::after(t))))
+        })
         .flatten();
-    let me_id = me.user().id.clone();
-    let rows = tickets
+    let me_id = me.user().id;
+    let rows = page
+        .tickets
         .into_iter()
-        .zip(positions)
-        .map(|(t, position)| Row {
-            position,
-            arrived: t.submitted_at.map(datetime).unwrap_or_default(),
-            waited: t.submitted_at.map(|s| waited(now, s)).unwrap_or_default(),
-            kind: t.kind.label(),
-            reason: t.reason.text(),
-            reason_code: t.reason.code_str(),
-            status: t.status.into(),
-            assignee: t
-                .assigned_to
-                .as_ref()
-                .filter(|_| t.status == Status::EnAtencion)
-                .map(|a| {
-                    names
-                        .get(a)
-                        .map(|u| u.name.clone())
-                        .unwrap_or_else(|| "—".into())
-                }),
-            mine: t.assigned_to.as_deref() == Some(me_id.as_str())
-                && t.status == Status::EnAtencion,
-            requester: t.requester_name,
-            id: t.id,
-            number: t.number,
+        .map(|(position, t)| {
+            let attending = t.status == Status::EnAtencion;
+            Row {
+                position,
+                arrived: t.submitted_at.map(datetime).unwrap_or_default(),
+                waited: t.submitted_at.map(|s| waited(now, s)).unwrap_or_default(),
+                kind: t.kind.label(),
+                reason: t.reason.text(),
+                reason_code: t.reason.code_str(),
+                status: t.status.into(),
+                mine: attending && t.assigned_to.as_ref().is_some_and(|(id, _)| *id == me_id),
+                assignee: t.assigned_to.filter(|_| attending).map(|(_, name)| name),
+                requester: t.requester_name,
+                id: t.id.to_string(),
+                number: t.number.to_string(),
+            }
         })
         .collect();
     let kinds = Kind::ALL
@@ -244,7 +173,7 @@ pub async fn show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render(
+    Ok(render(
         code,
         &QueuePage {
             layout: Layout::new("Cola de atención", Some(&me.viewer), "/analista/cola"),
@@ -258,7 +187,7 @@ pub async fn show(
             errors,
             summary,
         },
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -266,16 +195,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queue_links_keep_the_filters_and_the_cursor_round_trips() {
+    fn queue_links_keep_the_filters_and_the_cursor() {
         assert_eq!(href(None, None, None), "/analista/cola");
+        let cursor: QueueCursor = "5_0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b11".parse().unwrap();
         assert_eq!(
-            href(Some(Kind::Emision), Some(Status::Enviado), Some("5_abc")),
-            "/analista/cola?tipo=emision&estado=enviado&despues=5_abc"
+            href(Some(Kind::Emision), Some(Status::Enviado), Some(cursor)),
+            "/analista/cola?tipo=emision&estado=enviado&despues=5_0192f0c4-7e2a-7cc0-8a7e-6c1f0f6f2b11"
         );
-        let (at, id) = parse_cursor("1764690000000000_0192-ab").unwrap();
-        assert_eq!(at.as_microsecond(), 1_764_690_000_000_000);
-        assert_eq!(id, "0192-ab");
-        assert!(parse_cursor("x_1").is_none());
-        assert!(parse_cursor("15_").is_none());
     }
 }

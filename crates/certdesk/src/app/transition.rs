@@ -1,0 +1,199 @@
+//! The one transition path. Whoever moves a ticket — its requester, an analyst, the
+//! registry, the batch — the steps are the same, inside the caller's transaction:
+//! 1. [`Facts::gather`] reads what the state machine needs to know about the ticket;
+//! 2. [`decide`] lets `domain::ticket::transition` say yes (the new status) or why not;
+//! 3. [`persist`] writes the new status (only if nobody moved it meanwhile) and the
+//!    history line, through `history::record`.
+//!
+//! [`act`] chains the three for one person acting on one ticket; the batch gathers its facts
+//! for many tickets in one query and persists them at once.
+
+use domain::{
+    applicant::ApplicantStatus,
+    identity::Dni,
+    ids::{TicketId, UserId},
+    ticket::{self, Action, Actor, ErrorKind, Event, Status, TransitionError, TransitionFacts},
+};
+use jiff::Timestamp;
+
+use super::{history, AppError, AppResult};
+use crate::store::{
+    applicants::{self, Applicant},
+    tickets::{self, Ticket},
+    users::User,
+    Conn, StoreError,
+};
+
+/// What the state machine needs to know about one ticket, read in one transaction.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub applicants: Vec<Applicant>,
+    /// DNIs twice in this ticket, or in another open ticket of the same kind.
+    pub duplicate_dnis: Vec<Dni>,
+    pub certificate_named: bool,
+    pub appointment_recorded: bool,
+}
+
+impl Facts {
+    /// Reads the facts of `ticket` inside `conn`.
+    pub async fn gather(conn: &mut Conn, ticket: &Ticket) -> AppResult<Facts> {
+        let applicants = applicants::for_ticket(conn, ticket.id).await?;
+        let dnis: Vec<Dni> = applicants.iter().map(|a| a.dni.clone()).collect();
+        let mut duplicate_dnis = ticket::repeated_dnis(&dnis);
+        duplicate_dnis.extend(
+            tickets::dnis_in_other_open_tickets(conn, ticket.kind, ticket.id, &dnis).await?,
+        );
+        Ok(Facts {
+            applicants,
+            duplicate_dnis,
+            certificate_named: ticket.certificate_id.is_some(),
+            appointment_recorded: ticket.appointment.is_some(),
+        })
+    }
+
+    /// The facts as the domain takes them.
+    pub fn for_domain<'a>(&'a self, actor: Actor, comment: Option<&'a str>) -> TransitionFacts<'a> {
+        let count =
+            |keep: fn(&Applicant) -> bool| self.applicants.iter().filter(|a| keep(a)).count();
+        TransitionFacts {
+            actor,
+            applicants: self.applicants.len(),
+            applicants_missing_receipt: count(|a| a.payment_id.is_none()),
+            duplicate_dnis: &self.duplicate_dnis,
+            certificate_named: self.certificate_named,
+            appointment_recorded: self.appointment_recorded,
+            applicants_not_dispatched: count(|a| a.status == ApplicantStatus::Programado),
+            applicants_without_result: count(|a| !a.status.has_result()),
+            comment,
+        }
+    }
+}
+
+/// How `user` stands towards `ticket`, for the state machine.
+pub fn actor_on(user: &User, ticket: &Ticket) -> Actor {
+    Actor::user(user.role, ticket.requester_id == user.id)
+}
+
+/// The domain's verdict on `action`.
+pub fn decide(
+    ticket: &Ticket,
+    facts: &TransitionFacts<'_>,
+    action: Action,
+) -> Result<Status, TransitionError> {
+    ticket::transition(ticket.kind, ticket.reason, ticket.status, action, facts)
+}
+
+/// A transition error as the use-case error it stands for.
+pub fn refused(err: TransitionError) -> AppError {
+    match err.kind() {
+        ErrorKind::Forbidden => AppError::Forbidden,
+        ErrorKind::Conflict => AppError::Conflict(err.to_string()),
+        ErrorKind::Invalid => {
+            let field = match err {
+                TransitionError::NoApplicants | TransitionError::DuplicateDni(_) => "applicants",
+                TransitionError::MissingReceipts(_) => "payments",
+                TransitionError::NoCertificate => "certificate_id",
+                TransitionError::CommentRequired => "comment",
+                TransitionError::ReasonRequired => "reason",
+                _ => "ticket",
+            };
+            AppError::field(field, err.to_string())
+        }
+    }
+}
+
+/// A decided move, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Move<'a> {
+    pub ticket: TicketId,
+    pub action: Action,
+    pub from: Status,
+    pub to: Status,
+    /// None for the scheduled job.
+    pub actor: Option<UserId>,
+    pub comment: Option<&'a str>,
+}
+
+/// Writes decided moves: the statuses (each only if the ticket is still where it was
+/// decided from) and one history line each. A single move whose ticket moved meanwhile is a
+/// conflict; in a bulk move such tickets are left out.
+pub async fn persist(conn: &mut Conn, moves: &[Move<'_>], now: Timestamp) -> AppResult<()> {
+    match moves {
+        [] => return Ok(()),
+        [one] => {
+            // A submission is the ticket's arrival time: its place in the FIFO queue.
+            let submitted_at = (one.action == Action::Submit).then_some(now);
+            tickets::set_status(conn, one.ticket, one.from, one.to, submitted_at, now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => AppError::Conflict(
+                        "El trámite cambió mientras tanto. Vuelva a cargarlo.".into(),
+                    ),
+                    other => other.into(),
+                })?;
+        }
+        many => {
+            for group in many.chunk_by(|a, b| (a.from, a.to) == (b.from, b.to)) {
+                let ids: Vec<TicketId> = group.iter().map(|m| m.ticket).collect();
+                tickets::set_statuses(conn, &ids, group[0].from, group[0].to, now).await?;
+            }
+        }
+    }
+    let lines: Vec<history::Line<'_>> = moves
+        .iter()
+        .map(|m| history::Line {
+            ticket: m.ticket,
+            actor: m.actor,
+            event: Event::Action(m.action),
+            from: Some(m.from),
+            to: m.to,
+            comment: m.comment,
+        })
+        .collect();
+    history::record(conn, &lines, now).await
+}
+
+/// A ticket `user` may see: their own, or any for analysts and admins. Anything else is
+/// `NotFound`, never `Forbidden`, so ids leak nothing.
+pub async fn visible_ticket(conn: &mut Conn, user: &User, id: TicketId) -> AppResult<Ticket> {
+    let ticket = tickets::by_id(conn, id).await?;
+    if ticket.requester_id == user.id || user.role.is_analyst() {
+        Ok(ticket)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `user` does `action` on the ticket: facts, decision, status and history, in `conn`.
+/// Returns the ticket as it was before and its new status.
+pub async fn act(
+    conn: &mut Conn,
+    user: &User,
+    ticket_id: TicketId,
+    action: Action,
+    comment: Option<&str>,
+    now: Timestamp,
+) -> AppResult<(Ticket, Status)> {
+    let ticket = visible_ticket(conn, user, ticket_id).await?;
+    let facts = Facts::gather(conn, &ticket).await?;
+    let to = decide(
+        &ticket,
+        &facts.for_domain(actor_on(user, &ticket), comment),
+        action,
+    )
+    .map_err(refused)?;
+    persist(
+        conn,
+        &[Move {
+            ticket: ticket.id,
+            action,
+            from: ticket.status,
+            to,
+            actor: Some(user.id),
+            comment,
+        }],
+        now,
+    )
+    .await?;
+    Ok((ticket, to))
+}

@@ -1,0 +1,412 @@
+//! The review page's forms: take, observe, approve, reject, the installation appointment,
+//! completion, and RENIEC's result per applicant. Each redirects back with a notice, or shows
+//! the page again with what failed next to the form it came from.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect},
+};
+use domain::{
+    ids::{ApplicantId, TicketId},
+    schedule,
+    ticket::Status,
+    validation::{parse_date, FieldErrors},
+};
+
+use super::{page, Feedback, Form};
+use crate::{
+    app::{
+        registry::{self, Installation, ReniecResult},
+        review,
+        tickets::TicketView,
+        AppError, AppResult,
+    },
+    web::{
+        error::PageResult,
+        extract::{Analyst, CsrfForm, Id},
+        WebState,
+    },
+};
+
+// ---------------------------------------------------------------------------------------
+// Actions
+
+/// After an action: back to the page with a notice, or the page again with what failed.
+async fn finish(
+    state: &WebState,
+    me: &Analyst,
+    id: TicketId,
+    form: Form,
+    outcome: AppResult<TicketView>,
+    notice: impl FnOnce(&TicketView) -> &'static str,
+    values: Vec<(String, String)>,
+) -> PageResult {
+    let values: HashMap<String, String> = values.into_iter().collect();
+    match outcome {
+        Ok(view) => Ok(Redirect::to(&format!(
+            "/analista/tramites/{}?aviso={}#contenido",
+            view.ticket.id,
+            notice(&view)
+        ))
+        .into_response()),
+        Err(AppError::Validation(errors)) => {
+            let mut placed = FieldErrors::new();
+            for (field, messages) in errors.iter() {
+                let element = form.element(field);
+                for message in messages {
+                    placed.add(&element, message.clone());
+                }
+            }
+            let feedback = Feedback {
+                errors: placed,
+                values,
+                alert: None,
+            };
+            page(
+                state,
+                me,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                feedback,
+            )
+            .await
+        }
+        Err(AppError::Conflict(message)) => {
+            let feedback = Feedback {
+                alert: Some(message),
+                values,
+                ..Feedback::default()
+            };
+            page(state, me, id, StatusCode::CONFLICT, None, feedback).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+pub async fn take(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let outcome = review::take(&state.app, me.user(), id).await;
+    finish(&state, &me, id, Form::Take, outcome, |_| "atendido", vec![]).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn observe(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<CommentForm>,
+) -> PageResult {
+    let comment = form.data.comment;
+    let outcome = review::observe(&state.app, me.user(), id, &comment).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Observe,
+        outcome,
+        |_| "observado",
+        vec![("comentario".into(), comment)],
+    )
+    .await
+}
+
+pub async fn approve(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let outcome = review::approve(&state.app, me.user(), id).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Approve,
+        outcome,
+        |_| "aprobado",
+        vec![],
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn reject(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<ReasonForm>,
+) -> PageResult {
+    let reason = form.data.reason;
+    let outcome = review::reject(&state.app, me.user(), id, &reason).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Reject,
+        outcome,
+        |_| "rechazado",
+        vec![("motivo-rechazo".into(), reason)],
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct AppointmentForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The appointment's date and time inputs as one RFC 3339 instant in Lima, or the errors of
+/// each input.
+fn appointment_at(date: &str, time: &str) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let date = match parse_date(date) {
+        Ok(d) => Some(d),
+        Err(_) if date.trim().is_empty() => {
+            errors.add("cita-fecha", "Indique la fecha de la cita.");
+            None
+        }
+        Err(e) => {
+            errors.add("cita-fecha", e.to_string());
+            None
+        }
+    };
+    let time = match time.trim() {
+        "" => {
+            errors.add("cita-hora", "Indique la hora de la cita.");
+            None
+        }
+        t => match t.parse::<jiff::civil::Time>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                errors.add(
+                    "cita-hora",
+                    "Escriba la hora como hh:mm, por ejemplo 10:30.",
+                );
+                None
+            }
+        },
+    };
+    let (Some(date), Some(time)) = (date, time) else {
+        return Err(errors);
+    };
+    match date.to_datetime(time).to_zoned(schedule::lima()) {
+        Ok(at) => Ok(crate::app::rfc3339(at.timestamp())),
+        Err(_) => {
+            errors.add("cita-fecha", "Esa fecha y hora no existen en Lima.");
+            Err(errors)
+        }
+    }
+}
+
+pub async fn appointment(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<AppointmentForm>,
+) -> PageResult {
+    let AppointmentForm { date, time, note } = form.data;
+    let values = vec![
+        ("cita-fecha".to_owned(), date.clone()),
+        ("cita-hora".to_owned(), time.clone()),
+        ("cita-nota".to_owned(), note.clone()),
+    ];
+    let outcome = match appointment_at(&date, &time) {
+        Ok(at) => {
+            let note = Some(note.trim()).filter(|n| !n.is_empty());
+            registry::record_appointment(&state.app, me.user(), id, &at, note).await
+        }
+        Err(errors) => {
+            // Already keyed by element id: show them as they are.
+            let feedback = Feedback {
+                errors,
+                values: values.into_iter().collect(),
+                alert: None,
+            };
+            return page(
+                &state,
+                &me,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                feedback,
+            )
+            .await;
+        }
+    };
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Appointment,
+        outcome,
+        |_| "cita",
+        values,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    medium: String,
+    #[serde(default)]
+    ownership: String,
+    #[serde(default)]
+    serial: String,
+}
+
+pub async fn complete(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<CompleteForm>,
+) -> PageResult {
+    let CompleteForm {
+        medium,
+        ownership,
+        serial,
+    } = form.data;
+    let installation = Installation {
+        medium: medium.clone(),
+        ownership: ownership.clone(),
+        serial: Some(serial.trim().to_owned()).filter(|s| !s.is_empty()),
+    };
+    let outcome = registry::complete(&state.app, me.user(), id, &installation).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Complete,
+        outcome,
+        |view| {
+            if view.ticket.status == Status::Cancelado {
+                "cancelado"
+            } else {
+                "instalado"
+            }
+        },
+        vec![
+            ("medio".into(), medium),
+            ("propiedad".into(), ownership),
+            ("serie".into(), serial),
+        ],
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResultForm {
+    #[serde(default)]
+    resultado: String,
+    #[serde(default)]
+    delivery_sent_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn result(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id((id, applicant_id)): Id<(TicketId, ApplicantId)>,
+    form: CsrfForm<ResultForm>,
+) -> PageResult {
+    let ResultForm {
+        resultado,
+        delivery_sent_on,
+        reason,
+    } = form.data;
+    let result = match resultado.as_str() {
+        "aprobado" => ReniecResult::Approved {
+            delivery_sent_on: delivery_sent_on.clone(),
+        },
+        _ => ReniecResult::Rejected {
+            reason: reason.clone(),
+        },
+    };
+    let outcome = registry::record_result(&state.app, me.user(), applicant_id, &result).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Result(applicant_id.to_string()),
+        outcome,
+        |view| {
+            if view.ticket.status == Status::Atendido {
+                "atendido-reniec"
+            } else {
+                "resultado"
+            }
+        },
+        vec![
+            (format!("entrega-{applicant_id}"), delivery_sent_on),
+            (format!("motivo-reniec-{applicant_id}"), reason),
+        ],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::label_of;
+    use super::*;
+
+    #[test]
+    fn an_appointment_is_read_in_lima_time() {
+        assert_eq!(
+            appointment_at("2026-12-03", "10:30").unwrap(),
+            "2026-12-03T10:30:00-05:00"
+        );
+        assert_eq!(
+            appointment_at("2026-12-03", "09:05:00").unwrap(),
+            "2026-12-03T09:05:00-05:00"
+        );
+        let errors = appointment_at("", "25:00").unwrap_err();
+        assert!(errors.contains("cita-fecha"));
+        assert!(errors.contains("cita-hora"));
+        let errors = appointment_at("03/12/2026", "10:00").unwrap_err();
+        assert!(errors.contains("cita-fecha"));
+    }
+
+    #[test]
+    fn use_case_errors_land_next_to_the_field_of_the_form_that_failed() {
+        assert_eq!(Form::Observe.element("comment"), "comentario");
+        assert_eq!(Form::Reject.element("reason"), "motivo-rechazo");
+        assert_eq!(
+            Form::Result("a1".into()).element("delivery_sent_on"),
+            "entrega-a1"
+        );
+        assert_eq!(
+            Form::Result("a1".into()).element("reason"),
+            "motivo-reniec-a1"
+        );
+        // Errors about the ticket as a whole go beside the form's button.
+        assert_eq!(Form::Complete.element("ticket"), "form-completar");
+        assert_eq!(label_of("entrega-a1"), "Fecha del correo de DCDelivery");
+    }
+}

@@ -1,0 +1,161 @@
+//! Step 4: review and send. What is missing is listed with a link to the step that fixes it.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Redirect},
+};
+use domain::{ids::TicketId, ticket::Status};
+
+use super::{editable_view, steps, Empty, Progress, StepId, Steps};
+use crate::{
+    app::{schedule, tickets as uc, AppError},
+    web::{
+        error::PageResult,
+        extract::{CsrfForm, Id, SignedIn},
+        pages::{
+            certificates::describe,
+            render,
+            tickets::{observation, ApplicantRow, PaymentRow, TicketHead},
+            Layout,
+        },
+        WebState,
+    },
+};
+
+/// Why sending failed, and the step that fixes it.
+struct SendProblem {
+    message: String,
+    fix_href: String,
+    fix_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_submit.html")]
+struct SubmitPage {
+    layout: Layout,
+    observation: Option<String>,
+    steps: Steps,
+    head: TicketHead,
+    has_applicants: bool,
+    requires_payment: bool,
+    applicants: Vec<ApplicantRow>,
+    payments: Vec<PaymentRow>,
+    certificate: Option<String>,
+    problems: Vec<SendProblem>,
+    resubmission: bool,
+    next_dispatch: Option<String>,
+    cutoff: String,
+}
+
+async fn submit_page(
+    state: &WebState,
+    me: &SignedIn,
+    view: &uc::TicketView,
+    problems: Vec<SendProblem>,
+) -> PageResult {
+    let t = &view.ticket;
+    let times = schedule::batch_times(&state.app).await?;
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = SubmitPage {
+        observation: observation(view),
+        layout: Layout::new(
+            format!("Revisar y enviar · {}", t.number),
+            Some(&me.viewer),
+            "/tramites",
+        ),
+        steps: steps(
+            Some(t.kind),
+            Some(t.reason),
+            Some(t.id),
+            StepId::Send,
+            Progress::of(view),
+        ),
+        head: t.into(),
+        has_applicants: t.kind.has_applicants(),
+        requires_payment: t.reason.requires_payment(),
+        applicants: view
+            .applicants
+            .iter()
+            .map(|a| ApplicantRow::new(a, &view.payments))
+            .collect(),
+        payments: view
+            .payments
+            .iter()
+            .map(|p| PaymentRow::new(p, &view.applicants))
+            .collect(),
+        certificate: view.certificate.as_ref().map(describe),
+        problems,
+        resubmission: t.status == Status::Observado,
+        next_dispatch: t.kind.has_applicants().then_some(times.next),
+        cutoff: times.every,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn submit_form(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Id(id): Id<TicketId>,
+) -> PageResult {
+    let view = editable_view(&state, &me, id).await?;
+    submit_page(&state, &me, &view, Vec::new()).await
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Id(id): Id<TicketId>,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    match uc::submit(&state.app, me.user(), id).await {
+        Ok(view) => {
+            let notice = if view.ticket.kind.has_applicants() {
+                "enviado"
+            } else {
+                "enviado-otro"
+            };
+            Ok(
+                Redirect::to(&format!("/tramites/{}?aviso={notice}", view.ticket.id))
+                    .into_response(),
+            )
+        }
+        Err(AppError::Validation(errors)) => {
+            let view = editable_view(&state, &me, id).await?;
+            let t = &view.ticket;
+            let problems = errors
+                .iter()
+                .flat_map(|(field, messages)| {
+                    let (fix_href, fix_label) = match field {
+                        "applicants" => (
+                            format!("/tramites/{}/solicitantes", t.id),
+                            "Ir a «Solicitantes»",
+                        ),
+                        "payments" => (
+                            format!("/tramites/{}/pagos", t.id),
+                            "Ir a «Constancia de pago»",
+                        ),
+                        "certificate_id" => {
+                            ("/tramites/nuevo".to_owned(), "Empezar un trámite nuevo")
+                        }
+                        _ => (format!("/tramites/{}", t.id), "Ver el trámite"),
+                    };
+                    messages.iter().map(move |m| SendProblem {
+                        message: m.clone(),
+                        fix_href: fix_href.clone(),
+                        fix_label,
+                    })
+                })
+                .collect();
+            submit_page(&state, &me, &view, problems).await
+        }
+        // Sent twice (a double click) or moved meanwhile: the ticket page says where it is.
+        Err(AppError::Conflict(_)) => Ok(Redirect::to(&format!("/tramites/{id}")).into_response()),
+        Err(err) => Err(err.into()),
+    }
+}
