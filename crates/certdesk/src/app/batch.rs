@@ -287,7 +287,7 @@ fn write_package(
         u8::try_from(cutoff.minute()).unwrap_or(0),
         0,
     )
-    .map_err(|e| anyhow::anyhow!("zip timestamp: {e}"))?;
+    .context("the package's zip timestamp")?;
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
         .last_modified_time(stamp)

@@ -56,6 +56,11 @@ impl App {
         self.clock.now()
     }
 
+    /// True when the database answers (for `/healthz`).
+    pub async fn database_answers(&self) -> bool {
+        self.store.ping().await
+    }
+
     /// Today's date in Lima, where the entity works.
     pub fn today(&self) -> Date {
         domain::schedule::today_in_lima(self.now())

@@ -118,7 +118,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "operación",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
-    if state.app.store.ping().await {
+    if state.app.database_answers().await {
         (StatusCode::OK, Json(Health { status: "ok" }))
     } else {
         (

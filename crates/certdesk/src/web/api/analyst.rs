@@ -342,7 +342,7 @@ pub async fn package(
     let (b, path) = batch::package(&state.app, &user, id).await?;
     let file = tokio::fs::File::open(&path)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("opening a package: {e}")))?;
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("opening a package")))?;
     let cutoff = domain::schedule::to_lima(b.cutoff_at);
     let name = format!("lote-reniec-{}.zip", cutoff.strftime("%Y-%m-%d"));
     let mut headers = vec![
