@@ -105,31 +105,19 @@ impl AccessRequestInput {
     }
 }
 
-/// Where an access request stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum AccessRequestStatus {
-    /// Waiting for an admin.
-    Pendiente,
-    /// Approved: the account exists.
-    Aprobada,
-    /// Rejected.
-    Rechazada,
+words! {
+    /// Where an access request stands.
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum AccessRequestStatus: "el estado de la solicitud de acceso" {
+        /// Waiting for an admin.
+        Pendiente,
+        /// Approved: the account exists.
+        Aprobada,
+        /// Rejected.
+        Rechazada,
+    }
 }
-
-words! { AccessRequestStatus => "el estado de la solicitud de acceso" }
 
 impl AccessRequestStatus {
     /// Spanish label for people.

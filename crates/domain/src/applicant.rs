@@ -217,36 +217,24 @@ impl ApplicantInput {
     }
 }
 
-/// Where one applicant stands: tickets move as a whole until approval, then each
-/// applicant goes to RENIEC and gets a result of their own.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ApplicantStatus {
-    /// Registered on the ticket; not yet approved.
-    Registrado,
-    /// Approved; waits for its batch (`dispatch_at`).
-    Programado,
-    /// In a batch sent to RENIEC.
-    EnviadoReniec,
-    /// RENIEC approved: a certificate exists.
-    Aprobado,
-    /// RENIEC rejected.
-    Rechazado,
+words! {
+    /// Where one applicant stands: tickets move as a whole until approval, then each
+    /// applicant goes to RENIEC and gets a result of their own.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ApplicantStatus: "el estado del solicitante" {
+        /// Registered on the ticket; not yet approved.
+        Registrado,
+        /// Approved; waits for its batch (`dispatch_at`).
+        Programado,
+        /// In a batch sent to RENIEC.
+        EnviadoReniec,
+        /// RENIEC approved: a certificate exists.
+        Aprobado,
+        /// RENIEC rejected.
+        Rechazado,
+    }
 }
-
-words! { ApplicantStatus => "el estado del solicitante" }
 
 impl ApplicantStatus {
     /// Sent to RENIEC, waiting for its answer: the only status that takes one.

@@ -5,44 +5,29 @@
 
 use jiff::civil::Date;
 use jiff::Span;
-use serde::{Deserialize, Serialize};
 
 use crate::word::words;
 
 /// Calendar days between RENIEC's DCDelivery e-mail and the download deadline.
 pub const DOWNLOAD_DAYS: i64 = 30;
 
-/// Where a certificate stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum CertificateState {
-    /// Approved by RENIEC, not yet downloaded and installed.
-    PendienteDescarga,
-    /// Installed on its medium.
-    Instalado,
-    /// Past its expiry date.
-    Caducado,
-    /// The 30-day download deadline passed without installation.
-    DescargaVencida,
-    /// Revoked.
-    Cancelado,
+words! {
+    /// Where a certificate stands.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum CertificateState: "el estado del certificado" {
+        /// Approved by RENIEC, not yet downloaded and installed.
+        PendienteDescarga,
+        /// Installed on its medium.
+        Instalado,
+        /// Past its expiry date.
+        Caducado,
+        /// The 30-day download deadline passed without installation.
+        DescargaVencida,
+        /// Revoked.
+        Cancelado,
+    }
 }
-
-words! { CertificateState => "el estado del certificado" }
 
 impl CertificateState {
     /// Spanish label for people.
@@ -57,33 +42,19 @@ impl CertificateState {
     }
 }
 
-/// Where the private key lives.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Medium {
-    /// A PC's certificate store.
-    Pc,
-    /// A cryptographic token.
-    Token,
-    /// A smart card.
-    Tarjeta,
+words! {
+    /// Where the private key lives.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Medium: "el medio" {
+        /// A PC's certificate store.
+        Pc,
+        /// A cryptographic token.
+        Token,
+        /// A smart card.
+        Tarjeta,
+    }
 }
-
-words! { Medium => "el medio" }
 
 impl Medium {
     /// Spanish label for people.
@@ -96,31 +67,17 @@ impl Medium {
     }
 }
 
-/// Who owns the medium (decides whether a reemision is paid).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Ownership {
-    /// The entity's (GRC's).
-    Grc,
-    /// The subscriber's own.
-    Propio,
+words! {
+    /// Who owns the medium (decides whether a reemision is paid).
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Ownership: "la propiedad del medio" {
+        /// The entity's (GRC's).
+        Grc,
+        /// The subscriber's own.
+        Propio,
+    }
 }
-
-words! { Ownership => "la propiedad del medio" }
 
 impl Ownership {
     /// Spanish label for people.
@@ -132,47 +89,33 @@ impl Ownership {
     }
 }
 
-/// The reminders SPEC.md asks for, each sent once per certificate.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReminderKind {
-    /// Expiry in 30 days.
-    #[serde(rename = "expiry_30")]
-    #[strum(serialize = "expiry_30")]
-    Expiry30,
-    /// Expiry in 15 days.
-    #[serde(rename = "expiry_15")]
-    #[strum(serialize = "expiry_15")]
-    Expiry15,
-    /// Expiry in 10 days.
-    #[serde(rename = "expiry_10")]
-    #[strum(serialize = "expiry_10")]
-    Expiry10,
-    /// Download deadline in 7 days.
-    #[serde(rename = "download_7")]
-    #[strum(serialize = "download_7")]
-    Download7,
-    /// Download deadline in 2 days.
-    #[serde(rename = "download_2")]
-    #[strum(serialize = "download_2")]
-    Download2,
+words! {
+    /// The reminders SPEC.md asks for, each sent once per certificate.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ReminderKind: "el recordatorio" {
+        /// Expiry in 30 days.
+        #[serde(rename = "expiry_30")]
+        #[strum(serialize = "expiry_30")]
+        Expiry30,
+        /// Expiry in 15 days.
+        #[serde(rename = "expiry_15")]
+        #[strum(serialize = "expiry_15")]
+        Expiry15,
+        /// Expiry in 10 days.
+        #[serde(rename = "expiry_10")]
+        #[strum(serialize = "expiry_10")]
+        Expiry10,
+        /// Download deadline in 7 days.
+        #[serde(rename = "download_7")]
+        #[strum(serialize = "download_7")]
+        Download7,
+        /// Download deadline in 2 days.
+        #[serde(rename = "download_2")]
+        #[strum(serialize = "download_2")]
+        Download2,
+    }
 }
-
-words! { ReminderKind => "el recordatorio" }
 
 impl ReminderKind {
     /// Spanish label for people.

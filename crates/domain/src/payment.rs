@@ -5,15 +5,13 @@
 //! index); this module normalises the number so that the index compares like with like.
 //! Pure: no I/O.
 
-use std::str::FromStr;
-
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{Dni, Ruc};
 use crate::money::Money;
 use crate::validation::{parse_past_date, FieldErrors};
-use crate::word::{self, words, UnknownWord};
+use crate::word::words;
 
 /// Default tribute code at Banco de la Nación.
 pub const DEFAULT_TRIBUTE_CODE: &str = "00529";
@@ -22,34 +20,23 @@ pub const DEFAULT_TRIBUTE_NAME: &str = "Tasa Emisión de Certificados Digitales 
 /// The reference customer's RUC (Gobierno Regional Cajamarca).
 pub const DEFAULT_RUC: &str = "20453744168";
 
-/// Where the fee was paid.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "lowercase")]
-pub enum PaymentChannel {
-    /// Banco de la Nación counter.
-    #[serde(rename = "ventanilla")]
-    Ventanilla,
-    /// Authorised agent.
-    #[serde(rename = "agente")]
-    Agente,
-    /// www.pagalo.pe.
-    #[serde(rename = "pagalo.pe")]
-    #[strum(serialize = "pagalo.pe")]
-    PagaloPe,
+words! {
+    /// Where the fee was paid.
+    #[strum(serialize_all = "lowercase")]
+    pub enum PaymentChannel: "el canal de pago" {
+        /// Banco de la Nación counter.
+        #[serde(rename = "ventanilla")]
+        Ventanilla,
+        /// Authorised agent.
+        #[serde(rename = "agente")]
+        Agente,
+        /// www.pagalo.pe.
+        #[serde(rename = "pagalo.pe")]
+        #[strum(serialize = "pagalo.pe")]
+        PagaloPe,
+    }
+    aliases { "pagalo_pe" => PagaloPe, "pagalope" => PagaloPe, "págalo.pe" => PagaloPe }
 }
-
-words! { @names PaymentChannel }
 
 impl PaymentChannel {
     /// Spanish label.
@@ -58,18 +45,6 @@ impl PaymentChannel {
             PaymentChannel::Ventanilla => "Ventanilla del Banco de la Nación",
             PaymentChannel::Agente => "Agente autorizado del Banco de la Nación",
             PaymentChannel::PagaloPe => "Págalo.pe",
-        }
-    }
-}
-
-impl FromStr for PaymentChannel {
-    type Err = UnknownWord;
-    /// The wire words (`ventanilla`, `agente`, `pagalo.pe`), case-insensitive; `pagalo_pe`,
-    /// `pagalope` and `págalo.pe` too, as people type them.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_lowercase().as_str() {
-            "pagalo_pe" | "pagalope" | "págalo.pe" => Ok(PaymentChannel::PagaloPe),
-            _ => word::parse(s, "el canal de pago"),
         }
     }
 }

@@ -2,37 +2,21 @@
 //!
 //! Pure: no I/O. The application layer enforces permissions; this module only names them.
 
-use serde::{Deserialize, Serialize};
-
 use crate::word::words;
 
-/// A user's role. Serialized as the Spanish lower-case word of SPEC.md.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Role {
-    /// Any staff member with an account.
-    Solicitante,
-    /// Service-desk analyst.
-    Analista,
-    /// The entity's certification officer / IT.
-    Admin,
+words! {
+    /// A user's role. Serialized as the Spanish lower-case word of SPEC.md.
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum Role: "el rol" {
+        /// Any staff member with an account.
+        Solicitante,
+        /// Service-desk analyst.
+        Analista,
+        /// The entity's certification officer / IT.
+        Admin,
+    }
 }
-
-words! { Role => "el rol" }
 
 impl Role {
     /// Spanish label for people.

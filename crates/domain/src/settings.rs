@@ -22,27 +22,27 @@ pub const DEFAULT_ENTITY_NAME: &str = "Gobierno Regional Cajamarca";
 /// Longest entity name accepted.
 const MAX_ENTITY_NAME: usize = 160;
 
-/// One stored setting; its word is the key of its row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum Setting {
-    /// The entity's name (page header, e-mails).
-    EntityName,
-    /// Institutional e-mail domains, comma-separated when stored.
-    InstitutionalDomains,
-    /// The fee of a paid request, `8.10`.
-    Fee,
-    /// Banco de la Nación's tribute code, `00529`.
-    TributeCode,
-    /// The entity's RUC, check digit verified.
-    EntityRuc,
-    /// Day of the weekly RENIEC cut-off, `viernes`.
-    BatchWeekday,
-    /// Lima time of the cut-off, `16:30`.
-    BatchTime,
+words! {
+    /// One stored setting; its word is the key of its row.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Setting: "el ajuste" {
+        /// The entity's name (page header, e-mails).
+        EntityName,
+        /// Institutional e-mail domains, comma-separated when stored.
+        InstitutionalDomains,
+        /// The fee of a paid request, `8.10`.
+        Fee,
+        /// Banco de la Nación's tribute code, `00529`.
+        TributeCode,
+        /// The entity's RUC, check digit verified.
+        EntityRuc,
+        /// Day of the weekly RENIEC cut-off, `viernes`.
+        BatchWeekday,
+        /// Lima time of the cut-off, `16:30`.
+        BatchTime,
+    }
 }
-
-words! { Setting => "el ajuste" }
 
 /// Every setting, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]

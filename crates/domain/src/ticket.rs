@@ -22,35 +22,21 @@ pub use event::Event;
 // ---------------------------------------------------------------------------------------
 // Kind
 
-/// What the ticket asks for.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Kind {
-    /// First certificate, or a new one after expiry.
-    Emision,
-    /// A new certificate replacing a current one.
-    Reemision,
-    /// Installing a certificate RENIEC approved.
-    Instalacion,
-    /// Revoking a certificate.
-    Cancelacion,
+words! {
+    /// What the ticket asks for.
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum Kind: "el tipo de trámite" {
+        /// First certificate, or a new one after expiry.
+        Emision,
+        /// A new certificate replacing a current one.
+        Reemision,
+        /// Installing a certificate RENIEC approved.
+        Instalacion,
+        /// Revoking a certificate.
+        Cancelacion,
+    }
 }
-
-words! { Kind => "el tipo de trámite" }
 
 impl Kind {
     /// Spanish label for people.
@@ -368,49 +354,35 @@ impl fmt::Display for Reason {
 // ---------------------------------------------------------------------------------------
 // Status
 
-/// Where a ticket stands (SPEC.md "Lifecycle").
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Status {
-    /// Being written by the requester.
-    Borrador,
-    /// Submitted, waiting in the FIFO queue.
-    Enviado,
-    /// Taken by an analyst.
-    EnAtencion,
-    /// Sent back to the requester with a comment.
-    Observado,
-    /// Approved; waiting for its batch's cut-off.
-    Programado,
-    /// In a batch sent to RENIEC.
-    EnviadoReniec,
-    /// RENIEC's result recorded for every applicant.
-    Atendido,
-    /// Rejected by the service desk.
-    Rechazado,
-    /// Withdrawn by the requester.
-    Anulado,
-    /// Installation done.
-    Instalado,
-    /// Certificate revoked.
-    Cancelado,
+words! {
+    /// Where a ticket stands (SPEC.md "Lifecycle").
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Status: "el estado del trámite" {
+        /// Being written by the requester.
+        Borrador,
+        /// Submitted, waiting in the FIFO queue.
+        Enviado,
+        /// Taken by an analyst.
+        EnAtencion,
+        /// Sent back to the requester with a comment.
+        Observado,
+        /// Approved; waiting for its batch's cut-off.
+        Programado,
+        /// In a batch sent to RENIEC.
+        EnviadoReniec,
+        /// RENIEC's result recorded for every applicant.
+        Atendido,
+        /// Rejected by the service desk.
+        Rechazado,
+        /// Withdrawn by the requester.
+        Anulado,
+        /// Installation done.
+        Instalado,
+        /// Certificate revoked.
+        Cancelado,
+    }
 }
-
-words! { Status => "el estado del trámite" }
 
 impl Status {
     /// Spanish label for people.
@@ -462,48 +434,36 @@ impl Status {
 // ---------------------------------------------------------------------------------------
 // Actions and the state machine
 
-/// Something someone does to a ticket.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Action {
-    /// Requester sends a borrador (or a corrected observado) to the queue.
-    Submit,
-    /// Requester takes an observado back to borrador to correct it (optional: submitting
-    /// an observado ticket directly is allowed too).
-    Correct,
-    /// Requester withdraws a borrador or enviado ticket.
-    Withdraw,
-    /// Analyst takes an enviado ticket from the queue.
-    Take,
-    /// Analyst sends the ticket back to the requester with a comment.
-    Observe,
-    /// Analyst approves an emision/reemision ticket: it is scheduled for a batch.
-    Approve,
-    /// Analyst rejects the ticket, with a reason.
-    Reject,
-    /// The batch closes with this ticket's last scheduled applicant (analyst or the job).
-    Dispatch,
-    /// RENIEC's result is recorded for the last applicant (analyst).
-    RecordResults,
-    /// Analyst books the installation appointment of an instalacion (the status stays).
-    Appointment,
-    /// Analyst finishes an instalacion (→ instalado) or cancelacion (→ cancelado).
-    Complete,
+words! {
+    /// Something someone does to a ticket.
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Action: "la acción" {
+        /// Requester sends a borrador (or a corrected observado) to the queue.
+        Submit,
+        /// Requester takes an observado back to borrador to correct it (optional: submitting
+        /// an observado ticket directly is allowed too).
+        Correct,
+        /// Requester withdraws a borrador or enviado ticket.
+        Withdraw,
+        /// Analyst takes an enviado ticket from the queue.
+        Take,
+        /// Analyst sends the ticket back to the requester with a comment.
+        Observe,
+        /// Analyst approves an emision/reemision ticket: it is scheduled for a batch.
+        Approve,
+        /// Analyst rejects the ticket, with a reason.
+        Reject,
+        /// The batch closes with this ticket's last scheduled applicant (analyst or the job).
+        Dispatch,
+        /// RENIEC's result is recorded for the last applicant (analyst).
+        RecordResults,
+        /// Analyst books the installation appointment of an instalacion (the status stays).
+        Appointment,
+        /// Analyst finishes an instalacion (→ instalado) or cancelacion (→ cancelado).
+        Complete,
+    }
 }
-
-words! { Action => "la acción" }
 
 impl Action {
     /// Spanish infinitive, for buttons and messages ("No se puede {verb} …").

@@ -47,15 +47,49 @@ where
         })
 }
 
-/// `ALL`, `as_str`, `Display` and `FromStr` for enums that derive strum's `IntoStaticStr`
-/// and `VariantArray`: `words! { Kind => "el tipo de trámite", … }`. A set that reads
-/// aliases too writes its own `FromStr` (on top of [`parse`]) and names itself with
-/// `words! { @names PaymentChannel }`.
+/// Declares a closed set of words: the enum with the derives every such set has (strum
+/// names and lists its variants, serde reads and writes the same names), and its `ALL`,
+/// `as_str`, `Display` and `FromStr` (with a Spanish error, and optional aliases people
+/// type):
+///
+/// ```text
+/// words! {
+///     /// What the ticket asks for.
+///     #[serde(rename_all = "lowercase")]
+///     #[strum(serialize_all = "lowercase")]
+///     pub enum Kind: "el tipo de trámite" { Emision, Reemision, Instalacion, Cancelacion }
+/// }
+/// ```
 macro_rules! words {
-    (@names $ty:ty) => {
-        impl $ty {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident: $what:literal {
+            $($(#[$vmeta:meta])* $variant:ident),+ $(,)?
+        }
+        $(aliases { $($alias:literal => $target:ident),+ $(,)? })?
+    ) => {
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+            strum::IntoStaticStr,
+            strum::VariantArray,
+        )]
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
             /// Every value, in declaration order.
-            pub const ALL: &'static [$ty] = <$ty as strum::VariantArray>::VARIANTS;
+            pub const ALL: &'static [$name] = <$name as strum::VariantArray>::VARIANTS;
 
             /// The stable wire and database value.
             pub fn as_str(&self) -> &'static str {
@@ -63,22 +97,24 @@ macro_rules! words {
             }
         }
 
-        impl std::fmt::Display for $ty {
+        impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
-    };
-    ($($ty:ty => $what:literal),+ $(,)?) => {$(
-        $crate::word::words!(@names $ty);
 
-        impl std::str::FromStr for $ty {
+        impl std::str::FromStr for $name {
             type Err = $crate::word::UnknownWord;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $($(
+                    if s.trim().to_lowercase() == $alias {
+                        return Ok($name::$target);
+                    }
+                )+)?
                 $crate::word::parse(s, $what)
             }
         }
-    )+};
+    };
 }
 
 pub(crate) use words;
@@ -87,16 +123,16 @@ pub(crate) use words;
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
-    #[strum(serialize_all = "snake_case")]
-    enum Colour {
-        Azul,
-        VerdeClaro,
-        #[strum(serialize = "rojo.pe")]
-        Rojo,
+    words! {
+        #[strum(serialize_all = "snake_case")]
+        enum Colour: "el color" {
+            Azul,
+            VerdeClaro,
+            #[strum(serialize = "rojo.pe")]
+            Rojo,
+        }
+        aliases { "rojo_pe" => Rojo }
     }
-
-    words! { Colour => "el color" }
 
     #[test]
     fn every_word_round_trips_through_its_name() {

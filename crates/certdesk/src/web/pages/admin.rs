@@ -4,7 +4,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
 };
 use domain::{
     access::AccessRequestStatus,
@@ -13,6 +12,7 @@ use domain::{
 };
 
 use super::{datetime, page_cursor, render, Layout};
+use crate::web::pages::see_other;
 use crate::{
     app::{access, outbox},
     web::{
@@ -74,20 +74,19 @@ pub async fn access_requests(
             dependency: r.dependency,
         })
         .collect();
-    let mut layout = Layout::new(
+    let notice = match query.aviso.as_deref() {
+        Some("aprobada") => Some(
+            "Solicitud aprobada: se creó la cuenta y se envió el enlace para elegir la contraseña.",
+        ),
+        Some("rechazada") => Some("Solicitud rechazada: se envió el motivo a la persona."),
+        _ => None,
+    };
+    let layout = Layout::new(
         "Solicitudes de acceso",
         Some(&me.viewer),
         "/admin/solicitudes",
-    );
-    match query.aviso.as_deref() {
-        Some("aprobada") => layout = layout.with_notice(
-            "Solicitud aprobada: se creó la cuenta y se envió el enlace para elegir la contraseña.",
-        ),
-        Some("rechazada") => {
-            layout = layout.with_notice("Solicitud rechazada: se envió el motivo a la persona.")
-        }
-        _ => {}
-    }
+    )
+    .with_notice(notice);
     Ok(render(
         StatusCode::OK,
         &AccessRequestsPage { layout, requests },
@@ -104,7 +103,7 @@ pub async fn approve(
     _form: CsrfForm<Empty>,
 ) -> PageResult {
     access::approve(&state.app, me.user(), id).await?;
-    Ok(Redirect::to("/admin/solicitudes?aviso=aprobada").into_response())
+    see_other("/admin/solicitudes?aviso=aprobada")
 }
 
 #[derive(serde::Deserialize)]
@@ -120,7 +119,7 @@ pub async fn reject(
     form: CsrfForm<RejectForm>,
 ) -> PageResult {
     access::reject(&state.app, me.user(), id, &form.data.reason).await?;
-    Ok(Redirect::to("/admin/solicitudes?aviso=rechazada").into_response())
+    see_other("/admin/solicitudes?aviso=rechazada")
 }
 
 struct MailRow {

@@ -38,10 +38,10 @@ pub async fn login_form(viewer: Viewer, Query(query): Query<LoginQuery>) -> Resp
     if viewer.session.is_some() {
         return Redirect::to("/").into_response();
     }
-    let mut layout = Layout::new("Ingresar", Some(&viewer), "/login");
-    if query.aviso.as_deref() == Some("clave") {
-        layout = layout.with_notice("Su contraseña quedó guardada. Ya puede ingresar.");
-    }
+    let layout = Layout::new("Ingresar", Some(&viewer), "/login").with_notice(
+        (query.aviso.as_deref() == Some("clave"))
+            .then_some("Su contraseña quedó guardada. Ya puede ingresar."),
+    );
     render(
         StatusCode::OK,
         &LoginPage {

@@ -121,8 +121,9 @@ impl Layout {
         }
     }
 
-    pub fn with_notice(mut self, notice: impl Into<String>) -> Self {
-        self.notice = Some(notice.into());
+    /// Shows `notice` (what the last action did) at the top of the page, when there is one.
+    pub fn with_notice(mut self, notice: Option<impl Into<String>>) -> Self {
+        self.notice = notice.map(Into::into);
         self
     }
 }
@@ -194,6 +195,21 @@ pub fn summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Vec<SummaryItem
         }
     }
     items
+}
+
+/// Renders a form page: 422 when what was sent failed (the page shows why), 200 otherwise.
+pub fn render_form(failed: bool, template: &impl Template) -> Response {
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(status, template)
+}
+
+/// A redirect (303 See Other) after a form, or to the page that fits.
+pub fn see_other(to: impl AsRef<str>) -> PageResult {
+    Ok(axum::response::Redirect::to(to.as_ref()).into_response())
 }
 
 /// Renders a template, or the generic error page if rendering fails.

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
 };
 use domain::{
     applicant::ApplicantStatus,
@@ -19,6 +18,7 @@ use domain::{
 };
 
 use super::{datetime, page_cursor, render, Layout};
+use crate::web::pages::see_other;
 use crate::{
     app::{tickets as uc, transition::actor_on},
     store::{
@@ -406,14 +406,12 @@ pub async fn show(
         "enviar"
     };
     let edit_href = format!("/tramites/{}/{step}", t.id);
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("Trámite {}", t.number),
         Some(&me.viewer),
         "/tramites",
-    );
-    if let Some(notice) = ticket_notice(query.aviso.as_deref()) {
-        layout = layout.with_notice(notice);
-    }
+    )
+    .with_notice(ticket_notice(query.aviso.as_deref()));
     let page = TicketPage {
         layout,
         head: t.into(),
@@ -470,7 +468,7 @@ pub async fn withdraw_form(
     let is_owner = t.requester_id == me.user().id;
     let actions = ticket::available_actions(t.kind, t.status, actor_on(me.user(), t));
     if !is_owner || !actions.contains(&Action::Withdraw) {
-        return Ok(Redirect::to(&format!("/tramites/{}", t.id)).into_response());
+        return see_other(format!("/tramites/{}", t.id));
     }
     Ok(render(
         StatusCode::OK,
@@ -500,5 +498,5 @@ pub async fn withdraw(
 ) -> PageResult {
     let comment = Some(form.data.comment.trim()).filter(|c| !c.is_empty());
     let view = uc::withdraw(&state.app, me.user(), id, comment).await?;
-    Ok(Redirect::to(&format!("/tramites/{}?aviso=anulado", view.ticket.id)).into_response())
+    see_other(format!("/tramites/{}?aviso=anulado", view.ticket.id))
 }

@@ -6,10 +6,10 @@ use askama::Template;
 use axum::{
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
 };
 use domain::{ids::BatchId, schedule};
 
+use crate::web::pages::see_other;
 use crate::{
     app::{batch, AppError},
     store::batches::Batch,
@@ -161,11 +161,10 @@ pub async fn close(
             } else {
                 "ya-cerrado"
             };
-            Ok(Redirect::to(&format!(
+            see_other(format!(
                 "/analista/lotes/{}?aviso={notice}#contenido",
                 closed.batch.id
             ))
-            .into_response())
         }
         Err(AppError::Conflict(message)) => {
             list_page(&state, &me, None, StatusCode::CONFLICT, Some(message)).await
@@ -229,25 +228,22 @@ pub async fn show(
         .collect();
     let waiting = items.iter().filter(|i| i.waiting).count();
     let cutoff = cutoff_text(&b);
-    let mut layout = Layout::new(
+    let notice = match query.aviso.as_deref() {
+        Some("cerrado") => Some(format!(
+            "Lote cerrado: {} solicitante(s) pasaron a «Enviado a RENIEC». Descargue el paquete y envíelo a RENIEC.",
+            b.item_count
+        )),
+        Some("ya-cerrado") => Some(
+            "El lote del último corte ya estaba cerrado: no cambió nada. Este es ese lote.".into(),
+        ),
+        _ => None,
+    };
+    let layout = Layout::new(
         format!("Lote del {cutoff}"),
         Some(&me.viewer),
         "/analista/lotes",
-    );
-    match query.aviso.as_deref() {
-        Some("cerrado") => {
-            layout = layout.with_notice(format!(
-                "Lote cerrado: {} solicitante(s) pasaron a «Enviado a RENIEC». Descargue el paquete y envíelo a RENIEC.",
-                b.item_count
-            ))
-        }
-        Some("ya-cerrado") => {
-            layout = layout.with_notice(
-                "El lote del último corte ya estaba cerrado: no cambió nada. Este es ese lote.",
-            )
-        }
-        _ => {}
-    }
+    )
+    .with_notice(notice);
     let page = BatchPage {
         layout,
         cutoff,

@@ -3,24 +3,21 @@
 //! validity are read.
 
 use askama::Template;
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Redirect},
-};
+use axum::extract::{Query, State};
 use domain::{
     certificate::{download_deadline_near, CertificateState},
     ids::CertificateId,
     schedule::format_date,
 };
 
+use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{registry, tickets as uc, AppError},
     store::certificates::Certificate,
     web::{
         error::PageResult,
         extract::{Analyst, CsrfMultipart, Id},
-        pages::{page_cursor, render, Layout, SummaryItem},
+        pages::{page_cursor, Layout, SummaryItem},
         WebState,
     },
 };
@@ -130,17 +127,10 @@ async fn list_page(
             r
         })
         .collect();
-    let mut layout = Layout::new("Certificados", Some(&me.viewer), "/analista/certificados");
-    if let Some(notice) = notice {
-        layout = layout.with_notice(notice);
-    }
-    let status = if failed.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render(
-        status,
+    let layout =
+        Layout::new("Certificados", Some(&me.viewer), "/analista/certificados").with_notice(notice);
+    Ok(render_form(
+        failed.is_some(),
         &CertificatesPage {
             layout,
             rows,
@@ -198,11 +188,10 @@ pub async fn attach(
                 params.push(("antes", before.clone()));
             }
             let query = serde_urlencoded::to_string(&params).unwrap_or_default();
-            Ok(Redirect::to(&format!(
+            see_other(format!(
                 "/analista/certificados?{query}#certificado-{}",
                 cert.id
             ))
-            .into_response())
         }
         Err(AppError::Validation(errors)) => {
             let messages: Vec<String> =

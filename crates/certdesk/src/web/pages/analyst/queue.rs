@@ -2,23 +2,21 @@
 //! as one dense table, with filters by kind and status (a GET form) and keyset pages.
 
 use askama::Template;
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-};
+use axum::extract::{Query, State};
 use domain::{
     ticket::{Kind, Status},
     validation::FieldErrors,
 };
 
 use super::{summary_of, waited};
+use crate::web::pages::render_form;
 use crate::{
     app::review,
     store::tickets::QueueCursor,
     web::{
         error::PageResult,
         extract::Analyst,
-        pages::{datetime, page_cursor, render, tickets::StatusBadge, Layout},
+        pages::{datetime, page_cursor, tickets::StatusBadge, Layout},
         WebState,
     },
 };
@@ -168,13 +166,8 @@ pub async fn show(
         }
         .to_owned()
     });
-    let code = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(render(
-        code,
+    Ok(render_form(
+        !errors.is_empty(),
         &QueuePage {
             layout: Layout::new("Cola de atención", Some(&me.viewer), "/analista/cola"),
             rows,

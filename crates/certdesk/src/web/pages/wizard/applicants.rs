@@ -4,8 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use domain::{
@@ -17,6 +16,7 @@ use domain::{
 };
 
 use super::{editable_view, steps, Empty, Progress, StepId, StepQuery, Steps};
+use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
     images,
@@ -26,7 +26,7 @@ use crate::{
         error::PageResult,
         extract::{CsrfForm, CsrfMultipart, Id, SignedIn},
         pages::{
-            render, summary,
+            summary,
             tickets::{observation, ApplicantRow, TicketHead},
             Layout, SummaryItem,
         },
@@ -188,14 +188,12 @@ fn applicants_page(
             }
         })
         .collect();
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("Solicitantes · {}", t.number),
         Some(&me.viewer),
         "/tramites",
-    );
-    if let Some(notice) = notice {
-        layout = layout.with_notice(notice);
-    }
+    )
+    .with_notice(notice);
     let page = ApplicantsPage {
         layout,
         observation: observation(view),
@@ -233,12 +231,7 @@ fn applicants_page(
         photo_example: assets::url("ejemplos/foto-correcta.jpg"),
         signature_example: assets::url("ejemplos/firma-correcta.jpg"),
     };
-    let status = if retry_files {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(status, &page)
+    render_form(retry_files, &page)
 }
 
 pub async fn applicants_form(
@@ -249,7 +242,7 @@ pub async fn applicants_form(
 ) -> PageResult {
     let view = editable_view(&state, &me, id).await?;
     if !view.ticket.kind.has_applicants() {
-        return Ok(Redirect::to(&format!("/tramites/{}/enviar", view.ticket.id)).into_response());
+        return see_other(format!("/tramites/{}/enviar", view.ticket.id));
     }
     let notice = match query.aviso.as_deref() {
         Some("registrado") => {
@@ -277,9 +270,7 @@ pub async fn add_applicant(
     let input = applicant_input(&form.form);
     let uploads = uc::check_images(form.form.file("photo"), form.form.file("signature")).await?;
     match uc::add_applicant(&state.app, me.user(), id, &input, &uploads).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/tramites/{id}/solicitantes?aviso=registrado")).into_response(),
-        ),
+        Ok(_) => see_other(format!("/tramites/{id}/solicitantes?aviso=registrado")),
         Err(AppError::Validation(errors)) => {
             let view = editable_view(&state, &me, id).await?;
             Ok(applicants_page(
@@ -302,5 +293,5 @@ pub async fn remove_applicant(
     _form: CsrfForm<Empty>,
 ) -> PageResult {
     uc::remove_applicant(&state.app, me.user(), id, applicant_id).await?;
-    Ok(Redirect::to(&format!("/tramites/{id}/solicitantes?aviso=quitado")).into_response())
+    see_other(format!("/tramites/{id}/solicitantes?aviso=quitado"))
 }

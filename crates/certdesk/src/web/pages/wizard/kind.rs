@@ -2,23 +2,20 @@
 //! among those the domain accepts for that kind.
 
 use askama::Template;
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Redirect},
-};
+use axum::extract::{Query, State};
 use domain::{
     ticket::{Kind, Reason},
     validation::FieldErrors,
 };
 
 use super::{after_opening, steps, Progress, RulesView, StepId, Steps};
+use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
     web::{
         error::PageResult,
         extract::{CsrfForm, SignedIn},
-        pages::{certificates::describe, render, summary, Layout, SummaryItem},
+        pages::{certificates::describe, summary, Layout, SummaryItem},
         WebState,
     },
 };
@@ -143,13 +140,8 @@ async fn new_page(
             })
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(render(
-        status,
+    Ok(render_form(
+        !errors.is_empty(),
         &NewPage {
             layout: Layout::new("Nuevo trámite", Some(&me.viewer), "/tramites"),
             steps: steps(kind, None, None, StepId::Kind, Progress::default()),
@@ -219,7 +211,7 @@ pub async fn create(
     {
         Ok(view) => {
             let t = &view.ticket;
-            Ok(Redirect::to(&after_opening(t.kind, t.reason, t.id)).into_response())
+            see_other(after_opening(t.kind, t.reason, t.id))
         }
         Err(AppError::Validation(errors)) => {
             let kind = data.kind.parse::<Kind>().ok();

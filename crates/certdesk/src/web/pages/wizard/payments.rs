@@ -4,8 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 use domain::{
     ids::{PaymentId, TicketId},
@@ -14,6 +13,7 @@ use domain::{
 };
 
 use super::{editable_view, steps, Empty, Progress, RulesView, StepId, StepQuery, Steps};
+use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
     web::{
@@ -22,7 +22,7 @@ use crate::{
         error::PageResult,
         extract::{CsrfForm, CsrfMultipart, Id, SignedIn},
         pages::{
-            render, summary,
+            summary,
             tickets::{PaymentRow, TicketHead},
             Layout, SummaryItem,
         },
@@ -94,14 +94,12 @@ fn payments_page(
             selected: chosen == Some(*c),
         })
         .collect();
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("Constancias de pago · {}", t.number),
         Some(&me.viewer),
         "/tramites",
-    );
-    if let Some(notice) = notice {
-        layout = layout.with_notice(notice);
-    }
+    )
+    .with_notice(notice);
     let page = PaymentsPage {
         layout,
         steps: steps(
@@ -128,12 +126,7 @@ fn payments_page(
         next_href: format!("/tramites/{}/solicitantes", t.id),
         copy_js: assets::url("copiar.js"),
     };
-    let status = if retry_file {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(status, &page)
+    render_form(retry_file, &page)
 }
 
 pub async fn payments_form(
@@ -144,9 +137,7 @@ pub async fn payments_form(
 ) -> PageResult {
     let view = editable_view(&state, &me, id).await?;
     if !view.ticket.reason.requires_payment() {
-        return Ok(
-            Redirect::to(&format!("/tramites/{}/solicitantes", view.ticket.id)).into_response(),
-        );
+        return see_other(format!("/tramites/{}/solicitantes", view.ticket.id));
     }
     let notice = match query.aviso.as_deref() {
         Some("registrada") => Some("Constancia registrada. Si hay más solicitantes, registre una constancia por cada uno; si no, continúe."),
@@ -170,9 +161,7 @@ pub async fn add_payment(
 ) -> PageResult {
     let input = payment_input(&form.form);
     match uc::add_payment(&state.app, me.user(), id, &input, form.form.file("receipt")).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/tramites/{id}/pagos?aviso=registrada")).into_response())
-        }
+        Ok(_) => see_other(format!("/tramites/{id}/pagos?aviso=registrada")),
         Err(AppError::Validation(errors)) => {
             let view = editable_view(&state, &me, id).await?;
             Ok(payments_page(&me, &view, input, errors, None))
@@ -188,5 +177,5 @@ pub async fn remove_payment(
     _form: CsrfForm<Empty>,
 ) -> PageResult {
     uc::remove_payment(&state.app, me.user(), id, payment_id).await?;
-    Ok(Redirect::to(&format!("/tramites/{id}/pagos?aviso=quitada")).into_response())
+    see_other(format!("/tramites/{id}/pagos?aviso=quitada"))
 }

@@ -1,14 +1,11 @@
 //! Step 4: review and send. What is missing is listed with a link to the step that fixes it.
 
 use askama::Template;
-use axum::{
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Redirect},
-};
+use axum::extract::State;
 use domain::{ids::TicketId, ticket::Status};
 
 use super::{editable_view, steps, Empty, Progress, StepId, Steps};
+use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{schedule, tickets as uc, AppError},
     web::{
@@ -16,7 +13,6 @@ use crate::{
         extract::{CsrfForm, Id, SignedIn},
         pages::{
             certificates::describe,
-            render,
             tickets::{observation, ApplicantRow, PaymentRow, TicketHead},
             Layout,
         },
@@ -57,11 +53,6 @@ async fn submit_page(
 ) -> PageResult {
     let t = &view.ticket;
     let times = schedule::batch_times(&state.app).await?;
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     let page = SubmitPage {
         observation: observation(view),
         layout: Layout::new(
@@ -95,7 +86,7 @@ async fn submit_page(
         next_dispatch: t.kind.has_applicants().then_some(times.next),
         cutoff: times.every,
     };
-    Ok(render(status, &page))
+    Ok(render_form(!page.problems.is_empty(), &page))
 }
 
 pub async fn submit_form(
@@ -120,10 +111,7 @@ pub async fn submit(
             } else {
                 "enviado-otro"
             };
-            Ok(
-                Redirect::to(&format!("/tramites/{}?aviso={notice}", view.ticket.id))
-                    .into_response(),
-            )
+            see_other(format!("/tramites/{}?aviso={notice}", view.ticket.id))
         }
         Err(AppError::Validation(errors)) => {
             let view = editable_view(&state, &me, id).await?;
@@ -155,7 +143,7 @@ pub async fn submit(
             submit_page(&state, &me, &view, problems).await
         }
         // Sent twice (a double click) or moved meanwhile: the ticket page says where it is.
-        Err(AppError::Conflict(_)) => Ok(Redirect::to(&format!("/tramites/{id}")).into_response()),
+        Err(AppError::Conflict(_)) => see_other(format!("/tramites/{id}")),
         Err(err) => Err(err.into()),
     }
 }

@@ -4,11 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Redirect},
-};
+use axum::{extract::State, http::StatusCode};
 use domain::{
     ids::{ApplicantId, TicketId},
     schedule,
@@ -17,6 +13,7 @@ use domain::{
 };
 
 use super::{page, Feedback, Form};
+use crate::web::pages::see_other;
 use crate::{
     app::{
         registry::{self, Installation, ReniecResult},
@@ -46,12 +43,11 @@ async fn finish(
 ) -> PageResult {
     let values: HashMap<String, String> = values.into_iter().collect();
     match outcome {
-        Ok(view) => Ok(Redirect::to(&format!(
+        Ok(view) => see_other(format!(
             "/analista/tramites/{}?aviso={}#contenido",
             view.ticket.id,
             notice(&view)
-        ))
-        .into_response()),
+        )),
         Err(AppError::Validation(errors)) => {
             let mut placed = FieldErrors::new();
             for (field, messages) in errors.iter() {

@@ -395,14 +395,12 @@ fn build(
         .cloned()
         .unwrap_or_default();
     let summary = summary_of(&feedback.errors, label_of);
-    let mut layout = Layout::new(
+    let layout = Layout::new(
         format!("Revisar {}", t.number),
         Some(&me.viewer),
         "/analista/cola",
-    );
-    if let Some(notice) = notice {
-        layout = layout.with_notice(notice);
-    }
+    )
+    .with_notice(notice);
     ReviewPage {
         layout,
         head: t.into(),
