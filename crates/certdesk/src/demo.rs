@@ -384,83 +384,40 @@ async fn tickets_in_every_status(
     }
 
     // This week: the rest of the lifecycle, at the real time.
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "emision",
-        "a",
-        &p[1],
-        Status::Borrador,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "emision",
-        "c",
-        &p[2],
-        Status::Enviado,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "reemision",
-        "b",
-        &p[3],
-        Status::EnAtencion,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "reemision",
-        "c",
-        &p[4],
-        Status::Observado,
-        Some("La foto no es actual y la firma tiene postfirma. Corrija ambas y vuelva a enviar."),
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "reemision",
-        "a",
-        &p[0],
-        Status::Programado,
-        None,
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "emision",
-        "a",
-        &p[7],
-        Status::Rechazado,
-        Some("La persona ya tiene un certificado vigente."),
-    )
-    .await?;
-    demo_ticket(
-        app,
-        analyst,
-        requester,
-        "reemision",
-        "e",
-        &p[8],
-        Status::Anulado,
-        Some("Se registró por error."),
-    )
-    .await?;
+    for (kind, reason, person, status, note) in [
+        ("emision", "a", 1, Status::Borrador, None),
+        ("emision", "c", 2, Status::Enviado, None),
+        ("reemision", "b", 3, Status::EnAtencion, None),
+        (
+            "reemision",
+            "c",
+            4,
+            Status::Observado,
+            Some(
+                "La foto no es actual y la firma tiene postfirma. Corrija ambas y vuelva a enviar.",
+            ),
+        ),
+        ("reemision", "a", 0, Status::Programado, None),
+        (
+            "emision",
+            "a",
+            7,
+            Status::Rechazado,
+            Some("La persona ya tiene un certificado vigente."),
+        ),
+        (
+            "reemision",
+            "e",
+            8,
+            Status::Anulado,
+            Some("Se registró por error."),
+        ),
+    ] {
+        demo_ticket(
+            app, analyst, requester, kind, reason, &p[person], status, note,
+        )
+        .await?;
+    }
 
     // Certificates of the requester's: the one being renewed, one installed through an
     // instalación ticket, and one cancelled through a cancelación ticket.

@@ -14,8 +14,8 @@ use jiff::Timestamp;
 
 use super::{
     auth, history,
-    review::notify_requester,
-    tickets::{view, TicketView, Upload},
+    review::tell_requester_and_commit,
+    tickets::{TicketView, Upload},
     transition::{act, actor_on, decide, persist, refused, visible_ticket, Facts, Move},
     App, AppError, AppResult,
 };
@@ -183,16 +183,15 @@ pub async fn record_result(
         Err(TransitionError::ResultsMissing(_)) => {}
         Err(other) => return Err(refused(other)),
     }
-    notify_requester(
+    tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Resultado de RENIEC — trámite {}", ticket.number),
         &lines,
     )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket.id).await
+    .await
 }
 
 /// Books the installation appointment agreed with the subscriber (the state machine checks
@@ -241,16 +240,15 @@ pub async fn record_appointment(
     )
     .await?;
     ticket_store::set_appointment(&mut tx, ticket.id, &appointment).await?;
-    notify_requester(
+    tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Cita de instalación — trámite {}", ticket.number),
         std::slice::from_ref(&comment),
     )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket_id).await
+    .await
 }
 
 /// How an installation was done.
@@ -313,16 +311,15 @@ pub async fn complete(
             ticket.reason.text()
         ),
     };
-    notify_requester(
+    tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Trámite {} {}", ticket.number, to.label().to_lowercase()),
         &[text],
     )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket_id).await
+    .await
 }
 
 /// What a certificate's public part says.

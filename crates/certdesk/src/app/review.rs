@@ -112,6 +112,21 @@ pub(crate) async fn notify_requester(
     Ok(())
 }
 
+/// The end of an analyst's move that the requester must hear about: the notice goes to the
+/// outbox in the same transaction, the transaction commits, and the ticket is read again.
+pub(crate) async fn tell_requester_and_commit(
+    app: &App,
+    mut tx: Tx,
+    actor: &User,
+    ticket: &Ticket,
+    subject: String,
+    paragraphs: &[String],
+) -> AppResult<TicketView> {
+    notify_requester(app, &mut tx, ticket, subject, paragraphs).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    view(app, actor, ticket.id).await
+}
+
 /// Takes a ticket from the queue: it is assigned to the analyst.
 pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
@@ -142,9 +157,10 @@ pub async fn observe(
         now,
     )
     .await?;
-    notify_requester(
+    tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Su trámite {} fue observado", ticket.number),
         &[
@@ -153,9 +169,7 @@ pub async fn observe(
             "Corrija el trámite y vuelva a enviarlo. Volverá a la cola en orden de llegada, desde el momento en que lo envíe.".into(),
         ],
     )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket_id).await
+    .await
 }
 
 /// Rejects the ticket with a reason.
@@ -169,9 +183,10 @@ pub async fn reject(
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Reject, Some(reason), now).await?;
-    notify_requester(
+    tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Su trámite {} fue rechazado", ticket.number),
         &[
@@ -179,9 +194,7 @@ pub async fn reject(
             format!("Motivo: {}", reason.trim()),
         ],
     )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket_id).await
+    .await
 }
 
 /// The expiry that the 10-day rule uses for an applicant: the one declared on the form, or
@@ -229,17 +242,17 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
         lines.push(line);
     }
     lines.push("Cuando RENIEC apruebe la solicitud, le enviará un correo con el enlace de DCDelivery para generar su certificado.".into());
-    notify_requester(
+    let view = tell_requester_and_commit(
         app,
-        &mut tx,
+        tx,
+        actor,
         &ticket,
         format!("Su trámite {} se enviará a RENIEC", ticket.number),
         &lines,
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
-    view(app, actor, ticket_id).await
+    Ok(view)
 }
 
 /// Everything the review page shows, read in one snapshot.

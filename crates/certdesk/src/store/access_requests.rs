@@ -78,12 +78,10 @@ pub async fn insert(
 }
 
 pub async fn by_id(conn: &mut Conn, id: AccessRequestId) -> StoreResult<AccessRequest> {
-    let row = sqlx::query("SELECT * FROM access_requests WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new("SELECT * FROM access_requests")
+        .filter("id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 pub async fn has_pending_for_email(conn: &mut Conn, email: &str) -> StoreResult<bool> {

@@ -10,7 +10,7 @@ use sqlx::{any::AnyRow, Row};
 
 use super::{
     new_id,
-    sql::{date_to_db, RowExt},
+    sql::{date_to_db, RowExt, Select},
     ts_to_db, Conn, StoreError, StoreResult,
 };
 
@@ -135,12 +135,10 @@ pub async fn insert(
 }
 
 pub async fn by_id(conn: &mut Conn, id: ApplicantId) -> StoreResult<Applicant> {
-    let row = sqlx::query("SELECT * FROM applicants WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new("SELECT * FROM applicants")
+        .filter("id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 pub async fn for_ticket(conn: &mut Conn, ticket_id: TicketId) -> StoreResult<Vec<Applicant>> {

@@ -67,20 +67,17 @@ pub async fn lock(conn: &mut Conn) -> StoreResult<()> {
 }
 
 pub async fn by_cutoff(conn: &mut Conn, cutoff_at: Timestamp) -> StoreResult<Option<Batch>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE b.cutoff_at = $1"))
-        .bind(ts_to_db(cutoff_at))
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+    Select::new(SELECT)
+        .filter("b.cutoff_at = ?", ts_to_db(cutoff_at))
+        .first(conn, from_row)
+        .await
 }
 
 pub async fn by_id(conn: &mut Conn, id: BatchId) -> StoreResult<Batch> {
-    let row = sqlx::query(&format!("{SELECT} WHERE b.id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new(SELECT)
+        .filter("b.id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 /// Newest first; `before` is the last id seen.

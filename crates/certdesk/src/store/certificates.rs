@@ -99,12 +99,10 @@ pub async fn insert(
 }
 
 pub async fn by_id(conn: &mut Conn, id: CertificateId) -> StoreResult<Certificate> {
-    let row = sqlx::query("SELECT * FROM certificates WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new("SELECT * FROM certificates")
+        .filter("id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 /// Newest first; `owner` limits to one person's certificates; `before` is the last id seen.

@@ -147,6 +147,25 @@ impl Select {
         self
     }
 
+    /// Runs the query and reads its first row, if any.
+    pub(crate) async fn first<T>(
+        self,
+        conn: &mut Conn,
+        read: impl Fn(&AnyRow) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let mut rows = self.fetch(conn, read).await?;
+        Ok((!rows.is_empty()).then(|| rows.swap_remove(0)))
+    }
+
+    /// Runs the query and reads its one row; `NotFound` when there is none.
+    pub(crate) async fn one<T>(
+        self,
+        conn: &mut Conn,
+        read: impl Fn(&AnyRow) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.first(conn, read).await?.ok_or(StoreError::NotFound)
+    }
+
     /// Runs the query and reads every row with `read`.
     pub(crate) async fn fetch<T>(
         self,

@@ -121,12 +121,10 @@ pub async fn insert(conn: &mut Conn, t: &NewTicket, now: Timestamp) -> StoreResu
 }
 
 pub async fn by_id(conn: &mut Conn, id: TicketId) -> StoreResult<Ticket> {
-    let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new(SELECT)
+        .filter("t.id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 /// Moves the ticket from `from` to `to`; `NotFound` when it was no longer in `from`

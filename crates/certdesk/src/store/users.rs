@@ -4,7 +4,11 @@ use domain::{ids::UserId, role::Role};
 use jiff::Timestamp;
 use sqlx::{any::AnyRow, Row};
 
-use super::{new_id, sql::RowExt, ts_to_db, Conn, StoreError, StoreResult};
+use super::{
+    new_id,
+    sql::{RowExt, Select},
+    ts_to_db, Conn, StoreError, StoreResult,
+};
 
 /// An account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,12 +69,10 @@ pub async fn insert(conn: &mut Conn, user: &NewUser<'_>, now: Timestamp) -> Stor
 }
 
 pub async fn by_id(conn: &mut Conn, id: UserId) -> StoreResult<User> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    Select::new(&format!("SELECT {COLUMNS} FROM users"))
+        .filter("id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
 }
 
 pub async fn exists_with_email(conn: &mut Conn, email: &str) -> StoreResult<bool> {
@@ -119,29 +121,8 @@ pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
 
 /// The account with this e-mail, if any.
 pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-/// The accounts with these ids, in no particular order; unknown ids are left out.
-pub async fn by_ids(conn: &mut Conn, ids: &[UserId]) -> StoreResult<Vec<User>> {
-    let mut users = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM users WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            users.push(from_row(&row)?);
-        }
-    }
-    Ok(users)
+    Select::new(&format!("SELECT {COLUMNS} FROM users"))
+        .filter("email = ?", email)
+        .first(conn, from_row)
+        .await
 }

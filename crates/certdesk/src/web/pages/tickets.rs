@@ -93,6 +93,14 @@ pub(super) struct ApplicantRow {
 }
 
 impl ApplicantRow {
+    /// Every applicant of the ticket, in order.
+    pub fn all(view: &uc::TicketView) -> Vec<Self> {
+        view.applicants
+            .iter()
+            .map(|a| ApplicantRow::new(a, &view.payments))
+            .collect()
+    }
+
     pub fn new(a: &Applicant, payments: &[Payment]) -> Self {
         let dispatch = a.dispatch_at.map(|at| {
             let when = schedule::format_dispatch(&schedule::to_lima(at));
@@ -143,6 +151,14 @@ pub(super) struct PaymentRow {
 }
 
 impl PaymentRow {
+    /// Every receipt of the ticket, in order.
+    pub fn all(view: &uc::TicketView) -> Vec<Self> {
+        view.payments
+            .iter()
+            .map(|p| PaymentRow::new(p, &view.applicants))
+            .collect()
+    }
+
     pub fn new(p: &Payment, applicants: &[Applicant]) -> Self {
         Self {
             id: p.id.to_string(),
@@ -423,16 +439,8 @@ pub async fn show(
         has_applicants: t.kind.has_applicants(),
         requires_payment: t.reason.requires_payment(),
         certificate: view.certificate.as_ref().map(super::certificates::describe),
-        applicants: view
-            .applicants
-            .iter()
-            .map(|a| ApplicantRow::new(a, &view.payments))
-            .collect(),
-        payments: view
-            .payments
-            .iter()
-            .map(|p| PaymentRow::new(p, &view.applicants))
-            .collect(),
+        applicants: ApplicantRow::all(&view),
+        payments: PaymentRow::all(&view),
         history: view
             .history
             .iter()

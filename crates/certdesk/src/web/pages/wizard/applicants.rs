@@ -205,11 +205,7 @@ fn applicants_page(
             Progress::of(view),
         ),
         head: t.into(),
-        applicants: view
-            .applicants
-            .iter()
-            .map(|a| ApplicantRow::new(a, &view.payments))
-            .collect(),
+        applicants: ApplicantRow::all(view),
         form: input.into(),
         summary: summary(&errors, APPLICANT_LABELS),
         errors,

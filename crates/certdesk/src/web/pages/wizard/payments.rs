@@ -111,11 +111,7 @@ fn payments_page(
         ),
         head: t.into(),
         rules,
-        payments: view
-            .payments
-            .iter()
-            .map(|p| PaymentRow::new(p, &view.applicants))
-            .collect(),
+        payments: PaymentRow::all(view),
         applicants: view.applicants.len(),
         free: view.unused_payments().count(),
         form,

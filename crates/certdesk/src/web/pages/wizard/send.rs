@@ -70,16 +70,8 @@ async fn submit_page(
         head: t.into(),
         has_applicants: t.kind.has_applicants(),
         requires_payment: t.reason.requires_payment(),
-        applicants: view
-            .applicants
-            .iter()
-            .map(|a| ApplicantRow::new(a, &view.payments))
-            .collect(),
-        payments: view
-            .payments
-            .iter()
-            .map(|p| PaymentRow::new(p, &view.applicants))
-            .collect(),
+        applicants: ApplicantRow::all(view),
+        payments: PaymentRow::all(view),
         certificate: view.certificate.as_ref().map(describe),
         problems,
         resubmission: t.status == Status::Observado,

@@ -425,11 +425,7 @@ fn build(
             .iter()
             .map(|a| card(a, view, &feedback))
             .collect(),
-        payments: view
-            .payments
-            .iter()
-            .map(|p| PaymentRow::new(p, &view.applicants))
-            .collect(),
+        payments: PaymentRow::all(view),
         history: view
             .history
             .iter()
