@@ -138,6 +138,24 @@ pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<Tic
     view(app, actor, ticket_id).await
 }
 
+/// An analyst's move that carries words for the requester (an observation, a rejection's
+/// reason): the requester is told at once, with `notice`'s subject and paragraphs.
+async fn move_and_tell(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    action: Action,
+    words: &str,
+    notice: impl FnOnce(&Ticket) -> (String, Vec<String>),
+) -> AppResult<TicketView> {
+    auth::require_analyst(actor)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let (ticket, _) = act(&mut tx, actor, ticket_id, action, Some(words), now).await?;
+    let (subject, paragraphs) = notice(&ticket);
+    tell_requester_and_commit(app, tx, actor, &ticket, subject, &paragraphs).await
+}
+
 /// Returns the ticket to its requester with a comment saying what to correct.
 pub async fn observe(
     app: &App,
@@ -145,30 +163,16 @@ pub async fn observe(
     ticket_id: TicketId,
     comment: &str,
 ) -> AppResult<TicketView> {
-    auth::require_analyst(actor)?;
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(
-        &mut tx,
-        actor,
-        ticket_id,
-        Action::Observe,
-        Some(comment),
-        now,
-    )
-    .await?;
-    tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Su trámite {} fue observado", ticket.number),
-        &[
-            format!("La Mesa de Servicios revisó su trámite {} y necesita que corrija lo siguiente:", ticket.number),
-            comment.trim().to_owned(),
-            "Corrija el trámite y vuelva a enviarlo. Volverá a la cola en orden de llegada, desde el momento en que lo envíe.".into(),
-        ],
-    )
+    move_and_tell(app, actor, ticket_id, Action::Observe, comment, |t| {
+        (
+            format!("Su trámite {} fue observado", t.number),
+            vec![
+                format!("La Mesa de Servicios revisó su trámite {} y necesita que corrija lo siguiente:", t.number),
+                comment.trim().to_owned(),
+                "Corrija el trámite y vuelva a enviarlo. Volverá a la cola en orden de llegada, desde el momento en que lo envíe.".into(),
+            ],
+        )
+    })
     .await
 }
 
@@ -179,21 +183,15 @@ pub async fn reject(
     ticket_id: TicketId,
     reason: &str,
 ) -> AppResult<TicketView> {
-    auth::require_analyst(actor)?;
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Reject, Some(reason), now).await?;
-    tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Su trámite {} fue rechazado", ticket.number),
-        &[
-            format!("La Mesa de Servicios rechazó su trámite {}.", ticket.number),
-            format!("Motivo: {}", reason.trim()),
-        ],
-    )
+    move_and_tell(app, actor, ticket_id, Action::Reject, reason, |t| {
+        (
+            format!("Su trámite {} fue rechazado", t.number),
+            vec![
+                format!("La Mesa de Servicios rechazó su trámite {}.", t.number),
+                format!("Motivo: {}", reason.trim()),
+            ],
+        )
+    })
     .await
 }
 
