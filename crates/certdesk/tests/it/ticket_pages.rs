@@ -906,3 +906,197 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
     assert_eq!(count(&page, ".actions-bar"), 0);
     assert_eq!(count(&page, ".desk-note"), 0);
 }
+
+/// The certificates a requester is offered in the wizard's step 1 for `kind`: the value of
+/// each radio button of the certificate choice, with its label.
+async fn offered_in_the_wizard(app: &TestApp, kind: &str) -> Vec<(String, String)> {
+    let (status, html) = app.page(&format!("/tramites/nuevo?tipo={kind}")).await;
+    assert_eq!(status, 200);
+    let page = doc(&html);
+    let choice = page.one("form[method=post] fieldset#certificate_id");
+    choice
+        .all("input[type=radio][name=certificate_id]")
+        .into_iter()
+        .map(|radio| {
+            let id = radio.value().attr("id").unwrap().to_owned();
+            let label = choice.text_at(&format!("label[for='{id}']"));
+            (radio.value().attr("value").unwrap().to_owned(), label)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn only_certificates_a_ticket_may_name_are_offered_for_cancellation_or_installation() {
+    use domain::certificate::CertificateState as S;
+
+    let app = spawn_app().await;
+    log_in(&app, "ana@regioncajamarca.gob.pe").await;
+    let token = app
+        .login_token("ana@regioncajamarca.gob.pe", PASSWORD)
+        .await;
+    // One certificate in every state; each expiry date tells them apart on the page.
+    let mut ids = std::collections::BTreeMap::new();
+    for (day, state) in [
+        (10, S::PendienteDescarga),
+        (11, S::Instalado),
+        (12, S::Caducado),
+        (13, S::DescargaVencida),
+        (14, S::Cancelado),
+    ] {
+        let id = app
+            .certificate(&token, state, Some(jiff::civil::date(2028, 1, day)))
+            .await;
+        ids.insert(<&str>::from(state), (id, format!("vence el {day}/01/2028")));
+    }
+    let id = |state: &str| ids[state].0.clone();
+    let offered_ids = |offered: &[(String, String)]| {
+        let mut v: Vec<String> = offered.iter().map(|(id, _)| id.clone()).collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+
+    // The wizard: cancellation offers the installed and the pending one, never the one
+    // whose download deadline passed; installation only the pending one.
+    let cancellable = offered_in_the_wizard(&app, "cancelacion").await;
+    assert_eq!(
+        offered_ids(&cancellable),
+        sorted(vec![id("pendiente_descarga"), id("instalado")]),
+        "{cancellable:?}"
+    );
+    for (value, label) in &cancellable {
+        let (_, (_, expiry)) = ids.iter().find(|(_, (id, _))| id == value).unwrap();
+        assert!(label.contains(expiry.as_str()), "{label}");
+        assert!(!label.contains("Plazo de descarga vencido"), "{label}");
+    }
+    let installable = offered_in_the_wizard(&app, "instalacion").await;
+    assert_eq!(
+        offered_ids(&installable),
+        vec![id("pendiente_descarga")],
+        "{installable:?}"
+    );
+    assert!(installable[0].1.contains("Pendiente de descarga"));
+
+    // A link naming a certificate preselects it, but only among those offered.
+    let (_, html) = app
+        .page(&format!(
+            "/tramites/nuevo?tipo=cancelacion&certificado={}",
+            id("instalado")
+        ))
+        .await;
+    assert_eq!(
+        attrs(&html, "input[name=certificate_id][checked]", "value"),
+        vec![id("instalado")]
+    );
+    let (_, html) = app
+        .page(&format!(
+            "/tramites/nuevo?tipo=cancelacion&certificado={}",
+            id("descarga_vencida")
+        ))
+        .await;
+    assert!(attrs(&html, "input[name=certificate_id]", "value")
+        .iter()
+        .all(|v| *v != id("descarga_vencida")));
+    assert_eq!(count(&html, "input[name=certificate_id][checked]"), 0);
+
+    // Posting it anyway is refused beside the certificate choice.
+    let res = app
+        .submit(
+            "/tramites/nuevo",
+            &[
+                ("csrf_token", &csrf_token(&html)),
+                ("kind", "cancelacion"),
+                ("reason", "a"),
+                ("certificate_id", &id("descarga_vencida")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(field_error(&html, "certificate_id").contains("Plazo de descarga vencido"));
+    assert_eq!(
+        error_summary(&html)
+            .into_iter()
+            .map(|(href, _)| href)
+            .collect::<Vec<_>>(),
+        vec!["#certificate_id"]
+    );
+
+    // "Mis certificados": each row's state, and the links it carries.
+    let (status, html) = app.page("/certificados").await;
+    assert_eq!(status, 200);
+    assert_eq!(h1(&html), "Mis certificados");
+    let page = doc(&html);
+    let rows = page.all("ul.item-list > li.certificate");
+    assert_eq!(rows.len(), 5);
+    let mut seen = Vec::new();
+    for row in rows {
+        let badge = row.one(".status");
+        let state = badge
+            .value()
+            .classes()
+            .find_map(|c| c.strip_prefix("cert-"))
+            .unwrap()
+            .to_owned();
+        let (cert, expiry) = &ids[state.as_str()];
+        assert!(text_of(row).contains(expiry.replace("vence el ", "").as_str()));
+        let install = row.attrs(
+            ".actions a[href^='/tramites/nuevo?tipo=instalacion']",
+            "href",
+        );
+        let cancel = row.attrs(
+            ".actions a[href^='/tramites/nuevo?tipo=cancelacion']",
+            "href",
+        );
+        let (should_install, should_cancel) = match state.as_str() {
+            "pendiente_descarga" => (true, true),
+            "instalado" => (false, true),
+            _ => (false, false),
+        };
+        let link = |kind: &str| vec![format!("/tramites/nuevo?tipo={kind}&certificado={cert}")];
+        assert_eq!(
+            install,
+            if should_install {
+                link("instalacion")
+            } else {
+                vec![]
+            },
+            "install link of the {state} certificate"
+        );
+        assert_eq!(
+            cancel,
+            if should_cancel {
+                link("cancelacion")
+            } else {
+                vec![]
+            },
+            "cancel link of the {state} certificate"
+        );
+        if should_cancel {
+            assert_eq!(
+                row.text_at(".actions a.danger-outline"),
+                "Solicitar cancelación"
+            );
+        }
+        seen.push(state);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        sorted(ids.keys().map(|s| s.to_string()).collect()),
+        "one row per certificate"
+    );
+    // The overdue one offers a reemission instead.
+    let overdue = page
+        .all("li.certificate")
+        .into_iter()
+        .find(|r| r.count(".cert-descarga_vencida") == 1)
+        .unwrap();
+    assert_eq!(
+        overdue.attrs(".actions a", "href"),
+        vec!["/tramites/nuevo?tipo=reemision&motivo=g"]
+    );
+}
