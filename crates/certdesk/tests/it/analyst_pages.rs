@@ -7,11 +7,12 @@ use domain::{certificate::CertificateState, role::Role};
 use jiff::SignedDuration;
 use reqwest::Client;
 use serde_json::{json, Value};
+use sqlx::{Connection, Executor, SqliteConnection};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, at, attr, attrs, count, csrf_token, doc,
-    error_summary, field_error, h1, history, new_browser, notice, text, texts, title_badge, Find,
-    TestApp, WEDNESDAY,
+    app_at, applicant_fields, applicant_form, at, attr, attrs, backend_name, count, csrf_token,
+    doc, error_summary, field_error, h1, history, new_browser, notice, text, texts, title_badge,
+    Find, TestApp, WEDNESDAY,
 };
 
 /// Just after the cut-off that follows `WEDNESDAY`.
@@ -1281,4 +1282,91 @@ async fn requesters_get_the_spanish_403_page_on_every_analyst_page() {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login");
+}
+
+/// GETs `path` with `browser`, giving up long before the app's SQLite `busy_timeout` (5 s)
+/// would let a page that waits for the write lock answer at all.
+async fn quick_page(app: &TestApp, browser: &Client, path: &str) -> (u16, String) {
+    let res = browser
+        .get(app.url(path))
+        .timeout(std::time::Duration::from_secs(3))
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "{path} did not answer while the write lock was held (timed out: {}): {e}",
+                e.is_timeout()
+            )
+        });
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn reading_pages_answer_while_another_connection_holds_the_sqlite_write_lock() {
+    // SQLite has one write lock for the whole database, and a page that asked for it would
+    // wait behind any writer (a batch being closed, a slow upload). PostgreSQL has no such
+    // lock, so there is nothing to test there.
+    if backend_name() == "postgres" {
+        return;
+    }
+    let (app, _) = app_at(WEDNESDAY).await;
+    let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
+    let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
+    let (id, number) = submitted(&app, &requester, "41111111").await;
+
+    // Another connection takes the write lock, writes, and keeps its transaction open.
+    let mut writer = SqliteConnection::connect(&app.database_url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut writer)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal", "the app's database is in WAL mode");
+    writer.execute("BEGIN IMMEDIATE").await.unwrap();
+    writer
+        .execute("UPDATE users SET name = name")
+        .await
+        .unwrap();
+    // The lock is really held: a third connection that does not wait cannot take it.
+    let mut probe = SqliteConnection::connect(&app.database_url).await.unwrap();
+    probe.execute("PRAGMA busy_timeout = 0").await.unwrap();
+    let refused = probe.execute("BEGIN IMMEDIATE").await.unwrap_err();
+    assert!(refused.to_string().contains("locked"), "{refused}");
+    drop(probe);
+
+    // The public procedure page.
+    let (status, html) = quick_page(&app, &new_browser(), "/procedimiento").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(h1(&html), "Procedimiento de certificación digital");
+    assert_eq!(text(&html, "#dato-tributo"), "00529");
+    // The analyst's review page, and the queue it comes from.
+    let (status, html) = quick_page(&app, &analyst.browser, &review(&id)).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(h1(&html), format!("Trámite {number}"));
+    assert_eq!(
+        texts(&html, "aside.review-actions button"),
+        vec!["Atender este trámite"]
+    );
+    let (status, html) = quick_page(&app, &analyst.browser, "/analista/cola").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        texts(&html, "table.queue-table tbody th.cell-number"),
+        vec![number.clone()]
+    );
+    // The requester's own ticket page.
+    let (status, html) = quick_page(&app, &requester.browser, &format!("/tramites/{id}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(title_badge(&html), ("enviado".into(), "Enviado".into()));
+
+    // Once the lock is released, the analyst's writes go through again.
+    writer.execute("ROLLBACK").await.unwrap();
+    let page = review(&id);
+    let res = analyst
+        .post(&app, &page, &format!("{page}/atender"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        ticket_json(&app, &analyst.token, &id).await["status"],
+        "en_atencion"
+    );
 }
