@@ -10,6 +10,7 @@ use certdesk::{
 use domain::role::Role;
 use jiff::Timestamp;
 use reqwest::{redirect::Policy, Client, Response};
+use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
@@ -492,4 +493,196 @@ impl TestApp {
     pub async fn log_in_browser(&self, email: &str, password: &str) {
         self.sign_in(&self.browser, email, password).await;
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading pages: assertions about *where* something is, not only that it is somewhere.
+
+/// Parses a page.
+pub fn doc(html: &str) -> Html {
+    Html::parse_document(html)
+}
+
+/// A CSS selector; a typo in a test's selector fails loudly.
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css:?}: {e:?}"))
+}
+
+/// An element's text, with runs of whitespace collapsed to one space and trimmed.
+pub fn text_of(element: ElementRef<'_>) -> String {
+    element
+        .text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Queries on a parsed page or on one element of it.
+pub trait Find {
+    /// Every element matching `css`, in document order.
+    fn all(&self, css: &str) -> Vec<ElementRef<'_>>;
+
+    /// The only element matching `css`; panics when there is none or more than one.
+    fn one(&self, css: &str) -> ElementRef<'_> {
+        let mut found = self.all(css);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one {css:?}, found {}",
+            found.len()
+        );
+        found.remove(0)
+    }
+
+    /// The text of each element matching `css`, whitespace collapsed.
+    fn texts(&self, css: &str) -> Vec<String> {
+        self.all(css).into_iter().map(text_of).collect()
+    }
+
+    /// The text of the only element matching `css`.
+    fn text_at(&self, css: &str) -> String {
+        text_of(self.one(css))
+    }
+
+    /// The attribute `name` of each element matching `css` that has it.
+    fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        self.all(css)
+            .into_iter()
+            .filter_map(|e| e.value().attr(name).map(str::to_owned))
+            .collect()
+    }
+
+    /// How many elements match `css`.
+    fn count(&self, css: &str) -> usize {
+        self.all(css).len()
+    }
+}
+
+impl Find for Html {
+    fn all(&self, css: &str) -> Vec<ElementRef<'_>> {
+        self.select(&selector(css)).collect()
+    }
+}
+
+impl Find for ElementRef<'_> {
+    fn all(&self, css: &str) -> Vec<ElementRef<'_>> {
+        self.select(&selector(css)).collect()
+    }
+}
+
+/// The text of each element matching `css` in `html`, whitespace collapsed.
+pub fn texts(html: &str, css: &str) -> Vec<String> {
+    doc(html).texts(css)
+}
+
+/// The text of the only element matching `css` in `html`.
+pub fn text(html: &str, css: &str) -> String {
+    doc(html).text_at(css)
+}
+
+/// The attribute `name` of the first element matching `css` in `html` that has it.
+pub fn attr(html: &str, css: &str, name: &str) -> Option<String> {
+    doc(html).attrs(css, name).into_iter().next()
+}
+
+/// The attribute `name` of each element matching `css` in `html`.
+pub fn attrs(html: &str, css: &str, name: &str) -> Vec<String> {
+    doc(html).attrs(css, name)
+}
+
+/// How many elements match `css` in `html`.
+pub fn count(html: &str, css: &str) -> usize {
+    doc(html).count(css)
+}
+
+/// The page's `<h1>`; there must be exactly one.
+pub fn h1(html: &str) -> String {
+    text(html, "h1")
+}
+
+/// The notice shown after an action (`<p class="notice" role="status">`), if any.
+pub fn notice(html: &str) -> Option<String> {
+    let found = texts(html, "main .notice[role=status]");
+    assert!(found.len() <= 1, "more than one notice: {found:?}");
+    found.into_iter().next()
+}
+
+/// The error summary at the top of a form (`.error-summary[role=alert]`): its link targets
+/// (`#field`) and texts, in order.
+pub fn error_summary(html: &str) -> Vec<(String, String)> {
+    let page = doc(html);
+    let summary = page.one(".error-summary[role=alert]");
+    summary
+        .all("a[href^='#']")
+        .into_iter()
+        .map(|a| {
+            (
+                a.value().attr("href").unwrap_or_default().to_owned(),
+                text_of(a),
+            )
+        })
+        .collect()
+}
+
+/// The error shown next to the field with id `field`: the text of `#{field}-error`, which
+/// must sit in the same `.has-error` wrapper as the field, the field pointing at it with
+/// `aria-invalid` and `aria-describedby` when it is an input, select or textarea.
+pub fn field_error(html: &str, field: &str) -> String {
+    let page = doc(html);
+    let wrappers: Vec<ElementRef<'_>> = page
+        .all(".has-error")
+        .into_iter()
+        .filter(|w| w.count(&format!("#{field}")) == 1 || w.value().id() == Some(field))
+        .collect();
+    let wrapper = *wrappers
+        .last()
+        .unwrap_or_else(|| panic!("no .has-error around #{field}"));
+    let error = wrapper.text_at(&format!("#{field}-error"));
+    for control in wrapper.all(&format!("input#{field}, select#{field}, textarea#{field}")) {
+        assert_eq!(
+            control.value().attr("aria-invalid"),
+            Some("true"),
+            "#{field}"
+        );
+        assert_eq!(
+            control.value().attr("aria-describedby"),
+            Some(format!("{field}-error").as_str()),
+            "#{field}"
+        );
+    }
+    error
+}
+
+/// The status badge beside a page's `<h1>`: its code (from `status-…`) and its label.
+pub fn title_badge(html: &str) -> (String, String) {
+    let page = doc(html);
+    let titles: Vec<ElementRef<'_>> = page
+        .all(".title-with-badge")
+        .into_iter()
+        .filter(|t| t.count(":scope > h1") == 1)
+        .collect();
+    assert_eq!(titles.len(), 1, "one <h1> with a badge");
+    let badge = titles[0].one(":scope > .status");
+    let code = badge
+        .value()
+        .classes()
+        .find_map(|c| c.strip_prefix("status-"))
+        .unwrap_or_else(|| panic!("a badge without status-…: {}", badge.html()))
+        .to_owned();
+    (code, text_of(badge))
+}
+
+/// The rows of a ticket's history (`ol.history > li`), oldest first: what happened and the
+/// comment, if any.
+pub fn history(html: &str) -> Vec<(String, Option<String>)> {
+    let page = doc(html);
+    page.all("ol.history > li")
+        .into_iter()
+        .map(|li| {
+            let what = li.text_at(".history-what strong");
+            let comment = li.texts(".history-comment").into_iter().next();
+            (what, comment)
+        })
+        .collect()
 }

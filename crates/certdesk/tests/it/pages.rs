@@ -2,7 +2,9 @@
 
 use domain::role::Role;
 
-use crate::helpers::{csrf_token, spawn_app};
+use crate::helpers::{
+    attrs, count, csrf_token, doc, error_summary, field_error, h1, spawn_app, text, texts, Find,
+};
 
 #[tokio::test]
 async fn the_login_page_is_spanish() {
@@ -14,6 +16,32 @@ async fn the_login_page_is_spanish() {
     assert!(html.contains("Contraseña"));
     assert!(html.contains(">Ingresar</button>"));
     assert!(html.contains("Centro de Información y Sistemas"));
+    assert_eq!(h1(&html), "Ingresar");
+    assert_eq!(attrs(&html, "html", "lang"), vec!["es-PE"]);
+    // Each label names its own field, and the form's one button sends it.
+    assert_eq!(
+        text(&html, "form[action='/login'] label[for=email]"),
+        "Correo institucional"
+    );
+    assert_eq!(
+        count(&html, "form[action='/login'] input#email[type=email]"),
+        1
+    );
+    assert_eq!(
+        text(&html, "form[action='/login'] label[for=password]"),
+        "Contraseña"
+    );
+    assert_eq!(
+        count(&html, "form[action='/login'] input#password[type=password]"),
+        1
+    );
+    assert_eq!(
+        texts(&html, "form[action='/login'] button"),
+        vec!["Ingresar"]
+    );
+    assert!(text(&html, "footer.site-footer").starts_with("Centro de Información y Sistemas"));
+    // Nobody is signed in: no name, no logout.
+    assert_eq!(count(&html, "header .who"), 0);
 }
 
 #[tokio::test]
@@ -53,6 +81,12 @@ async fn logging_in_through_the_form_opens_a_session_and_logging_out_closes_it()
     assert_eq!(status, 200);
     assert!(home.contains("Persona de Prueba"));
     assert!(home.contains("Cerrar sesión"));
+    assert_eq!(h1(&home), "Hola, Persona de Prueba");
+    assert_eq!(text(&home, "header .who .who-name"), "Persona de Prueba");
+    assert_eq!(
+        texts(&home, "header .who form[action='/logout'] button"),
+        vec!["Cerrar sesión"]
+    );
 
     // The session's own CSRF token now guards forms.
     let session_csrf = csrf_token(&home);
@@ -87,6 +121,7 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
     assert_eq!(res.status(), 403);
     let html = res.text().await.unwrap();
     assert!(html.contains("El formulario caducó"));
+    assert_eq!(h1(&html), "El formulario caducó");
 
     let res = app
         .submit(
@@ -120,6 +155,17 @@ async fn a_wrong_password_in_the_form_shows_a_spanish_error_and_keeps_the_email(
     let html = res.text().await.unwrap();
     assert!(html.contains("Correo o contraseña incorrectos."));
     assert!(html.contains("value=\"maria@regioncajamarca.gob.pe\""));
+    assert_eq!(h1(&html), "Ingresar");
+    assert_eq!(
+        text(&html, "main .error-summary[role=alert]"),
+        "Correo o contraseña incorrectos."
+    );
+    // The e-mail is kept in its field; the password is not.
+    assert_eq!(
+        attrs(&html, "input#email", "value"),
+        vec!["maria@regioncajamarca.gob.pe"]
+    );
+    assert_eq!(attrs(&html, "input#password", "value"), vec![""]);
 }
 
 #[tokio::test]
@@ -152,6 +198,28 @@ async fn the_public_access_form_shows_each_error_next_to_its_field_and_keeps_the
         html.contains("value=\"Carmen Tello Vásquez\""),
         "typed input is kept"
     );
+    // One error, in the summary and beside the e-mail field, which alone is marked.
+    let beside = field_error(&html, "email");
+    assert!(!beside.is_empty());
+    assert_eq!(
+        error_summary(&html),
+        vec![(
+            "#email".to_owned(),
+            format!("Correo institucional: {beside}")
+        )]
+    );
+    assert_eq!(attrs(&html, "[aria-invalid]", "id"), vec!["email"]);
+    for (field, value) in [
+        ("full_name", "Carmen Tello Vásquez"),
+        ("dni", "10117410"),
+        ("email", "carmen@gmail.com"),
+    ] {
+        assert_eq!(
+            attrs(&html, &format!("form input#{field}"), "value"),
+            vec![value],
+            "typed input is kept"
+        );
+    }
 
     let res = app
         .submit(
@@ -169,7 +237,10 @@ async fn the_public_access_form_shows_each_error_next_to_its_field_and_keeps_the
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("Solicitud registrada"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Solicitud registrada"));
+    assert_eq!(h1(&html), "Solicitud registrada");
+    assert_eq!(text(&html, "main strong"), "ctello@regioncajamarca.gob.pe");
 }
 
 #[tokio::test]
@@ -197,6 +268,19 @@ async fn an_admin_approves_a_request_from_the_page() {
     let (status, html) = app.page("/admin/solicitudes").await;
     assert_eq!(status, 200);
     assert!(html.contains("nuevo@regioncajamarca.gob.pe"));
+    // One card, with its e-mail and the two actions on it.
+    let page = doc(&html);
+    let card = page.one("ul.request-list > li");
+    assert!(card
+        .texts("dd")
+        .contains(&"nuevo@regioncajamarca.gob.pe".to_owned()));
+    assert_eq!(
+        card.attrs("form", "action"),
+        vec![
+            format!("/admin/solicitudes/{id}/aprobar"),
+            format!("/admin/solicitudes/{id}/rechazar")
+        ]
+    );
     let csrf = csrf_token(&html);
     let res = app
         .submit(
@@ -207,6 +291,22 @@ async fn an_admin_approves_a_request_from_the_page() {
     assert_eq!(res.status(), 303);
     let (_, html) = app.page("/admin/correos").await;
     assert!(html.contains("Su acceso a certdesk fue aprobado"));
+    // The approval is a mail of its own, to the new account.
+    let page = doc(&html);
+    let mail = page
+        .all("ul.mail-list > li")
+        .into_iter()
+        .find(|m| {
+            m.text_at("h2")
+                .contains("Su acceso a certdesk fue aprobado")
+        })
+        .expect("the approval mail");
+    assert!(mail
+        .text_at(".meta")
+        .starts_with("Para nuevo@regioncajamarca.gob.pe"));
+    // And the request is no longer pending.
+    let (_, html) = app.page("/admin/solicitudes").await;
+    assert_eq!(count(&html, "ul.request-list > li"), 0);
 }
 
 #[tokio::test]
@@ -223,6 +323,9 @@ async fn a_requester_cannot_open_admin_pages() {
     let (status, html) = app.page("/admin/solicitudes").await;
     assert_eq!(status, 403);
     assert!(html.contains("no tiene permiso"));
+    assert_eq!(h1(&html), "Acceso denegado");
+    assert!(texts(&html, "main > p")[0].contains("no tiene permiso"));
+    assert_eq!(count(&html, "ul.request-list"), 0);
     let (status, _) = app.page("/admin/correos").await;
     assert_eq!(status, 403);
 }
@@ -255,6 +358,8 @@ async fn unknown_pages_are_spanish_404s() {
     let (status, html) = app.page("/no-existe").await;
     assert_eq!(status, 404);
     assert!(html.contains("Página no encontrada"));
+    assert_eq!(h1(&html), "Página no encontrada");
+    assert_eq!(attrs(&html, "html", "lang"), vec!["es-PE"]);
     let res = app.get("/api/v1/no-existe", None).await;
     crate::helpers::problem(res, 404).await;
 }
