@@ -317,12 +317,13 @@ async fn the_queue_page_lists_open_tickets_first_come_first_served() {
     let (status, bad) = analyst.page(&app, "/analista/cola?estado=programado").await;
     assert_eq!(status, 422);
     assert!(bad.contains("Elija «Enviado» o «En atención»."));
-    // The error is beside the status filter and in the summary.
+    // The error is beside the status filter (which says so to assistive technology) and
+    // in the summary.
     let page = doc(&bad);
     let filter = page.one("form.filters .filter.has-error");
     assert_eq!(filter.count("select#estado"), 1);
     assert_eq!(
-        filter.text_at("#estado-error"),
+        field_error(&bad, "estado"),
         "Elija «Enviado» o «En atención»."
     );
     let summary = error_summary(&bad);

@@ -385,7 +385,7 @@ async fn a_failed_applicant_upload_keeps_what_was_typed_and_shows_each_error_twi
     );
     for (field, label) in [
         ("email", "Correo institucional"),
-        ("photo", "Foto"),
+        ("photo", "Foto del solicitante"),
         ("signature", "Foto de la firma"),
     ] {
         let (_, line) = summary

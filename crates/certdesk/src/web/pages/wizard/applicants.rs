@@ -112,7 +112,7 @@ const APPLICANT_LABELS: &[(&str, &str)] = &[
     ("unit", "Órgano o unidad orgánica"),
     ("payment_id", "Constancia de pago"),
     ("current_expires_on", "Caducidad del certificado actual"),
-    ("photo", "Foto"),
+    ("photo", "Foto del solicitante"),
     ("signature", "Foto de la firma"),
 ];
 
