@@ -156,12 +156,7 @@ async fn approval_creates_the_account_and_mails_a_one_time_link_that_sets_the_pa
     let token = app
         .login_token("carmen.tello@regioncajamarca.gob.pe", "mi clave nueva 2026")
         .await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&token).await;
     assert_eq!(me["role"], "solicitante");
 
     // The link is spent.

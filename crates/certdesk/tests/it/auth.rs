@@ -1,41 +1,24 @@
 //! Accounts, the CLI, API sessions, rate limits and JSON errors.
 
-use std::{io::Write, process::Stdio};
-
 use domain::role::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::{problem, spawn_app};
 
 #[tokio::test]
 async fn an_account_created_with_the_cli_can_log_in_and_read_itself() {
     let app = spawn_app().await;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
-        .args([
-            "user",
-            "create",
+    let out = app.cli_user_create(
+        &[
             "--email",
             "Jefa.TI@regioncajamarca.gob.pe",
             "--name",
             "Elena Ruiz Campos",
             "--role",
             "admin",
-            "--password-stdin",
-        ])
-        .env("CERTDESK_DATABASE_URL", &app.database_url)
-        .env("CERTDESK_DATA_DIR", app.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"una clave bastante larga\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        "una clave bastante larga\n",
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -45,12 +28,7 @@ async fn an_account_created_with_the_cli_can_log_in_and_read_itself() {
     let token = app
         .login_token("jefa.ti@regioncajamarca.gob.pe", "una clave bastante larga")
         .await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&token).await;
     assert_eq!(me["email"], "jefa.ti@regioncajamarca.gob.pe");
     assert_eq!(me["name"], "Elena Ruiz Campos");
     assert_eq!(me["role"], "admin");
@@ -59,31 +37,17 @@ async fn an_account_created_with_the_cli_can_log_in_and_read_itself() {
 #[tokio::test]
 async fn the_cli_refuses_a_personal_email_in_spanish() {
     let app = spawn_app().await;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
-        .args([
-            "user",
-            "create",
+    let out = app.cli_user_create(
+        &[
             "--email",
             "ana@gmail.com",
             "--name",
             "Ana Pérez",
             "--role",
             "solicitante",
-            "--password-stdin",
-        ])
-        .env("CERTDESK_DATABASE_URL", &app.database_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"una clave bastante larga")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        "una clave bastante larga",
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("correo personal"), "{stderr}");

@@ -423,6 +423,37 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// `GET /api/v1/me` with `token`, as JSON.
+    pub async fn me(&self, token: &str) -> Value {
+        let res = self.get("/api/v1/me", Some(token)).await;
+        assert_eq!(res.status(), 200, "GET /api/v1/me");
+        res.json().await.unwrap()
+    }
+
+    /// Runs `certdesk user create` against this app's database with `args` after `create`,
+    /// the password on standard input.
+    pub fn cli_user_create(&self, args: &[&str], password: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .args(["user", "create"])
+            .args(args)
+            .arg("--password-stdin")
+            .env("CERTDESK_DATABASE_URL", &self.database_url)
+            .env("CERTDESK_DATA_DIR", self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Records a certificate of the user behind `token` (the registry's side is tested in
     /// the analyst tests; here it is only a fixture).
     pub async fn certificate(
@@ -431,12 +462,7 @@ impl TestApp {
         state: domain::certificate::CertificateState,
         expires_on: Option<jiff::civil::Date>,
     ) -> String {
-        let me: Value = self
-            .get("/api/v1/me", Some(token))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me = self.me(token).await;
         let delivered = jiff::civil::date(2026, 11, 30);
         let pending = state == domain::certificate::CertificateState::PendienteDescarga;
         let mut conn = self.app.store.conn().await.unwrap();
