@@ -546,8 +546,8 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
         id.parse().unwrap(),
         "La foto no es actual.",
     )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     let (_, page) = app.page(&format!("/tramites/{id}")).await;
     assert!(page.contains("Observación de la Mesa de Servicios"));
     assert!(page.contains("La foto no es actual."));

@@ -405,8 +405,8 @@ async fn a_corrected_observed_ticket_arrives_again_at_its_resubmission_time() {
         None,
         now,
     )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     drop(conn);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // The requester corrects it: removes the applicant and adds them again, then resubmits.
