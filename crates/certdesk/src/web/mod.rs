@@ -55,8 +55,8 @@ pub fn router(app: App) -> Router {
             state.clone(),
             pages::show_errors,
         )))
-        .nest("/api/v1", api::routes())
-        .route("/healthz", get(healthz))
+        // The API under `/api/v1`, `/healthz` and the OpenAPI document of both.
+        .merge(api::router())
         .route("/metrics", get(metrics))
         .route("/static/{*path}", get(assets::serve))
         .fallback(not_found)

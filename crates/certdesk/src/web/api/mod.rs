@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1` (CONTRACT.md). Field names are English snake_case; enum
-//! values are the Spanish words of SPEC.md. The OpenAPI document is generated from the
-//! annotations on these handlers.
+//! values are the Spanish words of SPEC.md. Each handler is registered once, in [`router`],
+//! which routes it and adds it to the OpenAPI document from its `#[utoipa::path]`.
 
 mod access;
 mod analyst;
@@ -8,9 +8,12 @@ mod outbox;
 mod session;
 pub(crate) mod tickets;
 
+use std::sync::Arc;
+
 use axum::{
     extract::DefaultBodyLimit,
-    routing::{delete, get, post},
+    response::IntoResponse,
+    routing::{get, MethodRouter},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
@@ -18,88 +21,74 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi, ToSchema,
 };
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
 use super::{error::Problem, WebState};
 
 /// Body limit of routes that take files: a photo, a signature and the form fields.
 pub const UPLOAD_BODY_LIMIT: usize = 2 * crate::images::MAX_UPLOAD_BYTES + 1024 * 1024;
 
-pub fn routes() -> Router<WebState> {
-    Router::new()
-        .route("/session", post(session::create).delete(session::delete))
-        .route("/me", get(session::me))
-        .route("/access-requests", post(access::create).get(access::list))
-        .route("/access-requests/{id}/approve", post(access::approve))
-        .route("/access-requests/{id}/reject", post(access::reject))
-        .route("/outbox", get(outbox::list))
-        .route("/catalogue", get(tickets::catalogue))
-        .route(
-            "/image-checks",
-            post(tickets::image_check).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/tickets", post(tickets::create).get(tickets::list))
-        .route("/tickets/{id}", get(tickets::show))
-        .route(
-            "/tickets/{id}/payments",
-            post(tickets::add_payment).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route(
-            "/tickets/{id}/payments/{payment_id}",
-            delete(tickets::remove_payment),
-        )
-        .route(
-            "/tickets/{id}/applicants",
-            post(tickets::add_applicant).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route(
-            "/tickets/{id}/applicants/{applicant_id}",
-            delete(tickets::remove_applicant),
-        )
-        .route("/tickets/{id}/submit", post(tickets::submit))
-        .route("/tickets/{id}/withdraw", post(tickets::withdraw))
-        .route("/applicants/{id}/photo", get(tickets::photo))
-        .route("/applicants/{id}/signature", get(tickets::signature))
-        .route("/payments/{id}/receipt", get(tickets::receipt))
-        .route("/certificates", get(tickets::certificates))
-        .route("/certificates/{id}", get(tickets::certificate))
-        .route(
-            "/certificates/{id}/public-part",
-            post(analyst::public_part).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/queue", get(analyst::queue))
-        .route("/tickets/{id}/take", post(analyst::take))
-        .route("/tickets/{id}/observe", post(analyst::observe))
-        .route("/tickets/{id}/approve", post(analyst::approve))
-        .route("/tickets/{id}/reject", post(analyst::reject))
-        .route("/tickets/{id}/appointment", post(analyst::appointment))
-        .route("/tickets/{id}/complete", post(analyst::complete))
-        .route("/batches", get(analyst::list))
-        .route("/batches/close", post(analyst::close))
-        .route("/batches/{id}", get(analyst::show))
-        .route("/batches/{id}/package.zip", get(analyst::package))
-        .route(
-            "/applicants/{id}/reniec-result",
-            post(analyst::reniec_result),
-        )
-        .route("/openapi.json", get(openapi))
+/// Where the OpenAPI document is served; the one API route that is not in it.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The API under `/api/v1`, `GET /healthz`, and at [`OPENAPI_PATH`] the OpenAPI document of
+/// exactly these routes, built from the same router that serves them.
+pub fn router() -> Router<WebState> {
+    let (router, document) = documented().split_for_parts();
+    router.route(OPENAPI_PATH, openapi(document))
 }
 
+/// Every documented route, each handler registered once: `routes!` routes it at the path
+/// and method of its `#[utoipa::path]` (full paths, `/api/v1/...`) and adds that operation
+/// to the document. One `routes!` per path: handlers given together are routed at every
+/// path among them.
+fn documented() -> OpenApiRouter<WebState> {
+    let uploads = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(super::healthz))
+        .routes(routes!(session::create, session::delete))
+        .routes(routes!(session::me))
+        .routes(routes!(access::create, access::list))
+        .routes(routes!(access::approve))
+        .routes(routes!(access::reject))
+        .routes(routes!(outbox::list))
+        .routes(routes!(tickets::catalogue))
+        .routes(routes!(tickets::image_check).layer(uploads()))
+        .routes(routes!(tickets::create, tickets::list))
+        .routes(routes!(tickets::show))
+        .routes(routes!(tickets::add_payment).layer(uploads()))
+        .routes(routes!(tickets::remove_payment))
+        .routes(routes!(tickets::add_applicant).layer(uploads()))
+        .routes(routes!(tickets::remove_applicant))
+        .routes(routes!(tickets::submit))
+        .routes(routes!(tickets::withdraw))
+        .routes(routes!(tickets::photo))
+        .routes(routes!(tickets::signature))
+        .routes(routes!(tickets::receipt))
+        .routes(routes!(tickets::certificates))
+        .routes(routes!(tickets::certificate))
+        .routes(routes!(analyst::public_part).layer(uploads()))
+        .routes(routes!(analyst::queue))
+        .routes(routes!(analyst::take))
+        .routes(routes!(analyst::observe))
+        .routes(routes!(analyst::approve))
+        .routes(routes!(analyst::reject))
+        .routes(routes!(analyst::appointment))
+        .routes(routes!(analyst::complete))
+        .routes(routes!(analyst::list))
+        .routes(routes!(analyst::close))
+        .routes(routes!(analyst::show))
+        .routes(routes!(analyst::package))
+        .routes(routes!(analyst::reniec_result))
+}
+
+/// What the document says besides its paths, which `documented` adds.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "certdesk API", version = "1", description = "Mesa de servicios de certificados digitales RENIEC."),
-    paths(
-        session::create, session::delete, session::me,
-        access::create, access::list, access::approve, access::reject,
-        outbox::list,
-        tickets::create, tickets::list, tickets::show, tickets::add_payment, tickets::add_applicant,
-        tickets::remove_applicant, tickets::remove_payment, tickets::submit, tickets::withdraw,
-        tickets::photo, tickets::signature, tickets::receipt, tickets::catalogue, tickets::image_check,
-        tickets::certificates, tickets::certificate,
-        analyst::queue, analyst::take, analyst::observe, analyst::approve, analyst::reject,
-        analyst::appointment, analyst::complete, analyst::close, analyst::list, analyst::show,
-        analyst::package, analyst::reniec_result, analyst::public_part,
-        super::healthz,
-    ),
     components(schemas(Problem)),
     modifiers(&BearerAuth),
 )]
@@ -117,8 +106,13 @@ impl Modify for BearerAuth {
     }
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// `GET` [`OPENAPI_PATH`]: serves `document`.
+fn openapi(document: utoipa::openapi::OpenApi) -> MethodRouter<WebState> {
+    let document = Arc::new(document);
+    get(move || {
+        let document = Arc::clone(&document);
+        async move { Json(document.as_ref()).into_response() }
+    })
 }
 
 /// Keyset pagination: `?after=<cursor>&limit=N`.
