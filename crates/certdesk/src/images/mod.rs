@@ -94,6 +94,17 @@ pub struct CheckedImage {
 }
 
 impl CheckedImage {
+    /// The thumbnail as a `data:` URL (nothing is stored to show it), if there is one.
+    pub fn thumbnail_url(&self) -> Option<String> {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        (!self.thumbnail.is_empty()).then(|| {
+            format!(
+                "data:image/jpeg;base64,{}",
+                STANDARD.encode(&self.thumbnail)
+            )
+        })
+    }
+
     /// The failed checks.
     pub fn problems(&self) -> Vec<&CheckOutcome> {
         self.checks.iter().filter(|c| !c.passed).collect()

@@ -575,7 +575,6 @@ pub async fn image_check(
     ApiUser(_user): ApiUser,
     form: MultipartForm,
 ) -> ApiResult<Json<ImageCheckJson>> {
-    use base64::{engine::general_purpose::STANDARD, Engine};
     let purpose = match form.text("purpose").as_str() {
         "photo" => crate::images::ImagePurpose::Photo,
         "signature" => crate::images::ImagePurpose::Signature,
@@ -591,12 +590,7 @@ pub async fn image_check(
     let checked = verdict.map_err(|rejection| crate::app::AppError::field("file", rejection.0))?;
     Ok(Json(ImageCheckJson {
         passed: checked.passed(),
-        thumbnail: (!checked.thumbnail.is_empty()).then(|| {
-            format!(
-                "data:image/jpeg;base64,{}",
-                STANDARD.encode(&checked.thumbnail)
-            )
-        }),
+        thumbnail: checked.thumbnail_url(),
         checks: checked
             .checks
             .iter()

@@ -6,7 +6,6 @@ use axum::{
     extract::{Query, State},
     response::Response,
 };
-use base64::{engine::general_purpose::STANDARD, Engine};
 use domain::{
     applicant::{requires_current_expiry, ApplicantInput},
     ids::{ApplicantId, TicketId},
@@ -133,12 +132,7 @@ impl ImageReport {
     fn new(verdict: &Result<images::CheckedImage, images::ImageRejection>) -> Self {
         match verdict {
             Ok(checked) => ImageReport {
-                thumbnail: (!checked.thumbnail.is_empty()).then(|| {
-                    format!(
-                        "data:image/jpeg;base64,{}",
-                        STANDARD.encode(&checked.thumbnail)
-                    )
-                }),
+                thumbnail: checked.thumbnail_url(),
                 checks: checked
                     .checks
                     .iter()
