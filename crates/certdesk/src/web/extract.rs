@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use std::sync::Arc;
 
-use domain::settings::Settings;
+use domain::{role::Role, settings::Settings};
 
 use super::{
     error::{PageError, Problem},
@@ -133,54 +133,52 @@ impl FromRequestParts<WebState> for SignedIn {
     }
 }
 
-/// A signed-in analyst or admin on a page; anyone else signed in gets the Spanish 403 page,
-/// the same on every analyst page and form.
-#[derive(Debug, Clone)]
-pub struct Analyst(pub SignedIn);
+/// Extractors for a signed-in person whose role may use a page: anyone else signed in gets
+/// the Spanish 403 page, the same on every such page and form (and the signed-out, the
+/// login page). They deref to [`SignedIn`].
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub SignedIn);
 
-impl FromRequestParts<WebState> for Analyst {
-    type Rejection = Response;
+        impl FromRequestParts<WebState> for $name {
+            type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
-        let me = SignedIn::from_request_parts(parts, state).await?;
-        if me.user().role.is_analyst() {
-            Ok(Analyst(me))
-        } else {
-            Err(PageError::from(AppError::Forbidden).into_response())
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &WebState,
+            ) -> Result<Self, Response> {
+                let me = SignedIn::from_request_parts(parts, state).await?;
+                let allowed: fn(&Role) -> bool = $allowed;
+                if allowed(&me.user().role) {
+                    Ok($name(me))
+                } else {
+                    Err(PageError::from(AppError::Forbidden).into_response())
+                }
+            }
         }
-    }
-}
 
-impl std::ops::Deref for Analyst {
-    type Target = SignedIn;
-    fn deref(&self) -> &SignedIn {
-        &self.0
-    }
-}
-
-/// A signed-in admin on a page; anyone else signed in gets the Spanish 403 page.
-#[derive(Debug, Clone)]
-pub struct Admin(pub SignedIn);
-
-impl FromRequestParts<WebState> for Admin {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Response> {
-        let me = SignedIn::from_request_parts(parts, state).await?;
-        if me.user().role.is_admin() {
-            Ok(Admin(me))
-        } else {
-            Err(PageError::from(AppError::Forbidden).into_response())
+        impl std::ops::Deref for $name {
+            type Target = SignedIn;
+            fn deref(&self) -> &SignedIn {
+                &self.0
+            }
         }
-    }
+    };
 }
 
-impl std::ops::Deref for Admin {
-    type Target = SignedIn;
-    fn deref(&self) -> &SignedIn {
-        &self.0
-    }
-}
+role_guard!(
+    /// A signed-in analyst or admin on a page (the analysts' pages).
+    Analyst,
+    Role::is_analyst
+);
+
+role_guard!(
+    /// A signed-in admin on a page (administration).
+    Admin,
+    Role::is_admin
+);
 
 /// Ids in the path (`/tramites/{id}`), typed. An id that does not parse names nothing:
 /// it answers 404 like any id nobody may see (problem+json under `/api/`, the Spanish page
