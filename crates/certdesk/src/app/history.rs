@@ -5,44 +5,22 @@
 //! This is the seam later features subscribe to: notifications and the audit log are
 //! written from here, by `match`ing on the event, so none can be forgotten.
 
-use domain::{
-    ids::{TicketId, UserId},
-    ticket::{Event, Status},
-};
 use jiff::Timestamp;
 
 use super::AppResult;
-use crate::store::{
-    tickets::{self, NewHistory},
-    Conn,
-};
+use crate::store::{tickets, Conn};
 
-/// One line of history to write.
-#[derive(Debug, Clone)]
-pub struct Line<'a> {
-    pub ticket: TicketId,
-    /// None for the scheduled job.
-    pub actor: Option<UserId>,
-    pub event: Event,
-    /// The status before, when the event changed it.
-    pub from: Option<Status>,
-    /// The status after (the same as before for edits).
-    pub to: Status,
-    /// The comment typed with the action, or what the edit was.
-    pub comment: Option<&'a str>,
-}
+pub use crate::store::tickets::NewHistory as Line;
 
-/// Writes the lines, in the caller's transaction.
+/// Writes the lines, in the caller's transaction. A status that did not change is not
+/// shown as a move, and a blank comment is no comment.
 pub async fn record(conn: &mut Conn, lines: &[Line<'_>], now: Timestamp) -> AppResult<()> {
-    let entries: Vec<NewHistory<'_>> = lines
+    let entries: Vec<Line<'_>> = lines
         .iter()
-        .map(|l| NewHistory {
-            ticket_id: l.ticket,
-            actor_id: l.actor,
-            event: l.event,
-            from_status: l.from.filter(|from| *from != l.to),
-            to_status: l.to,
+        .map(|l| Line {
+            from_status: l.from_status.filter(|from| *from != l.to_status),
             comment: l.comment.map(str::trim).filter(|c| !c.is_empty()),
+            ..l.clone()
         })
         .collect();
     tickets::record_history(conn, &entries, now).await?;

@@ -16,7 +16,7 @@ use super::{
     auth, history,
     review::tell_requester_and_commit,
     tickets::{TicketView, Upload},
-    transition::{act, actor_on, decide, persist, refused, visible_ticket, Facts, Move},
+    transition::{act, refused, try_act, visible_ticket},
     App, AppError, AppResult,
 };
 use crate::store::{
@@ -148,39 +148,19 @@ pub async fn record_result(
     history::record(
         &mut tx,
         &[history::Line {
-            ticket: ticket.id,
-            actor: Some(actor.id),
+            ticket_id: ticket.id,
+            actor_id: Some(actor.id),
             event: Event::ReniecAnswered,
-            from: None,
-            to: ticket.status,
+            from_status: None,
+            to_status: ticket.status,
             comment: Some(&note),
         }],
         now,
     )
     .await?;
     // The ticket is atendido once every applicant has an answer: the state machine says so.
-    let facts = Facts::gather(&mut tx, &ticket).await?;
-    match decide(
-        &ticket,
-        &facts.for_domain(actor_on(actor, &ticket), None),
-        Action::RecordResults,
-    ) {
-        Ok(to) => {
-            persist(
-                &mut tx,
-                &[Move {
-                    ticket: ticket.id,
-                    action: Action::RecordResults,
-                    from: ticket.status,
-                    to,
-                    actor: Some(actor.id),
-                    comment: None,
-                }],
-                now,
-            )
-            .await?
-        }
-        Err(TransitionError::ResultsMissing(_)) => {}
+    match try_act(&mut tx, actor, ticket.id, Action::RecordResults, None, now).await? {
+        Ok(_) | Err(TransitionError::ResultsMissing(_)) => {}
         Err(other) => return Err(refused(other)),
     }
     tell_requester_and_commit(

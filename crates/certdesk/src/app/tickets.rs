@@ -103,11 +103,11 @@ async fn record_edit(
     history::record(
         conn,
         &[history::Line {
-            ticket: ticket.id,
-            actor: Some(actor.id),
+            ticket_id: ticket.id,
+            actor_id: Some(actor.id),
             event,
-            from: None,
-            to: ticket.status,
+            from_status: None,
+            to_status: ticket.status,
             comment: Some(note),
         }],
         now,
@@ -178,11 +178,11 @@ pub async fn open(
     history::record(
         &mut tx,
         &[history::Line {
-            ticket: id,
-            actor: Some(actor.id),
+            ticket_id: id,
+            actor_id: Some(actor.id),
             event: Event::Created,
-            from: None,
-            to: Status::Borrador,
+            from_status: None,
+            to_status: Status::Borrador,
             comment: None,
         }],
         now,

@@ -26,17 +26,17 @@ use crate::store::{
 
 /// What the state machine needs to know about one ticket, read in one transaction.
 #[derive(Debug, Clone)]
-pub struct Facts {
-    pub applicants: Vec<Applicant>,
+struct Facts {
+    applicants: Vec<Applicant>,
     /// DNIs twice in this ticket, or in another open ticket of the same kind.
-    pub duplicate_dnis: Vec<Dni>,
-    pub certificate_named: bool,
-    pub appointment_recorded: bool,
+    duplicate_dnis: Vec<Dni>,
+    certificate_named: bool,
+    appointment_recorded: bool,
 }
 
 impl Facts {
     /// Reads the facts of `ticket` inside `conn`.
-    pub async fn gather(conn: &mut Conn, ticket: &Ticket) -> AppResult<Facts> {
+    async fn gather(conn: &mut Conn, ticket: &Ticket) -> AppResult<Facts> {
         let applicants = applicants::for_ticket(conn, ticket.id).await?;
         let dnis: Vec<Dni> = applicants.iter().map(|a| a.dni.clone()).collect();
         let mut duplicate_dnis = ticket::repeated_dnis(&dnis);
@@ -52,7 +52,7 @@ impl Facts {
     }
 
     /// The facts as the domain takes them.
-    pub fn for_domain<'a>(&'a self, actor: Actor, comment: Option<&'a str>) -> TransitionFacts<'a> {
+    fn for_domain<'a>(&'a self, actor: Actor, comment: Option<&'a str>) -> TransitionFacts<'a> {
         let count =
             |keep: fn(&Applicant) -> bool| self.applicants.iter().filter(|a| keep(a)).count();
         TransitionFacts {
@@ -75,7 +75,7 @@ pub fn actor_on(user: &User, ticket: &Ticket) -> Actor {
 }
 
 /// The domain's verdict on `action`.
-pub fn decide(
+fn decide(
     ticket: &Ticket,
     facts: &TransitionFacts<'_>,
     action: Action,
@@ -142,11 +142,11 @@ pub async fn persist(conn: &mut Conn, moves: &[Move<'_>], now: Timestamp) -> App
     let lines: Vec<history::Line<'_>> = moves
         .iter()
         .map(|m| history::Line {
-            ticket: m.ticket,
-            actor: m.actor,
+            ticket_id: m.ticket,
+            actor_id: m.actor,
             event: Event::Action(m.action),
-            from: Some(m.from),
-            to: m.to,
+            from_status: Some(m.from),
+            to_status: m.to,
             comment: m.comment,
         })
         .collect();
@@ -174,14 +174,32 @@ pub async fn act(
     comment: Option<&str>,
     now: Timestamp,
 ) -> AppResult<(Ticket, Status)> {
+    try_act(conn, user, ticket_id, action, comment, now)
+        .await?
+        .map_err(refused)
+}
+
+/// [`act`], handing back the domain's refusal as it is, for a caller to whom some refusals
+/// mean "not yet" (the last RENIEC answer makes a ticket atendido; the others do not).
+/// Nothing is written when the domain refuses.
+pub async fn try_act(
+    conn: &mut Conn,
+    user: &User,
+    ticket_id: TicketId,
+    action: Action,
+    comment: Option<&str>,
+    now: Timestamp,
+) -> AppResult<Result<(Ticket, Status), TransitionError>> {
     let ticket = visible_ticket(conn, user, ticket_id).await?;
     let facts = Facts::gather(conn, &ticket).await?;
-    let to = decide(
+    let to = match decide(
         &ticket,
         &facts.for_domain(actor_on(user, &ticket), comment),
         action,
-    )
-    .map_err(refused)?;
+    ) {
+        Ok(to) => to,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     persist(
         conn,
         &[Move {
@@ -195,5 +213,5 @@ pub async fn act(
         now,
     )
     .await?;
-    Ok((ticket, to))
+    Ok(Ok((ticket, to)))
 }
