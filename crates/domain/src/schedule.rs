@@ -146,7 +146,8 @@ pub fn parse_weekday(s: &str) -> Option<Weekday> {
     Some(w)
 }
 
-fn parse_hh_mm(s: &str) -> Option<Time> {
+/// Parses a 24-hour `HH:MM` time of day.
+pub fn parse_hh_mm(s: &str) -> Option<Time> {
     let (h, m) = s.trim().split_once(':')?;
     let two_digits = |p: &str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit());
     if !two_digits(h) || !two_digits(m) {

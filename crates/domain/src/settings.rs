@@ -7,14 +7,12 @@
 //! must not stop the service desk. Changing them checks every value at once, each with a
 //! Spanish message on its own field. Pure: no I/O.
 
-use jiff::civil::Weekday;
-
 use crate::identity::{Ruc, DEFAULT_INSTITUTIONAL_DOMAIN};
 use crate::money::Money;
 use crate::payment::{parse_tribute_code, PaymentRules};
-use crate::schedule::{parse_weekday, weekday_name, Cutoff, CutoffError};
+use crate::schedule::{parse_hh_mm, parse_weekday, weekday_name, Cutoff, CutoffError};
 use crate::validation::FieldErrors;
-use crate::word::words;
+use crate::word::{one_of, words};
 
 /// The reference customer (SPEC.md): the name in every page header and e-mail.
 pub const DEFAULT_ENTITY_NAME: &str = "Gobierno Regional Cajamarca";
@@ -131,8 +129,8 @@ impl Settings {
                     parse_weekday(value).ok_or_else(|| CutoffError::Weekday.to_string())?;
             }
             Setting::BatchTime => {
-                self.cutoff = Cutoff::parse(weekday_name(self.cutoff.weekday), value)
-                    .map_err(|e| e.to_string())?;
+                self.cutoff.time =
+                    parse_hh_mm(value).ok_or_else(|| CutoffError::Time.to_string())?;
             }
         }
         Ok(())
@@ -151,11 +149,6 @@ impl Settings {
         }
     }
 
-    /// The weekday of the cut-off.
-    pub fn batch_weekday(&self) -> Weekday {
-        self.cutoff.weekday
-    }
-
     /// The domains as the e-mail fields' hint shows them: `@a.gob.pe` or
     /// `@a.gob.pe o @b.gob.pe`.
     pub fn domains_hint(&self) -> String {
@@ -164,11 +157,7 @@ impl Settings {
             .iter()
             .map(|d| format!("@{d}"))
             .collect();
-        match at.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} o {last}", rest.join(", ")),
-            None => String::new(),
-        }
+        one_of(&at)
     }
 }
 
@@ -218,7 +207,7 @@ fn parse_domains(value: &str) -> Result<Vec<String>, String> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use jiff::civil::Time;
+    use jiff::civil::{Time, Weekday};
 
     #[test]
     fn stored_settings_are_read_into_their_types_and_unknown_rows_are_ignored() {

@@ -20,8 +20,9 @@ pub struct UnknownWord {
     pub valid: Vec<&'static str>,
 }
 
-/// `a, b o c`.
-fn one_of(words: &[&str]) -> String {
+/// `a, b o c`: a Spanish list of alternatives.
+pub(crate) fn one_of(words: &[impl AsRef<str>]) -> String {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
     match words.split_last() {
         Some((last, [])) => (*last).to_owned(),
         Some((last, rest)) => format!("{} o {last}", rest.join(", ")),

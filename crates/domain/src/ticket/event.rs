@@ -72,14 +72,6 @@ impl Event {
                 valid: Event::all().map(|e| e.code()).collect(),
             })
     }
-
-    /// The action behind the event, when it is one of the state machine.
-    pub fn action(&self) -> Option<Action> {
-        match self {
-            Event::Action(action) => Some(*action),
-            _ => None,
-        }
-    }
 }
 
 impl From<Action> for Event {
