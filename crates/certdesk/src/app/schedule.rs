@@ -142,9 +142,8 @@ pub async fn batch_times_in(
     })
 }
 
-/// The [`BatchTimes`] now, on a connection of its own (read only).
-pub async fn batch_times(app: &App) -> AppResult<BatchTimes> {
+/// The [`BatchTimes`] now under `settings` (the page's), on a connection of its own.
+pub async fn batch_times(app: &App, settings: &Settings) -> AppResult<BatchTimes> {
     let mut conn = app.store.conn().await?;
-    let settings = settings::load_in(&mut conn).await?;
-    batch_times_in(&mut conn, &settings, app.now()).await
+    batch_times_in(&mut conn, settings, app.now()).await
 }

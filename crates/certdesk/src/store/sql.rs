@@ -147,7 +147,7 @@ impl Select {
         self
     }
 
-    /// Runs the query and reads its first row, if any.
+    /// Runs a lookup by a unique key and reads its row, if any.
     pub(crate) async fn first<T>(
         self,
         conn: &mut Conn,
@@ -157,7 +157,7 @@ impl Select {
         Ok((!rows.is_empty()).then(|| rows.swap_remove(0)))
     }
 
-    /// Runs the query and reads its one row; `NotFound` when there is none.
+    /// Runs a lookup by a unique key and reads its row; `NotFound` when there is none.
     pub(crate) async fn one<T>(
         self,
         conn: &mut Conn,

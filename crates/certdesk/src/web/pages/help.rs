@@ -52,7 +52,7 @@ fn example(file: &str, caption: &'static str, good: bool) -> Example {
 }
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> PageResult {
-    let times = schedule::batch_times(&state.app).await?;
+    let times = schedule::batch_times(&state.app, &viewer.settings).await?;
     let rules = RulesView::from(&viewer.settings.payment);
     let catalogue = [Kind::Emision, Kind::Reemision, Kind::Cancelacion]
         .into_iter()

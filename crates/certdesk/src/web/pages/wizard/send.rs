@@ -52,7 +52,7 @@ async fn submit_page(
     problems: Vec<SendProblem>,
 ) -> PageResult {
     let t = &view.ticket;
-    let times = schedule::batch_times(&state.app).await?;
+    let times = schedule::batch_times(&state.app, &me.viewer.settings).await?;
     let page = SubmitPage {
         observation: observation(view),
         layout: Layout::new(
