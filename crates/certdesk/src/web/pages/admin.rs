@@ -1,5 +1,6 @@
 //! Admin pages: access requests and the mail outbox.
 
+use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -40,11 +41,6 @@ struct RequestRow {
 struct AccessRequestsPage {
     layout: Layout,
     requests: Vec<RequestRow>,
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    aviso: Option<String>,
 }
 
 pub async fn access_requests(

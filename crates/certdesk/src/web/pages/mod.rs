@@ -268,6 +268,13 @@ pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next
     }
 }
 
+/// The notice a page shows after a redirect (`?aviso=`): a short code each page turns into
+/// its own words.
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    pub aviso: Option<String>,
+}
+
 /// The `?antes=`/`?despues=` cursor of a paged list: blank is the first page; anything
 /// that is not one of ours is a broken link.
 pub fn page_cursor<T: std::str::FromStr>(raw: Option<&str>) -> PageResult<Option<T>> {

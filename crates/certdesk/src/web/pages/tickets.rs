@@ -5,6 +5,7 @@
 //! decided there (anyone else's ticket answers the Spanish 404 page). No SQL, no rules here:
 //! only how things are said to people.
 
+use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -361,11 +362,6 @@ struct TicketPage {
     observed: bool,
     /// The first wizard step still to do (or the applicants step, to correct).
     edit_href: String,
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    aviso: Option<String>,
 }
 
 fn ticket_notice(code: Option<&str>) -> Option<&'static str> {

@@ -2,6 +2,7 @@
 //! applicants wait for it, the closed batches with their package, a "close now" button, and
 //! one batch's items in FIFO order (`/analista/lotes/{id}`).
 
+use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -198,11 +199,6 @@ struct BatchPage {
     package_sha256: Option<String>,
     items: Vec<ItemRow>,
     waiting: usize,
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    aviso: Option<String>,
 }
 
 pub async fn show(

@@ -1,6 +1,7 @@
 //! Step 3: the applicants, each with their photo and signature checked as soon as they are
 //! chosen (and again on the server), and the receipt that pays for them.
 
+use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -14,7 +15,7 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{editable_view, steps, Empty, Progress, StepId, StepQuery, Steps};
+use super::{editable_view, steps, Empty, Progress, StepId, Steps};
 use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
@@ -228,7 +229,7 @@ pub async fn applicants_form(
     State(state): State<WebState>,
     me: SignedIn,
     Id(id): Id<TicketId>,
-    Query(query): Query<StepQuery>,
+    Query(query): Query<NoticeQuery>,
 ) -> PageResult {
     let view = editable_view(&state, &me, id).await?;
     if !view.ticket.kind.has_applicants() {

@@ -200,12 +200,6 @@ fn after_opening(kind: Kind, reason: Reason, id: domain::ids::TicketId) -> Strin
 #[derive(serde::Deserialize)]
 pub struct Empty {}
 
-/// The notice a step shows after a redirect (`?aviso=`).
-#[derive(serde::Deserialize)]
-pub struct StepQuery {
-    aviso: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

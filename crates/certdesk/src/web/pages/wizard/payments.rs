@@ -1,6 +1,7 @@
 //! Step 2: the payment receipts, registered before the applicants they pay for (only for
 //! reasons that require payment).
 
+use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -12,7 +13,7 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{editable_view, steps, Empty, Progress, RulesView, StepId, StepQuery, Steps};
+use super::{editable_view, steps, Empty, Progress, RulesView, StepId, Steps};
 use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
@@ -129,7 +130,7 @@ pub async fn payments_form(
     State(state): State<WebState>,
     me: SignedIn,
     Id(id): Id<TicketId>,
-    Query(query): Query<StepQuery>,
+    Query(query): Query<NoticeQuery>,
 ) -> PageResult {
     let view = editable_view(&state, &me, id).await?;
     if !view.ticket.reason.requires_payment() {

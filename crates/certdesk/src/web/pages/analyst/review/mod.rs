@@ -12,6 +12,7 @@ mod actions;
 
 pub use actions::{appointment, approve, complete, observe, reject, result, take};
 
+use crate::web::pages::NoticeQuery;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -475,11 +476,6 @@ fn build(
         ownership_errors: feedback.field("propiedad").errors,
         serial: feedback.field("serie"),
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    aviso: Option<String>,
 }
 
 pub async fn show(
