@@ -78,10 +78,7 @@ async fn run() {
         store,
         Blobs::new(dir.path().join("files")),
         Arc::new(clock.clone()),
-        AppConfig {
-            base_url: "http://127.0.0.1".into(),
-            secure_cookies: false,
-        },
+        AppConfig::new("http://127.0.0.1"),
     );
     let analyst = certdesk::app::auth::create_user(
         &app,

@@ -70,8 +70,9 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         Blobs::new(global.data_dir.join("files")),
         Arc::new(SystemClock),
         AppConfig {
-            base_url: args.base_url(),
             secure_cookies: args.secure_cookies,
+            mail_from: args.mail_from.clone(),
+            ..AppConfig::new(args.base_url())
         },
     );
     app::schedule::seed_holidays(&app, app.now())
@@ -179,10 +180,7 @@ async fn offline_app(global: &GlobalArgs) -> anyhow::Result<App> {
         store,
         Blobs::new(global.data_dir.join("files")),
         Arc::new(SystemClock),
-        AppConfig {
-            base_url: String::new(),
-            secure_cookies: false,
-        },
+        AppConfig::new(""),
     ))
 }
 

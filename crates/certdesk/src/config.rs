@@ -116,6 +116,9 @@ pub struct ServeArgs {
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Sender of every mail, e.g. `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
+    #[arg(long, env = "CERTDESK_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 impl ServeArgs {

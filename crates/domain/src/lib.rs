@@ -14,6 +14,7 @@
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
 //! - [`images`]: photo and signature checks on decoded pixels, thresholds, Spanish reasons.
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
+//! - [`notice`]: the notices sent by e-mail and in the app, and which are always mailed.
 //! - [`audit`]: audit event codes and the hash chain.
 //! - [`settings`]: the settings admins change at run time, typed, with their defaults.
 //! - [`word`]: closed sets of words (kinds, statuses, roles…) with their stored names.
@@ -26,6 +27,7 @@ pub mod identity;
 pub mod ids;
 pub mod images;
 pub mod money;
+pub mod notice;
 pub mod payment;
 pub mod role;
 pub mod schedule;

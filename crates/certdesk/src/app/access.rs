@@ -7,12 +7,15 @@ use domain::{
     role::Role,
 };
 
-use super::{auth, settings, App, AppError, AppResult};
+use super::{
+    auth,
+    notify::{self, Notice, Recipient},
+    settings, App, AppError, AppResult,
+};
 use crate::{
-    mail,
+    mail::notices,
     store::{
         access_requests::{self, AccessRequest},
-        outbox,
         users::{self, NewUser, User},
         StoreError,
     },
@@ -43,8 +46,12 @@ pub async fn file(app: &App, input: &AccessRequestInput) -> AppResult<AccessRequ
                 e.into()
             }
         })?;
-    let notice = mail::access_received(email, valid.full_name.as_str(), &settings.entity_name)?;
-    outbox::enqueue(&mut tx, &notice, app.now()).await?;
+    let notice = Notice {
+        to: Recipient::person(email, valid.full_name.as_str()),
+        ticket: None,
+        message: notices::access_received(valid.full_name.as_str(), &settings.entity_name),
+    };
+    notify::send(app, &mut tx, &[notice], app.now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %request.id, "access request filed");
     Ok(request)
@@ -114,8 +121,12 @@ pub async fn approve(app: &App, actor: &User, id: AccessRequestId) -> AppResult<
     .await?;
     let link = auth::issue_password_link(app, &mut tx, user.id).await?;
     let entity = settings::load_in(&mut tx).await?.entity_name;
-    let notice = mail::account_approved(&user.email, &user.name, &link, &entity)?;
-    outbox::enqueue(&mut tx, &notice, now).await?;
+    let notice = Notice {
+        to: Recipient::user(&user),
+        ticket: None,
+        message: notices::access_approved(&user.name, &link, &entity),
+    };
+    notify::send(app, &mut tx, &[notice], now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %id, user_id = %user.id, "access request approved");
     Ok(user)
@@ -159,8 +170,12 @@ pub async fn reject(
     )
     .await?;
     let entity = settings::load_in(&mut tx).await?.entity_name;
-    let notice = mail::access_rejected(&request.email, &request.full_name, reason, &entity)?;
-    outbox::enqueue(&mut tx, &notice, now).await?;
+    let notice = Notice {
+        to: Recipient::person(&request.email, &request.full_name),
+        ticket: None,
+        message: notices::access_rejected(&request.full_name, reason, &entity),
+    };
+    notify::send(app, &mut tx, &[notice], now).await?;
     let request = access_requests::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %id, "access request rejected");

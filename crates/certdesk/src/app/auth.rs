@@ -271,7 +271,7 @@ pub async fn issue_password_link(
         .checked_add(PASSWORD_LINK_TTL)
         .context("a set-password link's expiry")?;
     password_tokens::insert(tx, &token_hash(&token), user_id, now, expires_at).await?;
-    Ok(format!("{}/establecer-clave/{token}", app.config.base_url))
+    Ok(format!("/establecer-clave/{token}"))
 }
 
 /// True when the link is still usable (for showing the form).

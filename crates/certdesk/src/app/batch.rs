@@ -112,7 +112,7 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
                 })
         })
         .collect();
-    persist(&mut tx, &moves, now).await?;
+    persist(app, &mut tx, &moves, now).await?;
     let sent = moves.len();
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent, "batch closed");

@@ -7,14 +7,20 @@
 
 use jiff::Timestamp;
 
-use super::AppResult;
+use super::{notify, App, AppResult};
 use crate::store::{tickets, Conn};
 
 pub use crate::store::tickets::NewHistory as Line;
 
-/// Writes the lines, in the caller's transaction. A status that did not change is not
-/// shown as a move, and a blank comment is no comment.
-pub async fn record(conn: &mut Conn, lines: &[Line<'_>], now: Timestamp) -> AppResult<()> {
+/// Writes the lines, in the caller's transaction, and the notices they announce
+/// ([`notify::on_history`]). A status that did not change is not shown as a move, and a
+/// blank comment is no comment. Write the change first: notices read it.
+pub async fn record(
+    app: &App,
+    conn: &mut Conn,
+    lines: &[Line<'_>],
+    now: Timestamp,
+) -> AppResult<()> {
     let entries: Vec<Line<'_>> = lines
         .iter()
         .map(|l| Line {
@@ -24,5 +30,5 @@ pub async fn record(conn: &mut Conn, lines: &[Line<'_>], now: Timestamp) -> AppR
         })
         .collect();
     tickets::record_history(conn, &entries, now).await?;
-    Ok(())
+    notify::on_history(app, conn, &entries, now).await
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 mod error;
 pub mod history;
+pub mod notify;
 pub mod outbox;
 pub mod registry;
 pub mod review;
@@ -40,6 +41,37 @@ pub struct AppConfig {
     pub base_url: String,
     /// Mark cookies `Secure`.
     pub secure_cookies: bool,
+    /// The sender of every mail (`CERTDESK_MAIL_FROM`), e.g.
+    /// `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
+    pub mail_from: Option<String>,
+}
+
+impl AppConfig {
+    /// The defaults for a service at `base_url`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            secure_cookies: false,
+            mail_from: None,
+        }
+    }
+
+    /// The right-hand side of Message-IDs: the sender's domain, else the public URL's host.
+    pub fn message_domain(&self) -> String {
+        let from_sender = self.mail_from.as_deref().and_then(|from| {
+            let address = from.rsplit('<').next()?.trim_end_matches('>');
+            Some(address.rsplit_once('@')?.1.trim().to_owned())
+        });
+        let from_url = || {
+            let rest = self.base_url.split("://").nth(1)?;
+            let host = rest.split(['/', ':']).next()?;
+            Some(host.to_owned())
+        };
+        from_sender
+            .or_else(from_url)
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "certdesk.localhost".to_owned())
+    }
 }
 
 impl App {

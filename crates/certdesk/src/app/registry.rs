@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use super::{
     auth, history,
-    review::tell_requester_and_commit,
+    review::commit_and_view,
     tickets::{TicketView, Upload},
     transition::{act, refused, try_act, visible_ticket},
     App, AppError, AppResult,
@@ -90,50 +90,32 @@ pub async fn record_result(
             other => other.into(),
         })?;
     let ticket = visible_ticket(&mut tx, actor, applicant.ticket_id).await?;
-    let lines = match &answer {
-        ReniecAnswer::Approved { delivery_sent_on } => {
-            // The certificate is the subscriber's: theirs if they have an account, else the
-            // requester's (who registered it on their behalf).
-            let owner = match users::by_email(&mut tx, &applicant.email).await? {
-                Some(user) => user.id,
-                None => ticket.requester_id,
-            };
-            let deadline = certificate::download_deadline(*delivery_sent_on);
-            certificates::insert(
-                &mut tx,
-                &NewCertificate {
-                    owner_id: owner,
-                    holder_name: &applicant.full_name(),
-                    dni: &applicant.dni,
-                    applicant_id: Some(applicant.id),
-                    medium: None,
-                    ownership: None,
-                    issued_on: None,
-                    expires_on: None,
-                    state: CertificateState::PendienteDescarga,
-                    delivery_sent_on: Some(*delivery_sent_on),
-                    download_deadline: Some(deadline),
-                },
-                now,
-            )
-            .await?;
-            vec![
-                format!(
-                    "RENIEC aprobó la solicitud de {} y el {} envió el correo de DCDelivery.",
-                    applicant.full_name(),
-                    schedule::format_date(*delivery_sent_on)
-                ),
-                format!(
-                    "Tiene plazo hasta el {} (30 días calendario) para descargar e instalar el certificado: registre ahora un trámite de instalación. Pasado el plazo, una nueva solicitud se paga (reemisión g).",
-                    schedule::format_date(deadline)
-                ),
-            ]
-        }
-        ReniecAnswer::Rejected { reason } => vec![format!(
-            "RENIEC no aprobó la solicitud de {}. Motivo: {reason}",
-            applicant.full_name()
-        )],
-    };
+    if let ReniecAnswer::Approved { delivery_sent_on } = &answer {
+        // The certificate is the subscriber's: theirs if they have an account, else the
+        // requester's (who registered it on their behalf).
+        let owner = match users::by_email(&mut tx, &applicant.email).await? {
+            Some(user) => user.id,
+            None => ticket.requester_id,
+        };
+        certificates::insert(
+            &mut tx,
+            &NewCertificate {
+                owner_id: owner,
+                holder_name: &applicant.full_name(),
+                dni: &applicant.dni,
+                applicant_id: Some(applicant.id),
+                medium: None,
+                ownership: None,
+                issued_on: None,
+                expires_on: None,
+                state: CertificateState::PendienteDescarga,
+                delivery_sent_on: Some(*delivery_sent_on),
+                download_deadline: Some(certificate::download_deadline(*delivery_sent_on)),
+            },
+            now,
+        )
+        .await?;
+    }
     let note = match &answer {
         ReniecAnswer::Approved { delivery_sent_on } => format!(
             "{}: aprobado por RENIEC (DCDelivery del {})",
@@ -146,6 +128,7 @@ pub async fn record_result(
         ),
     };
     history::record(
+        app,
         &mut tx,
         &[history::Line {
             ticket_id: ticket.id,
@@ -154,24 +137,27 @@ pub async fn record_result(
             from_status: None,
             to_status: ticket.status,
             comment: Some(&note),
+            applicant_id: Some(applicant.id),
         }],
         now,
     )
     .await?;
     // The ticket is atendido once every applicant has an answer: the state machine says so.
-    match try_act(&mut tx, actor, ticket.id, Action::RecordResults, None, now).await? {
+    match try_act(
+        app,
+        &mut tx,
+        actor,
+        ticket.id,
+        Action::RecordResults,
+        None,
+        now,
+    )
+    .await?
+    {
         Ok(_) | Err(TransitionError::ResultsMissing(_)) => {}
         Err(other) => return Err(refused(other)),
     }
-    tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Resultado de RENIEC — trámite {}", ticket.number),
-        &lines,
-    )
-    .await
+    commit_and_view(app, tx, actor, ticket.id).await
 }
 
 /// Books the installation appointment agreed with the subscriber (the state machine checks
@@ -210,7 +196,12 @@ pub async fn record_appointment(
     );
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(
+    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
+    // Written first, so that the notice (with its calendar file) states it; the state
+    // machine's refusal rolls it back.
+    ticket_store::set_appointment(&mut tx, ticket.id, &appointment).await?;
+    act(
+        app,
         &mut tx,
         actor,
         ticket_id,
@@ -219,16 +210,7 @@ pub async fn record_appointment(
         now,
     )
     .await?;
-    ticket_store::set_appointment(&mut tx, ticket.id, &appointment).await?;
-    tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Cita de instalación — trámite {}", ticket.number),
-        std::slice::from_ref(&comment),
-    )
-    .await
+    commit_and_view(app, tx, actor, ticket_id).await
 }
 
 /// How an installation was done.
@@ -279,27 +261,13 @@ pub async fn complete(
         // The state machine refuses it below, with the kind in its message.
         Kind::Emision | Kind::Reemision => CertificateUpdate::default(),
     };
-    let (ticket, to) = act(&mut tx, actor, ticket.id, Action::Complete, None, now).await?;
     let certificate_id = ticket
         .certificate_id
         .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
+    // Written first, so that the notice states the medium; a refusal rolls it back.
     certificates::update(&mut tx, certificate_id, &update, now).await?;
-    let text = match ticket.kind {
-        Kind::Instalacion => "Su certificado digital quedó instalado. Recuerde que la contraseña de la clave privada es solo suya.".to_owned(),
-        _ => format!(
-            "Su certificado digital fue cancelado (motivo: {}).",
-            ticket.reason.text()
-        ),
-    };
-    tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Trámite {} {}", ticket.number, to.label().to_lowercase()),
-        &[text],
-    )
-    .await
+    act(app, &mut tx, actor, ticket.id, Action::Complete, None, now).await?;
+    commit_and_view(app, tx, actor, ticket.id).await
 }
 
 /// What a certificate's public part says.

@@ -4,7 +4,6 @@
 
 use domain::{
     ids::TicketId,
-    schedule,
     ticket::{Action, Kind, Status},
 };
 use jiff::{civil::Date, Zoned};
@@ -14,18 +13,15 @@ use super::{
     schedule::dispatch_at_in,
     settings,
     tickets::{view, view_in, TicketView},
-    transition::{act, actor_on},
+    transition::{act, actor_on, visible_ticket},
     App, AppError, AppResult,
 };
-use crate::{
-    mail,
-    store::{
-        applicants::{self, Applicant},
-        batches, certificates, outbox,
-        tickets::{self as ticket_store, QueueCursor, Ticket},
-        users::{self, User},
-        Conn, StoreError, Tx,
-    },
+use crate::store::{
+    applicants::{self, Applicant},
+    batches, certificates,
+    tickets::{self as ticket_store, QueueCursor, Ticket},
+    users::{self, User},
+    Conn, StoreError, Tx,
 };
 
 /// Checks a queue filter: only the queue's statuses.
@@ -91,40 +87,15 @@ pub async fn queue_page(
     Ok(QueuePage { tickets: placed })
 }
 
-/// Writes a notice to the ticket's requester into the outbox, in the caller's transaction.
-pub(crate) async fn notify_requester(
+/// Commits a move and reads the ticket again, as the one who moved it sees it.
+pub(crate) async fn commit_and_view(
     app: &App,
-    tx: &mut Tx,
-    ticket: &Ticket,
-    subject: String,
-    paragraphs: &[String],
-) -> AppResult<()> {
-    let requester = users::by_id(tx, ticket.requester_id).await?;
-    let link = format!("{}/tramites/{}", app.config.base_url, ticket.id);
-    let notice = mail::ticket_notice(
-        &requester.email,
-        &requester.name,
-        subject,
-        paragraphs,
-        &link,
-    )?;
-    outbox::enqueue(tx, &notice, app.now()).await?;
-    Ok(())
-}
-
-/// The end of an analyst's move that the requester must hear about: the notice goes to the
-/// outbox in the same transaction, the transaction commits, and the ticket is read again.
-pub(crate) async fn tell_requester_and_commit(
-    app: &App,
-    mut tx: Tx,
+    tx: Tx,
     actor: &User,
-    ticket: &Ticket,
-    subject: String,
-    paragraphs: &[String],
+    ticket_id: TicketId,
 ) -> AppResult<TicketView> {
-    notify_requester(app, &mut tx, ticket, subject, paragraphs).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    view(app, actor, ticket.id).await
+    view(app, actor, ticket_id).await
 }
 
 /// Takes a ticket from the queue: it is assigned to the analyst.
@@ -132,28 +103,26 @@ pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<Tic
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Take, None, now).await?;
+    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Take, None, now).await?;
     ticket_store::assign(&mut tx, ticket.id, actor.id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
 }
 
 /// An analyst's move that carries words for the requester (an observation, a rejection's
-/// reason): the requester is told at once, with `notice`'s subject and paragraphs.
-async fn move_and_tell(
+/// reason): the notice goes out with the history line.
+async fn move_with_words(
     app: &App,
     actor: &User,
     ticket_id: TicketId,
     action: Action,
     words: &str,
-    notice: impl FnOnce(&Ticket) -> (String, Vec<String>),
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(&mut tx, actor, ticket_id, action, Some(words), now).await?;
-    let (subject, paragraphs) = notice(&ticket);
-    tell_requester_and_commit(app, tx, actor, &ticket, subject, &paragraphs).await
+    act(app, &mut tx, actor, ticket_id, action, Some(words), now).await?;
+    commit_and_view(app, tx, actor, ticket_id).await
 }
 
 /// Returns the ticket to its requester with a comment saying what to correct.
@@ -163,17 +132,7 @@ pub async fn observe(
     ticket_id: TicketId,
     comment: &str,
 ) -> AppResult<TicketView> {
-    move_and_tell(app, actor, ticket_id, Action::Observe, comment, |t| {
-        (
-            format!("Su trámite {} fue observado", t.number),
-            vec![
-                format!("La Mesa de Servicios revisó su trámite {} y necesita que corrija lo siguiente:", t.number),
-                comment.trim().to_owned(),
-                "Corrija el trámite y vuelva a enviarlo. Volverá a la cola en orden de llegada, desde el momento en que lo envíe.".into(),
-            ],
-        )
-    })
-    .await
+    move_with_words(app, actor, ticket_id, Action::Observe, comment).await
 }
 
 /// Rejects the ticket with a reason.
@@ -183,16 +142,7 @@ pub async fn reject(
     ticket_id: TicketId,
     reason: &str,
 ) -> AppResult<TicketView> {
-    move_and_tell(app, actor, ticket_id, Action::Reject, reason, |t| {
-        (
-            format!("Su trámite {} fue rechazado", t.number),
-            vec![
-                format!("La Mesa de Servicios rechazó su trámite {}.", t.number),
-                format!("Motivo: {}", reason.trim()),
-            ],
-        )
-    })
-    .await
+    move_with_words(app, actor, ticket_id, Action::Reject, reason).await
 }
 
 /// The expiry that the 10-day rule uses for an applicant: the one declared on the form, or
@@ -208,18 +158,14 @@ async fn current_expiry(conn: &mut Conn, applicant: &Applicant) -> AppResult<Opt
 
 /// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time and
 /// the requester is told when. Runs under the batch lock, so a closing batch cannot miss it.
+/// The times are written first, so that the approval's notice states them.
 pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
-    let (ticket, _) = act(&mut tx, actor, ticket_id, Action::Approve, None, now).await?;
+    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
     let settings = settings::load_in(&mut tx).await?;
-    let next_cutoff = dispatch_at_in(&mut tx, &settings, now, None).await?;
-    let mut lines = vec![format!(
-        "Su trámite {} fue aprobado por la Mesa de Servicios. Se enviará a RENIEC en esta fecha:",
-        ticket.number
-    )];
     for applicant in applicants::for_ticket(&mut tx, ticket.id).await? {
         let expires = current_expiry(&mut tx, &applicant).await?;
         let mut at = dispatch_at_in(&mut tx, &settings, now, expires).await?;
@@ -229,26 +175,10 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
             at = dispatch_at_in(&mut tx, &settings, at.timestamp(), expires).await?;
         }
         applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
-        let mut line = format!(
-            "• {}: {}.",
-            applicant.full_name(),
-            schedule::format_dispatch(&at)
-        );
-        if expires.is_some() && at.timestamp() > next_cutoff.timestamp() {
-            line.push_str(" Se envía diez días antes de la caducidad de su certificado actual, como indica el procedimiento.");
-        }
-        lines.push(line);
     }
-    lines.push("Cuando RENIEC apruebe la solicitud, le enviará un correo con el enlace de DCDelivery para generar su certificado.".into());
-    let view = tell_requester_and_commit(
-        app,
-        tx,
-        actor,
-        &ticket,
-        format!("Su trámite {} se enviará a RENIEC", ticket.number),
-        &lines,
-    )
-    .await?;
+    // The state machine decides; when it refuses, the times above roll back with it.
+    act(app, &mut tx, actor, ticket_id, Action::Approve, None, now).await?;
+    let view = commit_and_view(app, tx, actor, ticket_id).await?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
     Ok(view)
 }

@@ -93,6 +93,7 @@ async fn editable_ticket(conn: &mut Conn, actor: &User, id: TicketId) -> AppResu
 /// Records an edit of a borrador/observado ticket (receipts, applicants) in its history and
 /// marks it updated; the status does not change.
 async fn record_edit(
+    app: &App,
     conn: &mut Conn,
     ticket: &Ticket,
     actor: &User,
@@ -101,6 +102,7 @@ async fn record_edit(
     now: Timestamp,
 ) -> AppResult<()> {
     history::record(
+        app,
         conn,
         &[history::Line {
             ticket_id: ticket.id,
@@ -109,6 +111,7 @@ async fn record_edit(
             from_status: None,
             to_status: ticket.status,
             comment: Some(note),
+            applicant_id: None,
         }],
         now,
     )
@@ -176,6 +179,7 @@ pub async fn open(
     )
     .await?;
     history::record(
+        app,
         &mut tx,
         &[history::Line {
             ticket_id: id,
@@ -184,6 +188,7 @@ pub async fn open(
             from_status: None,
             to_status: Status::Borrador,
             comment: None,
+            applicant_id: None,
         }],
         now,
     )
@@ -329,7 +334,16 @@ pub async fn add_payment(
             }
         })?;
     let note = format!("Constancia de pago N° {}", valid.operation_number);
-    record_edit(&mut tx, &ticket, actor, Event::PaymentAdded, &note, now).await?;
+    record_edit(
+        app,
+        &mut tx,
+        &ticket,
+        actor,
+        Event::PaymentAdded,
+        &note,
+        now,
+    )
+    .await?;
     let payment = payments::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(payment)
@@ -356,7 +370,16 @@ pub async fn remove_payment(
     }
     payments::delete(&mut tx, payment.id).await?;
     let note = format!("Se quitó la constancia N° {}", payment.operation_number);
-    record_edit(&mut tx, &ticket, actor, Event::PaymentRemoved, &note, now).await?;
+    record_edit(
+        app,
+        &mut tx,
+        &ticket,
+        actor,
+        Event::PaymentRemoved,
+        &note,
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -544,7 +567,16 @@ pub async fn add_applicant(
         }
     })?;
     let note = format!("Solicitante: {}", valid.full_name());
-    record_edit(&mut tx, &ticket, actor, Event::ApplicantAdded, &note, now).await?;
+    record_edit(
+        app,
+        &mut tx,
+        &ticket,
+        actor,
+        Event::ApplicantAdded,
+        &note,
+        now,
+    )
+    .await?;
     let applicant = applicants::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(applicant)
@@ -566,7 +598,16 @@ pub async fn remove_applicant(
     }
     applicants::delete(&mut tx, applicant.id).await?;
     let note = format!("Se quitó al solicitante {}", applicant.full_name());
-    record_edit(&mut tx, &ticket, actor, Event::ApplicantRemoved, &note, now).await?;
+    record_edit(
+        app,
+        &mut tx,
+        &ticket,
+        actor,
+        Event::ApplicantRemoved,
+        &note,
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -581,7 +622,7 @@ async fn requester_action(
 ) -> AppResult<TicketView> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, to) = act(&mut tx, actor, ticket_id, action, comment, now).await?;
+    let (ticket, to) = act(app, &mut tx, actor, ticket_id, action, comment, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(ticket = %ticket.number, action = action.as_str(), to = to.as_str(), "ticket moved");
     view(app, actor, ticket.id).await

@@ -16,7 +16,7 @@ use domain::{
 };
 use jiff::Timestamp;
 
-use super::{history, AppError, AppResult};
+use super::{history, App, AppError, AppResult};
 use crate::store::{
     applicants::{self, Applicant},
     tickets::{self, Ticket},
@@ -117,7 +117,12 @@ pub struct Move<'a> {
 /// Writes decided moves: the statuses (each only if the ticket is still where it was
 /// decided from) and one history line each. A single move whose ticket moved meanwhile is a
 /// conflict; in a bulk move such tickets are left out.
-pub async fn persist(conn: &mut Conn, moves: &[Move<'_>], now: Timestamp) -> AppResult<()> {
+pub async fn persist(
+    app: &App,
+    conn: &mut Conn,
+    moves: &[Move<'_>],
+    now: Timestamp,
+) -> AppResult<()> {
     match moves {
         [] => return Ok(()),
         [one] => {
@@ -148,9 +153,10 @@ pub async fn persist(conn: &mut Conn, moves: &[Move<'_>], now: Timestamp) -> App
             from_status: Some(m.from),
             to_status: m.to,
             comment: m.comment,
+            applicant_id: None,
         })
         .collect();
-    history::record(conn, &lines, now).await
+    history::record(app, conn, &lines, now).await
 }
 
 /// A ticket `user` may see: their own, or any for analysts and admins. Anything else is
@@ -167,6 +173,7 @@ pub async fn visible_ticket(conn: &mut Conn, user: &User, id: TicketId) -> AppRe
 /// `user` does `action` on the ticket: facts, decision, status and history, in `conn`.
 /// Returns the ticket as it was before and its new status.
 pub async fn act(
+    app: &App,
     conn: &mut Conn,
     user: &User,
     ticket_id: TicketId,
@@ -174,7 +181,7 @@ pub async fn act(
     comment: Option<&str>,
     now: Timestamp,
 ) -> AppResult<(Ticket, Status)> {
-    try_act(conn, user, ticket_id, action, comment, now)
+    try_act(app, conn, user, ticket_id, action, comment, now)
         .await?
         .map_err(refused)
 }
@@ -183,6 +190,7 @@ pub async fn act(
 /// mean "not yet" (the last RENIEC answer makes a ticket atendido; the others do not).
 /// Nothing is written when the domain refuses.
 pub async fn try_act(
+    app: &App,
     conn: &mut Conn,
     user: &User,
     ticket_id: TicketId,
@@ -201,6 +209,7 @@ pub async fn try_act(
         Err(refusal) => return Ok(Err(refusal)),
     };
     persist(
+        app,
         conn,
         &[Move {
             ticket: ticket.id,

@@ -1,156 +1,151 @@
-//! The e-mails certdesk writes, in Spanish, as text and HTML (askama templates under
-//! `templates/mail/`). Each builder returns a [`NewMail`] that the caller writes to the
-//! outbox in the same transaction as the change it announces.
+//! What certdesk tells people, in Spanish. Every notice is a [`Message`]: a subject, a
+//! lead sentence, facts, perhaps someone's words, paragraphs and a link. One pair of
+//! askama templates (`templates/mail/message.{txt,html}`) renders any message as the text
+//! and HTML parts of a mail; the in-app twin keeps its subject, lead and link.
 //!
-//! Delivery over SMTP is a separate worker; this module only composes messages.
+//! [`notices`] writes each kind of notice; [`ics`] the appointment's calendar file;
+//! [`smtp`] delivers the outbox.
+
+pub mod ics;
+pub mod notices;
 
 use askama::Template;
+use domain::notice::NoticeKind;
 
-use crate::store::outbox::NewMail;
+use crate::store::outbox::Attachment;
 
-/// Renders a text and an HTML template into one message.
-fn compose(
-    to: &str,
-    subject: String,
-    text: impl Template,
-    html: impl Template,
-) -> anyhow::Result<NewMail> {
-    Ok(NewMail {
-        to: to.to_owned(),
-        subject,
-        body_text: text.render()?,
-        body_html: html.render()?,
-    })
+/// A label and its value ("Fecha de envío a RENIEC": "viernes 04/12/2026 a las 16:30").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+/// Words someone wrote, quoted as they wrote them (an observation, a reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub label: String,
+    pub text: String,
+}
+
+/// Where to go next: a path of the service (the base URL is added for mail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub path: String,
+}
+
+/// One notice, whatever shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub kind: NoticeKind,
+    pub subject: String,
+    /// Whom it greets ("Estimado(a) …:").
+    pub greeting: String,
+    /// The one sentence that says what happened; also the in-app notice's text.
+    pub lead: String,
+    pub facts: Vec<Fact>,
+    pub quote: Option<Quote>,
+    pub paragraphs: Vec<String>,
+    pub action: Option<Link>,
+    /// The entity's name, for the signature.
+    pub entity: String,
+    pub attachment: Option<Attachment>,
+}
+
+impl Message {
+    /// A message with only its subject and lead; the builders add the rest.
+    pub fn new(
+        kind: NoticeKind,
+        subject: impl Into<String>,
+        greeting: &str,
+        lead: impl Into<String>,
+        entity: &str,
+    ) -> Self {
+        Self {
+            kind,
+            subject: subject.into(),
+            greeting: greeting.to_owned(),
+            lead: lead.into(),
+            facts: Vec::new(),
+            quote: None,
+            paragraphs: Vec::new(),
+            action: None,
+            entity: entity.to_owned(),
+            attachment: None,
+        }
+    }
+
+    pub fn fact(mut self, label: &str, value: impl Into<String>) -> Self {
+        self.facts.push(Fact {
+            label: label.to_owned(),
+            value: value.into(),
+        });
+        self
+    }
+
+    pub fn quote(mut self, label: &str, text: &str) -> Self {
+        self.quote = Some(Quote {
+            label: label.to_owned(),
+            text: text.trim().to_owned(),
+        });
+        self
+    }
+
+    pub fn paragraph(mut self, text: impl Into<String>) -> Self {
+        self.paragraphs.push(text.into());
+        self
+    }
+
+    pub fn action(mut self, label: &str, path: impl Into<String>) -> Self {
+        self.action = Some(Link {
+            label: label.to_owned(),
+            path: path.into(),
+        });
+        self
+    }
+
+    pub fn attach(mut self, attachment: Attachment) -> Self {
+        self.attachment = Some(attachment);
+        self
+    }
+
+    /// The link of the in-app twin. A set-password link is a secret for the mailbox only.
+    pub fn in_app_link(&self) -> Option<&str> {
+        match self.kind {
+            NoticeKind::AccessApproved => None,
+            _ => self.action.as_ref().map(|a| a.path.as_str()),
+        }
+    }
+
+    /// The text and HTML parts, with links under `base_url`.
+    pub fn render(&self, base_url: &str) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            text: MessageText { m: self, base_url }.render()?,
+            html: MessageHtml { m: self, base_url }.render()?,
+        })
+    }
+}
+
+/// A message's two parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub html: String,
 }
 
 #[derive(Template)]
-#[template(path = "mail/account_approved.txt")]
-struct AccountApprovedText<'a> {
-    name: &'a str,
-    link: &'a str,
-    entity: &'a str,
+#[template(path = "mail/message.txt")]
+struct MessageText<'a> {
+    m: &'a Message,
+    base_url: &'a str,
 }
 
 #[derive(Template)]
-#[template(path = "mail/account_approved.html")]
-struct AccountApprovedHtml<'a> {
-    name: &'a str,
-    link: &'a str,
-    entity: &'a str,
-}
-
-/// Access approved: the one-time link to choose a password.
-pub fn account_approved(to: &str, name: &str, link: &str, entity: &str) -> anyhow::Result<NewMail> {
-    compose(
-        to,
-        "Su acceso a certdesk fue aprobado".into(),
-        AccountApprovedText { name, link, entity },
-        AccountApprovedHtml { name, link, entity },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "mail/access_rejected.txt")]
-struct AccessRejectedText<'a> {
-    name: &'a str,
-    reason: &'a str,
-    entity: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/access_rejected.html")]
-struct AccessRejectedHtml<'a> {
-    name: &'a str,
-    reason: &'a str,
-    entity: &'a str,
-}
-
-/// Access refused, with the admin's reason.
-pub fn access_rejected(
-    to: &str,
-    name: &str,
-    reason: &str,
-    entity: &str,
-) -> anyhow::Result<NewMail> {
-    compose(
-        to,
-        "Su solicitud de acceso a certdesk no fue aprobada".into(),
-        AccessRejectedText {
-            name,
-            reason,
-            entity,
-        },
-        AccessRejectedHtml {
-            name,
-            reason,
-            entity,
-        },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "mail/access_received.txt")]
-struct AccessReceivedText<'a> {
-    name: &'a str,
-    entity: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/access_received.html")]
-struct AccessReceivedHtml<'a> {
-    name: &'a str,
-    entity: &'a str,
-}
-
-/// Acknowledges a new access request.
-pub fn access_received(to: &str, name: &str, entity: &str) -> anyhow::Result<NewMail> {
-    compose(
-        to,
-        "Recibimos su solicitud de acceso a certdesk".into(),
-        AccessReceivedText { name, entity },
-        AccessReceivedHtml { name, entity },
-    )
-}
-
-#[derive(Template)]
-#[template(path = "mail/ticket_notice.txt")]
-struct TicketNoticeText<'a> {
-    name: &'a str,
-    paragraphs: &'a [String],
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/ticket_notice.html")]
-struct TicketNoticeHtml<'a> {
-    name: &'a str,
-    paragraphs: &'a [String],
-    link: &'a str,
-}
-
-/// A change on a ticket the requester must know about (approval with its RENIEC date,
-/// observation, rejection, results).
-pub fn ticket_notice(
-    to: &str,
-    name: &str,
-    subject: String,
-    paragraphs: &[String],
-    link: &str,
-) -> anyhow::Result<NewMail> {
-    compose(
-        to,
-        subject,
-        TicketNoticeText {
-            name,
-            paragraphs,
-            link,
-        },
-        TicketNoticeHtml {
-            name,
-            paragraphs,
-            link,
-        },
-    )
+#[template(path = "mail/message.html")]
+struct MessageHtml<'a> {
+    m: &'a Message,
+    base_url: &'a str,
 }
 
 #[cfg(test)]
@@ -159,24 +154,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_approval_mail_carries_the_link_in_text_and_escaped_html() {
-        let mail = account_approved(
-            "ana@regioncajamarca.gob.pe",
+    fn a_message_renders_as_text_and_as_escaped_html() {
+        let message = Message::new(
+            NoticeKind::TicketObserved,
+            "Su trámite CD-2026-000001 fue observado",
             "Ana <Pérez>",
-            "https://certdesk.example/establecer-clave/abc",
+            "La Mesa de Servicios revisó su trámite.",
             "Gobierno Regional Cajamarca",
         )
-        .unwrap();
-        assert!(mail
-            .body_text
-            .contains("https://certdesk.example/establecer-clave/abc"));
-        assert!(mail.body_text.contains("Ana <Pérez>"));
-        assert!(
-            mail.body_html.contains("Ana &#60;Pérez&#62;")
-                || mail.body_html.contains("Ana &lt;Pérez&gt;")
-        );
-        assert!(mail
-            .body_html
-            .contains("href=\"https://certdesk.example/establecer-clave/abc\""));
+        .fact("Trámite", "CD-2026-000001")
+        .quote("Observación", "La foto está <borrosa>.\nCámbiela.")
+        .action("Corregir el trámite", "/tramites/abc");
+        let out = message.render("https://certdesk.example").unwrap();
+        assert!(out.text.contains("Estimado(a) Ana <Pérez>:"));
+        assert!(out.text.contains("Trámite: CD-2026-000001"));
+        assert!(out.text.contains("> La foto está <borrosa>.\n> Cámbiela."));
+        assert!(out
+            .text
+            .contains("Corregir el trámite: https://certdesk.example/tramites/abc"));
+        assert!(out.html.contains("Ana &#60;Pérez&#62;") || out.html.contains("Ana &lt;Pérez&gt;"));
+        assert!(!out.html.contains("<borrosa>"));
+        assert!(out
+            .html
+            .contains("href=\"https://certdesk.example/tramites/abc\""));
+        assert!(out.html.contains("Gobierno Regional Cajamarca"));
     }
 }

@@ -11,6 +11,7 @@ pub mod batches;
 pub mod certificates;
 pub mod holidays;
 pub mod login_failures;
+pub mod notifications;
 pub mod outbox;
 pub mod password_tokens;
 pub mod payments;

@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr};
 
 use domain::{
     identity::Dni,
-    ids::{CertificateId, TicketId, TicketNumber, UserId},
+    ids::{ApplicantId, CertificateId, TicketId, TicketNumber, UserId},
     ticket::{Event, Kind, Reason, Status},
 };
 use jiff::Timestamp;
@@ -12,7 +12,7 @@ use sqlx::{any::AnyRow, Row};
 
 use super::{
     new_id,
-    sql::{RowExt, Select},
+    sql::{values_rows, RowExt, Select, ROWS_PER_INSERT},
     ts_to_db, Conn, StoreError, StoreResult,
 };
 
@@ -268,6 +268,8 @@ pub struct NewHistory<'a> {
     pub from_status: Option<Status>,
     pub to_status: Status,
     pub comment: Option<&'a str>,
+    /// The applicant the line is about (RENIEC answers per applicant).
+    pub applicant_id: Option<ApplicantId>,
 }
 
 /// Appends lines to ticket histories, many at once when a batch moves many tickets.
@@ -276,21 +278,11 @@ pub async fn record_history(
     entries: &[NewHistory<'_>],
     now: Timestamp,
 ) -> StoreResult<()> {
-    const COLUMNS: usize = 8;
-    // 500 rows × 8 values stays far below both engines' bound on bound values.
-    for chunk in entries.chunks(500) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let cells: Vec<String> = (1..=COLUMNS)
-                    .map(|c| format!("${}", r * COLUMNS + c))
-                    .collect();
-                format!("({})", cells.join(", "))
-            })
-            .collect();
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, event, from_status, to_status, comment) \
+            "INSERT INTO ticket_events (id, ticket_id, at, actor_id, event, from_status, to_status, comment, applicant_id) \
              VALUES {}",
-            rows.join(", ")
+            values_rows(chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for e in chunk {
@@ -302,7 +294,8 @@ pub async fn record_history(
                 .bind(e.event.code())
                 .bind(e.from_status.map(|s| s.as_str()))
                 .bind(e.to_status.as_str())
-                .bind(e.comment);
+                .bind(e.comment)
+                .bind(e.applicant_id.map(|a| a.to_string()));
         }
         query.execute(&mut *conn).await?;
     }
@@ -462,4 +455,74 @@ mod tests {
             assert_eq!(bad.parse::<QueueCursor>(), Err(BadCursor), "{bad}");
         }
     }
+}
+
+/// Who did `event` on the ticket last (the analyst who observed it, for instance).
+pub async fn last_actor_of(
+    conn: &mut Conn,
+    ticket_id: TicketId,
+    event: Event,
+) -> StoreResult<Option<UserId>> {
+    let row = sqlx::query(
+        "SELECT actor_id FROM ticket_events WHERE ticket_id = $1 AND event = $2 \
+         ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(ticket_id.to_string())
+    .bind(event.code())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => row.parse_opt("actor_id"),
+        None => Ok(None),
+    }
+}
+
+/// How many times `event` was recorded on the ticket.
+pub async fn count_events(conn: &mut Conn, ticket_id: TicketId, event: Event) -> StoreResult<i64> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = $1 AND event = $2")
+            .bind(ticket_id.to_string())
+            .bind(event.code())
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// A ticket's number and kind with the account that filed it, as notices need them.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub kind: Kind,
+    pub requester: super::users::User,
+}
+
+/// The tickets of `ids` with their requesters, one query per 500 tickets.
+pub async fn filed(conn: &mut Conn, ids: &[TicketId]) -> StoreResult<Vec<Filed>> {
+    let user_columns: Vec<String> = super::users::COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT t.id AS ticket_id, t.number, t.kind, {} \
+             FROM tickets t JOIN users u ON u.id = t.requester_id WHERE t.id IN {}",
+            user_columns.join(", "),
+            values_rows(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push(Filed {
+                id: row.parse("ticket_id")?,
+                number: row.parse("number")?,
+                kind: row.parse("kind")?,
+                requester: super::users::from_row(&row)?,
+            });
+        }
+    }
+    Ok(out)
 }

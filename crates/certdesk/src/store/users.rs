@@ -19,6 +19,8 @@ pub struct User {
     pub role: Role,
     pub active: bool,
     pub created_at: Timestamp,
+    /// Also wants by e-mail the notices that are in-app only by default.
+    pub mail_copies: bool,
 }
 
 /// What is needed to create an account.
@@ -34,9 +36,9 @@ pub struct NewUser<'a> {
     pub dependency: Option<&'a str>,
 }
 
-const COLUMNS: &str = "id, email, name, role, active, created_at";
+pub(super) const COLUMNS: &str = "id, email, name, role, active, created_at, mail_copies";
 
-fn from_row(row: &AnyRow) -> StoreResult<User> {
+pub(super) fn from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
         id: row.parse("id")?,
         email: row.try_get("email")?,
@@ -44,7 +46,28 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
         role: row.parse("role")?,
         active: row.try_get::<i64, _>("active")? == 1,
         created_at: row.ts("created_at")?,
+        mail_copies: row.try_get::<i64, _>("mail_copies")? == 1,
     })
+}
+
+/// Sets whether the user also wants by e-mail the in-app-only notices.
+pub async fn set_mail_copies(conn: &mut Conn, id: UserId, wanted: bool) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET mail_copies = $1 WHERE id = $2")
+        .bind(i64::from(wanted))
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Active analysts (not admins): who works the queue day to day.
+pub async fn active_analysts(conn: &mut Conn) -> StoreResult<Vec<User>> {
+    Select::new(&format!("SELECT {COLUMNS} FROM users"))
+        .filter("role = ?", Role::Analista.as_str())
+        .filter("active = ?", 1_i64)
+        .order_limit("email", 1000)
+        .fetch(conn, from_row)
+        .await
 }
 
 /// Inserts an account. A taken e-mail is `Conflict` on `users.email` / `users_email_key`.

@@ -423,10 +423,7 @@ async fn a_cut_off_missed_while_down_is_closed_on_restart() {
         store,
         app.app.blobs.clone(),
         Arc::new(FixedClock::new(at("2026-12-07T08:00:00-05:00"))),
-        certdesk::app::AppConfig {
-            base_url: app.base.clone(),
-            secure_cookies: false,
-        },
+        certdesk::app::AppConfig::new(app.base.clone()),
     );
     let closed = jobs::batch::run_once(&restarted, restarted.now())
         .await

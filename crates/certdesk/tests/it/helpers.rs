@@ -144,10 +144,7 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
         store,
         certdesk::blobs::Blobs::new(dir.path().join("files")),
         clock,
-        AppConfig {
-            base_url: base.clone(),
-            secure_cookies: false,
-        },
+        AppConfig::new(base.clone()),
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_app = app.clone();
