@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod certificates;
 pub mod housekeeping;
+pub mod reminders;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_hourly: Option<jiff::Timestamp> = None;
+    let mut summary_tried: Option<jiff::civil::Date> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -27,12 +29,23 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
                 if let Err(err) = batch::run_once(&app, now).await {
                     tracing::error!(error = ?err, "closing the batch failed; will retry");
                 }
+                // The morning summary is due at 08:00, not on the next hourly run.
+                let today = app.today();
+                if summary_tried != Some(today) && crate::app::reminders::summary_due(now) {
+                    match crate::app::reminders::queue_summary(&app, now).await {
+                        Ok(_) => summary_tried = Some(today),
+                        Err(err) => tracing::warn!(error = ?err, "queue summary failed; will retry"),
+                    }
+                }
                 let hourly_due = last_hourly
                     .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_hours(1));
                 if hourly_due {
                     last_hourly = Some(now);
                     if let Err(err) = certificates::run_once(&app, now).await {
                         tracing::warn!(error = ?err, "certificate states failed; will retry");
+                    }
+                    if let Err(err) = reminders::run_once(&app, now).await {
+                        tracing::warn!(error = ?err, "reminders failed; will retry");
                     }
                     if let Err(err) = housekeeping::run_once(&app, now).await {
                         tracing::warn!(error = ?err, "housekeeping failed; will retry");

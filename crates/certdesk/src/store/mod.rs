@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod password_tokens;
 pub mod payments;
+pub mod reminders;
 pub mod sessions;
 pub mod settings;
 mod sql;

@@ -526,3 +526,14 @@ pub async fn filed(conn: &mut Conn, ids: &[TicketId]) -> StoreResult<Vec<Filed>>
     }
     Ok(out)
 }
+
+/// How many tickets wait in the queue (enviado and en_atencion).
+pub async fn queue_count(conn: &mut Conn) -> StoreResult<i64> {
+    let row = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM tickets WHERE status IN ({})",
+        statuses_where(Status::is_in_queue)
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}

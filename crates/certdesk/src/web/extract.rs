@@ -64,6 +64,8 @@ pub struct Viewer {
     pub session: Option<Session>,
     pub csrf_token: String,
     pub settings: Arc<Settings>,
+    /// The signed-in user's unread notices (the bell in the header).
+    pub unread: i64,
 }
 
 impl Viewer {
@@ -98,10 +100,17 @@ impl FromRequestParts<WebState> for Viewer {
             Some(s) => s.csrf_token.clone(),
             None => anon,
         };
+        let unread = match &session {
+            Some(s) => crate::app::notifications::unread_count(&state.app, &s.user)
+                .await
+                .map_err(|e| PageError::from(e).into_response())?,
+            None => 0,
+        };
         let viewer = Viewer {
             session,
             csrf_token,
             settings: Arc::new(settings),
+            unread,
         };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)

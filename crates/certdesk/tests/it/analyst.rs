@@ -22,7 +22,7 @@ use crate::helpers::{
 const FRIDAY_CUTOFF: &str = "2026-12-04T16:30:00-05:00";
 
 /// Opens an emision-a ticket with one applicant (`dni`), submits it; returns its id.
-async fn submitted(
+pub(crate) async fn submitted(
     app: &TestApp,
     token: &str,
     dni: &str,
@@ -51,7 +51,13 @@ async fn submitted(
     id
 }
 
-async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn act(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    action: &str,
+    body: Value,
+) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/tickets/{id}/{action}"),
         Some(token),
@@ -60,7 +66,7 @@ async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) ->
     .await
 }
 
-async fn approved(app: &TestApp, analyst: &str, id: &str) -> Value {
+pub(crate) async fn approved(app: &TestApp, analyst: &str, id: &str) -> Value {
     assert_eq!(act(app, analyst, id, "take", json!({})).await.status(), 200);
     let res = act(app, analyst, id, "approve", json!({})).await;
     assert_eq!(res.status(), 200);

@@ -207,6 +207,16 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        Client::new()
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = Client::new().get(self.url(path));
         if let Some(token) = token {
@@ -425,6 +435,17 @@ impl TestApp {
         let res = self.get("/api/v1/me", Some(token)).await;
         assert_eq!(res.status(), 200, "GET /api/v1/me");
         res.json().await.unwrap()
+    }
+
+    /// The id of the account with this e-mail.
+    pub async fn me_by_email(&self, email: &str) -> String {
+        let mut conn = self.app.store.conn().await.unwrap();
+        certdesk::store::users::by_email(&mut conn, email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string()
     }
 
     /// Runs `certdesk user create` against this app's database with `args` after `create`,

@@ -13,6 +13,7 @@ mod auth;
 mod helpers;
 mod images;
 mod migrations;
+mod notifications;
 mod openapi;
 mod operations;
 mod pages;

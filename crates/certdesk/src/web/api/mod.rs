@@ -4,6 +4,7 @@
 
 mod access;
 mod analyst;
+mod notifications;
 mod outbox;
 mod session;
 pub(crate) mod tickets;
@@ -50,7 +51,11 @@ fn documented() -> OpenApiRouter<WebState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(super::healthz))
         .routes(routes!(session::create, session::delete))
-        .routes(routes!(session::me))
+        .routes(routes!(session::me, notifications::update_me))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::read))
+        .routes(routes!(notifications::read_all))
         .routes(routes!(access::create, access::list))
         .routes(routes!(access::approve))
         .routes(routes!(access::reject))

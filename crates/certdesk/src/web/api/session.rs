@@ -33,6 +33,8 @@ pub struct UserJson {
     pub name: String,
     /// `solicitante`, `analista` or `admin`.
     pub role: String,
+    /// Also receives by e-mail the notices that are in-app only by default.
+    pub mail_copies: bool,
 }
 
 impl From<User> for UserJson {
@@ -42,6 +44,7 @@ impl From<User> for UserJson {
             email: user.email,
             name: user.name,
             role: user.role.as_str().to_owned(),
+            mail_copies: user.mail_copies,
         }
     }
 }

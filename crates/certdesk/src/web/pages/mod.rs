@@ -8,6 +8,7 @@ mod auth;
 mod certificates;
 mod help;
 mod home;
+pub(crate) mod notices;
 mod tickets;
 mod wizard;
 
@@ -47,6 +48,11 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/solicitudes/{id}/rechazar", post(admin::reject))
         .route("/admin/correos", get(admin::outbox))
         .route("/procedimiento", get(help::show))
+        .route(notices::PATH, get(notices::list))
+        .route("/avisos/leer-todos", post(notices::mark_all_read))
+        .route("/avisos/preferencia", post(notices::preference))
+        .route("/avisos/{id}/abrir", post(notices::open))
+        .route("/avisos/{id}/leido", post(notices::mark_read))
         .route("/certificados", get(certificates::list))
         .route("/tramites", get(tickets::list))
         .route(
@@ -101,6 +107,10 @@ pub struct Layout {
     pub css_url: String,
     pub nav: Vec<NavItem>,
     pub notice: Option<String>,
+    /// Unread in-app notices, for the bell.
+    pub unread: i64,
+    /// This page is the notices page (the bell is then the current entry).
+    pub on_notices: bool,
 }
 
 impl Layout {
@@ -118,6 +128,8 @@ impl Layout {
             css_url: assets::url("app.css"),
             nav,
             notice: None,
+            unread: viewer.map_or(0, |v| v.unread),
+            on_notices: current == notices::PATH,
         }
     }
 
