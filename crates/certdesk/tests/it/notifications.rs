@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::{
     analyst::{act, approved, submitted},
-    helpers::{app_at, at, TestApp, WEDNESDAY},
+    helpers::{app_at, at, attr, attrs, count, csrf_token, h1, notice, text, TestApp, WEDNESDAY},
 };
 
 /// Every mail in the outbox: (to, kind, subject, body_text).
@@ -379,12 +379,11 @@ async fn over_sixty_days_every_reminder_is_sent_once_on_its_day() {
     // One notice and one mail per reminder, to the certificate's owner, never twice. (The
     // session expired during the 60 days: read the notices from the database.)
     let owner = app.me_by_email("solicitante@regioncajamarca.gob.pe").await;
-    let in_app: Vec<(String, String)> = sqlx::query_as(
-        "SELECT user_id, kind FROM notifications WHERE kind LIKE '%_reminder'",
-    )
-    .fetch_all(app.app.store.pool())
-    .await
-    .unwrap();
+    let in_app: Vec<(String, String)> =
+        sqlx::query_as("SELECT user_id, kind FROM notifications WHERE kind LIKE '%_reminder'")
+            .fetch_all(app.app.store.pool())
+            .await
+            .unwrap();
     assert_eq!(in_app.len(), 5);
     assert!(in_app.iter().all(|(user, _)| *user == owner));
     let mailed: Vec<_> = mails(&app)
@@ -441,7 +440,10 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
         !run("2026-12-08T09:00:00-05:00").await,
         "8 Dec is a national holiday"
     );
-    assert!(!run("2026-12-09T09:00:00-05:00").await, "9 Dec too (from 2022)");
+    assert!(
+        !run("2026-12-09T09:00:00-05:00").await,
+        "9 Dec too (from 2022)"
+    );
     assert!(run("2026-12-10T09:00:00-05:00").await);
     let items = notices(&app, &analyst).await;
     assert_eq!(kinds(&items), ["queue_summary", "queue_summary"]);
@@ -469,4 +471,95 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
         .await
         .iter()
         .all(|n| n["kind"] != "queue_summary"));
+}
+
+#[tokio::test]
+async fn the_bell_shows_the_unread_count_and_opening_a_notice_marks_it_read_and_goes_there() {
+    let (app, _) = app_at(WEDNESDAY).await;
+    let requester = app.token_for(Role::Solicitante).await;
+    let first = submitted(&app, &requester, "41111111", &[]).await;
+    submitted(&app, &requester, "42222222", &[]).await;
+    app.log_in_browser("solicitante@regioncajamarca.gob.pe", "clave-de-prueba-1")
+        .await;
+    let (status, html) = app.page("/tramites").await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&html, "header .bell .bell-count"), "2");
+    assert_eq!(
+        attr(&html, "header .bell", "href").as_deref(),
+        Some("/avisos")
+    );
+
+    let (_, html) = app.page("/avisos").await;
+    assert_eq!(h1(&html), "Avisos");
+    assert_eq!(count(&html, ".notice-item.unread"), 2);
+    // The oldest notice is last; open it.
+    let forms = attrs(&html, "form[action$='/abrir']", "action");
+    assert_eq!(forms.len(), 2);
+    let res = app
+        .submit(&forms[1], &[("csrf_token", csrf_token(&html).as_str())])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("/tramites/{first}")
+    );
+    let (_, html) = app.page("/avisos").await;
+    assert_eq!(count(&html, ".notice-item.unread"), 1);
+    assert_eq!(text(&html, "header .bell .bell-count"), "1");
+    // Without the form's token nothing happens.
+    let res = app
+        .submit(&forms[0], &[("csrf_token", "no-es-el-token")])
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .submit(
+            "/avisos/leer-todos",
+            &[("csrf_token", csrf_token(&html).as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = app.page("/avisos?aviso=leidos").await;
+    assert_eq!(count(&html, "header .bell .bell-count"), 0);
+    assert_eq!(
+        notice(&html).as_deref(),
+        Some("Todos los avisos quedaron marcados como leídos.")
+    );
+}
+
+#[tokio::test]
+async fn admins_preview_every_kind_of_notice_and_others_may_not() {
+    let (app, _) = app_at(WEDNESDAY).await;
+    app.user(
+        "jefa@regioncajamarca.gob.pe",
+        Role::Admin,
+        "clave-de-prueba-1",
+    )
+    .await;
+    app.log_in_browser("jefa@regioncajamarca.gob.pe", "clave-de-prueba-1")
+        .await;
+    let (status, html) = app.page("/admin/avisos").await;
+    assert_eq!(status, 200);
+    let links = attrs(
+        &html,
+        "td a[href^='/admin/avisos/']:not([href*='formato'])",
+        "href",
+    );
+    assert_eq!(links.len(), domain::notice::NoticeKind::ALL.len());
+    let (status, mail) = app.page("/admin/avisos/ticket_approved").await;
+    assert_eq!(status, 200);
+    assert!(mail.contains("viernes 04/12/2026 a las 16:30"), "{mail}");
+    let (status, _) = app.page("/admin/avisos/no_existe").await;
+    assert_eq!(status, 404);
+
+    let other = crate::helpers::new_browser();
+    app.user(
+        "ana@regioncajamarca.gob.pe",
+        Role::Solicitante,
+        "clave-de-prueba-1",
+    )
+    .await;
+    app.sign_in(&other, "ana@regioncajamarca.gob.pe", "clave-de-prueba-1")
+        .await;
+    let res = other.get(app.url("/admin/avisos")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
 }

@@ -53,6 +53,8 @@ pub fn routes() -> Router<WebState> {
         .route("/avisos/preferencia", post(notices::preference))
         .route("/avisos/{id}/abrir", post(notices::open))
         .route("/avisos/{id}/leido", post(notices::mark_read))
+        .route(notices::SAMPLES_PATH, get(notices::samples))
+        .route("/admin/avisos/{kind}", get(notices::sample))
         .route("/certificados", get(certificates::list))
         .route("/tramites", get(tickets::list))
         .route(
@@ -161,6 +163,7 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
             if role.is_admin() {
                 items.push(("/admin/solicitudes", "Solicitudes de acceso"));
                 items.push(("/admin/correos", "Correos"));
+                items.push((notices::SAMPLES_PATH, "Modelos de avisos"));
             }
             items.push(("/procedimiento", "Procedimiento"));
         }

@@ -1,20 +1,23 @@
 //! "Avisos" (`/avisos`): the signed-in person's in-app notices, newest first, with what is
 //! unread marked; opening one marks it read. The same page holds the one preference:
-//! whether the in-app-only notices also go by e-mail.
+//! whether the in-app-only notices also go by e-mail. Admins also get a preview of every
+//! kind of notice (`/admin/avisos`), as people receive it.
 
 use askama::Template;
 use axum::{
-    extract::{Query, State},
-    http::StatusCode,
+    extract::{Path, Query, State},
+    http::{header, StatusCode},
+    response::{Html, IntoResponse},
 };
-use domain::{ids::NotificationId, schedule::format_date};
+use domain::{ids::NotificationId, notice::NoticeKind, schedule::format_date};
 
 use super::{page_cursor, render, see_other, Layout};
 use crate::{
-    app::notifications,
+    app::{notifications, AppError},
+    mail::notices,
     web::{
         error::PageResult,
-        extract::{CsrfForm, Id, SignedIn},
+        extract::{Admin, CsrfForm, Id, SignedIn},
         WebState,
     },
 };
@@ -138,4 +141,71 @@ pub async fn preference(
 ) -> PageResult {
     notifications::set_mail_copies(&state.app, me.user(), form.data.mail_copies.is_some()).await?;
     see_other(format!("{PATH}?aviso=preferencia"))
+}
+
+/// One kind of notice in the admins' preview.
+struct SampleRow {
+    code: &'static str,
+    label: &'static str,
+    subject: String,
+    always_mailed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_notice_samples.html")]
+struct SamplesPage {
+    layout: Layout,
+    samples: Vec<SampleRow>,
+}
+
+/// The preview's path.
+pub const SAMPLES_PATH: &str = "/admin/avisos";
+
+/// Admins: every kind of notice people receive, with made-up data, to read the wording.
+pub async fn samples(State(_): State<WebState>, me: Admin) -> PageResult {
+    let samples = notices::samples(&me.viewer.settings.entity_name)
+        .into_iter()
+        .map(|m| SampleRow {
+            code: m.kind.as_str(),
+            label: m.kind.label(),
+            subject: m.subject,
+            always_mailed: m.kind.is_important(),
+        })
+        .collect();
+    let page = SamplesPage {
+        layout: Layout::new("Avisos que envía certdesk", Some(&me.viewer), SAMPLES_PATH),
+        samples,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SampleQuery {
+    /// `texto` for the plain-text part.
+    formato: Option<String>,
+}
+
+/// Admins: one sample notice as its mail looks, HTML or text.
+pub async fn sample(
+    State(state): State<WebState>,
+    me: Admin,
+    Path(kind): Path<String>,
+    Query(q): Query<SampleQuery>,
+) -> PageResult {
+    let kind: NoticeKind = kind.parse().map_err(|_| AppError::NotFound)?;
+    let message = notices::samples(&me.viewer.settings.entity_name)
+        .into_iter()
+        .find(|m| m.kind == kind)
+        .ok_or(AppError::NotFound)?;
+    let rendered = message
+        .render(&state.app.config.base_url)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(match q.formato.as_deref() {
+        Some("texto") => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            rendered.text,
+        )
+            .into_response(),
+        _ => Html(rendered.html).into_response(),
+    })
 }
