@@ -158,6 +158,10 @@ struct SamplesPage {
     samples: Vec<SampleRow>,
 }
 
+/// What a previewed mail may do: inline styles, nothing else.
+const MAIL_PREVIEW_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+     form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// The preview's path.
 pub const SAMPLES_PATH: &str = "/admin/avisos";
 
@@ -206,6 +210,11 @@ pub async fn sample(
             rendered.text,
         )
             .into_response(),
-        _ => Html(rendered.html).into_response(),
+        // A mail styles itself inline, as mail clients need; nothing else is allowed.
+        _ => (
+            [(header::CONTENT_SECURITY_POLICY, MAIL_PREVIEW_POLICY)],
+            Html(rendered.html),
+        )
+            .into_response(),
     })
 }
