@@ -25,7 +25,7 @@ use crate::{
         Message,
     },
     store::{
-        applicants, certificates,
+        applicants, batches, certificates,
         notifications::{self, NewNotification},
         outbox::{self, NewMail},
         tickets,
@@ -181,6 +181,8 @@ pub(super) async fn on_history(
     ids.dedup();
     let filed = filed(conn, &ids).await?;
     let mut out = Vec::with_capacity(lines.len());
+    // The batch being closed is the newest: its cut-off, read once for all its tickets.
+    let mut batch_cutoff: Option<jiff::Zoned> = None;
     for line in lines {
         let Some(f) = filed.get(&line.ticket_id) else {
             continue;
@@ -249,13 +251,16 @@ pub(super) async fn on_history(
                 out.push(to(notices::ticket_approved(t, name, &dispatches, &entity)));
             }
             Event::Action(Action::Dispatch) => {
-                out.push(to(notices::sent_to_reniec(
-                    t,
-                    name,
-                    &[],
-                    &domain::schedule::to_lima(now),
-                    &entity,
-                )));
+                let cutoff = match &batch_cutoff {
+                    Some(cutoff) => cutoff.clone(),
+                    None => {
+                        let newest = batches::list(conn, None, 1).await?.into_iter().next();
+                        let cutoff = domain::schedule::to_lima(newest.map_or(now, |b| b.cutoff_at));
+                        batch_cutoff = Some(cutoff.clone());
+                        cutoff
+                    }
+                };
+                out.push(to(notices::sent_to_reniec(t, name, &cutoff, &entity)));
             }
             Event::Action(Action::Appointment) => {
                 let ticket = tickets::by_id(conn, t.id).await?;

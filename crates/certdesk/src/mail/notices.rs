@@ -182,15 +182,9 @@ pub fn ticket_rejected(t: &TicketRef, name: &str, reason: &str, entity: &str) ->
     .action("Ver el trámite", t.path())
 }
 
-/// The applicants went to RENIEC in the batch of `cutoff`.
-pub fn sent_to_reniec(
-    t: &TicketRef,
-    name: &str,
-    applicants: &[String],
-    cutoff: &Zoned,
-    entity: &str,
-) -> Message {
-    let mut message = on_ticket(
+/// The ticket went to RENIEC in the batch of `cutoff`.
+pub fn sent_to_reniec(t: &TicketRef, name: &str, cutoff: &Zoned, entity: &str) -> Message {
+    on_ticket(
         NoticeKind::SentToReniec,
         format!("Su trámite {} fue enviado a RENIEC", t.number),
         name,
@@ -201,13 +195,9 @@ pub fn sent_to_reniec(
         ),
         entity,
         t,
-    );
-    if !applicants.is_empty() {
-        message = message.fact("Solicitantes", applicants.join(", "));
-    }
-    message
-        .paragraph("RENIEC enviará a cada solicitante aprobado un correo de DCDelivery para generar su certificado; desde ese día hay 30 días calendario para descargarlo e instalarlo.")
-        .action("Ver el trámite", t.path())
+    )
+    .paragraph("RENIEC enviará a cada solicitante aprobado un correo de DCDelivery para generar su certificado; desde ese día hay 30 días calendario para descargarlo e instalarlo.")
+    .action("Ver el trámite", t.path())
 }
 
 /// RENIEC approved an applicant: register an installation before the deadline.
@@ -475,13 +465,7 @@ pub fn samples(entity: &str) -> Vec<Message> {
             NoticeKind::TicketRejected => {
                 ticket_rejected(&t, name, "La persona ya no labora en la entidad.", entity)
             }
-            NoticeKind::SentToReniec => sent_to_reniec(
-                &t,
-                name,
-                &[holder.to_owned()],
-                &lima("2026-12-04T16:30"),
-                entity,
-            ),
+            NoticeKind::SentToReniec => sent_to_reniec(&t, name, &lima("2026-12-04T16:30"), entity),
             NoticeKind::ReniecApproved => {
                 reniec_approved(&t, name, holder, day(2026, 12, 9), day(2027, 1, 8), entity)
             }

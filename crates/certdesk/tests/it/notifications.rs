@@ -563,3 +563,27 @@ async fn admins_preview_every_kind_of_notice_and_others_may_not() {
     let res = other.get(app.url("/admin/avisos")).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn the_batch_tells_each_requester_the_cut_off_their_ticket_went_with() {
+    let (app, clock) = app_at(WEDNESDAY).await;
+    let requester = app.token_for(Role::Solicitante).await;
+    let analyst = app.token_for(Role::Analista).await;
+    let id = submitted(&app, &requester, "41111111", &[]).await;
+    approved(&app, &analyst, &id).await;
+    // The job closes Friday's batch a few minutes late.
+    let late = at("2026-12-04T16:37:00-05:00");
+    clock.set(late);
+    jobs::batch::run_once(&app.app, late).await.unwrap();
+    let items = notices(&app, &requester).await;
+    assert_eq!(items[0]["kind"], "sent_to_reniec");
+    assert_eq!(items[0]["ticket_id"], id.as_str());
+    assert!(
+        items[0]["body"]
+            .as_str()
+            .unwrap()
+            .ends_with("en el lote del viernes 04/12/2026 a las 16:30."),
+        "{}",
+        items[0]["body"]
+    );
+}
