@@ -14,6 +14,7 @@ use crate::{
         ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
     },
     demo, jobs,
+    mail::smtp::{self, SmtpSender},
     store::Store,
     web,
 };
@@ -63,6 +64,13 @@ pub async fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
 }
 
 async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let sender = match smtp_sender(args) {
+        Ok(sender) => sender,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let store = open_store(global).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
     let app = App::new(
@@ -99,15 +107,56 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
     tracing::info!(url = %format!("http://{addr}"), "certdesk escuchando");
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let delivery = match sender {
+        Some(sender) => {
+            let url = args.smtp_url.as_deref().unwrap_or_default();
+            tracing::info!(smtp = %redact_url(url), "delivering mail over SMTP");
+            Some(tokio::spawn(jobs::outbox::run_loop(
+                app.clone(),
+                sender,
+                jobs_stopped.clone(),
+            )))
+        }
+        None => {
+            tracing::info!("no SMTP server configured: mail stays in the outbox");
+            None
+        }
+    };
     let jobs = tokio::spawn(jobs::run_all(app.clone(), jobs_stopped));
     web::serve(listener, app.clone(), shutdown_signal())
         .await
         .context("serving HTTP")?;
     let _ = stop_jobs.send(true);
     let _ = jobs.await;
+    if let Some(delivery) = delivery {
+        let _ = delivery.await;
+    }
     app.store.close().await;
     tracing::info!("certdesk detenido");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The SMTP server of `--smtp-url`, if any, checked before anything starts: with a server
+/// but no usable sender address, `serve` refuses to start (a mail needs a From). The error
+/// is for the operator, in Spanish; it never shows the SMTP password.
+fn smtp_sender(args: &ServeArgs) -> Result<Option<SmtpSender>, String> {
+    let Some(url) = args.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let from = args
+        .mail_from
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| {
+            "CERTDESK_SMTP_URL (--smtp-url) está configurado, pero falta el remitente: configure \
+             CERTDESK_MAIL_FROM (--mail-from), por ejemplo \
+             \"Mesa de Servicios <mesa@regioncajamarca.gob.pe>\"."
+                .to_owned()
+        })?;
+    smtp::sender_mailbox(from).map_err(|e| format!("CERTDESK_MAIL_FROM (--mail-from): {e}."))?;
+    SmtpSender::from_url(url)
+        .map(Some)
+        .map_err(|e| format!("CERTDESK_SMTP_URL (--smtp-url) {}: {e}.", redact_url(url)))
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -1,6 +1,6 @@
 //! Command-line flags. Every option also reads `CERTDESK_<OPTION>` from the environment.
 //!
-//! Secrets (database passwords in URLs) are redacted wherever the config is printed.
+//! Secrets (database and SMTP passwords in URLs) are redacted wherever the config is printed.
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -119,6 +119,11 @@ pub struct ServeArgs {
     /// Sender of every mail, e.g. `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     #[arg(long, env = "CERTDESK_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// SMTP server that delivers the outbox: `smtp://user:pass@host:587` (STARTTLS when the
+    /// server offers it; `?tls=required` insists, `?tls=none` never), or `smtps://host:465`
+    /// (TLS from the start). Unset: mail stays in the outbox for admins to read.
+    #[arg(long, env = "CERTDESK_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -150,7 +155,7 @@ pub struct UserCreateArgs {
     pub password_stdin: bool,
 }
 
-/// A database URL with any password replaced, safe to log.
+/// A database or SMTP URL with any password replaced, safe to log.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
@@ -181,6 +186,10 @@ mod tests {
         assert_eq!(
             redact_url("postgres://app@db/certdesk"),
             "postgres://app@db/certdesk"
+        );
+        assert_eq!(
+            redact_url("smtp://mesa%40gore.pe:p%40ss@mail.gore.pe:587?tls=required"),
+            "smtp://mesa%40gore.pe:***@mail.gore.pe:587?tls=required"
         );
     }
 }

@@ -1,9 +1,11 @@
 //! Background work. Each job is a `run_once(app, now)` step, tested with a fixed clock,
-//! plus the loop below that `serve` runs until shutdown.
+//! plus the loop below that `serve` runs until shutdown. Mail delivery ([`outbox`]) has a
+//! loop of its own, run only when an SMTP server is configured.
 
 pub mod batch;
 pub mod certificates;
 pub mod housekeeping;
+pub mod outbox;
 pub mod reminders;
 
 use std::time::Duration;

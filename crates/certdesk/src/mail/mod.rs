@@ -8,6 +8,7 @@
 
 pub mod ics;
 pub mod notices;
+pub mod smtp;
 
 use askama::Template;
 use domain::notice::NoticeKind;

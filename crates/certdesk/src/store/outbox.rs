@@ -1,4 +1,10 @@
-//! The transactional mail outbox: written in the same transaction as the change that causes it.
+//! The transactional mail outbox: written in the same transaction as the change that causes it,
+//! and delivered by the worker (`jobs::outbox`), which claims a row before sending it.
+//!
+//! A claim is a compare-and-set on `claim_token` and `claimed_until` (a lease): the `UPDATE`
+//! only matches a row nobody holds, so two workers never hold one row (PostgreSQL re-checks
+//! the `WHERE` after a concurrent update commits; SQLite runs one write at a time). Every
+//! outcome is written only by the holder of the claim, and each is one `mail_attempts` row.
 
 use domain::{
     ids::{OutboxId, UserId},
@@ -6,6 +12,7 @@ use domain::{
 };
 use jiff::Timestamp;
 use sqlx::{any::AnyRow, Row};
+use uuid::Uuid;
 
 use super::{
     new_id,
@@ -123,4 +130,173 @@ pub async fn list(
         .order_limit("id DESC", limit)
         .fetch(conn, from_row)
         .await
+}
+
+/// One mail, whatever its state.
+pub async fn get(conn: &mut Conn, id: OutboxId) -> StoreResult<OutboxMail> {
+    Select::new("SELECT * FROM outbox")
+        .filter("id = ?", id.to_string())
+        .one(conn, from_row)
+        .await
+}
+
+/// Mails to try now: not sent, not refused for good, due at `now` and held by nobody
+/// (or by a worker whose lease ran out). Longest waiting first; uses `outbox_due`.
+pub async fn due(conn: &mut Conn, now: Timestamp, limit: i64) -> StoreResult<Vec<OutboxId>> {
+    Select::new("SELECT id FROM outbox")
+        .where_sql("sent_at IS NULL")
+        .where_sql("failed_at IS NULL")
+        .filter("next_attempt_at <= ?", ts_to_db(now))
+        .filter(
+            "(claimed_until IS NULL OR claimed_until < ?)",
+            ts_to_db(now),
+        )
+        .order_limit("next_attempt_at, id", limit)
+        .fetch(conn, |row| row.parse("id"))
+        .await
+}
+
+/// Takes the mail for the holder of `token` until `until`, if it is still due and nobody
+/// else holds it. True when this call got it.
+pub async fn claim(
+    conn: &mut Conn,
+    id: OutboxId,
+    token: &str,
+    until: Timestamp,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET claim_token = $1, claimed_until = $2 \
+         WHERE id = $3 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $4 \
+         AND (claimed_until IS NULL OR claimed_until < $4)",
+    )
+    .bind(token)
+    .bind(ts_to_db(until))
+    .bind(id.to_string())
+    .bind(ts_to_db(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, Copy)]
+enum Outcome<'a> {
+    Sent,
+    Retry {
+        error: &'a str,
+        next_attempt_at: Timestamp,
+    },
+    Failed {
+        error: &'a str,
+    },
+}
+
+/// Records an attempt by the holder of `token` and releases the claim. False (and nothing
+/// written) when the claim is no longer this holder's: its lease ran out and another
+/// worker took the mail. Run it in a transaction: the row and its attempt go together.
+async fn record(
+    conn: &mut Conn,
+    id: OutboxId,
+    token: &str,
+    outcome: Outcome<'_>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let (sent_at, failed_at, error, next_attempt_at) = match outcome {
+        Outcome::Sent => (Some(now), None, None, None),
+        Outcome::Retry {
+            error,
+            next_attempt_at,
+        } => (None, None, Some(error), Some(next_attempt_at)),
+        Outcome::Failed { error } => (None, Some(now), Some(error), None),
+    };
+    let done = sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, sent_at = $2, \
+         failed_at = $3, next_attempt_at = COALESCE($4, next_attempt_at), \
+         claim_token = NULL, claimed_until = NULL \
+         WHERE id = $5 AND claim_token = $6",
+    )
+    .bind(error)
+    .bind(sent_at.map(ts_to_db))
+    .bind(failed_at.map(ts_to_db))
+    .bind(next_attempt_at.map(ts_to_db))
+    .bind(id.to_string())
+    .bind(token)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO mail_attempts (id, outbox_id, at, error) VALUES ($1, $2, $3, $4)")
+        .bind(new_id::<Uuid>(now).to_string())
+        .bind(id.to_string())
+        .bind(ts_to_db(now))
+        .bind(error)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// The server accepted the mail.
+pub async fn mark_sent(
+    conn: &mut Conn,
+    id: OutboxId,
+    token: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    record(conn, id, token, Outcome::Sent, now).await
+}
+
+/// The attempt failed for a reason that may pass (the server is down, a 4xx answer): the
+/// mail is due again at `next_attempt_at`.
+pub async fn mark_retry(
+    conn: &mut Conn,
+    id: OutboxId,
+    token: &str,
+    error: &str,
+    now: Timestamp,
+    next_attempt_at: Timestamp,
+) -> StoreResult<bool> {
+    let outcome = Outcome::Retry {
+        error,
+        next_attempt_at,
+    };
+    record(conn, id, token, outcome, now).await
+}
+
+/// The server refused the mail for good (a 5xx answer), or it cannot be written as a
+/// mail at all: it is not tried again.
+pub async fn mark_failed(
+    conn: &mut Conn,
+    id: OutboxId,
+    token: &str,
+    error: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    record(conn, id, token, Outcome::Failed { error }, now).await
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttempt {
+    pub at: Timestamp,
+    /// The error, or None when the server accepted the mail.
+    pub error: Option<String>,
+}
+
+/// A mail's attempts, oldest first.
+pub async fn attempts(conn: &mut Conn, outbox_id: OutboxId) -> StoreResult<Vec<MailAttempt>> {
+    let rows =
+        sqlx::query("SELECT at, error FROM mail_attempts WHERE outbox_id = $1 ORDER BY at, id")
+            .bind(outbox_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MailAttempt {
+                at: row.ts("at")?,
+                error: row.try_get("error")?,
+            })
+        })
+        .collect()
 }

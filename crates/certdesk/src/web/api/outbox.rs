@@ -1,4 +1,4 @@
-//! `GET /api/v1/outbox`: the e-mails written, newest first (admins).
+//! `GET /api/v1/outbox`: the e-mails written, newest first, with their delivery state (admins).
 
 use axum::{extract::State, Json};
 use serde::Serialize;
@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{Page, PageParams};
 use crate::{
-    app::outbox,
+    app::outbox::{self, DeliveryStatus},
     store::outbox::OutboxMail,
     web::{
         error::{ApiResult, Problem},
@@ -18,26 +18,49 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailJson {
     pub id: String,
+    /// The notice it carries (`access_received`, `ticket_observed`, …); null for mail
+    /// written before notices had kinds.
+    pub kind: Option<String>,
     pub to: String,
     pub subject: String,
     pub body_text: String,
+    /// `<id@domain>`: the same on every attempt.
+    pub message_id: Option<String>,
+    /// `pendiente`, `enviado`, `reintentando` or `fallido`.
+    #[schema(example = "pendiente")]
+    pub status: String,
     pub created_at: String,
     pub sent_at: Option<String>,
     pub attempts: i64,
+    /// The last failed attempt's error (the server's answer when it gave one).
     pub last_error: Option<String>,
+    /// When the next attempt is due; null once the mail is sent or has failed for good.
+    pub next_attempt_at: Option<String>,
+    /// When the server refused the mail for good; it is not retried.
+    pub failed_at: Option<String>,
 }
 
 impl From<OutboxMail> for MailJson {
     fn from(m: OutboxMail) -> Self {
+        let status = DeliveryStatus::of(&m);
+        let waiting = matches!(
+            status,
+            DeliveryStatus::Pendiente | DeliveryStatus::Reintentando
+        );
         Self {
             id: m.id.to_string(),
+            kind: m.kind.map(|k| k.as_str().to_owned()),
             to: m.to,
             subject: m.subject,
             body_text: m.body_text,
+            message_id: m.message_id,
+            status: status.as_str().to_owned(),
             created_at: rfc3339(m.created_at),
             sent_at: m.sent_at.map(rfc3339),
             attempts: m.attempts,
             last_error: m.last_error,
+            next_attempt_at: waiting.then(|| rfc3339(m.next_attempt_at)),
+            failed_at: m.failed_at.map(rfc3339),
         }
     }
 }

@@ -15,7 +15,10 @@ use domain::{
 use super::{datetime, page_cursor, render, Layout};
 use crate::web::pages::see_other;
 use crate::{
-    app::{access, outbox},
+    app::{
+        access,
+        outbox::{self, DeliveryStatus},
+    },
     web::{
         error::PageResult,
         extract::{Admin, CsrfForm, Id},
@@ -123,7 +126,16 @@ struct MailRow {
     subject: String,
     body: String,
     created: String,
-    sent: bool,
+    /// What the mail says, for people ("Trámite observado"); empty for old mail.
+    kind: String,
+    message_id: String,
+    /// `pendiente`, `enviado`, `reintentando`, `fallido` (the CSS class) and its label.
+    status_code: &'static str,
+    status_label: &'static str,
+    /// When it was sent, refused for good, or will be tried again, as the state says.
+    when: Option<String>,
+    attempts: i64,
+    last_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -155,12 +167,29 @@ pub async fn outbox(
     };
     let mails = mails
         .into_iter()
-        .map(|m| MailRow {
-            created: datetime(m.created_at),
-            sent: m.sent_at.is_some(),
-            to: m.to,
-            subject: m.subject,
-            body: m.body_text,
+        .map(|m| {
+            let status = DeliveryStatus::of(&m);
+            let when = match status {
+                DeliveryStatus::Pendiente => None,
+                DeliveryStatus::Enviado => m.sent_at.map(|t| format!("el {}", datetime(t))),
+                DeliveryStatus::Reintentando => {
+                    Some(format!("próximo intento: {}", datetime(m.next_attempt_at)))
+                }
+                DeliveryStatus::Fallido => m.failed_at.map(|t| format!("el {}", datetime(t))),
+            };
+            MailRow {
+                created: datetime(m.created_at),
+                kind: m.kind.map(|k| k.label().to_owned()).unwrap_or_default(),
+                message_id: m.message_id.unwrap_or_default(),
+                status_code: status.as_str(),
+                status_label: status.label(),
+                when,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                to: m.to,
+                subject: m.subject,
+                body: m.body_text,
+            }
         })
         .collect();
     Ok(render(
