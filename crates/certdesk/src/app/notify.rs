@@ -164,6 +164,9 @@ fn announced(line: &Line<'_>) -> bool {
     }
 }
 
+/// How many notices [`on_history`] builds before writing them.
+const NOTICES_PER_WRITE: usize = 500;
+
 /// The notices of history lines, written in the caller's transaction.
 pub(super) async fn on_history(
     app: &App,
@@ -180,7 +183,8 @@ pub(super) async fn on_history(
     ids.sort_unstable();
     ids.dedup();
     let filed = filed(conn, &ids).await?;
-    let mut out = Vec::with_capacity(lines.len());
+    // Written a chunk at a time: a batch of thousands never holds all its notices at once.
+    let mut out = Vec::with_capacity(lines.len().min(NOTICES_PER_WRITE));
     // The batch being closed is the newest: its cut-off, read once for all its tickets.
     let mut batch_cutoff: Option<jiff::Zoned> = None;
     for line in lines {
@@ -324,6 +328,10 @@ pub(super) async fn on_history(
             | Event::Action(
                 Action::Correct | Action::Withdraw | Action::Take | Action::RecordResults,
             ) => {}
+        }
+        if out.len() >= NOTICES_PER_WRITE {
+            send(app, conn, &out, now).await?;
+            out.clear();
         }
     }
     send(app, conn, &out, now).await
