@@ -42,12 +42,11 @@ CREATE INDEX notifications_by_user ON notifications (user_id, id);
 CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
 
 -- Each reminder of each certificate, once (the key is the guarantee, across restarts and
--- instances). superseded: skipped because a later reminder of its group was due.
+-- instances).
 CREATE TABLE reminders_sent (
     certificate_id TEXT NOT NULL REFERENCES certificates (id),
     kind           TEXT NOT NULL,
     day            TEXT NOT NULL,
-    superseded     BIGINT NOT NULL DEFAULT 0 CHECK (superseded IN (0, 1)),
     PRIMARY KEY (certificate_id, kind)
 );
 

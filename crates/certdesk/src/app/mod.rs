@@ -61,8 +61,8 @@ impl AppConfig {
     /// The right-hand side of Message-IDs: the sender's domain, else the public URL's host.
     pub fn message_domain(&self) -> String {
         let from_sender = self.mail_from.as_deref().and_then(|from| {
-            let address = from.rsplit('<').next()?.trim_end_matches('>');
-            Some(address.rsplit_once('@')?.1.trim().to_owned())
+            let mailbox: lettre::message::Mailbox = from.parse().ok()?;
+            Some(mailbox.email.domain().to_owned())
         });
         let from_url = || {
             let rest = self.base_url.split("://").nth(1)?;
@@ -111,4 +111,18 @@ pub fn rfc3339(ts: Timestamp) -> String {
     ts.to_zoned(lima())
         .strftime("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_take_the_senders_domain_else_the_services_host() {
+        let mut config = AppConfig::new("https://certdesk.example:8443/mesa/");
+        assert_eq!(config.message_domain(), "certdesk.example");
+        config.mail_from = Some("Mesa de Servicios <mesa@regioncajamarca.gob.pe>".into());
+        assert_eq!(config.message_domain(), "regioncajamarca.gob.pe");
+        assert_eq!(AppConfig::new("").message_domain(), "certdesk.localhost");
+    }
 }

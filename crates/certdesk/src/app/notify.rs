@@ -28,7 +28,7 @@ use crate::{
         applicants, batches, certificates,
         notifications::{self, NewNotification},
         outbox::{self, NewMail},
-        tickets,
+        tickets::{self, Filed},
         users::{self, User},
         Conn,
     },
@@ -113,32 +113,6 @@ pub async fn send(app: &App, conn: &mut Conn, notices: &[Notice], now: Timestamp
     Ok(())
 }
 
-/// A ticket with the person who filed it, as notices need them.
-struct Filed {
-    ticket: TicketRef,
-    kind: Kind,
-    requester: Recipient,
-}
-
-/// The tickets of `ids` with their requesters.
-async fn filed(conn: &mut Conn, ids: &[TicketId]) -> AppResult<HashMap<TicketId, Filed>> {
-    Ok(tickets::filed(conn, ids)
-        .await?
-        .into_iter()
-        .map(|f| {
-            let filed = Filed {
-                ticket: TicketRef {
-                    id: f.id,
-                    number: f.number,
-                },
-                kind: f.kind,
-                requester: Recipient::user(&f.requester),
-            };
-            (f.id, filed)
-        })
-        .collect())
-}
-
 /// Whether a history line is announced to anyone. Exhaustive: a new event must say.
 fn announced(line: &Line<'_>) -> bool {
     match line.event {
@@ -182,7 +156,11 @@ pub(super) async fn on_history(
     let mut ids: Vec<TicketId> = lines.iter().map(|l| l.ticket_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let filed = filed(conn, &ids).await?;
+    let filed: HashMap<TicketId, Filed> = tickets::filed(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
     // Written a chunk at a time: a batch of thousands never holds all its notices at once.
     let mut out = Vec::with_capacity(lines.len().min(NOTICES_PER_WRITE));
     // The batch being closed is the newest: its cut-off, read once for all its tickets.
@@ -192,13 +170,17 @@ pub(super) async fn on_history(
             continue;
         };
         let comment = line.comment.unwrap_or_default();
+        let requester = Recipient::user(&f.requester);
         let to = |message: Message| Notice {
-            to: f.requester.clone(),
-            ticket: Some(f.ticket.id),
+            to: requester.clone(),
+            ticket: Some(f.id),
             message,
         };
         let name = f.requester.name.as_str();
-        let t = &f.ticket;
+        let t = &TicketRef {
+            id: f.id,
+            number: f.number,
+        };
         match line.event {
             Event::ReniecAnswered => {
                 let Some(applicant_id) = line.applicant_id else {

@@ -17,7 +17,11 @@ use super::{
 };
 use crate::{
     mail::notices::{self, Oldest, TicketRef},
-    store::{applicants, certificates, reminders, tickets, users, StoreError},
+    store::{
+        applicants,
+        certificates::{self, Certificate},
+        reminders, tickets, users, StoreError,
+    },
 };
 
 /// The queue summary goes out from this hour (Lima) of each working day.
@@ -26,70 +30,75 @@ pub const SUMMARY_FROM: Time = Time::constant(8, 0, 0, 0);
 /// The daily_runs key of the queue summary.
 const SUMMARY_JOB: &str = "queue_summary";
 
-/// Writes the reminders due today that were not sent yet; how many were written.
+/// Writes the reminders due today that were not sent yet; how many were written. What is
+/// due is worked out in a read-only snapshot; the write transaction (on SQLite, the write
+/// lock) is taken only when there is something to send, and its claims are the guarantee.
 pub async fn send_due(app: &App, now: Timestamp) -> AppResult<usize> {
     let today = schedule::today_in_lima(now);
-    let mut tx = app.store.begin().await?;
-    // Those with a reminder due today if none had been sent yet: few on any given day.
-    let candidates: Vec<_> = certificates::not_final(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|c| {
-            !certificate::due_reminders(today, c.state, c.expires_on, c.download_deadline, &[])
-                .is_empty()
-        })
-        .collect();
-    if candidates.is_empty() {
+    let due = {
+        let mut read = app.store.read().await?;
+        // In a reminder window at all: those within 30 days of a date.
+        let windowed: Vec<Certificate> = certificates::not_final(&mut read)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                !certificate::due_reminders(today, c.state, c.expires_on, c.download_deadline, &[])
+                    .is_empty()
+            })
+            .collect();
+        let ids: Vec<_> = windowed.iter().map(|c| c.id).collect();
+        let sent = reminders::sent_for(&mut read, &ids).await?;
+        let mut due = Vec::new();
+        for cert in windowed {
+            let already = sent.get(&cert.id).map(Vec::as_slice).unwrap_or_default();
+            for kind in certificate::due_reminders(
+                today,
+                cert.state,
+                cert.expires_on,
+                cert.download_deadline,
+                already,
+            ) {
+                let target = if kind.is_expiry() {
+                    cert.expires_on
+                } else {
+                    cert.download_deadline
+                };
+                if let Some(target) = target {
+                    due.push((cert.clone(), kind, target));
+                }
+            }
+        }
+        due
+    };
+    if due.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<_> = candidates.iter().map(|c| c.id).collect();
-    let sent = reminders::sent_for(&mut tx, &ids).await?;
+    let mut tx = app.store.begin().await?;
     let entity = settings::load_in(&mut tx).await?.entity_name;
-    let mut out = Vec::new();
-    for cert in &candidates {
-        let already = sent.get(&cert.id).map(Vec::as_slice).unwrap_or_default();
-        for kind in certificate::due_reminders(
-            today,
-            cert.state,
-            cert.expires_on,
-            cert.download_deadline,
-            already,
-        ) {
-            if !reminders::claim(&mut tx, cert.id, kind, today).await? {
-                continue;
-            }
-            let owner = users::by_id(&mut tx, cert.owner_id).await?;
-            let target = if kind.is_expiry() {
-                cert.expires_on
-            } else {
-                cert.download_deadline
-            };
-            let Some(target) = target else { continue };
-            let days_left = i64::from(today.until(target).map_err(anyhow::Error::from)?.get_days());
-            let message = match kind {
-                ReminderKind::Expiry30 | ReminderKind::Expiry15 | ReminderKind::Expiry10 => {
-                    notices::expiry_reminder(
-                        &owner.name,
-                        &cert.holder_name,
-                        target,
-                        days_left,
-                        &entity,
-                    )
-                }
-                ReminderKind::Download7 | ReminderKind::Download2 => notices::download_reminder(
-                    &owner.name,
-                    &cert.holder_name,
-                    target,
-                    days_left,
-                    &entity,
-                ),
-            };
-            out.push(Notice {
-                to: Recipient::user(&owner),
-                ticket: None,
-                message,
-            });
+    let mut out = Vec::with_capacity(due.len());
+    for (cert, kind, target) in due {
+        if !reminders::claim(&mut tx, cert.id, kind, today).await? {
+            continue; // another instance, or an earlier run, sent it
         }
+        let owner = users::by_id(&mut tx, cert.owner_id).await?;
+        let days_left = i64::from(today.until(target).map_err(anyhow::Error::from)?.get_days());
+        let message = match kind {
+            ReminderKind::Expiry30 | ReminderKind::Expiry15 | ReminderKind::Expiry10 => {
+                notices::expiry_reminder(&owner.name, &cert.holder_name, target, days_left, &entity)
+            }
+            ReminderKind::Download7 | ReminderKind::Download2 => notices::download_reminder(
+                &owner.name,
+                &cert.holder_name,
+                target,
+                days_left,
+                &entity,
+            ),
+        };
+        out.push(Notice {
+            to: Recipient::user(&owner),
+            ticket: None,
+            message,
+        });
     }
     notify::send(app, &mut tx, &out, now).await?;
     tx.commit().await.map_err(StoreError::from)?;

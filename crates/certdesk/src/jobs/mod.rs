@@ -34,7 +34,7 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
                 // The morning summary is due at 08:00, not on the next hourly run.
                 let today = app.today();
                 if summary_tried != Some(today) && crate::app::reminders::summary_due(now) {
-                    match crate::app::reminders::queue_summary(&app, now).await {
+                    match reminders::summary_once(&app, now).await {
                         Ok(_) => summary_tried = Some(today),
                         Err(err) => tracing::warn!(error = ?err, "queue summary failed; will retry"),
                     }

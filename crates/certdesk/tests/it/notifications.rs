@@ -430,7 +430,7 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
         let now = at(s);
         clock.set(now);
         let app = app.app.clone();
-        async move { jobs::reminders::run_once(&app, now).await.unwrap().summary }
+        async move { jobs::reminders::summary_once(&app, now).await.unwrap() }
     };
     assert!(!run("2026-12-03T07:59:00-05:00").await, "before eight");
     assert!(run("2026-12-03T08:00:00-05:00").await);
