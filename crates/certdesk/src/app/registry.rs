@@ -196,10 +196,9 @@ pub async fn record_appointment(
     );
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
     // Written first, so that the notice (with its calendar file) states it; the state
-    // machine's refusal rolls it back.
-    ticket_store::set_appointment(&mut tx, ticket.id, &appointment).await?;
+    // machine's refusal (or a ticket that does not exist) rolls it back.
+    ticket_store::set_appointment(&mut tx, ticket_id, &appointment).await?;
     act(
         app,
         &mut tx,

@@ -13,7 +13,7 @@ use super::{
     schedule::dispatch_at_in,
     settings,
     tickets::{view, view_in, TicketView},
-    transition::{act, actor_on, visible_ticket},
+    transition::{act, actor_on},
     App, AppError, AppResult,
 };
 use crate::store::{
@@ -164,9 +164,8 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
-    let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
     let settings = settings::load_in(&mut tx).await?;
-    for applicant in applicants::for_ticket(&mut tx, ticket.id).await? {
+    for applicant in applicants::for_ticket(&mut tx, ticket_id).await? {
         let expires = current_expiry(&mut tx, &applicant).await?;
         let mut at = dispatch_at_in(&mut tx, &settings, now, expires).await?;
         // A cut-off already closed (another server's clock ran ahead) cannot take it: the
@@ -177,7 +176,7 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
         applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
     }
     // The state machine decides; when it refuses, the times above roll back with it.
-    act(app, &mut tx, actor, ticket_id, Action::Approve, None, now).await?;
+    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Approve, None, now).await?;
     let view = commit_and_view(app, tx, actor, ticket_id).await?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
     Ok(view)
