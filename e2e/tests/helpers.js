@@ -5,7 +5,9 @@
 // The server under test is started by .ci/e2e (or by hand); its address comes
 // from CERTDESK_E2E_BASE_URL, e.g. http://127.0.0.1:8080.
 
-import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -107,4 +109,68 @@ export async function logIn(page, { email, password }) {
     page.waitForNavigation(),
     page.getByRole('button', { name: 'Ingresar' }).click(),
   ]);
+}
+
+/** Phone viewport used for the requester's journeys. */
+export const PHONE = Object.freeze({
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+});
+
+/** axe-core's source, read once from node_modules (works offline after `npm ci`). */
+let axeSource;
+function axeScript() {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  return axeSource;
+}
+
+/**
+ * Checks the page as it stands: zero axe-core violations of impact `serious` or
+ * `critical`, and no horizontal scrolling at the current viewport. Fails with a readable
+ * list (rule, impact, help, the offending elements) naming `label`.
+ */
+export async function audit(page, label) {
+  await page.waitForLoadState();
+  // addScriptTag inserts a <script> element, which the pages' CSP (script-src 'self')
+  // refuses to run; evaluating the same source through DevTools is not subject to CSP.
+  const loaded = () => page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!(await loaded())) {
+    await page.addScriptTag({ content: axeScript() }).catch(() => {});
+    if (!(await loaded())) await page.evaluate(axeScript());
+  }
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`),
+        more: Math.max(0, v.nodes.length - 5),
+      }));
+  });
+  const listing = violations
+    .map(
+      (v) =>
+        `- [${v.impact}] ${v.id}: ${v.help}\n` +
+        v.nodes.map((n) => `    ${n}`).join('\n') +
+        (v.more ? `\n    … and ${v.more} more` : ''),
+    )
+    .join('\n');
+  assert.equal(
+    violations.length,
+    0,
+    `${label} (${page.url()}): serious or critical accessibility violations:\n${listing}`,
+  );
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(
+    scrollWidth <= innerWidth,
+    `${label} (${page.url()}): the page is ${scrollWidth}px wide in a ${innerWidth}px viewport`,
+  );
 }
