@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, screenshot, withPage } from './helpers.js';
+import { PHONE, audit, launchBrowser, screenshot, withPage } from './helpers.js';
+
+const VIEWPORTS = [
+  ['escritorio', {}],
+  ['telefono', PHONE],
+];
 
 let browser;
 before(async () => {
@@ -56,8 +61,9 @@ function sampleValues(email) {
   };
 }
 
-test('the access-request form labels every field in Spanish', async (t) => {
-  await withPage(browser, t, {}, async (page) => {
+for (const [vpName, vp] of VIEWPORTS) {
+test(`the access-request form labels every field in Spanish (${vpName})`, async (t) => {
+  await withPage(browser, t, vp, async (page) => {
     const response = await page.goto('/solicitar-acceso');
     assert.equal(response.status(), 200);
     assert.equal(await page.locator('html').getAttribute('lang'), 'es-PE');
@@ -75,11 +81,12 @@ test('the access-request form labels every field in Spanish', async (t) => {
     assert.equal(await page.locator('form input[type="hidden"][name="csrf_token"]').count(), 1);
     await page.getByRole('button', { name: 'Enviar solicitud' }).waitFor();
     await page.getByText('Centro de Información y Sistemas').first().waitFor();
+    await audit(page, `solicitar acceso (${vpName})`);
   });
 });
 
-test('a personal e-mail is refused next to the field and in the summary, keeping what was typed', async (t) => {
-  await withPage(browser, t, {}, async (page) => {
+test(`a personal e-mail is refused next to the field and in the summary, keeping what was typed (${vpName})`, async (t) => {
+  await withPage(browser, t, vp, async (page) => {
     await page.goto('/solicitar-acceso');
     const values = sampleValues('rosa.quispe@gmail.com');
     await fillForm(page, values);
@@ -124,7 +131,8 @@ test('a personal e-mail is refused next to the field and in the summary, keeping
       'true',
       'the e-mail field is marked invalid',
     );
-    await screenshot(page, 'access-request-personal-email');
+    await audit(page, `solicitar acceso con errores (${vpName})`);
+    await screenshot(page, `access-request-personal-email-${vpName}`);
 
     // What was typed is kept.
     assert.equal(await page.locator('form [name="full_name"]').inputValue(), values.full_name);
@@ -133,16 +141,18 @@ test('a personal e-mail is refused next to the field and in the summary, keeping
   });
 });
 
-test('a valid access request is registered', async (t) => {
-  await withPage(browser, t, {}, async (page) => {
+test(`a valid access request is registered (${vpName})`, async (t) => {
+  await withPage(browser, t, vp, async (page) => {
     await page.goto('/solicitar-acceso');
-    const local = `rquispe.e2e${Date.now()}`;
+    const local = `rquispe.e2e${vpName}${Date.now()}`;
     await fillForm(page, sampleValues(`${local}@regioncajamarca.gob.pe`));
     await Promise.all([
       page.waitForNavigation(),
       page.getByRole('button', { name: 'Enviar solicitud' }).click(),
     ]);
     await page.getByText('Solicitud registrada').first().waitFor();
-    await screenshot(page, 'access-request-registered');
+    await audit(page, `solicitud registrada (${vpName})`);
+    await screenshot(page, `access-request-registered-${vpName}`);
   });
 });
+}

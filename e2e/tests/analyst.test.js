@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { DEMO, RESULTS_DIR, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, RESULTS_DIR, audit, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
 
 const DESKTOP = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -63,6 +63,7 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     assert.ok(positions.length >= 2, 'the demo has tickets waiting');
     assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'FIFO order');
     assert.equal(positions[0], 1);
+    await audit(page, '20-cola-escritorio');
     await screenshot(page, '20-cola-escritorio');
 
     // Filters with the keyboard only: focus the status select, choose, press Enter.
@@ -85,6 +86,7 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     const box = await photo.boundingBox();
     assert.ok(box && box.width >= 140 && box.height >= 190, `photo is large: ${JSON.stringify(box)}`);
     assert.ok(box.y + box.height <= 768, 'the photo is visible without scrolling');
+    await audit(page, '21-revision-escritorio');
     await viewportShot(page, '21-revision-escritorio');
 
     // Take it; observing without a comment shows the error next to the field and above.
@@ -94,23 +96,27 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     await page.getByRole('heading', { name: 'Revise estos datos antes de continuar' }).waitFor();
     await page.locator('#comentario-error').waitFor();
     assert.equal(await page.getByLabel('Observación para el solicitante').getAttribute('aria-invalid'), 'true');
+    await audit(page, '22-revision-error-escritorio');
     await viewportShot(page, '22-revision-error-escritorio');
 
     // Approve: each applicant gets the date and time they go to RENIEC.
     await clickAndWait(page, page.getByRole('button', { name: 'Aprobar', exact: true }));
     await page.getByText('Trámite aprobado').waitFor();
     await page.getByText(/Se enviará a RENIEC el (lunes|martes|miércoles|jueves|viernes) \d\d\/\d\d\/\d{4} a las \d\d:\d\d\./).first().waitFor();
+    await audit(page, '23-aprobado-escritorio');
     await screenshot(page, '23-aprobado-escritorio');
 
     // The batch page: next cut-off, how many go in it, the closed batches.
     await clickAndWait(page, nav.getByRole('link', { name: 'Lote RENIEC' }));
     await page.getByRole('heading', { name: 'Lote RENIEC', level: 1 }).waitFor();
     await page.getByText('Próximo corte').waitFor();
+    await audit(page, '24-lote-escritorio');
     await screenshot(page, '24-lote-escritorio');
     await clickAndWait(page, page.getByRole('button', { name: 'Cerrar lote ahora' }));
     await page.getByRole('heading', { name: /^Lote del / }).waitFor();
     const notice = await page.getByRole('status').innerText();
     assert.match(notice, /Lote cerrado|ya estaba cerrado/);
+    await audit(page, 'lote cerrado');
 
     // The demo's batch (the oldest listed): its package, and RENIEC's answer for who waits.
     await clickAndWait(page, page.getByRole('link', { name: '← Lote RENIEC' }));
@@ -120,18 +126,22 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     assert.equal(res.status(), 200);
     assert.equal(res.headers()['content-type'], 'application/zip');
     assert.equal((await res.body()).subarray(0, 2).toString(), 'PK');
+    await audit(page, '25-lote-detalle-escritorio');
     await screenshot(page, '25-lote-detalle-escritorio');
     await clickAndWait(page, page.getByRole('link', { name: /^Registrar respuesta de RENIEC/ }).first());
     const resultForm = page.locator('.result-forms').first();
     await resultForm.getByLabel('Fecha del correo de DCDelivery').fill(todayInLima());
+    await audit(page, '26-resultado-reniec-escritorio');
     await viewportShot(page, '26-resultado-reniec-escritorio');
     await clickAndWait(page, resultForm.getByRole('button', { name: 'Registrar: aprobado por RENIEC' }));
     await page.getByText(/Resultado de RENIEC registrado/).waitFor();
+    await audit(page, 'resultado registrado');
 
     // Every certificate, with its state and the public-part upload.
     await clickAndWait(page, nav.getByRole('link', { name: 'Certificados', exact: true }));
     await page.getByRole('heading', { name: 'Certificados', level: 1 }).waitFor();
     await page.getByText('Pendiente de descarga').first().waitFor();
+    await audit(page, '27-certificados-escritorio');
     await screenshot(page, '27-certificados-escritorio');
   });
 });
@@ -142,10 +152,12 @@ test('the queue and a review page work on a phone', async (t) => {
     await page.goto('/analista/cola');
     await page.getByRole('heading', { name: 'Cola de atención' }).waitFor();
     await assertNoHorizontalScroll(page, 'cola');
+    await audit(page, '28-cola-telefono');
     await screenshot(page, '28-cola-telefono');
     await clickAndWait(page, page.locator('.cell-number a').first());
     await assertNoHorizontalScroll(page, 'revisión');
     await page.getByRole('heading', { name: 'Acciones' }).waitFor();
+    await audit(page, '29-revision-telefono');
     await screenshot(page, '29-revision-telefono');
   });
 });
@@ -159,6 +171,7 @@ test('a requester gets the Spanish 403 page on the analysts\' pages', async (t) 
       const response = await page.goto(path);
       assert.equal(response.status(), 403, path);
       await page.getByRole('heading', { name: 'Acceso denegado' }).waitFor();
+      await audit(page, `403 ${path}`);
     }
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DEMO, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, PHONE, audit, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
 
 let browser;
 before(async () => {
@@ -34,6 +34,7 @@ test('the login page is in Spanish with lang es-PE', async (t) => {
     );
     await page.getByRole('button', { name: 'Ingresar' }).waitFor();
     await page.getByText('Centro de Información y Sistemas').first().waitFor();
+    await audit(page, 'login');
     await screenshot(page, 'login-desktop');
   });
 });
@@ -48,12 +49,14 @@ test('a wrong password shows a Spanish error on the login page', async (t) => {
     await page.getByRole('button', { name: 'Ingresar' }).waitFor();
     // No session was opened.
     assert.equal(await page.getByRole('button', { name: 'Cerrar sesión' }).count(), 0);
+    await audit(page, 'login con error');
     await screenshot(page, 'login-wrong-password');
   });
 });
 
-test('the demo requester logs in through the form, sees their name, and logs out', async (t) => {
-  await withPage(browser, t, {}, async (page, context) => {
+for (const [vpName, vp] of [['escritorio', {}], ['telefono', PHONE]]) {
+test(`the demo requester logs in through the form, sees their name, and logs out (${vpName})`, async (t) => {
+  await withPage(browser, t, vp, async (page, context) => {
     await logIn(page, DEMO.requester);
     assert.equal(new URL(page.url()).pathname, '/');
 
@@ -75,7 +78,8 @@ test('the demo requester logs in through the form, sees their name, and logs out
 
     const logout = page.locator('header').getByRole('button', { name: 'Cerrar sesión' });
     await logout.waitFor();
-    await screenshot(page, 'home-requester');
+    await audit(page, `inicio del solicitante (${vpName})`);
+    await screenshot(page, `home-requester-${vpName}`);
 
     await Promise.all([page.waitForNavigation(), logout.click()]);
     assert.equal(new URL(page.url()).pathname, '/login');
@@ -85,8 +89,10 @@ test('the demo requester logs in through the form, sees their name, and logs out
     await page.waitForLoadState();
     assert.equal(await page.getByRole('button', { name: 'Cerrar sesión' }).count(), 0);
     assert.equal(await page.getByText(user.name).count(), 0);
+    await audit(page, `después de cerrar sesión (${vpName})`);
   });
 });
+}
 
 test('a login form without its csrf_token is refused with 403', async (t) => {
   await withPage(browser, t, {}, async (page) => {
@@ -110,6 +116,7 @@ test('a login form without its csrf_token is refused with 403', async (t) => {
     const text = await page.locator('body').innerText();
     assert.match(text, /formulario/i, `the page should speak of the form: ${text}`);
     assert.match(text, /expir|venci|caduc/i, `the page should say the form expired: ${text}`);
+    await audit(page, 'formulario caducado');
     await screenshot(page, 'login-csrf-refused');
 
     // And no session was opened.
@@ -127,6 +134,7 @@ test('on a phone the login page has no horizontal scroll', async (t) => {
     async (page) => {
       await page.goto('/login');
       await page.getByRole('button', { name: 'Ingresar' }).waitFor();
+      await audit(page, 'login (teléfono)');
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
         innerWidth: window.innerWidth,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DEMO, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, PHONE, audit, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
 
 let browser;
 before(async () => {
@@ -18,6 +18,7 @@ test('every kind of notice renders as a readable Spanish mail', async (t) => {
     await logIn(page, DEMO.admin);
     await page.goto('/admin/avisos');
     await page.getByRole('heading', { name: 'Avisos que envía certdesk' }).waitFor();
+    await audit(page, 'modelos de avisos');
     const links = page.getByRole('link', { name: 'Correo', exact: true });
     const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     assert.ok(hrefs.length >= 17, `expected every kind, got ${hrefs.length}`);
@@ -34,6 +35,7 @@ test('every kind of notice renders as a readable Spanish mail', async (t) => {
       const body = await page.locator('body').innerText();
       assert.doesNotMatch(body, /\d{4}-\d{2}-\d{2}/, `${href} shows an ISO date`);
       const kind = href.split('/').pop();
+      await audit(page, `aviso ${kind}`);
       await screenshot(page, `aviso-${kind}`);
       // And its text part.
       const text = await (await page.request.get(`${href}?formato=texto`)).text();
@@ -42,15 +44,17 @@ test('every kind of notice renders as a readable Spanish mail', async (t) => {
   });
 });
 
-test('the bell counts unread notices and opening one marks it read', async (t) => {
-  await withPage(browser, t, {}, async (page) => {
+for (const [vpName, vp] of [['escritorio', {}], ['telefono', PHONE]]) {
+test(`the bell counts unread notices and opening one marks it read (${vpName})`, async (t) => {
+  await withPage(browser, t, vp, async (page) => {
     await logIn(page, DEMO.requester);
     const bell = page.getByRole('link', { name: /Avisos/ }).first();
     await bell.waitFor();
     const before = Number((await page.locator('.bell-count').innerText().catch(() => '0')) || 0);
     await bell.click();
     await page.getByRole('heading', { name: 'Avisos', exact: true }).waitFor();
-    await screenshot(page, 'avisos-lista');
+    await audit(page, `avisos (${vpName})`);
+    await screenshot(page, `avisos-lista-${vpName}`);
     if (before > 0) {
       await Promise.all([
         page.waitForNavigation(),
@@ -74,5 +78,7 @@ test('the bell counts unread notices and opening one marks it read', async (t) =
       page.getByRole('button', { name: 'Guardar preferencia' }).click(),
     ]);
     assert.equal(await page.getByLabel(/Recibir también por correo/).isChecked(), false);
+    await audit(page, `avisos tras guardar (${vpName})`);
   });
 });
+}

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { DEMO, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, audit, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
 
 /** The image fixtures (good and bad photos and signatures), kept in the repository. */
 const FIXTURES =
@@ -69,18 +69,21 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       // "Mis trámites" is in the menu, with a clear "Nuevo trámite" button.
       await clickAndWait(page, page.getByRole('navigation', { name: 'Navegación principal' }).getByRole('link', { name: 'Mis trámites' }));
       await page.getByRole('heading', { name: 'Mis trámites' }).waitFor();
+      await audit(page, `01-mis-tramites-${vp.name}`);
       await screenshot(page, `01-mis-tramites-${vp.name}`);
       await clickAndWait(page, page.getByRole('link', { name: 'Nuevo trámite' }).first());
 
       // Step 1a: the kind.
       await page.getByText('Paso 1 de 4').waitFor();
       await assertNoHorizontalScroll(page, 'paso 1');
+      await audit(page, `02-paso1-tipo-${vp.name}`);
       await screenshot(page, `02-paso1-tipo-${vp.name}`);
       await page.getByLabel(/^Emisión/).check();
       await clickAndWait(page, page.getByRole('button', { name: 'Continuar' }));
 
       // Step 1b: the reason; the paid one says so.
       await page.getByText('Requiere pago de S/ 8.10').first().waitFor();
+      await audit(page, `03-paso1-motivo-${vp.name}`);
       await screenshot(page, `03-paso1-motivo-${vp.name}`);
       await page.getByLabel(/^c\) Necesidad de certificado digital/).check();
       await clickAndWait(page, page.getByRole('button', { name: 'Crear el trámite y continuar' }));
@@ -92,6 +95,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
         assert.ok(body.includes(value), `step 2 lacks ${value}`);
       }
       await assertNoHorizontalScroll(page, 'paso 2');
+      await audit(page, `04-paso2-pago-${vp.name}`);
       await screenshot(page, `04-paso2-pago-${vp.name}`);
       await page.getByLabel('Número de operación').fill(operation);
       await page.getByLabel('Fecha de pago').fill('2026-11-02');
@@ -104,12 +108,14 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       });
       await clickAndWait(page, page.getByRole('button', { name: 'Registrar constancia' }));
       await page.getByText('Constancia registrada').waitFor();
+      await audit(page, `05-paso2-registrada-${vp.name}`);
       await screenshot(page, `05-paso2-registrada-${vp.name}`);
       await clickAndWait(page, page.getByRole('link', { name: 'Continuar: registrar solicitantes' }));
 
       // Step 3: the applicant, first with a personal e-mail and a blurred photo.
       await page.getByText('Paso 3 de 4').waitFor();
       await assertNoHorizontalScroll(page, 'paso 3');
+      await audit(page, `06-paso3-solicitantes-${vp.name}`);
       await screenshot(page, `06-paso3-solicitantes-${vp.name}`);
       await page.getByLabel('Apellido paterno').fill('Quispe');
       await page.getByLabel('Apellido materno', { exact: true }).fill('Huamán');
@@ -127,6 +133,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       assert.match(await photoReport.innerText(), /borrosa/);
       await page.locator('#signature-report li.check-ok').first().waitFor();
       assert.equal(await page.locator('#signature-report li.check-bad').count(), 0);
+      await audit(page, `06b-paso3-revision-inmediata-${vp.name}`);
       await screenshot(page, `06b-paso3-revision-inmediata-${vp.name}`);
       const [failed] = await Promise.all([
         page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/solicitantes')),
@@ -143,6 +150,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       assert.equal(await page.getByLabel('Correo institucional').inputValue(), 'rosa.quispe@gmail.com');
       await page.getByText('Vuelva a elegir la foto').first().waitFor();
       await assertNoHorizontalScroll(page, 'paso 3 con errores');
+      await audit(page, `07-paso3-errores-${vp.name}`);
       await screenshot(page, `07-paso3-errores-${vp.name}`);
 
       await page.getByLabel('Correo institucional').fill('rquispe@regioncajamarca.gob.pe');
@@ -150,12 +158,14 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.getByLabel('Foto de la firma').setInputFiles(fixture('signature_ok.png'));
       await clickAndWait(page, page.getByRole('button', { name: 'Registrar solicitante' }));
       await page.getByText('Solicitante registrado').waitFor();
+      await audit(page, `08-paso3-registrado-${vp.name}`);
       await screenshot(page, `08-paso3-registrado-${vp.name}`);
       await clickAndWait(page, page.getByRole('link', { name: 'Continuar: revisar y enviar' }));
 
       // Step 4: review and send.
       await page.getByText('Paso 4 de 4').waitFor();
       await assertNoHorizontalScroll(page, 'paso 4');
+      await audit(page, `09-paso4-enviar-${vp.name}`);
       await screenshot(page, `09-paso4-enviar-${vp.name}`);
       await clickAndWait(page, page.getByRole('button', { name: 'Enviar solicitud' }));
 
@@ -171,11 +181,13 @@ for (const [index, vp] of VIEWPORTS.entries()) {
         'the applicant photo thumbnail did not load',
       );
       await assertNoHorizontalScroll(page, 'página del trámite');
+      await audit(page, `10-tramite-enviado-${vp.name}`);
       await screenshot(page, `10-tramite-enviado-${vp.name}`);
 
       await clickAndWait(page, page.getByRole('navigation', { name: 'Navegación principal' }).getByRole('link', { name: 'Mis certificados' }));
       await page.getByRole('heading', { name: 'Mis certificados' }).waitFor();
       await assertNoHorizontalScroll(page, 'mis certificados');
+      await audit(page, `11-mis-certificados-${vp.name}`);
       await screenshot(page, `11-mis-certificados-${vp.name}`);
     });
   });
@@ -194,6 +206,7 @@ test('the procedure page is public and shows the payment data and examples', asy
     );
     assert.equal(broken, 0, 'an example image did not load');
     await assertNoHorizontalScroll(page, 'procedimiento');
+    await audit(page, '12-procedimiento-telefono');
     await screenshot(page, '12-procedimiento-telefono');
   });
 });

@@ -17,6 +17,9 @@ words! {
         AccessApproved,
         /// Access refused, with the reason.
         AccessRejected,
+        /// A link to choose a new password, asked for by the account's owner (or from an
+        /// expired link).
+        PasswordReset,
         /// A ticket was sent to the service desk.
         TicketReceived,
         /// A corrected ticket is back in the queue (to the analyst who observed it).
@@ -55,6 +58,7 @@ impl NoticeKind {
             NoticeKind::AccessReceived => "Solicitud de acceso recibida",
             NoticeKind::AccessApproved => "Acceso aprobado",
             NoticeKind::AccessRejected => "Acceso no aprobado",
+            NoticeKind::PasswordReset => "Enlace para cambiar la contraseña",
             NoticeKind::TicketReceived => "Trámite recibido",
             NoticeKind::TicketCorrected => "Trámite corregido",
             NoticeKind::TicketObserved => "Trámite observado",
@@ -80,6 +84,7 @@ impl NoticeKind {
             NoticeKind::AccessReceived
             | NoticeKind::AccessApproved
             | NoticeKind::AccessRejected
+            | NoticeKind::PasswordReset
             | NoticeKind::TicketObserved
             | NoticeKind::TicketApproved
             | NoticeKind::TicketRejected

@@ -50,7 +50,19 @@ const BAD_CREDENTIALS: &str = "Correo o contraseña incorrectos.";
 pub struct Session {
     pub user: User,
     pub csrf_token: String,
+    /// The session's public handle (the profile page marks it as the current one).
+    pub id: String,
 }
+
+/// Where a login comes from, kept with the session for its owner's list. Never logged.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Longest user agent kept with a session.
+const MAX_USER_AGENT_CHARS: usize = 200;
 
 /// What a successful login hands back: the secret goes in a cookie or to the API client.
 #[derive(Debug)]
@@ -65,6 +77,13 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A session's public handle: random, unrelated to its secret.
+fn session_handle() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// The stored form of a secret.
@@ -106,7 +125,7 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
     .map_err(AppError::Internal)
 }
 
-async fn verify_password(password: &str, hash: Option<String>) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: Option<String>) -> bool {
     let password = password.to_owned();
     // With no stored hash we still spend the same effort, so timing does not reveal
     // which e-mails have accounts.
@@ -185,9 +204,10 @@ pub async fn login(
     app: &App,
     email: &str,
     password: &str,
-    client_ip: &str,
+    client: &Client,
     kind: SessionKind,
 ) -> AppResult<NewLogin> {
+    let client_ip = client.ip.as_str();
     let email = email.trim().to_lowercase();
     let now = app.now();
     let mut conn = app.store.conn().await?;
@@ -224,9 +244,18 @@ pub async fn login(
         SessionKind::Api => API_TOKEN_TTL,
     };
     let expires_at = now.checked_add(ttl).context("a session's expiry")?;
+    let user_agent: String = client
+        .user_agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_AGENT_CHARS)
+        .collect();
     sessions::insert(
         &mut tx,
         &NewSession {
+            id: &session_handle(),
+            ip: client_ip,
+            user_agent: user_agent.trim(),
             token_hash: &token_hash(&token),
             user_id: user.id,
             kind,
@@ -249,7 +278,11 @@ pub async fn login(
 pub async fn authenticate(app: &App, token: &str, kind: SessionKind) -> AppResult<Option<Session>> {
     let mut conn = app.store.conn().await?;
     let found = sessions::find(&mut conn, &token_hash(token), kind, app.now()).await?;
-    Ok(found.map(|(user, csrf_token)| Session { user, csrf_token }))
+    Ok(found.map(|(user, csrf_token, id)| Session {
+        user,
+        csrf_token,
+        id,
+    }))
 }
 
 pub async fn logout(app: &App, token: &str) -> AppResult<()> {
@@ -265,10 +298,20 @@ pub async fn issue_password_link(
     tx: &mut store::Tx,
     user_id: UserId,
 ) -> AppResult<String> {
+    issue_password_link_for(app, tx, user_id, PASSWORD_LINK_TTL).await
+}
+
+/// Like [`issue_password_link`], valid for `ttl`.
+pub(crate) async fn issue_password_link_for(
+    app: &App,
+    tx: &mut store::Tx,
+    user_id: UserId,
+    ttl: SignedDuration,
+) -> AppResult<String> {
     let token = random_token();
     let now = app.now();
     let expires_at = now
-        .checked_add(PASSWORD_LINK_TTL)
+        .checked_add(ttl)
         .context("a set-password link's expiry")?;
     password_tokens::insert(tx, &token_hash(&token), user_id, now, expires_at).await?;
     Ok(format!("/establecer-clave/{token}"))
@@ -305,13 +348,17 @@ pub async fn set_password_with_link(
     let mut tx = app.store.begin().await?;
     let Some(user_id) = password_tokens::find_valid(&mut tx, &token_hash, now).await? else {
         return Err(AppError::Conflict(
-            "El enlace ya fue usado o venció. Pida uno nuevo a la Mesa de Servicios.".into(),
+            "El enlace ya fue usado o venció. Pida uno nuevo desde la página del enlace."
+                .into(),
         ));
     };
     if !password_tokens::mark_used(&mut tx, &token_hash, now).await? {
         return Err(AppError::Conflict("El enlace ya fue usado.".into()));
     }
     users::set_password_hash(&mut tx, user_id, &hash).await?;
+    // Whoever knew the old password is signed out everywhere, and older links are retired.
+    sessions::delete_all_but(&mut tx, user_id, None).await?;
+    password_tokens::expire_unused(&mut tx, user_id, now).await?;
     let user = users::by_id(&mut tx, user_id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(user)

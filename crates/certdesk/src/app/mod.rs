@@ -4,6 +4,7 @@
 //! the CLI obey the same rules. Must not depend on `web`.
 
 pub mod access;
+pub mod accounts;
 pub mod auth;
 pub mod batch;
 mod error;

@@ -5,8 +5,8 @@ use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::{
-    app::{auth::FAILURE_WINDOW, schedule, App},
-    store::{login_failures, sessions},
+    app::{accounts::RESET_WINDOW, auth::FAILURE_WINDOW, schedule, App},
+    store::{login_failures, password_resets, sessions},
 };
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
         .checked_mul(4)
         .unwrap_or(SignedDuration::from_hours(1));
     let failures_removed = login_failures::purge_before(&mut conn, now.checked_sub(keep)?).await?;
+    // Reset requests (typed addresses, known or not) are kept only while a limit counts them.
+    password_resets::purge_before(&mut conn, now.checked_sub(RESET_WINDOW)?).await?;
     Ok(Report {
         sessions_removed,
         failures_removed,

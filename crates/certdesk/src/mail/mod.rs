@@ -114,7 +114,7 @@ impl Message {
     /// The link of the in-app twin. A set-password link is a secret for the mailbox only.
     pub fn in_app_link(&self) -> Option<&str> {
         match self.kind {
-            NoticeKind::AccessApproved => None,
+            NoticeKind::AccessApproved | NoticeKind::PasswordReset => None,
             _ => self.action.as_ref().map(|a| a.path.as_str()),
         }
     }

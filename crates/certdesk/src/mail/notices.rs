@@ -78,6 +78,22 @@ pub fn access_rejected(name: &str, reason: &str, entity: &str) -> Message {
     .paragraph("Si cree que se trata de un error, puede presentar una nueva solicitud con los datos corregidos.")
 }
 
+/// A link to choose a new password (`link_path`), valid for `valid_hours`: asked for from
+/// "¿Olvidó su contraseña?" or from an expired link. Its in-app twin never carries the link.
+pub fn password_reset(name: &str, link_path: &str, valid_hours: i64, entity: &str) -> Message {
+    Message::new(
+        NoticeKind::PasswordReset,
+        "Enlace para cambiar su contraseña de certdesk",
+        name,
+        "Se pidió un enlace para elegir una nueva contraseña de su cuenta en certdesk.",
+        entity,
+    )
+    .paragraph(format!("Para elegir su nueva contraseña, abra el enlace de abajo. Vale por {valid_hours} horas y se usa una sola vez; los enlaces que se enviaron antes ya no sirven."))
+    .paragraph("Al guardar la nueva contraseña se cierran todas las sesiones abiertas de su cuenta.")
+    .paragraph("Si usted no lo pidió, ignore este mensaje: su contraseña actual sigue valiendo.")
+    .action("Elegir una nueva contraseña", link_path)
+}
+
 /// The ticket reached the service desk (again, after a correction, when `resubmitted`).
 pub fn ticket_received(t: &TicketRef, name: &str, resubmitted: bool, entity: &str) -> Message {
     let lead = if resubmitted {
@@ -437,6 +453,9 @@ pub fn samples(entity: &str) -> Vec<Message> {
             NoticeKind::AccessRejected => {
                 access_rejected(name, "El correo no corresponde a la entidad.", entity)
             }
+            NoticeKind::PasswordReset => {
+                password_reset(name, "/establecer-clave/ejemplo", 2, entity)
+            }
             NoticeKind::TicketReceived => ticket_received(&t, name, false, entity),
             NoticeKind::TicketCorrected => ticket_corrected(&t, "Luis Analista", name, entity),
             NoticeKind::TicketObserved => ticket_observed(
@@ -579,6 +598,9 @@ mod tests {
     fn the_set_password_link_stays_out_of_the_in_app_twin() {
         let m = access_approved("Ana", "/establecer-clave/secreto", "GR");
         assert_eq!(m.in_app_link(), None);
+        let m = password_reset("Ana", "/establecer-clave/secreto", 2, "GR");
+        assert_eq!(m.in_app_link(), None);
+        assert_eq!(m.action.unwrap().path, "/establecer-clave/secreto");
         let t = ticket_observed(
             &TicketRef {
                 id: TicketId::from(uuid::Uuid::nil()),

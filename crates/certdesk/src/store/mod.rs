@@ -13,6 +13,7 @@ pub mod holidays;
 pub mod login_failures;
 pub mod notifications;
 pub mod outbox;
+pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
 pub mod reminders;

@@ -55,3 +55,30 @@ pub async fn mark_used(conn: &mut Conn, token_hash: &str, now: Timestamp) -> Sto
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The user a token was issued to, used or expired or not: an old link can still ask for
+/// a new one to be sent to its account's address.
+pub async fn owner(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<UserId>> {
+    let row = sqlx::query("SELECT user_id FROM password_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.parse("user_id")?),
+        None => None,
+    })
+}
+
+/// Retires the user's unused links that are still valid (they expire now); returns how
+/// many.
+pub async fn expire_unused(conn: &mut Conn, user_id: UserId, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE password_tokens SET expires_at = $1 \
+         WHERE user_id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(ts_to_db(now))
+    .bind(user_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -57,6 +57,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// Where a request comes from (address and user agent), kept with a new session.
+#[derive(Debug, Clone)]
+pub struct ClientInfo(pub auth::Client);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok(ClientInfo(auth::Client { ip, user_agent }))
+    }
+}
+
 /// Whoever is looking at a page: maybe signed in, always with a CSRF token for forms, and
 /// the settings in force (the entity's name in the header, the e-mail domains in hints).
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 //! which routes it and adds it to the OpenAPI document from its `#[utoipa::path]`.
 
 mod access;
+mod accounts;
 mod analyst;
 mod notifications;
 mod outbox;
@@ -52,6 +53,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(super::healthz))
         .routes(routes!(session::create, session::delete))
         .routes(routes!(session::me, notifications::update_me))
+        .routes(routes!(accounts::create))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::read))

@@ -13,7 +13,7 @@ use crate::{
     store::{sessions::SessionKind, users::User},
     web::{
         error::{ApiResult, Problem},
-        extract::{ApiJson, ApiUser, ClientIp},
+        extract::{ApiJson, ApiUser, ClientInfo},
         WebState,
     },
 };
@@ -63,14 +63,14 @@ pub struct LoginResponse {
               (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<WebState>,
-    ClientIp(ip): ClientIp,
+    ClientInfo(client): ClientInfo,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let login = auth::login(
         &state.app,
         &body.email,
         &body.password,
-        &ip,
+        &client,
         SessionKind::Api,
     )
     .await?;

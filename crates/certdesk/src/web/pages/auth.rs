@@ -1,4 +1,6 @@
-//! Login, logout and the set-password page reached from an e-mailed link.
+//! Login, logout, the set-password page reached from an e-mailed link, and "¿Olvidó su
+//! contraseña?" (a new link by mail, the same answer whether or not the address has an
+//! account).
 
 use askama::Template;
 use axum::{
@@ -11,11 +13,11 @@ use domain::validation::FieldErrors;
 
 use super::{render, summary, Layout, SummaryItem};
 use crate::{
-    app::{auth, AppError},
+    app::{accounts, auth, AppError},
     store::sessions::SessionKind,
     web::{
         error::PageResult,
-        extract::{ClientIp, CsrfForm, Viewer, SESSION_COOKIE},
+        extract::{ClientInfo, ClientIp, CsrfForm, Viewer, SESSION_COOKIE},
         WebState,
     },
 };
@@ -63,7 +65,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<WebState>,
-    ClientIp(ip): ClientIp,
+    ClientInfo(client): ClientInfo,
     jar: CookieJar,
     form: CsrfForm<LoginForm>,
 ) -> PageResult {
@@ -73,7 +75,7 @@ pub async fn login(
             &state.app,
             &data.email,
             &data.password,
-            &ip,
+            &client,
             SessionKind::Web,
         )
         .await
@@ -130,6 +132,8 @@ pub async fn logout(
 #[template(path = "set_password.html")]
 struct SetPasswordPage {
     layout: Layout,
+    /// The link's secret, for the "send me a new link" form of a spent one.
+    token: String,
     valid: bool,
     errors: FieldErrors,
     summary: Vec<SummaryItem>,
@@ -154,6 +158,7 @@ pub async fn set_password_form(
         },
         &SetPasswordPage {
             layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+            token,
             valid,
             errors: FieldErrors::new(),
             summary: Vec::new(),
@@ -189,6 +194,7 @@ pub async fn set_password(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SetPasswordPage {
                     layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+                    token,
                     valid: true,
                     summary: summary(&errors, PASSWORD_LABELS),
                     errors,
@@ -198,6 +204,7 @@ pub async fn set_password(
                 StatusCode::GONE,
                 &SetPasswordPage {
                     layout: Layout::new("Elegir contraseña", Some(&viewer), ""),
+                    token,
                     valid: false,
                     errors: FieldErrors::new(),
                     summary: Vec::new(),
@@ -206,4 +213,99 @@ pub async fn set_password(
             Err(err) => return Err(err.into()),
         },
     )
+}
+
+/// Where "¿Olvidó su contraseña?" leads.
+pub const FORGOT_PATH: &str = "/olvide-clave";
+/// The answer to every reset request, known address or not.
+pub const FORGOT_SENT_PATH: &str = "/olvide-clave/enviado";
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+struct ForgotPage {
+    layout: Layout,
+    sent: bool,
+    email: String,
+    errors: FieldErrors,
+    summary: Vec<SummaryItem>,
+}
+
+const FORGOT_LABELS: &[(&str, &str)] = &[("email", "Correo institucional")];
+
+pub async fn forgot_form(viewer: Viewer) -> Response {
+    render(
+        StatusCode::OK,
+        &ForgotPage {
+            layout: Layout::new("Recuperar contraseña", Some(&viewer), FORGOT_PATH),
+            sent: false,
+            email: String::new(),
+            errors: FieldErrors::new(),
+            summary: Vec::new(),
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Sends the link when the address has an active account; the answer (a redirect to the
+/// same page) is the same either way. Only an address that is not one is refused, on its
+/// field: that says nothing about accounts.
+pub async fn forgot(
+    State(state): State<WebState>,
+    ClientIp(ip): ClientIp,
+    form: CsrfForm<ForgotForm>,
+) -> PageResult {
+    let CsrfForm { viewer, data } = form;
+    let email = data.email.trim();
+    let problem = if email.is_empty() {
+        Some("Escriba el correo institucional con el que ingresa.")
+    } else if !accounts::looks_like_email(email) {
+        Some("Escriba un correo válido, por ejemplo nombre@regioncajamarca.gob.pe.")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        let mut errors = FieldErrors::new();
+        errors.add("email", message);
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ForgotPage {
+                layout: Layout::new("Recuperar contraseña", Some(&viewer), FORGOT_PATH),
+                sent: false,
+                email: data.email,
+                summary: summary(&errors, FORGOT_LABELS),
+                errors,
+            },
+        ));
+    }
+    accounts::request_password_reset(&state.app, email, &ip).await?;
+    Ok(Redirect::to(FORGOT_SENT_PATH).into_response())
+}
+
+pub async fn forgot_sent(viewer: Viewer) -> Response {
+    render(
+        StatusCode::OK,
+        &ForgotPage {
+            layout: Layout::new("Revise su correo", Some(&viewer), ""),
+            sent: true,
+            email: String::new(),
+            errors: FieldErrors::new(),
+            summary: Vec::new(),
+        },
+    )
+}
+
+/// From a used or expired link's page: a new link to the account's own address.
+pub async fn resend_link(
+    State(state): State<WebState>,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    accounts::resend_password_link(&state.app, &token, &ip).await?;
+    Ok(Redirect::to(FORGOT_SENT_PATH).into_response())
 }

@@ -9,6 +9,7 @@ mod certificates;
 mod help;
 mod home;
 pub(crate) mod notices;
+mod profile;
 mod tickets;
 mod wizard;
 
@@ -90,6 +91,16 @@ pub fn routes() -> Router<WebState> {
             "/tramites/{id}/enviar",
             get(wizard::send::submit_form).post(wizard::send::submit),
         )
+        .route(
+            auth::FORGOT_PATH,
+            get(auth::forgot_form).post(auth::forgot),
+        )
+        .route(auth::FORGOT_SENT_PATH, get(auth::forgot_sent))
+        .route("/establecer-clave/{token}/nuevo", post(auth::resend_link))
+        .route(profile::PATH, get(profile::show))
+        .route("/perfil/clave", post(profile::change_password))
+        .route("/perfil/sesiones/{id}/cerrar", post(profile::close))
+        .route("/perfil/sesiones/cerrar-otras", post(profile::close_others))
         .merge(analyst::routes())
 }
 
@@ -113,6 +124,8 @@ pub struct Layout {
     pub unread: i64,
     /// This page is the notices page (the bell is then the current entry).
     pub on_notices: bool,
+    /// This page is the profile page (the name in the header is then the current entry).
+    pub on_profile: bool,
 }
 
 impl Layout {
@@ -132,6 +145,7 @@ impl Layout {
             notice: None,
             unread: viewer.map_or(0, |v| v.unread),
             on_notices: current == notices::PATH,
+            on_profile: current == profile::PATH,
         }
     }
 
