@@ -1,0 +1,149 @@
+// "¿Olvidó su contraseña?" end to end, as a person would on a phone and a desktop: the login
+// page's link, the form, the mail's one-time link (read from the outbox through the admins'
+// API), choosing a new password, logging in with it, and "Mi cuenta". Every page is audited
+// (axe-core, no sideways scrolling). A fresh account per run, so the demo logins that other
+// tests use are never touched.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { DEMO, PHONE, audit, launchBrowser, screenshot, withPage } from './helpers.js';
+
+const VIEWPORTS = [
+  ['telefono', PHONE],
+  ['escritorio', { viewport: { width: 1280, height: 900 } }],
+];
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function clickAndWait(page, locator) {
+  await Promise.all([page.waitForNavigation(), locator.click()]);
+}
+
+/** An admin's API token. */
+async function adminToken(request) {
+  const res = await request.post('/api/v1/session', {
+    data: { email: DEMO.admin.email, password: DEMO.admin.password },
+  });
+  assert.equal(res.status(), 200, 'admin login through the API');
+  return (await res.json()).token;
+}
+
+/** A new account (access request filed and approved), with no password chosen yet. */
+async function freshAccount(request, token, tag) {
+  const email = `clave.${tag}.${Date.now()}@regioncajamarca.gob.pe`;
+  const dni = String(40_000_000 + Math.floor(Math.random() * 9_999_999)).padStart(8, '0');
+  const filed = await request.post('/api/v1/access-requests', {
+    data: {
+      full_name: 'Julia Inés Rojas Cárdenas',
+      dni,
+      position: 'Asistente administrativa',
+      unit: 'Oficina de Logística',
+      dependency: 'Sede Central',
+      start_date: '2025-03-03',
+      email,
+    },
+  });
+  assert.equal(filed.status(), 201, `access request: ${await filed.text()}`);
+  const { id } = await filed.json();
+  const approved = await request.post(`/api/v1/access-requests/${id}/approve`, {
+    headers: { authorization: `Bearer ${token}` },
+    data: {},
+  });
+  assert.equal(approved.status(), 200, `approval: ${await approved.text()}`);
+  return email;
+}
+
+/** The path of the newest password-reset link mailed to `email`, from the outbox. */
+async function resetLink(request, token, email) {
+  const res = await request.get('/api/v1/outbox?limit=200', {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(res.status(), 200);
+  const mail = (await res.json()).items.find((m) => m.kind === 'password_reset' && m.to === email);
+  assert.ok(mail, `no password-reset mail to ${email} in the outbox`);
+  const match = mail.body_text.match(/\/establecer-clave\/[A-Za-z0-9_-]+/);
+  assert.ok(match, `no link in the mail: ${mail.body_text}`);
+  return match[0];
+}
+
+for (const [vpName, vp] of VIEWPORTS) {
+  test(`a forgotten password is recovered with the mailed link (${vpName})`, async (t) => {
+    await withPage(browser, t, vp, async (page) => {
+      const token = await adminToken(page.request);
+      const email = await freshAccount(page.request, token, vpName);
+
+      // The login page leads to the form.
+      await page.goto('/login');
+      await clickAndWait(page, page.getByRole('link', { name: '¿Olvidó su contraseña?' }));
+      await page.getByRole('heading', { name: 'Recuperar contraseña' }).waitFor();
+      await audit(page, `recuperar contraseña (${vpName})`);
+      await screenshot(page, `40-olvide-clave-${vpName}`);
+
+      // A mistyped address is refused on its field, with the summary above.
+      await page.getByLabel('Correo institucional').fill('julia arroba region');
+      await clickAndWait(page, page.getByRole('button', { name: 'Enviarme el enlace' }));
+      await page.getByRole('alert').filter({ hasText: 'Revise estos datos' }).waitFor();
+      assert.equal(await page.getByLabel('Correo institucional').getAttribute('aria-invalid'), 'true');
+      await audit(page, `recuperar contraseña con error (${vpName})`);
+
+      // An address without an account gets the very same answer as one with it.
+      await page.getByLabel('Correo institucional').fill(`nadie.${Date.now()}@regioncajamarca.gob.pe`);
+      await clickAndWait(page, page.getByRole('button', { name: 'Enviarme el enlace' }));
+      await page.getByRole('heading', { name: 'Revise su correo' }).waitFor();
+      const unknownAnswer = await page.locator('main').innerText();
+      await page.goto('/olvide-clave');
+      await page.getByLabel('Correo institucional').fill(email);
+      await clickAndWait(page, page.getByRole('button', { name: 'Enviarme el enlace' }));
+      await page.getByRole('heading', { name: 'Revise su correo' }).waitFor();
+      assert.equal(await page.locator('main').innerText(), unknownAnswer);
+      await audit(page, `revise su correo (${vpName})`);
+      await screenshot(page, `41-revise-su-correo-${vpName}`);
+
+      // The mailed link: choose a password.
+      const link = await resetLink(page.request, token, email);
+      await page.goto(link);
+      await page.getByRole('heading', { name: 'Elegir contraseña' }).waitFor();
+      await audit(page, `elegir contraseña (${vpName})`);
+      const password = `una frase nueva ${vpName} 2026`;
+      await page.getByLabel('Nueva contraseña', { exact: true }).fill(password);
+      await page.getByLabel('Repita la contraseña').fill(password);
+      await clickAndWait(page, page.getByRole('button', { name: 'Guardar contraseña' }));
+      await page.getByText('Su contraseña quedó guardada. Ya puede ingresar.').waitFor();
+      await audit(page, `contraseña guardada (${vpName})`);
+
+      // The link is spent: its page offers a new one without showing the address.
+      const spent = await page.goto(link);
+      assert.equal(spent.status(), 410);
+      await page.getByRole('button', { name: 'Enviarme un enlace nuevo' }).waitFor();
+      assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(email.replace(/\./g, '\\.')));
+      await audit(page, `enlace usado (${vpName})`);
+      await screenshot(page, `42-enlace-usado-${vpName}`);
+
+      // Log in with the new password, then "Mi cuenta" from the name in the header.
+      await page.goto('/login');
+      await page.getByLabel('Correo institucional').fill(email);
+      await page.getByLabel('Contraseña', { exact: true }).fill(password);
+      await clickAndWait(page, page.getByRole('button', { name: 'Ingresar' }));
+      assert.equal(new URL(page.url()).pathname, '/');
+      await clickAndWait(page, page.locator('header').getByRole('link', { name: 'Julia Inés Rojas Cárdenas' }));
+      await page.getByRole('heading', { name: 'Mi cuenta', level: 1 }).waitFor();
+      await page.locator('.session-item.current').getByText('Esta sesión').waitFor();
+      await audit(page, `mi cuenta (${vpName})`);
+      await screenshot(page, `43-mi-cuenta-${vpName}`);
+
+      // A wrong current password is refused next to its field.
+      await page.getByLabel('Contraseña actual').fill('no es mi clave');
+      await page.getByLabel('Nueva contraseña', { exact: true }).fill('otra frase cualquiera 1');
+      await page.getByLabel('Repita la nueva contraseña').fill('otra frase cualquiera 1');
+      await clickAndWait(page, page.getByRole('button', { name: 'Cambiar contraseña' }));
+      await page.locator('#current_password-error').getByText('La contraseña actual no es correcta.').waitFor();
+      await audit(page, `mi cuenta con error (${vpName})`);
+    });
+  });
+}
