@@ -348,8 +348,7 @@ pub async fn set_password_with_link(
     let mut tx = app.store.begin().await?;
     let Some(user_id) = password_tokens::find_valid(&mut tx, &token_hash, now).await? else {
         return Err(AppError::Conflict(
-            "El enlace ya fue usado o venció. Pida uno nuevo desde la página del enlace."
-                .into(),
+            "El enlace ya fue usado o venció. Pida uno nuevo desde la página del enlace.".into(),
         ));
     };
     if !password_tokens::mark_used(&mut tx, &token_hash, now).await? {

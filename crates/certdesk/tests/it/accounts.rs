@@ -167,7 +167,8 @@ async fn a_reset_answers_alike_for_known_and_unknown_addresses_and_mails_only_th
     assert_eq!(mails.len(), 2, "{mails:?}");
     let all = outbox(&app, &admin).await;
     assert!(
-        all.iter().all(|m| m["to"] == ANA || m["kind"] != "password_reset"),
+        all.iter()
+            .all(|m| m["to"] == ANA || m["kind"] != "password_reset"),
         "a reset mail went to an address without an account: {all:?}"
     );
     assert!(mails[0]["body_text"]
@@ -210,7 +211,10 @@ async fn a_malformed_address_on_the_page_is_refused_on_its_field_in_spanish() {
     .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(field_error(&html, "email").contains("correo válido"), "{html}");
+    assert!(
+        field_error(&html, "email").contains("correo válido"),
+        "{html}"
+    );
     assert_eq!(error_summary(&html).len(), 1);
     // What was typed is kept.
     assert!(html.contains("value=\"ana arroba region\""));
@@ -279,7 +283,10 @@ async fn a_new_reset_retires_the_older_link() {
     assert_eq!(res.status(), 410);
     let res = use_link(&app, &new_browser(), &second, "clave del segundo enlace").await;
     assert_eq!(res.status(), 303);
-    assert_eq!(login_status(&app, ANA, "clave del segundo enlace").await, 200);
+    assert_eq!(
+        login_status(&app, ANA, "clave del segundo enlace").await,
+        200
+    );
 }
 
 #[tokio::test]

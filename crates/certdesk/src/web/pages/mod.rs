@@ -91,10 +91,7 @@ pub fn routes() -> Router<WebState> {
             "/tramites/{id}/enviar",
             get(wizard::send::submit_form).post(wizard::send::submit),
         )
-        .route(
-            auth::FORGOT_PATH,
-            get(auth::forgot_form).post(auth::forgot),
-        )
+        .route(auth::FORGOT_PATH, get(auth::forgot_form).post(auth::forgot))
         .route(auth::FORGOT_SENT_PATH, get(auth::forgot_sent))
         .route("/establecer-clave/{token}/nuevo", post(auth::resend_link))
         .route(profile::PATH, get(profile::show))

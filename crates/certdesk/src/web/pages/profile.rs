@@ -225,7 +225,9 @@ mod tests {
             "Chrome en Android"
         );
         assert_eq!(
-            device(Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0")),
+            device(Some(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+            )),
             "Firefox en Windows"
         );
         assert_eq!(device(None), "Desconocido");
