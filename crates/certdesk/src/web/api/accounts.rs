@@ -25,12 +25,17 @@ pub struct PasswordResetRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasswordResetAccepted {
     /// What happens next, for people; always the same text.
-    pub detail: &'static str,
+    pub detail: String,
 }
 
 /// The one answer to every reset request.
-pub const RESET_ACCEPTED: &str = "Si el correo corresponde a una cuenta activa, le enviamos un \
-     enlace para elegir una nueva contraseña. Vale por 2 horas y se usa una sola vez.";
+fn reset_accepted() -> String {
+    format!(
+        "Si el correo corresponde a una cuenta activa, le enviamos un enlace para elegir una \
+         nueva contraseña. Vale por {} horas y se usa una sola vez.",
+        accounts::RESET_LINK_TTL.as_hours()
+    )
+}
 
 /// Ask for a one-time link to choose a new password, sent by e-mail.
 ///
@@ -53,7 +58,7 @@ pub async fn create(
     Ok((
         StatusCode::ACCEPTED,
         Json(PasswordResetAccepted {
-            detail: RESET_ACCEPTED,
+            detail: reset_accepted(),
         }),
     ))
 }

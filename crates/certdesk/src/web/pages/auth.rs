@@ -225,6 +225,8 @@ pub const FORGOT_SENT_PATH: &str = "/olvide-clave/enviado";
 struct ForgotPage {
     layout: Layout,
     sent: bool,
+    /// How long a link lasts, in hours.
+    hours: i64,
     email: String,
     errors: FieldErrors,
     summary: Vec<SummaryItem>,
@@ -238,6 +240,7 @@ pub async fn forgot_form(viewer: Viewer) -> Response {
         &ForgotPage {
             layout: Layout::new("Recuperar contraseña", Some(&viewer), FORGOT_PATH),
             sent: false,
+            hours: accounts::RESET_LINK_TTL.as_hours(),
             email: String::new(),
             errors: FieldErrors::new(),
             summary: Vec::new(),
@@ -276,6 +279,7 @@ pub async fn forgot(
             &ForgotPage {
                 layout: Layout::new("Recuperar contraseña", Some(&viewer), FORGOT_PATH),
                 sent: false,
+                hours: accounts::RESET_LINK_TTL.as_hours(),
                 email: data.email,
                 summary: summary(&errors, FORGOT_LABELS),
                 errors,
@@ -292,6 +296,7 @@ pub async fn forgot_sent(viewer: Viewer) -> Response {
         &ForgotPage {
             layout: Layout::new("Revise su correo", Some(&viewer), ""),
             sent: true,
+            hours: accounts::RESET_LINK_TTL.as_hours(),
             email: String::new(),
             errors: FieldErrors::new(),
             summary: Vec::new(),
