@@ -119,8 +119,14 @@ async fn take_and_approve(app: &TestApp, analyst: &Person, id: &str) {
         .post(app, &page, &format!("{page}/atender"), &[])
         .await;
     assert_eq!(res.status(), 303);
+    // Approval asks the analyst to confirm the review and "sin lentes" (issue 11).
     let res = analyst
-        .post(app, &page, &format!("{page}/aprobar"), &[])
+        .post(
+            app,
+            &page,
+            &format!("{page}/aprobar"),
+            &[("revisado", "si"), ("sin_lentes", "si")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=aprobado"));
@@ -476,7 +482,12 @@ async fn observing_needs_a_comment_next_to_the_field_and_then_returns_the_ticket
     );
     assert_eq!(
         action_buttons(&html),
-        vec!["Aprobar", "Observar y devolver", "Rechazar"]
+        vec![
+            "Aprobar",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     assert_eq!(
         text(
@@ -647,7 +658,12 @@ async fn approving_from_the_page_shows_the_dispatch_date_to_the_requester() {
     // Approving twice is a conflict, said on the page.
     let page = review(&id);
     let res = analyst
-        .post(&app, &page, &format!("{page}/aprobar"), &[])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/aprobar"),
+            &[("revisado", "si"), ("sin_lentes", "si")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
@@ -988,7 +1004,12 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
     assert!(!html.contains("Completar instalación</button>"));
     assert_eq!(
         action_buttons(&html),
-        vec!["Registrar la cita", "Observar y devolver", "Rechazar"]
+        vec![
+            "Registrar la cita",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     assert_eq!(
         count(&html, &format!("form[action^='{page}/completar']")),
@@ -1059,7 +1080,8 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
             "Cambiar la cita",
             "Completar instalación",
             "Observar y devolver",
-            "Rechazar"
+            "Rechazar",
+            "Devolver a la cola"
         ]
     );
 
@@ -1131,7 +1153,12 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
     );
     assert_eq!(
         action_buttons(&html),
-        vec!["Completar cancelación", "Observar y devolver", "Rechazar"]
+        vec![
+            "Completar cancelación",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     let res = analyst
         .post(&app, &page, &format!("{page}/completar"), &[])

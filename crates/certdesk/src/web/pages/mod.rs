@@ -9,6 +9,7 @@ mod certificates;
 mod help;
 mod home;
 pub(crate) mod notices;
+mod observation_texts;
 mod tickets;
 mod wizard;
 
@@ -90,6 +91,14 @@ pub fn routes() -> Router<WebState> {
             "/tramites/{id}/enviar",
             get(wizard::send::submit_form).post(wizard::send::submit),
         )
+        .route(
+            observation_texts::PATH,
+            get(observation_texts::list).post(observation_texts::create),
+        )
+        .route(
+            "/admin/observaciones/{id}",
+            get(observation_texts::edit_form).post(observation_texts::update),
+        )
         .merge(analyst::routes())
 }
 
@@ -164,6 +173,7 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
                 items.push(("/admin/solicitudes", "Solicitudes de acceso"));
                 items.push(("/admin/correos", "Correos"));
                 items.push((notices::SAMPLES_PATH, "Modelos de avisos"));
+                items.push((observation_texts::PATH, "Observaciones frecuentes"));
             }
             items.push(("/procedimiento", "Procedimiento"));
         }
