@@ -664,6 +664,8 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
 
     // The batch closes; its page takes RENIEC's answer for each applicant.
     clock.set(crate::helpers::at(FRIDAY_AFTER_CUTOFF));
+    // Two days on, the browser session has expired: sign in again.
+    app.sign_in(&analyst.browser, ANALYST, PASSWORD).await;
     let closed: Value = app
         .post_json("/api/v1/batches/close", Some(&analyst.token), &json!({}))
         .await
