@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn a_note_is_trimmed_and_neither_blank_nor_too_long() {
-        assert_eq!(note_text("  Llamé al solicitante.  ").unwrap(), "Llamé al solicitante.");
+        assert_eq!(
+            note_text("  Llamé al solicitante.  ").unwrap(),
+            "Llamé al solicitante."
+        );
         assert!(matches!(note_text(" \n "), Err(AppError::Validation(_))));
         let long = "a".repeat(MAX_NOTE_CHARS + 1);
         assert!(matches!(note_text(&long), Err(AppError::Validation(_))));

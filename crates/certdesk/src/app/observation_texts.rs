@@ -128,7 +128,10 @@ mod tests {
         };
         assert_eq!(
             validate(&good).unwrap(),
-            ("Foto con lentes".into(), "Tómese otra foto sin lentes.".into())
+            (
+                "Foto con lentes".into(),
+                "Tómese otra foto sin lentes.".into()
+            )
         );
     }
 }

@@ -135,7 +135,16 @@ pub async fn release(
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Release, comment, now).await?;
+    let (ticket, _) = act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Release,
+        comment,
+        now,
+    )
+    .await?;
     ticket_store::unassign(&mut tx, ticket.id).await?;
     commit_and_view(app, tx, actor, ticket_id).await
 }
@@ -275,7 +284,16 @@ pub async fn approve_checked(
         applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
     }
     // The state machine decides; when it refuses, the times above roll back with it.
-    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Approve, comment, now).await?;
+    let (ticket, _) = act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Approve,
+        comment,
+        now,
+    )
+    .await?;
     let view = commit_and_view(app, tx, actor, ticket_id).await?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
     Ok(view)

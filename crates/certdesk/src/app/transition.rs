@@ -103,8 +103,9 @@ pub fn refused(err: TransitionError) -> AppError {
                 TransitionError::MissingReceipts(_) => "payments",
                 TransitionError::NoCertificate => "certificate_id",
                 TransitionError::CommentRequired => "comment",
-                TransitionError::ReasonRequired
-                | TransitionError::OutOfOrderReasonRequired(_) => "reason",
+                TransitionError::ReasonRequired | TransitionError::OutOfOrderReasonRequired(_) => {
+                    "reason"
+                }
                 _ => "ticket",
             };
             AppError::field(field, err.to_string())

@@ -736,9 +736,8 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
     let a = html.find("41111111").unwrap();
     let b = html.find("42222222").unwrap();
     assert!(a < b);
-    assert!(html.contains(&format!(
-        "href=\"/analista/tramites/{first}\">{first_number}<"
-    )));
+    // Each links to its applicant on the ticket's review page (issue 11).
+    assert!(html.contains(&format!("href=\"/analista/tramites/{first}#solicitante-")));
     let page = doc(&html);
     let items = page.all("section[aria-labelledby=items] table tbody tr");
     assert_eq!(
@@ -751,14 +750,11 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
             vec!["2".to_owned(), second_number, "42222222".to_owned()]
         ]
     );
-    assert_eq!(
-        items[0].attrs("a", "href")[0],
-        format!("/analista/tramites/{first}")
-    );
-    assert_eq!(
-        items[1].attrs("a", "href")[0],
-        format!("/analista/tramites/{second}")
-    );
+    assert!(items[0].attrs("a", "href")[0]
+        .starts_with(&format!("/analista/tramites/{first}#solicitante-")));
+    assert!(items[1].attrs("a", "href")[0]
+        .starts_with(&format!("/analista/tramites/{second}#solicitante-")));
+    assert_eq!(items[0].text_at("td a"), first_number);
 
     // Pressing again changes nothing and shows the same batch.
     let res = analyst

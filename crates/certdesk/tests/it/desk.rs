@@ -116,8 +116,12 @@ async fn submitted_with(
 }
 
 async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
-    app.post_json(&format!("/api/v1/tickets/{id}/{action}"), Some(token), &body)
-        .await
+    app.post_json(
+        &format!("/api/v1/tickets/{id}/{action}"),
+        Some(token),
+        &body,
+    )
+    .await
 }
 
 async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
@@ -137,7 +141,12 @@ fn queue_ids(queue: &Value) -> Vec<String> {
 
 /// The last history line of the ticket's JSON.
 fn last_line(ticket: &Value) -> Value {
-    ticket["history"].as_array().unwrap().last().unwrap().clone()
+    ticket["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone()
 }
 
 /// The approval form of the review page, as an analyst fills it in.
@@ -180,7 +189,14 @@ async fn taking_a_ticket_out_of_fifo_order_needs_a_reason_that_the_history_keeps
     );
     // With a reason it is taken, and the history keeps the reason.
     let reason = "Urgente: el gerente firma el convenio el lunes.";
-    let res = act(&app, &analyst.token, &second, "take", json!({"reason": reason})).await;
+    let res = act(
+        &app,
+        &analyst.token,
+        &second,
+        "take",
+        json!({"reason": reason}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let ticket: Value = res.json().await.unwrap();
     assert_eq!(ticket["status"], "en_atencion");
@@ -195,14 +211,21 @@ async fn taking_a_ticket_out_of_fifo_order_needs_a_reason_that_the_history_keeps
     let form = page_doc.one(&format!("form[action^='{page}/atender']"));
     assert_eq!(form.count("textarea#motivo-atender[name=reason]"), 1);
     assert!(text(&html, "aside.review-actions .warning-box").contains("corresponde atender antes"));
-    let res = analyst.post(&app, &page, &format!("{page}/atender"), &[]).await;
+    let res = analyst
+        .post(&app, &page, &format!("{page}/atender"), &[])
+        .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "motivo-atender").contains("motivo"));
     assert_eq!(title_badge(&html).0, "enviado");
     let page_reason = "Renovación de la autoridad que firma resoluciones hoy.";
     let res = analyst
-        .post(&app, &page, &format!("{page}/atender"), &[("reason", page_reason)])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/atender"),
+            &[("reason", page_reason)],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, html) = analyst.page(&app, &location(&res)).await;
@@ -218,7 +241,9 @@ async fn taking_a_ticket_out_of_fifo_order_needs_a_reason_that_the_history_keeps
     let page = review(&first);
     let (_, html) = analyst.page(&app, &page).await;
     assert_eq!(doc(&html).count("textarea#motivo-atender"), 0);
-    let res = analyst.post(&app, &page, &format!("{page}/atender"), &[]).await;
+    let res = analyst
+        .post(&app, &page, &format!("{page}/atender"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let ticket = ticket_json(&app, &analyst.token, &first).await;
     assert_eq!(last_line(&ticket)["comment"], Value::Null);
@@ -247,7 +272,9 @@ async fn approval_on_the_page_asks_for_confirmation_and_sin_lentes() {
         .contains("Sin lentes"));
 
     // Without the ticks nothing is approved: both are asked for, beside their boxes.
-    let res = analyst.post(&app, &page, &format!("{page}/aprobar"), &[]).await;
+    let res = analyst
+        .post(&app, &page, &format!("{page}/aprobar"), &[])
+        .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "confirma-revision").contains("revisó"));
@@ -255,7 +282,12 @@ async fn approval_on_the_page_asks_for_confirmation_and_sin_lentes() {
     assert_eq!(title_badge(&html).0, "en_atencion");
     // One tick is not enough; what was ticked stays ticked.
     let res = analyst
-        .post(&app, &page, &format!("{page}/aprobar"), &[("revisado", "si")])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/aprobar"),
+            &[("revisado", "si")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -289,15 +321,28 @@ async fn the_api_approval_takes_an_optional_no_glasses_confirmation() {
     let b = submitted(&app, &requester, "42222222", "Berta").await;
     for id in [&a, &b] {
         assert_eq!(
-            act(&app, &analyst.token, id, "take", json!({"reason": "Prueba de aprobación"}))
-                .await
-                .status(),
+            act(
+                &app,
+                &analyst.token,
+                id,
+                "take",
+                json!({"reason": "Prueba de aprobación"})
+            )
+            .await
+            .status(),
             200
         );
     }
     // `false` is refused on its field: a photo with glasses is observed, not approved.
     let body = problem(
-        act(&app, &analyst.token, &a, "approve", json!({"no_glasses_confirmed": false})).await,
+        act(
+            &app,
+            &analyst.token,
+            &a,
+            "approve",
+            json!({"no_glasses_confirmed": false}),
+        )
+        .await,
         422,
     )
     .await;
@@ -307,13 +352,30 @@ async fn the_api_approval_takes_an_optional_no_glasses_confirmation() {
         .contains("lentes"));
     // A wrong shape is 422 on the field too.
     problem(
-        act(&app, &analyst.token, &a, "approve", json!({"no_glasses_confirmed": "sí"})).await,
+        act(
+            &app,
+            &analyst.token,
+            &a,
+            "approve",
+            json!({"no_glasses_confirmed": "sí"}),
+        )
+        .await,
         422,
     )
     .await;
-    assert_eq!(ticket_json(&app, &analyst.token, &a).await["status"], "en_atencion");
+    assert_eq!(
+        ticket_json(&app, &analyst.token, &a).await["status"],
+        "en_atencion"
+    );
     // `true` is recorded; left out (older clients) nothing is stated.
-    let res = act(&app, &analyst.token, &a, "approve", json!({"no_glasses_confirmed": true})).await;
+    let res = act(
+        &app,
+        &analyst.token,
+        &a,
+        "approve",
+        json!({"no_glasses_confirmed": true}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let ticket: Value = res.json().await.unwrap();
     assert_eq!(
@@ -333,7 +395,11 @@ async fn a_taken_ticket_goes_back_to_the_queue_in_its_place() {
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     let mut ids = Vec::new();
-    for (dni, name) in [("41111111", "Ana"), ("42222222", "Berta"), ("43333333", "Carla")] {
+    for (dni, name) in [
+        ("41111111", "Ana"),
+        ("42222222", "Berta"),
+        ("43333333", "Carla"),
+    ] {
         ids.push(submitted(&app, &requester, dni, name).await);
         clock.advance(SignedDuration::from_mins(5));
     }
@@ -354,10 +420,19 @@ async fn a_taken_ticket_goes_back_to_the_queue_in_its_place() {
         }
     };
     // Releasing what nobody took is a conflict.
-    problem(act(&app, &analyst.token, &ids[0], "release", json!({})).await, 409).await;
+    problem(
+        act(&app, &analyst.token, &ids[0], "release", json!({})).await,
+        409,
+    )
+    .await;
 
     // API: take the first, give it back: enviado again, nobody's, same place, a history line.
-    assert_eq!(act(&app, &analyst.token, &ids[0], "take", json!({})).await.status(), 200);
+    assert_eq!(
+        act(&app, &analyst.token, &ids[0], "take", json!({}))
+            .await
+            .status(),
+        200
+    );
     clock.advance(SignedDuration::from_mins(30));
     let res = act(
         &app,
@@ -385,16 +460,26 @@ async fn a_taken_ticket_goes_back_to_the_queue_in_its_place() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200, "an empty body is no reason, and none is needed");
+    assert_eq!(
+        res.status(),
+        200,
+        "an empty body is no reason, and none is needed"
+    );
 
     // The page: "Devolver a la cola" with an empty body works too.
     let page = review(&ids[0]);
     let (_, html) = analyst.page(&app, &page).await;
-    assert!(texts(&html, "aside.review-actions form button").contains(&"Devolver a la cola".to_owned()));
-    let res = analyst.post(&app, &page, &format!("{page}/devolver"), &[]).await;
+    assert!(
+        texts(&html, "aside.review-actions form button").contains(&"Devolver a la cola".to_owned())
+    );
+    let res = analyst
+        .post(&app, &page, &format!("{page}/devolver"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let (_, html) = analyst.page(&app, &location(&res)).await;
-    assert!(notice(&html).unwrap().starts_with("Trámite devuelto a la cola"));
+    assert!(notice(&html)
+        .unwrap()
+        .starts_with("Trámite devuelto a la cola"));
     assert_eq!(title_badge(&html).0, "enviado");
     assert_eq!(
         history(&html).last().unwrap().0,
@@ -402,15 +487,23 @@ async fn a_taken_ticket_goes_back_to_the_queue_in_its_place() {
     );
     assert_eq!(queue_ids(&queue(&app).await), ids);
     let (_, html) = analyst.page(&app, "/analista/cola").await;
-    assert!(!html.contains("<strong>Usted</strong>"), "nobody's any more");
+    assert!(
+        !html.contains("<strong>Usted</strong>"),
+        "nobody's any more"
+    );
     // The requester is not told: releasing is the desk's own business.
-    let (subjects,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE title LIKE '%cola%'")
-        .fetch_one(app.app.store.pool())
-        .await
-        .unwrap();
+    let (subjects,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE title LIKE '%cola%'")
+            .fetch_one(app.app.store.pool())
+            .await
+            .unwrap();
     assert_eq!(subjects, 0);
     // Only analysts release.
-    problem(act(&app, &requester.token, &ids[1], "release", json!({})).await, 403).await;
+    problem(
+        act(&app, &requester.token, &ids[1], "release", json!({})).await,
+        403,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -425,7 +518,12 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     let (status, html) = admin.page(&app, list).await;
     assert_eq!(status, 200);
     let titles = texts(&html, ".canned-list h3");
-    for seeded in ["Foto con lentes", "Firma con tinta negra", "Constancia de pago no corresponde", "DNI caducado"] {
+    for seeded in [
+        "Foto con lentes",
+        "Firma con tinta negra",
+        "Constancia de pago no corresponde",
+        "DNI caducado",
+    ] {
         assert!(titles.contains(&seeded.to_owned()), "{titles:?}");
     }
     assert!(attrs(&html, "nav.site-nav a", "href").contains(&list.to_owned()));
@@ -436,7 +534,12 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
 
     // Adding: blank fields are refused beside each field, what was typed kept.
     let res = admin
-        .post(&app, list, list, &[("title", "  "), ("body", "Texto sin título")])
+        .post(
+            &app,
+            list,
+            list,
+            &[("title", "  "), ("body", "Texto sin título")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -452,11 +555,18 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     assert!(field_error(&html, "texto").contains("Escriba"));
     let body = "La constancia está borrosa: vuelva a escanearla completa y legible.";
     let res = admin
-        .post(&app, list, list, &[("title", "Constancia ilegible"), ("body", body)])
+        .post(
+            &app,
+            list,
+            list,
+            &[("title", "Constancia ilegible"), ("body", body)],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, html) = admin.page(&app, &location(&res)).await;
-    assert!(notice(&html).unwrap().starts_with("Observación frecuente agregada"));
+    assert!(notice(&html)
+        .unwrap()
+        .starts_with("Observación frecuente agregada"));
     let added_href = doc(&html)
         .all(".canned-list li")
         .into_iter()
@@ -466,13 +576,34 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
 
     // Editing, with validation, then deactivating.
     let res = admin
-        .post(&app, &added_href, &added_href, &[("title", "Constancia ilegible"), ("body", " "), ("active", "si"), ("accion", "guardar")])
+        .post(
+            &app,
+            &added_href,
+            &added_href,
+            &[
+                ("title", "Constancia ilegible"),
+                ("body", " "),
+                ("active", "si"),
+                ("accion", "guardar"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     assert!(field_error(&res.text().await.unwrap(), "texto").contains("Escriba"));
-    let edited = "La constancia de pago está borrosa o cortada: escanéela de nuevo completa y legible.";
+    let edited =
+        "La constancia de pago está borrosa o cortada: escanéela de nuevo completa y legible.";
     let res = admin
-        .post(&app, &added_href, &added_href, &[("title", "Constancia ilegible"), ("body", edited), ("active", "si"), ("accion", "guardar")])
+        .post(
+            &app,
+            &added_href,
+            &added_href,
+            &[
+                ("title", "Constancia ilegible"),
+                ("body", edited),
+                ("active", "si"),
+                ("accion", "guardar"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, html) = admin.page(&app, list).await;
@@ -481,11 +612,19 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     // The analyst observes with the canned texts, and free words.
     let id = submitted(&app, &requester, "41111111", "Ana").await;
     let page = review(&id);
-    analyst.post(&app, &page, &format!("{page}/atender"), &[]).await;
+    analyst
+        .post(&app, &page, &format!("{page}/atender"), &[])
+        .await;
     let (_, html) = analyst.page(&app, &page).await;
     let offered: Vec<String> = texts(&html, "#observaciones-frecuentes .canned label");
-    assert!(offered.contains(&"Foto con lentes".to_owned()), "{offered:?}");
-    assert!(offered.contains(&"Constancia ilegible".to_owned()), "{offered:?}");
+    assert!(
+        offered.contains(&"Foto con lentes".to_owned()),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&"Constancia ilegible".to_owned()),
+        "{offered:?}"
+    );
     let value_of = |html: &str, title: &str| -> String {
         doc(html)
             .all("#observaciones-frecuentes .canned")
@@ -499,16 +638,35 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
 
     // Deactivated, a text is no longer offered, and a stale form is refused on its field.
     let res = admin
-        .post(&app, &added_href, &added_href, &[("title", "Constancia ilegible"), ("body", edited), ("active", "si"), ("accion", "desactivar")])
+        .post(
+            &app,
+            &added_href,
+            &added_href,
+            &[
+                ("title", "Constancia ilegible"),
+                ("body", edited),
+                ("active", "si"),
+                ("accion", "desactivar"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=desactivada"));
     let (_, html) = admin.page(&app, list).await;
-    assert_eq!(texts(&html, ".canned-list li.inactive h3"), vec!["Constancia ilegible"]);
+    assert_eq!(
+        texts(&html, ".canned-list li.inactive h3"),
+        vec!["Constancia ilegible"]
+    );
     let (_, html) = analyst.page(&app, &page).await;
-    assert!(!texts(&html, "#observaciones-frecuentes .canned label").contains(&"Constancia ilegible".to_owned()));
+    assert!(!texts(&html, "#observaciones-frecuentes .canned label")
+        .contains(&"Constancia ilegible".to_owned()));
     let res = analyst
-        .post(&app, &page, &format!("{page}/observar"), &[("canned", illegible.as_str()), ("comment", "")])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/observar"),
+            &[("canned", illegible.as_str()), ("comment", "")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -520,31 +678,75 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
             &app,
             &page,
             &format!("{page}/observar"),
-            &[("canned", glasses.as_str()), ("comment", "Además, el cargo no coincide con su resolución.")],
+            &[
+                ("canned", glasses.as_str()),
+                ("comment", "Además, el cargo no coincide con su resolución."),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let ticket = ticket_json(&app, &requester.token, &id).await;
     assert_eq!(ticket["status"], "observado");
     let comment = last_line(&ticket)["comment"].as_str().unwrap().to_owned();
-    assert!(comment.starts_with("La foto del solicitante lleva lentes."), "{comment}");
-    assert!(comment.ends_with("Además, el cargo no coincide con su resolución."), "{comment}");
+    assert!(
+        comment.starts_with("La foto del solicitante lleva lentes."),
+        "{comment}"
+    );
+    assert!(
+        comment.ends_with("Además, el cargo no coincide con su resolución."),
+        "{comment}"
+    );
     // The requester reads it in the mail too.
-    let mails: Vec<(String,)> = sqlx::query_as("SELECT body_text FROM outbox WHERE subject LIKE '%observado%'")
-        .fetch_all(app.app.store.pool())
-        .await
-        .unwrap();
-    assert!(mails.iter().any(|(b,)| b.contains("RENIEC no acepta fotos con lentes")));
+    let mails: Vec<(String,)> =
+        sqlx::query_as("SELECT body_text FROM outbox WHERE subject LIKE '%observado%'")
+            .fetch_all(app.app.store.pool())
+            .await
+            .unwrap();
+    assert!(mails
+        .iter()
+        .any(|(b,)| b.contains("RENIEC no acepta fotos con lentes")));
 
     // The API takes canned ids too; neither words nor texts is refused.
     let other = submitted(&app, &requester, "42222222", "Berta").await;
     act(&app, &analyst.token, &other, "take", json!({})).await;
-    problem(act(&app, &analyst.token, &other, "observe", json!({"canned": [], "comment": " "})).await, 422).await;
-    problem(act(&app, &analyst.token, &other, "observe", json!({"canned": ["no-es-un-id"]})).await, 422).await;
-    let res = act(&app, &analyst.token, &other, "observe", json!({"canned": [glasses]})).await;
+    problem(
+        act(
+            &app,
+            &analyst.token,
+            &other,
+            "observe",
+            json!({"canned": [], "comment": " "}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    problem(
+        act(
+            &app,
+            &analyst.token,
+            &other,
+            "observe",
+            json!({"canned": ["no-es-un-id"]}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let res = act(
+        &app,
+        &analyst.token,
+        &other,
+        "observe",
+        json!({"canned": [glasses]}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let ticket: Value = res.json().await.unwrap();
-    assert!(last_line(&ticket)["comment"].as_str().unwrap().contains("sin lentes"));
+    assert!(last_line(&ticket)["comment"]
+        .as_str()
+        .unwrap()
+        .contains("sin lentes"));
 }
 
 #[tokio::test]
@@ -557,30 +759,73 @@ async fn internal_notes_are_for_analysts_and_never_reach_the_requester() {
     let secret_page = "NOTA-PAGINA: el jefe de RR. HH. confirma el cargo.";
 
     // API: added and listed, with author and time; blank is refused; requesters may not.
-    let res = act(&app, &analyst.token, &id, "notes", json!({"text": secret_api})).await;
+    let res = act(
+        &app,
+        &analyst.token,
+        &id,
+        "notes",
+        json!({"text": secret_api}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let note: Value = res.json().await.unwrap();
     assert_eq!(note["text"], secret_api);
     assert_eq!(note["author"]["name"], "Persona de Prueba");
-    assert!(note["created_at"].as_str().unwrap().starts_with("2026-12-02T10:00:00"));
-    problem(act(&app, &analyst.token, &id, "notes", json!({"text": "  "})).await, 422).await;
-    problem(act(&app, &requester.token, &id, "notes", json!({"text": "hola"})).await, 403).await;
-    problem(app.get(&format!("/api/v1/tickets/{id}/notes"), Some(&requester.token)).await, 403).await;
+    assert!(note["created_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-12-02T10:00:00"));
+    problem(
+        act(&app, &analyst.token, &id, "notes", json!({"text": "  "})).await,
+        422,
+    )
+    .await;
+    problem(
+        act(
+            &app,
+            &requester.token,
+            &id,
+            "notes",
+            json!({"text": "hola"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/api/v1/tickets/{id}/notes"),
+            Some(&requester.token),
+        )
+        .await,
+        403,
+    )
+    .await;
 
     // The page: a form on the review page; the list shows author and time.
     let page = review(&id);
-    let res = analyst.post(&app, &page, &format!("{page}/notas"), &[("text", "")]).await;
+    let res = analyst
+        .post(&app, &page, &format!("{page}/notas"), &[("text", "")])
+        .await;
     assert_eq!(res.status(), 422);
     assert!(field_error(&res.text().await.unwrap(), "nota").contains("Escriba"));
     let res = analyst
-        .post(&app, &page, &format!("{page}/notas"), &[("text", secret_page)])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/notas"),
+            &[("text", secret_page)],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, html) = analyst.page(&app, &location(&res)).await;
     assert!(notice(&html).unwrap().starts_with("Nota interna guardada"));
     let notes = texts(&html, ".internal-notes ol.notes li");
     assert_eq!(notes.len(), 2);
-    assert!(notes[0].contains("Persona de Prueba · 02/12/2026 10:00") && notes[0].contains(secret_api), "{notes:?}");
+    assert!(
+        notes[0].contains("Persona de Prueba · 02/12/2026 10:00") && notes[0].contains(secret_api),
+        "{notes:?}"
+    );
     assert!(notes[1].contains(secret_page));
     let listed: Value = app
         .get(&format!("/api/v1/tickets/{id}/notes"), Some(&analyst.token))
@@ -593,19 +838,44 @@ async fn internal_notes_are_for_analysts_and_never_reach_the_requester() {
 
     // Move the ticket on so the requester gets notices and mail, then look everywhere.
     act(&app, &analyst.token, &id, "take", json!({})).await;
-    act(&app, &analyst.token, &id, "observe", json!({"comment": "Corrija la foto."})).await;
+    act(
+        &app,
+        &analyst.token,
+        &id,
+        "observe",
+        json!({"comment": "Corrija la foto."}),
+    )
+    .await;
     let everything = [
-        app.get(&format!("/api/v1/tickets/{id}"), Some(&requester.token)).await.text().await.unwrap(),
-        app.get("/api/v1/tickets", Some(&requester.token)).await.text().await.unwrap(),
-        app.get("/api/v1/notifications", Some(&requester.token)).await.text().await.unwrap(),
+        app.get(&format!("/api/v1/tickets/{id}"), Some(&requester.token))
+            .await
+            .text()
+            .await
+            .unwrap(),
+        app.get("/api/v1/tickets", Some(&requester.token))
+            .await
+            .text()
+            .await
+            .unwrap(),
+        app.get("/api/v1/notifications", Some(&requester.token))
+            .await
+            .text()
+            .await
+            .unwrap(),
         requester.page(&app, &format!("/tramites/{id}")).await.1,
         requester.page(&app, "/tramites").await.1,
         requester.page(&app, "/avisos").await.1,
         requester.page(&app, "/").await.1,
     ];
-    assert!(everything[0].contains("Corrija la foto."), "the requester does see the observation");
+    assert!(
+        everything[0].contains("Corrija la foto."),
+        "the requester does see the observation"
+    );
     for seen in &everything {
-        assert!(!seen.contains("NOTA-API") && !seen.contains("NOTA-PAGINA"), "a note leaked: {seen}");
+        assert!(
+            !seen.contains("NOTA-API") && !seen.contains("NOTA-PAGINA"),
+            "a note leaked: {seen}"
+        );
     }
     let mail: Vec<(String, String)> = sqlx::query_as("SELECT subject, body_text FROM outbox")
         .fetch_all(app.app.store.pool())
@@ -613,12 +883,17 @@ async fn internal_notes_are_for_analysts_and_never_reach_the_requester() {
         .unwrap();
     assert!(!mail.is_empty());
     for (subject, body) in &mail {
-        assert!(!body.contains("NOTA-") && !subject.contains("NOTA-"), "{body}");
+        assert!(
+            !body.contains("NOTA-") && !subject.contains("NOTA-"),
+            "{body}"
+        );
     }
-    let (in_app,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE body LIKE '%NOTA-%' OR title LIKE '%NOTA-%'")
-        .fetch_one(app.app.store.pool())
-        .await
-        .unwrap();
+    let (in_app,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM notifications WHERE body LIKE '%NOTA-%' OR title LIKE '%NOTA-%'",
+    )
+    .fetch_one(app.app.store.pool())
+    .await
+    .unwrap();
     assert_eq!(in_app, 0);
     // The requester's own page of the ticket has no notes section at all.
     assert_eq!(doc(&everything[3]).count(".internal-notes"), 0);
@@ -630,14 +905,43 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     let plain = submitted(&app, &requester, "41111111", "Ana").await;
-    let renewal =
-        submitted_with(&app, &requester, "reemision", "42222222", "Berta", Some("2027-01-15")).await;
+    let renewal = submitted_with(
+        &app,
+        &requester,
+        "reemision",
+        "42222222",
+        "Berta",
+        Some("2027-01-15"),
+    )
+    .await;
     for id in [&plain, &renewal] {
-        assert_eq!(act(&app, &analyst.token, id, "take", json!({})).await.status(), 200);
-        assert_eq!(act(&app, &analyst.token, id, "approve", json!({"no_glasses_confirmed": true})).await.status(), 200);
+        assert_eq!(
+            act(&app, &analyst.token, id, "take", json!({}))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            act(
+                &app,
+                &analyst.token,
+                id,
+                "approve",
+                json!({"no_glasses_confirmed": true})
+            )
+            .await
+            .status(),
+            200
+        );
     }
-    let plain_number = ticket_json(&app, &analyst.token, &plain).await["number"].as_str().unwrap().to_owned();
-    let renewal_number = ticket_json(&app, &analyst.token, &renewal).await["number"].as_str().unwrap().to_owned();
+    let plain_number = ticket_json(&app, &analyst.token, &plain).await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renewal_number = ticket_json(&app, &analyst.token, &renewal).await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let (status, html) = analyst.page(&app, "/analista/lotes").await;
     assert_eq!(status, 200);
@@ -647,16 +951,25 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].text_at("th"), "Tello Vásquez, Ana");
     assert_eq!(rows[0].text_at("td[data-label='Trámite'] a"), plain_number);
-    assert_eq!(rows[0].text_at("td[data-label='Envío a RENIEC']"), "viernes 04/12/2026 a las 16:30");
+    assert_eq!(
+        rows[0].text_at("td[data-label='Envío a RENIEC']"),
+        "viernes 04/12/2026 a las 16:30"
+    );
     let held = page.one("#tabla-retenidos");
     let rows = held.all("tbody tr");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].text_at("th"), "Tello Vásquez, Berta");
-    assert_eq!(rows[0].text_at("td[data-label='Trámite'] a"), renewal_number);
+    assert_eq!(
+        rows[0].text_at("td[data-label='Trámite'] a"),
+        renewal_number
+    );
     assert!(rows[0]
         .text_at("td[data-label='Retenido hasta']")
         .starts_with("retenido hasta 31/12/2026"));
-    assert_eq!(rows[0].text_at("td[data-label='Certificado actual']"), "caduca el 15/01/2027");
+    assert_eq!(
+        rows[0].text_at("td[data-label='Certificado actual']"),
+        "caduca el 15/01/2027"
+    );
     // Every cell of these tables keeps its column's name for the phone layout.
     for cell in page.all(".people-table tbody th, .people-table tbody td") {
         assert!(cell.value().attr("data-label").is_some(), "{}", cell.html());
@@ -673,21 +986,40 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
         .await
         .unwrap();
     let batch_id = closed["id"].as_str().unwrap().to_owned();
-    let applicant = closed["items"][0]["applicant_id"].as_str().unwrap().to_owned();
+    let applicant = closed["items"][0]["applicant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let batch_page = format!("/analista/lotes/{batch_id}");
     let (_, html) = analyst.page(&app, &batch_page).await;
     let action = format!("{batch_page}/solicitantes/{applicant}/resultado");
     assert_eq!(doc(&html).count(&format!("form[action='{action}']")), 2);
     // A future date is refused beside the field of that applicant, on the batch page.
     let res = analyst
-        .post(&app, &batch_page, &action, &[("resultado", "aprobado"), ("delivery_sent_on", "2026-12-20")])
+        .post(
+            &app,
+            &batch_page,
+            &action,
+            &[
+                ("resultado", "aprobado"),
+                ("delivery_sent_on", "2026-12-20"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(h1(&html).starts_with("Lote del"));
     assert!(field_error(&html, &format!("entrega-{applicant}")).contains("futura"));
     let res = analyst
-        .post(&app, &batch_page, &action, &[("resultado", "aprobado"), ("delivery_sent_on", "2026-12-04")])
+        .post(
+            &app,
+            &batch_page,
+            &action,
+            &[
+                ("resultado", "aprobado"),
+                ("delivery_sent_on", "2026-12-04"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
@@ -695,7 +1027,9 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
         format!("{batch_page}?aviso=resultado#solicitante-{applicant}")
     );
     let (_, html) = analyst.page(&app, &location(&res)).await;
-    assert!(notice(&html).unwrap().starts_with("Resultado de RENIEC registrado"));
+    assert!(notice(&html)
+        .unwrap()
+        .starts_with("Resultado de RENIEC registrado"));
     let row = doc(&html);
     let row = row.one(&format!("tr#solicitante-{applicant}"));
     assert_eq!(
@@ -705,7 +1039,12 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     assert_eq!(row.count("form"), 0);
     // An applicant of another batch cannot be answered from this one.
     let res = analyst
-        .post(&app, &batch_page, &format!("{batch_page}/solicitantes/{}/resultado", uuid::Uuid::nil()), &[("resultado", "rechazado"), ("reason", "x")])
+        .post(
+            &app,
+            &batch_page,
+            &format!("{batch_page}/solicitantes/{}/resultado", uuid::Uuid::nil()),
+            &[("resultado", "rechazado"), ("reason", "x")],
+        )
         .await;
     assert_eq!(res.status(), 404);
 
@@ -713,7 +1052,10 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let (_, html) = analyst.page(&app, &review(&plain)).await;
     let links = attrs(&html, ".batch-link a", "href");
     assert_eq!(links, vec![format!("{batch_page}#solicitante-{applicant}")]);
-    assert_eq!(text(&html, ".batch-link a"), "Ver el lote del 04/12/2026 de Tello Vásquez, Ana");
+    assert_eq!(
+        text(&html, ".batch-link a"),
+        "Ver el lote del 04/12/2026 de Tello Vásquez, Ana"
+    );
     // The held renewal is still listed as held, not in a batch.
     let (_, html) = analyst.page(&app, "/analista/lotes").await;
     assert_eq!(doc(&html).one("#tabla-retenidos").count("tbody tr"), 1);

@@ -801,7 +801,11 @@ fn a_taken_ticket_is_released_back_to_the_queue_by_an_analyst_only() {
     }
     let r = reason(Kind::Emision, "a");
     // Only a ticket being attended goes back; anything else is a conflict.
-    for from in Status::ALL.iter().copied().filter(|s| *s != Status::EnAtencion) {
+    for from in Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::EnAtencion)
+    {
         let err = transition(
             Kind::Emision,
             r,
@@ -825,10 +829,10 @@ fn a_taken_ticket_is_released_back_to_the_queue_by_an_analyst_only() {
     assert_eq!(err.kind(), ErrorKind::Forbidden);
     assert_eq!(Action::Release.as_str(), "release");
     assert_eq!(Action::Release.who(), Who::Analyst);
-    assert!(available_actions(Kind::Emision, Status::Enviado, analyst())
-        .contains(&Action::Take));
-    assert!(!available_actions(Kind::Emision, Status::Enviado, analyst())
-        .contains(&Action::Release));
+    assert!(available_actions(Kind::Emision, Status::Enviado, analyst()).contains(&Action::Take));
+    assert!(
+        !available_actions(Kind::Emision, Status::Enviado, analyst()).contains(&Action::Release)
+    );
 }
 
 #[test]

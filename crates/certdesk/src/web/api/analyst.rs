@@ -90,8 +90,9 @@ fn optional_body<T: Default + serde::de::DeserializeOwned>(
     }
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|_| Problem::bad_request(format!("El cuerpo debe ser JSON: {shape}.")))?;
-    serde_json::from_value(value)
-        .map_err(|_| AppError::field(field, format!("El cuerpo debe tener la forma {shape}.")).into())
+    serde_json::from_value(value).map_err(|_| {
+        AppError::field(field, format!("El cuerpo debe tener la forma {shape}.")).into()
+    })
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]

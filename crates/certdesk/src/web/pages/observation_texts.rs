@@ -57,8 +57,14 @@ impl FormView {
     }
 
     fn with_errors(mut self, errors: &FieldErrors) -> Self {
-        self.title_errors = errors.get("titulo").map(<[String]>::to_vec).unwrap_or_default();
-        self.body_errors = errors.get("texto").map(<[String]>::to_vec).unwrap_or_default();
+        self.title_errors = errors
+            .get("titulo")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
+        self.body_errors = errors
+            .get("texto")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
         self
     }
 }

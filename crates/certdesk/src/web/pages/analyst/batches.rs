@@ -173,8 +173,14 @@ async fn list_page(
     let more_people = outlook.people.len() as i64 >= batch::PEOPLE_LISTED;
     let page = BatchesPage {
         layout: Layout::new("Lote RENIEC", Some(&me.viewer), "/analista/lotes"),
-        next_people: next_people.into_iter().map(|w| PersonRow::new(w, now)).collect(),
-        held_people: held_people.into_iter().map(|w| PersonRow::new(w, now)).collect(),
+        next_people: next_people
+            .into_iter()
+            .map(|w| PersonRow::new(w, now))
+            .collect(),
+        held_people: held_people
+            .into_iter()
+            .map(|w| PersonRow::new(w, now))
+            .collect(),
         more_people,
         last_closed,
         outlook: OutlookView {

@@ -196,7 +196,11 @@ pub async fn observe(
         )),
     };
     let mut values = vec![("comentario".to_owned(), comment)];
-    values.extend(picked.into_iter().map(|c| (format!("canned-{c}"), "si".to_owned())));
+    values.extend(
+        picked
+            .into_iter()
+            .map(|c| (format!("canned-{c}"), "si".to_owned())),
+    );
     finish(
         &state,
         &me,
