@@ -963,9 +963,10 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
         rows[0].text_at("td[data-label='Trámite'] a"),
         renewal_number
     );
-    assert!(rows[0]
-        .text_at("td[data-label='Retenido hasta']")
-        .starts_with("retenido hasta 31/12/2026"));
+    assert_eq!(
+        rows[0].text_at("td[data-label='Envío a RENIEC']"),
+        "retenido hasta 31/12/2026 (corte de las 16:30)"
+    );
     assert_eq!(
         rows[0].text_at("td[data-label='Certificado actual']"),
         "caduca el 15/01/2027"
@@ -1033,8 +1034,8 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let row = doc(&html);
     let row = row.one(&format!("tr#solicitante-{applicant}"));
     assert_eq!(
-        row.text_at(".result-text"),
-        "Aprobado · correo de DCDelivery del 04/12/2026"
+        row.text_at(".cell-result"),
+        "Aprobado por RENIEC correo de DCDelivery del 04/12/2026"
     );
     assert_eq!(row.count("form"), 0);
     // An applicant of another batch cannot be answered from this one.

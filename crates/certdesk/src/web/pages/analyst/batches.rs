@@ -65,6 +65,8 @@ struct PersonRow {
     dispatch: String,
     /// dd/mm/aaaa of the dispatch, for "retenido hasta".
     held_until: String,
+    /// hh:mm of the dispatch (the cut-off's time).
+    time: String,
     /// Its cut-off has passed and the batch is not closed yet.
     overdue: bool,
     /// The expiry the requester declared, dd/mm/aaaa (why it is held).
@@ -80,6 +82,7 @@ impl PersonRow {
             ticket_number: w.ticket_number.to_string(),
             name: w.full_name.clone(),
             held_until: schedule::format_date(dispatch.date()),
+            time: dispatch.strftime("%H:%M").to_string(),
             dispatch: schedule::format_dispatch(&dispatch),
             overdue: w.dispatch_at <= now,
             expires: w.current_expires_on.map(schedule::format_date),
@@ -327,15 +330,13 @@ pub async fn show(
 /// RENIEC's answer in words.
 fn result_text(i: &crate::store::batches::Item) -> Option<String> {
     match (i.status, i.delivery_sent_on, i.reniec_reason.as_deref()) {
-        (domain::applicant::ApplicantStatus::Aprobado, Some(sent), _) => Some(format!(
-            "Aprobado · correo de DCDelivery del {}",
-            schedule::format_date(sent)
-        )),
-        (domain::applicant::ApplicantStatus::Aprobado, None, _) => Some("Aprobado".into()),
-        (domain::applicant::ApplicantStatus::Rechazado, _, reason) => Some(match reason {
-            Some(r) => format!("Rechazado: {r}"),
-            None => "Rechazado".into(),
+        (domain::applicant::ApplicantStatus::Aprobado, sent, _) => Some(match sent {
+            Some(sent) => format!("correo de DCDelivery del {}", schedule::format_date(sent)),
+            None => String::new(),
         }),
+        (domain::applicant::ApplicantStatus::Rechazado, _, reason) => {
+            Some(reason.map(|r| format!("motivo: {r}")).unwrap_or_default())
+        }
         _ => None,
     }
 }
