@@ -99,7 +99,10 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     await audit(page, '22-revision-error-escritorio');
     await viewportShot(page, '22-revision-error-escritorio');
 
-    // Approve: each applicant gets the date and time they go to RENIEC.
+    // Approve: confirm the review and "sin lentes" first; each applicant gets the date and
+    // time they go to RENIEC.
+    await page.getByLabel(/Confirmo que revisé/).check();
+    await page.getByLabel(/Sin lentes/).check();
     await clickAndWait(page, page.getByRole('button', { name: 'Aprobar', exact: true }));
     await page.getByText('Trámite aprobado').waitFor();
     await page.getByText(/Se enviará a RENIEC el (lunes|martes|miércoles|jueves|viernes) \d\d\/\d\d\/\d{4} a las \d\d:\d\d\./).first().waitFor();
@@ -128,13 +131,14 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     assert.equal((await res.body()).subarray(0, 2).toString(), 'PK');
     await audit(page, '25-lote-detalle-escritorio');
     await screenshot(page, '25-lote-detalle-escritorio');
-    await clickAndWait(page, page.getByRole('link', { name: /^Registrar respuesta de RENIEC/ }).first());
-    const resultForm = page.locator('.result-forms').first();
-    await resultForm.getByLabel('Fecha del correo de DCDelivery').fill(todayInLima());
+    // RENIEC's answer is entered on the batch page itself, which comes back after it.
+    const resultForm = page.locator('.batch-result').first();
+    await resultForm.getByLabel(/^Fecha del correo de DCDelivery/).fill(todayInLima());
     await audit(page, '26-resultado-reniec-escritorio');
     await viewportShot(page, '26-resultado-reniec-escritorio');
-    await clickAndWait(page, resultForm.getByRole('button', { name: 'Registrar: aprobado por RENIEC' }));
+    await clickAndWait(page, resultForm.getByRole('button', { name: /^Aprobado por RENIEC/ }));
     await page.getByText(/Resultado de RENIEC registrado/).waitFor();
+    await page.getByRole('heading', { name: /^Lote del / }).waitFor();
     await audit(page, 'resultado registrado');
 
     // Every certificate, with its state and the public-part upload.

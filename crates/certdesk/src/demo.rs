@@ -269,7 +269,7 @@ async fn demo_ticket(
         }
         Status::Enviado => {}
         _ => {
-            review::take(app, analyst, id).await.context("demo take")?;
+            demo_take(app, analyst, id).await?;
             match status {
                 Status::Observado => {
                     review::observe(app, analyst, id, note.unwrap_or_default())
@@ -291,6 +291,27 @@ async fn demo_ticket(
         }
     }
     Ok(id)
+}
+
+/// The analyst takes a demo ticket; the demo leaves older tickets waiting on purpose (to
+/// show the queue), so taking out of turn says why, as the desk requires.
+async fn demo_take(app: &App, analyst: &User, id: TicketId) -> anyhow::Result<()> {
+    match review::take(app, analyst, id).await {
+        Err(crate::app::AppError::Validation(_)) => {
+            review::take_with_reason(
+                app,
+                analyst,
+                id,
+                Some("Datos de demostración: se atiende antes para mostrar este estado."),
+            )
+            .await
+            .context("demo take out of turn")?;
+        }
+        other => {
+            other.context("demo take")?;
+        }
+    }
+    Ok(())
 }
 
 /// The demo's clocks: `now`, and a past one for the tickets that have a history.
@@ -481,9 +502,7 @@ async fn tickets_in_every_status(
     tickets::submit(app, requester, install.ticket.id)
         .await
         .context("demo install submit")?;
-    review::take(app, analyst, install.ticket.id)
-        .await
-        .context("demo install take")?;
+    demo_take(app, analyst, install.ticket.id).await?;
     let appointment = crate::app::rfc3339(now.checked_sub(SignedDuration::from_hours(2))?);
     registry::record_appointment(
         app,
@@ -518,9 +537,7 @@ async fn tickets_in_every_status(
     tickets::submit(app, requester, cancel.ticket.id)
         .await
         .context("demo cancel submit")?;
-    review::take(app, analyst, cancel.ticket.id)
-        .await
-        .context("demo cancel take")?;
+    demo_take(app, analyst, cancel.ticket.id).await?;
     registry::complete(app, analyst, cancel.ticket.id, &Installation::default())
         .await
         .context("demo cancel complete")?;

@@ -77,6 +77,10 @@ decl_id! {
     NotificationId;
     /// A configured holiday.
     HolidayId;
+    /// A canned observation text, kept by admins, picked by analysts.
+    ObservationTextId;
+    /// An analysts' internal note on a ticket.
+    NoteId;
 }
 
 /// A ticket's human-readable number: `CD-<year>-<6-digit sequence>`, sequential per year.

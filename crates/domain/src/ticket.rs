@@ -462,6 +462,9 @@ words! {
         Appointment,
         /// Analyst finishes an instalacion (→ instalado) or cancelacion (→ cancelado).
         Complete,
+        /// Analyst gives a taken ticket back to the queue (→ enviado), where it keeps its
+        /// place: its arrival time does not change.
+        Release,
     }
 }
 
@@ -480,6 +483,7 @@ impl Action {
             Action::RecordResults => "dar por atendido",
             Action::Appointment => "agendar",
             Action::Complete => "completar",
+            Action::Release => "devolver a la cola",
         }
     }
 
@@ -493,7 +497,8 @@ impl Action {
             | Action::Reject
             | Action::RecordResults
             | Action::Appointment
-            | Action::Complete => Who::Analyst,
+            | Action::Complete
+            | Action::Release => Who::Analyst,
             Action::Dispatch => Who::AnalystOrSystem,
         }
     }
@@ -562,6 +567,9 @@ pub struct TransitionFacts<'a> {
     pub applicants_not_dispatched: usize,
     /// Applicants without RENIEC's result (for [`Action::RecordResults`]).
     pub applicants_without_result: usize,
+    /// Tickets waiting to be taken (enviado) that arrived before this one: taking it then
+    /// skips the FIFO order, which needs a reason (the comment) for the history.
+    pub earlier_waiting: usize,
     /// The comment typed with the action (observation, rejection reason, note).
     pub comment: Option<&'a str>,
 }
@@ -578,6 +586,7 @@ impl<'a> TransitionFacts<'a> {
             appointment_recorded: false,
             applicants_not_dispatched: 0,
             applicants_without_result: 0,
+            earlier_waiting: 0,
             comment: None,
         }
     }
@@ -657,6 +666,9 @@ pub enum TransitionError {
     /// Results missing.
     #[error("Falta registrar el resultado de RENIEC de {0} solicitante(s).")]
     ResultsMissing(usize),
+    /// Taking a ticket while older ones wait, without saying why.
+    #[error("Hay {0} trámite(s) que llegaron antes y esperan su turno. Para atender este primero, escriba el motivo: queda en el historial del trámite.")]
+    OutOfOrderReasonRequired(usize),
 }
 
 impl TransitionError {
@@ -677,7 +689,8 @@ impl TransitionError {
             | TransitionError::ReasonRequired
             | TransitionError::AppointmentMissing
             | TransitionError::NotAllDispatched(_)
-            | TransitionError::ResultsMissing(_) => ErrorKind::Invalid,
+            | TransitionError::ResultsMissing(_)
+            | TransitionError::OutOfOrderReasonRequired(_) => ErrorKind::Invalid,
         }
     }
 }
@@ -692,6 +705,7 @@ pub fn target(kind: Kind, from: Status, action: Action) -> Option<Status> {
         (Action::Correct, Observado) => Borrador,
         (Action::Withdraw, Borrador | Enviado) => Anulado,
         (Action::Take, Enviado) => EnAtencion,
+        (Action::Release, EnAtencion) => Enviado,
         (Action::Observe, EnAtencion) => Observado,
         (Action::Reject, EnAtencion) => Rechazado,
         (Action::Approve, EnAtencion) if batch => Programado,
@@ -743,6 +757,11 @@ pub fn transition(
             return Err(TransitionError::CommentRequired)
         }
         Action::Reject if facts.comment().is_none() => return Err(TransitionError::ReasonRequired),
+        Action::Take if facts.earlier_waiting > 0 && facts.comment().is_none() => {
+            return Err(TransitionError::OutOfOrderReasonRequired(
+                facts.earlier_waiting,
+            ))
+        }
         Action::Complete if kind == Kind::Instalacion && !facts.appointment_recorded => {
             return Err(TransitionError::AppointmentMissing)
         }

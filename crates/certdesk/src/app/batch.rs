@@ -32,7 +32,7 @@ use super::{
 };
 use crate::store::{
     applicants::{self, WaitingCounts},
-    batches::{self, Batch, Item, PackageRow},
+    batches::{self, Batch, Item, PackageRow, Waiting},
     users::User,
     StoreError,
 };
@@ -422,7 +422,13 @@ pub struct Outlook {
     pub last_cutoff: Option<(jiff::Zoned, bool)>,
     /// Programado applicants: overdue, due at the next cut-off, held for later ones.
     pub waiting: WaitingCounts,
+    /// The programado applicants themselves, by dispatch time then FIFO (at most
+    /// [`PEOPLE_LISTED`]): who goes in the next batch and who is held.
+    pub people: Vec<Waiting>,
 }
+
+/// How many waiting applicants the batch page lists by name.
+pub const PEOPLE_LISTED: i64 = 500;
 
 /// The [`Outlook`] at `now`, read inside the caller's connection or transaction.
 async fn outlook_in(conn: &mut crate::store::Conn, now: Timestamp) -> AppResult<Outlook> {
@@ -439,10 +445,12 @@ async fn outlook_in(conn: &mut crate::store::Conn, now: Timestamp) -> AppResult<
         None => None,
     };
     let waiting = applicants::programado_counts(conn, now, next_cutoff.timestamp()).await?;
+    let people = batches::waiting(conn, PEOPLE_LISTED).await?;
     Ok(Outlook {
         next_cutoff,
         last_cutoff,
         waiting,
+        people,
     })
 }
 

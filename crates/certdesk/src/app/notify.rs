@@ -123,8 +123,9 @@ fn announced(line: &Line<'_>) -> bool {
         | Event::ApplicantRemoved => false,
         Event::ReniecAnswered => true,
         Event::Action(action) => match action {
-            // The requester's own moves, and the analyst's taking it: nothing to tell.
-            Action::Correct | Action::Withdraw | Action::Take => false,
+            // The requester's own moves, and the analyst's taking it or giving it back to
+            // the queue: nothing to tell.
+            Action::Correct | Action::Withdraw | Action::Take | Action::Release => false,
             // Each applicant's answer was already announced; atendido says nothing new.
             Action::RecordResults => false,
             Action::Submit
@@ -308,7 +309,11 @@ pub(super) async fn on_history(
             | Event::ApplicantAdded
             | Event::ApplicantRemoved
             | Event::Action(
-                Action::Correct | Action::Withdraw | Action::Take | Action::RecordResults,
+                Action::Correct
+                | Action::Withdraw
+                | Action::Take
+                | Action::Release
+                | Action::RecordResults,
             ) => {}
         }
         if out.len() >= NOTICES_PER_WRITE {

@@ -3,7 +3,7 @@
 //! queue and review pages show, each read in one snapshot.
 
 use domain::{
-    ids::TicketId,
+    ids::{ApplicantId, BatchId, ObservationTextId, TicketId},
     ticket::{Action, Kind, Status},
 };
 use jiff::{civil::Date, Zoned};
@@ -19,6 +19,8 @@ use super::{
 use crate::store::{
     applicants::{self, Applicant},
     batches, certificates,
+    notes::{self, Note},
+    observation_texts::{self, ObservationText},
     tickets::{self as ticket_store, QueueCursor, Ticket},
     users::{self, User},
     Conn, StoreError, Tx,
@@ -98,15 +100,53 @@ pub(crate) async fn commit_and_view(
     view(app, actor, ticket_id).await
 }
 
-/// Takes a ticket from the queue: it is assigned to the analyst.
+/// Takes a ticket from the queue: it is assigned to the analyst. Only the oldest waiting
+/// ticket is taken without a word; see [`take_with_reason`].
 pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
+    take_with_reason(app, actor, ticket_id, None).await
+}
+
+/// Takes a ticket from the queue with the reason for taking it before older ones, which the
+/// domain requires when any wait (422 on `reason` otherwise). The reason is the history
+/// line's comment.
+pub async fn take_with_reason(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    reason: Option<&str>,
+) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Take, None, now).await?;
+    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Take, reason, now).await?;
     ticket_store::assign(&mut tx, ticket.id, actor.id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     view(app, actor, ticket_id).await
+}
+
+/// Gives a taken ticket back to the queue: nobody attends it, and it keeps its place (its
+/// arrival time does not change). `comment` is optional.
+pub async fn release(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    comment: Option<&str>,
+) -> AppResult<TicketView> {
+    auth::require_analyst(actor)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let (ticket, _) = act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Release,
+        comment,
+        now,
+    )
+    .await?;
+    ticket_store::unassign(&mut tx, ticket.id).await?;
+    commit_and_view(app, tx, actor, ticket_id).await
 }
 
 /// An analyst's move that carries words for the requester (an observation, a rejection's
@@ -123,6 +163,51 @@ async fn move_with_words(
     let mut tx = app.store.begin().await?;
     act(app, &mut tx, actor, ticket_id, action, Some(words), now).await?;
     commit_and_view(app, tx, actor, ticket_id).await
+}
+
+/// The words of an observation: the canned texts picked (active ones, in the order given)
+/// and the analyst's own words, one paragraph each. Unknown or deactivated texts are
+/// refused on `canned`.
+pub async fn observation_words(
+    app: &App,
+    canned: &[ObservationTextId],
+    free: &str,
+) -> AppResult<String> {
+    let mut paragraphs = Vec::new();
+    if !canned.is_empty() {
+        let mut conn = app.store.conn().await?;
+        for id in canned {
+            match observation_texts::by_id(&mut conn, *id).await {
+                Ok(text) if text.active => paragraphs.push(text.body),
+                Ok(_) | Err(StoreError::NotFound) => {
+                    return Err(AppError::field(
+                        "canned",
+                        "Una de las observaciones frecuentes elegidas ya no está disponible. Vuelva a cargar la página y elija de nuevo.",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let free = free.trim();
+    if !free.is_empty() {
+        paragraphs.push(free.to_owned());
+    }
+    paragraphs.dedup();
+    Ok(paragraphs.join("\n\n"))
+}
+
+/// Observes with canned texts and/or free words ([`observation_words`]).
+pub async fn observe_with(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    canned: &[ObservationTextId],
+    free: &str,
+) -> AppResult<TicketView> {
+    auth::require_analyst(actor)?;
+    let words = observation_words(app, canned, free).await?;
+    observe(app, actor, ticket_id, &words).await
 }
 
 /// Returns the ticket to its requester with a comment saying what to correct.
@@ -156,11 +241,34 @@ async fn current_expiry(conn: &mut Conn, applicant: &Applicant) -> AppResult<Opt
         .and_then(|c| c.expires_on))
 }
 
-/// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time and
-/// the requester is told when. Runs under the batch lock, so a closing batch cannot miss it.
-/// The times are written first, so that the approval's notice states them.
+/// What the approval's history line says when the analyst confirmed the photos show no
+/// glasses (no check can tell; SPEC "Image checks").
+pub const NO_GLASSES_CONFIRMED: &str =
+    "Confirmó que revisó las fotos: ningún solicitante lleva lentes.";
+
+/// Approves an emision/reemision ticket (see [`approve_checked`]) without stating anything
+/// about glasses.
 pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
+    approve_checked(app, actor, ticket_id, None).await
+}
+
+/// Approves with the analyst's word on glasses: `Some(true)` is written in the approval's
+/// history line; `Some(false)` is refused on `no_glasses_confirmed` (a photo with glasses is
+/// observed, not approved); `None` says nothing (API clients written before the check).
+pub async fn approve_checked(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    no_glasses_confirmed: Option<bool>,
+) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
+    if no_glasses_confirmed == Some(false) {
+        return Err(AppError::field(
+            "no_glasses_confirmed",
+            "Confirme que ningún solicitante lleva lentes en la foto. Si alguno los lleva, observe el trámite en lugar de aprobarlo.",
+        ));
+    }
+    let comment = no_glasses_confirmed.and_then(|yes| yes.then_some(NO_GLASSES_CONFIRMED));
     let now = app.now();
     let mut tx = app.store.begin().await?;
     batches::lock(&mut tx).await?;
@@ -176,7 +284,16 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
         applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
     }
     // The state machine decides; when it refuses, the times above roll back with it.
-    let (ticket, _) = act(app, &mut tx, actor, ticket_id, Action::Approve, None, now).await?;
+    let (ticket, _) = act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Approve,
+        comment,
+        now,
+    )
+    .await?;
     let view = commit_and_view(app, tx, actor, ticket_id).await?;
     tracing::info!(ticket = %ticket.number, "ticket approved");
     Ok(view)
@@ -194,6 +311,12 @@ pub struct Review {
     pub actions: Vec<Action>,
     /// When an approval now would send it (the next cut-off), while approval is possible.
     pub next_cutoff: Option<Zoned>,
+    /// The analysts' internal notes, oldest first (never shown to requesters).
+    pub notes: Vec<Note>,
+    /// Active canned observation texts, while observing is possible.
+    pub canned: Vec<ObservationText>,
+    /// The batch each applicant went in: (applicant, batch, cut-off).
+    pub batches: Vec<(ApplicantId, BatchId, jiff::Timestamp)>,
 }
 
 /// The review page of a ticket (analysts).
@@ -216,11 +339,21 @@ pub async fn review(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<R
     } else {
         None
     };
+    let notes = notes::for_ticket(&mut tx, t.id).await?;
+    let canned = if actions.contains(&Action::Observe) {
+        observation_texts::list(&mut tx, true).await?
+    } else {
+        Vec::new()
+    };
+    let batches = batches::of_ticket(&mut tx, t.id).await?;
     Ok(Review {
         requester,
         head_of_queue,
         actions,
         next_cutoff,
+        notes,
+        canned,
+        batches,
         view,
     })
 }

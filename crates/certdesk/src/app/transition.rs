@@ -32,6 +32,8 @@ struct Facts {
     duplicate_dnis: Vec<Dni>,
     certificate_named: bool,
     appointment_recorded: bool,
+    /// Tickets waiting to be taken that arrived before this one (when it waits too).
+    earlier_waiting: usize,
 }
 
 impl Facts {
@@ -43,11 +45,17 @@ impl Facts {
         duplicate_dnis.extend(
             tickets::dnis_in_other_open_tickets(conn, ticket.kind, ticket.id, &dnis).await?,
         );
+        let earlier_waiting = if ticket.status == Status::Enviado {
+            tickets::waiting_before(conn, tickets::QueueCursor::after(ticket)).await?
+        } else {
+            0
+        };
         Ok(Facts {
             applicants,
             duplicate_dnis,
             certificate_named: ticket.certificate_id.is_some(),
             appointment_recorded: ticket.appointment.is_some(),
+            earlier_waiting: usize::try_from(earlier_waiting).unwrap_or(usize::MAX),
         })
     }
 
@@ -64,6 +72,7 @@ impl Facts {
             appointment_recorded: self.appointment_recorded,
             applicants_not_dispatched: count(|a| a.status == ApplicantStatus::Programado),
             applicants_without_result: count(|a| !a.status.has_result()),
+            earlier_waiting: self.earlier_waiting,
             comment,
         }
     }
@@ -94,7 +103,9 @@ pub fn refused(err: TransitionError) -> AppError {
                 TransitionError::MissingReceipts(_) => "payments",
                 TransitionError::NoCertificate => "certificate_id",
                 TransitionError::CommentRequired => "comment",
-                TransitionError::ReasonRequired => "reason",
+                TransitionError::ReasonRequired | TransitionError::OutOfOrderReasonRequired(_) => {
+                    "reason"
+                }
                 _ => "ticket",
             };
             AppError::field(field, err.to_string())

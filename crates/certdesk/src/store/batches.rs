@@ -186,6 +186,10 @@ pub struct Item {
     pub dni: Dni,
     pub full_name: String,
     pub status: ApplicantStatus,
+    /// RENIEC's answer, once recorded: the DCDelivery date when approved…
+    pub delivery_sent_on: Option<Date>,
+    /// …or RENIEC's reason when rejected.
+    pub reniec_reason: Option<String>,
 }
 
 /// Items in FIFO order, `after_position` exclusive.
@@ -197,7 +201,7 @@ pub async fn items(
 ) -> StoreResult<Vec<Item>> {
     let rows = sqlx::query(
         "SELECT i.position, a.id AS applicant_id, t.id AS ticket_id, t.number, a.dni, a.paternal_surname, \
-           a.maternal_surname, a.given_names, a.status \
+           a.maternal_surname, a.given_names, a.status, a.delivery_sent_on, a.reniec_reason \
          FROM batch_items i JOIN applicants a ON a.id = i.applicant_id JOIN tickets t ON t.id = a.ticket_id \
          WHERE i.batch_id = $1 AND i.position > $2 ORDER BY i.position LIMIT $3",
     )
@@ -219,6 +223,8 @@ pub async fn items(
                 dni: row.parse("dni")?,
                 full_name: full_name(&paternal, maternal.as_deref(), &given),
                 status: row.parse("status")?,
+                delivery_sent_on: row.parse_opt("delivery_sent_on")?,
+                reniec_reason: row.try_get("reniec_reason")?,
             })
         })
         .collect()
@@ -320,4 +326,71 @@ pub async fn set_package(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// A programado applicant waiting for its batch, as the batch page lists it.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    pub applicant_id: ApplicantId,
+    pub ticket_id: TicketId,
+    pub ticket_number: TicketNumber,
+    pub full_name: String,
+    pub dispatch_at: Timestamp,
+    /// The expiry the requester declared, when one was (why an applicant is held).
+    pub current_expires_on: Option<Date>,
+}
+
+/// Programado applicants by dispatch time, then in FIFO order (the order the batch takes
+/// them), at most `limit`.
+pub async fn waiting(conn: &mut Conn, limit: i64) -> StoreResult<Vec<Waiting>> {
+    let rows = sqlx::query(
+        "SELECT a.id AS applicant_id, t.id AS ticket_id, t.number, a.paternal_surname, \
+           a.maternal_surname, a.given_names, a.dispatch_at, a.current_expires_on \
+         FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+         WHERE a.status = $1 AND a.dispatch_at IS NOT NULL \
+         ORDER BY a.dispatch_at, t.submitted_at, t.id, a.created_at, a.id LIMIT $2",
+    )
+    .bind(ApplicantStatus::Programado.as_str())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let maternal: Option<String> = row.try_get("maternal_surname")?;
+            let paternal: String = row.try_get("paternal_surname")?;
+            let given: String = row.try_get("given_names")?;
+            Ok(Waiting {
+                applicant_id: row.parse("applicant_id")?,
+                ticket_id: row.parse("ticket_id")?,
+                ticket_number: row.parse("number")?,
+                full_name: full_name(&paternal, maternal.as_deref(), &given),
+                dispatch_at: row.ts("dispatch_at")?,
+                current_expires_on: row.parse_opt("current_expires_on")?,
+            })
+        })
+        .collect()
+}
+
+/// The batch each of a ticket's applicants went in: (applicant, batch, cut-off).
+pub async fn of_ticket(
+    conn: &mut Conn,
+    ticket_id: TicketId,
+) -> StoreResult<Vec<(ApplicantId, BatchId, Timestamp)>> {
+    let rows = sqlx::query(
+        "SELECT i.applicant_id, b.id AS batch_id, b.cutoff_at FROM batch_items i \
+         JOIN batches b ON b.id = i.batch_id JOIN applicants a ON a.id = i.applicant_id \
+         WHERE a.ticket_id = $1",
+    )
+    .bind(ticket_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.parse("applicant_id")?,
+                row.parse("batch_id")?,
+                row.ts("cutoff_at")?,
+            ))
+        })
+        .collect()
 }

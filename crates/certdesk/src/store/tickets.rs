@@ -411,6 +411,30 @@ pub async fn queue_position(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64
     Ok(row.try_get::<i64, _>("n")? + 1)
 }
 
+/// How many tickets waiting to be taken (enviado) arrived before `at`: taking `at` now
+/// would skip them.
+pub async fn waiting_before(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM tickets WHERE status = $1 \
+         AND (submitted_at < $2 OR (submitted_at = $2 AND id < $3))",
+    )
+    .bind(Status::Enviado.as_str())
+    .bind(ts_to_db(at.submitted_at))
+    .bind(at.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Nobody attends the ticket any more (it went back to the queue).
+pub async fn unassign(conn: &mut Conn, id: TicketId) -> StoreResult<()> {
+    sqlx::query("UPDATE tickets SET assigned_to = NULL WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn assign(conn: &mut Conn, id: TicketId, analyst_id: UserId) -> StoreResult<()> {
     sqlx::query("UPDATE tickets SET assigned_to = $1 WHERE id = $2")
         .bind(analyst_id.to_string())

@@ -119,8 +119,14 @@ async fn take_and_approve(app: &TestApp, analyst: &Person, id: &str) {
         .post(app, &page, &format!("{page}/atender"), &[])
         .await;
     assert_eq!(res.status(), 303);
+    // Approval asks the analyst to confirm the review and "sin lentes" (issue 11).
     let res = analyst
-        .post(app, &page, &format!("{page}/aprobar"), &[])
+        .post(
+            app,
+            &page,
+            &format!("{page}/aprobar"),
+            &[("revisado", "si"), ("sin_lentes", "si")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=aprobado"));
@@ -476,7 +482,12 @@ async fn observing_needs_a_comment_next_to_the_field_and_then_returns_the_ticket
     );
     assert_eq!(
         action_buttons(&html),
-        vec!["Aprobar", "Observar y devolver", "Rechazar"]
+        vec![
+            "Aprobar",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     assert_eq!(
         text(
@@ -647,7 +658,12 @@ async fn approving_from_the_page_shows_the_dispatch_date_to_the_requester() {
     // Approving twice is a conflict, said on the page.
     let page = review(&id);
     let res = analyst
-        .post(&app, &page, &format!("{page}/aprobar"), &[])
+        .post(
+            &app,
+            &page,
+            &format!("{page}/aprobar"),
+            &[("revisado", "si"), ("sin_lentes", "si")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
@@ -720,9 +736,8 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
     let a = html.find("41111111").unwrap();
     let b = html.find("42222222").unwrap();
     assert!(a < b);
-    assert!(html.contains(&format!(
-        "href=\"/analista/tramites/{first}\">{first_number}<"
-    )));
+    // Each links to its applicant on the ticket's review page (issue 11).
+    assert!(html.contains(&format!("href=\"/analista/tramites/{first}#solicitante-")));
     let page = doc(&html);
     let items = page.all("section[aria-labelledby=items] table tbody tr");
     assert_eq!(
@@ -735,14 +750,11 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
             vec!["2".to_owned(), second_number, "42222222".to_owned()]
         ]
     );
-    assert_eq!(
-        items[0].attrs("a", "href")[0],
-        format!("/analista/tramites/{first}")
-    );
-    assert_eq!(
-        items[1].attrs("a", "href")[0],
-        format!("/analista/tramites/{second}")
-    );
+    assert!(items[0].attrs("a", "href")[0]
+        .starts_with(&format!("/analista/tramites/{first}#solicitante-")));
+    assert!(items[1].attrs("a", "href")[0]
+        .starts_with(&format!("/analista/tramites/{second}#solicitante-")));
+    assert_eq!(items[0].text_at("td a"), first_number);
 
     // Pressing again changes nothing and shows the same batch.
     let res = analyst
@@ -988,7 +1000,12 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
     assert!(!html.contains("Completar instalación</button>"));
     assert_eq!(
         action_buttons(&html),
-        vec!["Registrar la cita", "Observar y devolver", "Rechazar"]
+        vec![
+            "Registrar la cita",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     assert_eq!(
         count(&html, &format!("form[action^='{page}/completar']")),
@@ -1059,7 +1076,8 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
             "Cambiar la cita",
             "Completar instalación",
             "Observar y devolver",
-            "Rechazar"
+            "Rechazar",
+            "Devolver a la cola"
         ]
     );
 
@@ -1131,7 +1149,12 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
     );
     assert_eq!(
         action_buttons(&html),
-        vec!["Completar cancelación", "Observar y devolver", "Rechazar"]
+        vec![
+            "Completar cancelación",
+            "Observar y devolver",
+            "Rechazar",
+            "Devolver a la cola"
+        ]
     );
     let res = analyst
         .post(&app, &page, &format!("{page}/completar"), &[])

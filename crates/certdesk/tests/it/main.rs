@@ -11,6 +11,7 @@ mod accounts;
 mod analyst;
 mod analyst_pages;
 mod auth;
+mod desk;
 mod helpers;
 mod images;
 mod mail_delivery;

@@ -662,7 +662,12 @@ fn available_actions_offer_the_buttons_each_person_may_press() {
     );
     assert_eq!(
         available_actions(Kind::Emision, Status::EnAtencion, analyst()),
-        [Action::Observe, Action::Approve, Action::Reject]
+        [
+            Action::Observe,
+            Action::Approve,
+            Action::Reject,
+            Action::Release
+        ]
     );
     assert_eq!(
         available_actions(Kind::Instalacion, Status::EnAtencion, analyst()),
@@ -670,7 +675,8 @@ fn available_actions_offer_the_buttons_each_person_may_press() {
             Action::Observe,
             Action::Reject,
             Action::Appointment,
-            Action::Complete
+            Action::Complete,
+            Action::Release
         ]
     );
     assert!(available_actions(Kind::Emision, Status::EnAtencion, owner()).is_empty());
@@ -775,4 +781,100 @@ fn only_a_pending_certificate_is_installed_and_only_a_usable_one_cancelled() {
         assert!(!Kind::Emision.accepts_certificate_in(state));
         assert!(!Kind::Reemision.accepts_certificate_in(state));
     }
+}
+
+#[test]
+fn a_taken_ticket_is_released_back_to_the_queue_by_an_analyst_only() {
+    for kind in Kind::ALL.iter().copied() {
+        let r = kind.reasons().next().unwrap();
+        let facts = TransitionFacts::new(analyst());
+        assert_eq!(
+            transition(kind, r, Status::EnAtencion, Action::Release, &facts),
+            Ok(Status::Enviado),
+            "{kind}"
+        );
+        // Released, it can be taken again: the round trip is open.
+        assert_eq!(
+            transition(kind, r, Status::Enviado, Action::Take, &facts),
+            Ok(Status::EnAtencion)
+        );
+    }
+    let r = reason(Kind::Emision, "a");
+    // Only a ticket being attended goes back; anything else is a conflict.
+    for from in Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::EnAtencion)
+    {
+        let err = transition(
+            Kind::Emision,
+            r,
+            from,
+            Action::Release,
+            &TransitionFacts::new(analyst()),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{from}");
+        assert!(err.to_string().contains("devolver a la cola"), "{err}");
+    }
+    // The requester cannot give it back, not even their own.
+    let err = transition(
+        Kind::Emision,
+        r,
+        Status::EnAtencion,
+        Action::Release,
+        &TransitionFacts::new(owner()),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+    assert_eq!(Action::Release.as_str(), "release");
+    assert_eq!(Action::Release.who(), Who::Analyst);
+    assert!(available_actions(Kind::Emision, Status::Enviado, analyst()).contains(&Action::Take));
+    assert!(
+        !available_actions(Kind::Emision, Status::Enviado, analyst()).contains(&Action::Release)
+    );
+}
+
+#[test]
+fn taking_a_ticket_out_of_fifo_order_needs_a_reason() {
+    let r = reason(Kind::Emision, "a");
+    let take = |earlier_waiting: usize, comment: Option<&'static str>| {
+        transition(
+            Kind::Emision,
+            r,
+            Status::Enviado,
+            Action::Take,
+            &TransitionFacts {
+                earlier_waiting,
+                comment,
+                ..TransitionFacts::new(analyst())
+            },
+        )
+    };
+    // The oldest waiting ticket is taken without a word.
+    assert_eq!(take(0, None), Ok(Status::EnAtencion));
+    // With older ones waiting, a reason is needed; a blank one is no reason.
+    for blank in [None, Some(""), Some("   ")] {
+        let err = take(2, blank).unwrap_err();
+        assert_eq!(err, TransitionError::OutOfOrderReasonRequired(2));
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert!(err.to_string().contains("motivo"), "{err}");
+    }
+    assert_eq!(
+        take(2, Some("Urgente: firma de convenio el lunes")),
+        Ok(Status::EnAtencion)
+    );
+    // Status comes first: a ticket not waiting is a conflict, reason or not.
+    let err = transition(
+        Kind::Emision,
+        r,
+        Status::EnAtencion,
+        Action::Take,
+        &TransitionFacts {
+            earlier_waiting: 3,
+            ..TransitionFacts::new(analyst())
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
 }

@@ -9,7 +9,7 @@ use axum::{
     Json,
 };
 use domain::{
-    ids::{ApplicantId, BatchId, CertificateId, TicketId},
+    ids::{ApplicantId, BatchId, CertificateId, ObservationTextId, TicketId},
     ticket::{Kind, Status},
 };
 use jiff::Timestamp;
@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     app::{
-        batch, registry,
+        batch, notes, registry,
         registry::{Installation, ReniecResult},
         review, AppError,
     },
@@ -78,25 +78,146 @@ pub async fn queue(
     Ok(Json(Page { items, next }))
 }
 
-/// Take a ticket from the queue (assigns it to you).
+/// A JSON body that may be left out: empty (or whitespace) is `T::default()`; what is not
+/// JSON is 400; JSON of the wrong shape is 422 on `field`.
+fn optional_body<T: Default + serde::de::DeserializeOwned>(
+    body: &[u8],
+    field: &str,
+    shape: &str,
+) -> Result<T, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| Problem::bad_request(format!("El cuerpo debe ser JSON: {shape}.")))?;
+    serde_json::from_value(value).map_err(|_| {
+        AppError::field(field, format!("El cuerpo debe tener la forma {shape}.")).into()
+    })
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TakeRequest {
+    /// Why the ticket is taken before older ones that wait. Required (422 on `reason`)
+    /// only when older tickets wait; recorded in the history.
+    pub reason: Option<String>,
+}
+
+/// Take a ticket from the queue (assigns it to you). Taking one while older tickets wait
+/// needs a `reason`, which goes into the history.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/take", tag = "análisis", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path)), request_body(content = Option<TakeRequest>),
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn take(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
     Id(id): Id<TicketId>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::take(&state.app, &user, id).await?.into()))
+    let body: TakeRequest = optional_body(&body, "reason", "{\"reason\": \"…\"}")?;
+    Ok(Json(
+        review::take_with_reason(&state.app, &user, id, body.reason.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReleaseRequest {
+    /// Why it goes back (optional), for the history.
+    pub comment: Option<String>,
+}
+
+/// Give a taken ticket back to the queue; it keeps its place (its arrival time).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/release", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body(content = Option<ReleaseRequest>),
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn release(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id<TicketId>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<TicketJson>> {
+    let body: ReleaseRequest = optional_body(&body, "comment", "{\"comment\": \"…\"}")?;
+    Ok(Json(
+        review::release(&state.app, &user, id, body.comment.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteJson {
+    pub id: String,
+    pub ticket_id: String,
+    pub author: super::tickets::PersonRef,
+    pub text: String,
+    pub created_at: String,
+}
+
+impl From<crate::store::notes::Note> for NoteJson {
+    fn from(n: crate::store::notes::Note) -> Self {
+        NoteJson {
+            id: n.id.to_string(),
+            ticket_id: n.ticket_id.to_string(),
+            author: super::tickets::PersonRef {
+                id: n.author_id.to_string(),
+                name: n.author_name,
+            },
+            text: n.body,
+            created_at: rfc3339(n.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoteRequest {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Add an internal note to a ticket (analysts and admins; requesters never see notes).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = NoteRequest,
+    responses((status = 201, body = NoteJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_note(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id<TicketId>,
+    ApiJson(body): ApiJson<NoteRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<NoteJson>)> {
+    let note = notes::add(&state.app, &user, id, &body.text).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(note.into())))
+}
+
+/// A ticket's internal notes, oldest first (analysts and admins).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Page<NoteJson>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn notes(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id<TicketId>,
+) -> ApiResult<Json<Page<NoteJson>>> {
+    let items = notes::list(&state.app, &user, id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(Page { items, next: None }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
     #[serde(default)]
     pub comment: String,
+    /// Ids of canned observation texts to include (each a paragraph, before `comment`).
+    #[serde(default)]
+    pub canned: Vec<String>,
 }
 
-/// Return the ticket to its requester with what to correct.
+/// Return the ticket to its requester with what to correct: `comment`, and/or the canned
+/// texts of `canned`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/observe", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = CommentRequest,
     responses((status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -106,23 +227,53 @@ pub async fn observe(
     Id(id): Id<TicketId>,
     ApiJson(body): ApiJson<CommentRequest>,
 ) -> ApiResult<Json<TicketJson>> {
+    let canned = body
+        .canned
+        .iter()
+        .map(|c| c.parse())
+        .collect::<Result<Vec<ObservationTextId>, _>>()
+        .map_err(|_| {
+            AppError::field(
+                "canned",
+                "Use los identificadores de las observaciones frecuentes.",
+            )
+        })?;
     Ok(Json(
-        review::observe(&state.app, &user, id, &body.comment)
+        review::observe_with(&state.app, &user, id, &canned, &body.comment)
             .await?
             .into(),
     ))
 }
 
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ApproveRequest {
+    /// The analyst checked that no applicant wears glasses on the photo (no check can
+    /// tell). `true` is written in the history; `false` is refused (422: observe instead);
+    /// left out, nothing is stated.
+    pub no_glasses_confirmed: Option<bool>,
+}
+
 /// Approve: each applicant gets its RENIEC dispatch time (`dispatch_at`).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/approve", tag = "análisis", security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path)), request_body(content = Option<ApproveRequest>),
+    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn approve(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
     Id(id): Id<TicketId>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<TicketJson>> {
-    Ok(Json(review::approve(&state.app, &user, id).await?.into()))
+    let body: ApproveRequest = optional_body(
+        &body,
+        "no_glasses_confirmed",
+        "{\"no_glasses_confirmed\": true}",
+    )?;
+    Ok(Json(
+        review::approve_checked(&state.app, &user, id, body.no_glasses_confirmed)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -90,6 +90,8 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::show))
         .routes(routes!(analyst::package))
         .routes(routes!(analyst::reniec_result))
+        .routes(routes!(analyst::release))
+        .routes(routes!(analyst::add_note, analyst::notes))
 }
 
 /// What the document says besides its paths, which `documented` adds.

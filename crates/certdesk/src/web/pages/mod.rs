@@ -10,6 +10,7 @@ mod help;
 mod home;
 pub(crate) mod notices;
 mod profile;
+mod observation_texts;
 mod tickets;
 mod wizard;
 
@@ -98,6 +99,14 @@ pub fn routes() -> Router<WebState> {
         .route("/perfil/clave", post(profile::change_password))
         .route("/perfil/sesiones/{id}/cerrar", post(profile::close))
         .route("/perfil/sesiones/cerrar-otras", post(profile::close_others))
+        .route(
+            observation_texts::PATH,
+            get(observation_texts::list).post(observation_texts::create),
+        )
+        .route(
+            "/admin/observaciones/{id}",
+            get(observation_texts::edit_form).post(observation_texts::update),
+        )
         .merge(analyst::routes())
 }
 
@@ -175,6 +184,7 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
                 items.push(("/admin/solicitudes", "Solicitudes de acceso"));
                 items.push(("/admin/correos", "Correos"));
                 items.push((notices::SAMPLES_PATH, "Modelos de avisos"));
+                items.push((observation_texts::PATH, "Observaciones frecuentes"));
             }
             items.push(("/procedimiento", "Procedimiento"));
         }

@@ -194,6 +194,7 @@ pub(super) fn event_text(event: Event, kind: Kind) -> &'static str {
             Action::Correct => "Volvió el trámite a borrador para corregirlo",
             Action::Withdraw => "Anuló el trámite",
             Action::Take => "Empezó a atender el trámite",
+            Action::Release => "Devolvió el trámite a la cola",
             Action::Observe => "Observó el trámite",
             Action::Approve => "Aprobó la solicitud",
             Action::Reject => "Rechazó la solicitud",

@@ -8,12 +8,22 @@ use axum::{
     extract::{Query, State},
     http::StatusCode,
 };
-use domain::{ids::BatchId, schedule};
+use std::collections::HashMap;
+
+use domain::{
+    ids::{ApplicantId, BatchId},
+    schedule,
+    validation::FieldErrors,
+};
 
 use crate::web::pages::see_other;
 use crate::{
-    app::{batch, AppError},
-    store::batches::Batch,
+    app::{
+        batch,
+        registry::{self, ReniecResult},
+        AppError,
+    },
+    store::batches::{Batch, Waiting},
     web::{
         error::PageResult,
         extract::{Analyst, CsrfForm, Id},
@@ -45,11 +55,52 @@ struct OutlookView {
     last_cutoff: Option<(String, bool)>,
 }
 
+/// A programado applicant, as the batch page lists them.
+struct PersonRow {
+    applicant_id: String,
+    ticket_id: String,
+    ticket_number: String,
+    name: String,
+    /// "viernes 04/12/2026 a las 16:30".
+    dispatch: String,
+    /// dd/mm/aaaa of the dispatch, for "retenido hasta".
+    held_until: String,
+    /// hh:mm of the dispatch (the cut-off's time).
+    time: String,
+    /// Its cut-off has passed and the batch is not closed yet.
+    overdue: bool,
+    /// The expiry the requester declared, dd/mm/aaaa (why it is held).
+    expires: Option<String>,
+}
+
+impl PersonRow {
+    fn new(w: &Waiting, now: jiff::Timestamp) -> Self {
+        let dispatch = schedule::to_lima(w.dispatch_at);
+        PersonRow {
+            applicant_id: w.applicant_id.to_string(),
+            ticket_id: w.ticket_id.to_string(),
+            ticket_number: w.ticket_number.to_string(),
+            name: w.full_name.clone(),
+            held_until: schedule::format_date(dispatch.date()),
+            time: dispatch.strftime("%H:%M").to_string(),
+            dispatch: schedule::format_dispatch(&dispatch),
+            overdue: w.dispatch_at <= now,
+            expires: w.current_expires_on.map(schedule::format_date),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "analyst_batches.html")]
 struct BatchesPage {
     layout: Layout,
     outlook: OutlookView,
+    /// Who goes in the next batch (and any overdue, who go in the one still to close).
+    next_people: Vec<PersonRow>,
+    /// Who is held for a later cut-off (10-day rule).
+    held_people: Vec<PersonRow>,
+    /// More programado applicants than the page lists.
+    more_people: bool,
     batches: Vec<BatchRow>,
     next: Option<String>,
     first_page: bool,
@@ -116,8 +167,24 @@ async fn list_page(
         .last_cutoff
         .as_ref()
         .is_none_or(|(_, closed)| *closed);
+    let now = state.app.now();
+    let next_at = outlook.next_cutoff.timestamp();
+    let (next_people, held_people): (Vec<&Waiting>, Vec<&Waiting>) = outlook
+        .people
+        .iter()
+        .partition(|w| w.dispatch_at <= next_at);
+    let more_people = outlook.people.len() as i64 >= batch::PEOPLE_LISTED;
     let page = BatchesPage {
         layout: Layout::new("Lote RENIEC", Some(&me.viewer), "/analista/lotes"),
+        next_people: next_people
+            .into_iter()
+            .map(|w| PersonRow::new(w, now))
+            .collect(),
+        held_people: held_people
+            .into_iter()
+            .map(|w| PersonRow::new(w, now))
+            .collect(),
+        more_people,
         last_closed,
         outlook: OutlookView {
             next_cutoff: schedule::format_dispatch(&outlook.next_cutoff),
@@ -174,6 +241,21 @@ pub async fn close(
     }
 }
 
+/// One form field: its element id, what was typed, and its errors.
+#[derive(Default)]
+struct Field {
+    id: String,
+    value: String,
+    errors: Vec<String>,
+}
+
+/// RENIEC's answer, entered from the batch page.
+struct ResultForms {
+    general: Field,
+    delivery: Field,
+    reason: Field,
+}
+
 struct ItemRow {
     position: i64,
     ticket_id: String,
@@ -184,6 +266,31 @@ struct ItemRow {
     status_code: &'static str,
     status_label: &'static str,
     waiting: bool,
+    /// RENIEC's answer in words, once recorded.
+    result: Option<String>,
+    /// The forms to record it, while it waits.
+    forms: Option<ResultForms>,
+}
+
+/// What the last result form left to show: errors keyed by element id, what was typed.
+#[derive(Default)]
+struct Feedback {
+    errors: FieldErrors,
+    values: HashMap<String, String>,
+}
+
+impl Feedback {
+    fn field(&self, id: &str) -> Field {
+        Field {
+            id: id.to_owned(),
+            value: self.values.get(id).cloned().unwrap_or_default(),
+            errors: self
+                .errors
+                .get(id)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -199,6 +306,8 @@ struct BatchPage {
     package_sha256: Option<String>,
     items: Vec<ItemRow>,
     waiting: usize,
+    batch_id: String,
+    summary: Vec<crate::web::pages::SummaryItem>,
 }
 
 pub async fn show(
@@ -207,11 +316,62 @@ pub async fn show(
     Id(id): Id<BatchId>,
     Query(query): Query<NoticeQuery>,
 ) -> PageResult {
+    batch_page(
+        &state,
+        &me,
+        id,
+        StatusCode::OK,
+        query.aviso.as_deref(),
+        Feedback::default(),
+    )
+    .await
+}
+
+/// RENIEC's answer in words.
+fn result_text(i: &crate::store::batches::Item) -> Option<String> {
+    match (i.status, i.delivery_sent_on, i.reniec_reason.as_deref()) {
+        (domain::applicant::ApplicantStatus::Aprobado, sent, _) => Some(match sent {
+            Some(sent) => format!("correo de DCDelivery del {}", schedule::format_date(sent)),
+            None => String::new(),
+        }),
+        (domain::applicant::ApplicantStatus::Rechazado, _, reason) => {
+            Some(reason.map(|r| format!("motivo: {r}")).unwrap_or_default())
+        }
+        _ => None,
+    }
+}
+
+/// The label of an element of the batch page in the error summary.
+fn label_of(id: &str) -> String {
+    if id.starts_with("entrega-") {
+        "Fecha del correo de DCDelivery"
+    } else if id.starts_with("motivo-reniec-") {
+        "Motivo de RENIEC"
+    } else {
+        "Resultado de RENIEC"
+    }
+    .to_owned()
+}
+
+async fn batch_page(
+    state: &WebState,
+    me: &Analyst,
+    id: BatchId,
+    status: StatusCode,
+    aviso: Option<&str>,
+    feedback: Feedback,
+) -> PageResult {
     let (b, items) = batch::view(&state.app, me.user(), id).await?;
     let items: Vec<ItemRow> = items
         .into_iter()
         .map(|i| ItemRow {
             position: i.position,
+            result: result_text(&i),
+            forms: i.status.awaits_result().then(|| ResultForms {
+                general: feedback.field(&format!("form-resultado-{}", i.applicant_id)),
+                delivery: feedback.field(&format!("entrega-{}", i.applicant_id)),
+                reason: feedback.field(&format!("motivo-reniec-{}", i.applicant_id)),
+            }),
             waiting: i.status.awaits_result(),
             status_label: i.status.label(),
             status_code: i.status.as_str(),
@@ -224,13 +384,16 @@ pub async fn show(
         .collect();
     let waiting = items.iter().filter(|i| i.waiting).count();
     let cutoff = cutoff_text(&b);
-    let notice = match query.aviso.as_deref() {
+    let notice = match aviso {
         Some("cerrado") => Some(format!(
             "Lote cerrado: {} solicitante(s) pasaron a «Enviado a RENIEC». Descargue el paquete y envíelo a RENIEC.",
             b.item_count
         )),
         Some("ya-cerrado") => Some(
             "El lote del último corte ya estaba cerrado: no cambió nada. Este es ese lote.".into(),
+        ),
+        Some("resultado") => Some(
+            "Resultado de RENIEC registrado: se avisó al solicitante por correo.".into(),
         ),
         _ => None,
     };
@@ -251,8 +414,92 @@ pub async fn show(
         package_sha256: b.package_sha256,
         items,
         waiting,
+        batch_id: b.id.to_string(),
+        summary: super::summary_of(&feedback.errors, label_of),
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(status, &page))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ResultForm {
+    #[serde(default)]
+    resultado: String,
+    #[serde(default)]
+    delivery_sent_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// RENIEC's answer for one applicant of the batch, entered from the batch page: back to
+/// the batch page, at that applicant, or the page again with what failed beside its form.
+pub async fn result(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id((id, applicant_id)): Id<(BatchId, ApplicantId)>,
+    form: CsrfForm<ResultForm>,
+) -> PageResult {
+    let ResultForm {
+        resultado,
+        delivery_sent_on,
+        reason,
+    } = form.data;
+    // The applicant must be one of this batch's: a form cannot answer for another batch.
+    let (_, items) = batch::view(&state.app, me.user(), id).await?;
+    if !items.iter().any(|i| i.applicant_id == applicant_id) {
+        return Err(AppError::NotFound.into());
+    }
+    let result = match resultado.as_str() {
+        "aprobado" => ReniecResult::Approved {
+            delivery_sent_on: delivery_sent_on.clone(),
+        },
+        _ => ReniecResult::Rejected {
+            reason: reason.clone(),
+        },
+    };
+    let values: HashMap<String, String> = [
+        (format!("entrega-{applicant_id}"), delivery_sent_on),
+        (format!("motivo-reniec-{applicant_id}"), reason),
+    ]
+    .into_iter()
+    .collect();
+    match registry::record_result(&state.app, me.user(), applicant_id, &result).await {
+        Ok(_) => see_other(format!(
+            "/analista/lotes/{id}?aviso=resultado#solicitante-{applicant_id}"
+        )),
+        Err(AppError::Validation(errors)) => {
+            let mut placed = FieldErrors::new();
+            for (field, messages) in errors.iter() {
+                let element = match field {
+                    "delivery_sent_on" => format!("entrega-{applicant_id}"),
+                    "reason" => format!("motivo-reniec-{applicant_id}"),
+                    _ => format!("form-resultado-{applicant_id}"),
+                };
+                for m in messages {
+                    placed.add(&element, m.clone());
+                }
+            }
+            let feedback = Feedback {
+                errors: placed,
+                values,
+            };
+            batch_page(
+                &state,
+                &me,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                feedback,
+            )
+            .await
+        }
+        Err(AppError::Conflict(message)) => {
+            let mut errors = FieldErrors::new();
+            errors.add(&format!("form-resultado-{applicant_id}"), message);
+            let feedback = Feedback { errors, values };
+            batch_page(&state, &me, id, StatusCode::CONFLICT, None, feedback).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[cfg(test)]

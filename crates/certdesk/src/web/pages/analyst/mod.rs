@@ -43,6 +43,12 @@ pub fn routes() -> Router<WebState> {
         .route("/analista/lotes/cerrar", post(batches::close))
         .route("/analista/lotes/{id}", get(batches::show))
         .route("/analista/certificados", get(certificates::list))
+        .route("/analista/tramites/{id}/devolver", post(review::release))
+        .route("/analista/tramites/{id}/notas", post(review::note))
+        .route(
+            "/analista/lotes/{id}/solicitantes/{applicant_id}/resultado",
+            post(batches::result),
+        )
         .route(
             "/analista/certificados/{id}/parte-publica",
             post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),

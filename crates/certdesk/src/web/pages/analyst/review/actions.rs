@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::{extract::State, http::StatusCode};
 use domain::{
-    ids::{ApplicantId, TicketId},
+    ids::{ApplicantId, ObservationTextId, TicketId},
     schedule,
     ticket::Status,
     validation::{parse_date, FieldErrors},
@@ -16,6 +16,7 @@ use super::{page, Feedback, Form};
 use crate::web::pages::see_other;
 use crate::{
     app::{
+        notes,
         registry::{self, Installation, ReniecResult},
         review,
         tickets::TicketView,
@@ -84,32 +85,122 @@ async fn finish(
 }
 
 #[derive(serde::Deserialize)]
-pub struct Empty {}
+pub struct TakeForm {
+    /// Why this ticket goes before older ones (asked only when some wait).
+    #[serde(default)]
+    reason: String,
+}
 
 pub async fn take(
     State(state): State<WebState>,
     me: Analyst,
     Id(id): Id<TicketId>,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<TakeForm>,
 ) -> PageResult {
-    let outcome = review::take(&state.app, me.user(), id).await;
-    finish(&state, &me, id, Form::Take, outcome, |_| "atendido", vec![]).await
+    let reason = form.data.reason;
+    let given = Some(reason.trim()).filter(|r| !r.is_empty());
+    let outcome = review::take_with_reason(&state.app, me.user(), id, given).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Take,
+        outcome,
+        |_| "atendido",
+        vec![("motivo-atender".into(), reason)],
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
-pub struct CommentForm {
+pub struct ReleaseForm {
     #[serde(default)]
     comment: String,
 }
 
+pub async fn release(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<ReleaseForm>,
+) -> PageResult {
+    let comment = form.data.comment;
+    let given = Some(comment.trim()).filter(|c| !c.is_empty());
+    let outcome = review::release(&state.app, me.user(), id, given).await;
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Release,
+        outcome,
+        |_| "devuelto",
+        vec![("motivo-devolver".into(), comment)],
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn note(
+    State(state): State<WebState>,
+    me: Analyst,
+    Id(id): Id<TicketId>,
+    form: CsrfForm<NoteForm>,
+) -> PageResult {
+    let text = form.data.text;
+    let outcome = match notes::add(&state.app, me.user(), id, &text).await {
+        Ok(_) => review::review(&state.app, me.user(), id)
+            .await
+            .map(|r| r.view),
+        Err(e) => Err(e),
+    };
+    finish(
+        &state,
+        &me,
+        id,
+        Form::Note,
+        outcome,
+        |_| "nota",
+        vec![("nota".into(), text)],
+    )
+    .await
+}
+
+/// The observe form: free words (`comment`) and any number of canned texts (`canned`,
+/// repeated), read as pairs because a form repeats the name of each ticked box.
 pub async fn observe(
     State(state): State<WebState>,
     me: Analyst,
     Id(id): Id<TicketId>,
-    form: CsrfForm<CommentForm>,
+    form: CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let comment = form.data.comment;
-    let outcome = review::observe(&state.app, me.user(), id, &comment).await;
+    let mut comment = String::new();
+    let mut picked = Vec::new();
+    for (name, value) in form.data {
+        match name.as_str() {
+            "comment" => comment = value,
+            "canned" => picked.push(value),
+            _ => {}
+        }
+    }
+    let canned: Result<Vec<ObservationTextId>, _> = picked.iter().map(|c| c.parse()).collect();
+    let outcome = match canned {
+        Ok(canned) => review::observe_with(&state.app, me.user(), id, &canned, &comment).await,
+        Err(_) => Err(AppError::field(
+            "canned",
+            "Elija las observaciones frecuentes de la lista.",
+        )),
+    };
+    let mut values = vec![("comentario".to_owned(), comment)];
+    values.extend(
+        picked
+            .into_iter()
+            .map(|c| (format!("canned-{c}"), "si".to_owned())),
+    );
     finish(
         &state,
         &me,
@@ -117,18 +208,67 @@ pub async fn observe(
         Form::Observe,
         outcome,
         |_| "observado",
-        vec![("comentario".into(), comment)],
+        values,
     )
     .await
 }
 
+#[derive(serde::Deserialize)]
+pub struct ApproveForm {
+    /// «Confirmo que revisé…»: the page's confirmation step.
+    #[serde(default)]
+    revisado: String,
+    /// «Sin lentes»: the analyst's word on the photos.
+    #[serde(default)]
+    sin_lentes: String,
+}
+
+/// Approval asks for two ticks: the analyst reviewed everything, and no photo shows
+/// glasses. Without them nothing is approved and the form says what is missing.
 pub async fn approve(
     State(state): State<WebState>,
     me: Analyst,
     Id(id): Id<TicketId>,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<ApproveForm>,
 ) -> PageResult {
-    let outcome = review::approve(&state.app, me.user(), id).await;
+    let ApproveForm {
+        revisado,
+        sin_lentes,
+    } = form.data;
+    let mut errors = FieldErrors::new();
+    if revisado.trim().is_empty() {
+        errors.add(
+            "confirma-revision",
+            "Marque que revisó los datos, la foto, la firma y la constancia de cada solicitante.",
+        );
+    }
+    if sin_lentes.trim().is_empty() {
+        errors.add(
+            "confirma-sin-lentes",
+            "Marque que ningún solicitante lleva lentes en la foto. Si alguno los lleva, observe el trámite.",
+        );
+    }
+    let values = vec![
+        ("confirma-revision".to_owned(), revisado),
+        ("confirma-sin-lentes".to_owned(), sin_lentes),
+    ];
+    if !errors.is_empty() {
+        let feedback = Feedback {
+            errors,
+            values: values.into_iter().collect(),
+            alert: None,
+        };
+        return page(
+            &state,
+            &me,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            feedback,
+        )
+        .await;
+    }
+    let outcome = review::approve_checked(&state.app, me.user(), id, Some(true)).await;
     finish(
         &state,
         &me,
@@ -136,7 +276,7 @@ pub async fn approve(
         Form::Approve,
         outcome,
         |_| "aprobado",
-        vec![],
+        values,
     )
     .await
 }

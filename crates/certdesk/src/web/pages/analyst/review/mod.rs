@@ -10,7 +10,7 @@
 
 mod actions;
 
-pub use actions::{appointment, approve, complete, observe, reject, result, take};
+pub use actions::{appointment, approve, complete, note, observe, reject, release, result, take};
 
 use crate::web::pages::NoticeQuery;
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use axum::{
 use domain::{
     applicant::ApplicantStatus,
     certificate::{Medium, Ownership},
-    ids::TicketId,
+    ids::{ApplicantId, BatchId, TicketId},
     schedule,
     ticket::{Action, Kind},
     validation::FieldErrors,
@@ -101,6 +101,23 @@ struct ApplicantCard {
     signature_url: String,
     /// Present while the applicant waits for RENIEC's answer.
     result: Option<ResultForms>,
+    /// The batch the applicant went in: its page and its cut-off, in words.
+    batch: Option<(String, String)>,
+}
+
+/// A canned observation text on the observe form.
+struct CannedChoice {
+    id: String,
+    title: String,
+    body: String,
+    checked: bool,
+}
+
+/// An internal note, for analysts.
+struct NoteRow {
+    author: String,
+    at: String,
+    text: String,
 }
 
 /// The first ticket waiting to be taken, when it is not this one.
@@ -147,6 +164,17 @@ struct ReviewPage {
     next_cutoff: Option<String>,
     pending_results: usize,
     take_general: Field,
+    take_reason: Field,
+    can_release: bool,
+    release_general: Field,
+    release_comment: Field,
+    confirm_review: Field,
+    confirm_no_glasses: Field,
+    canned: Vec<CannedChoice>,
+    canned_errors: Vec<String>,
+    notes: Vec<NoteRow>,
+    note_general: Field,
+    note: Field,
     approve_general: Field,
     observe_general: Field,
     comment: Field,
@@ -190,6 +218,8 @@ impl Feedback {
 #[derive(Debug, Clone)]
 enum Form {
     Take,
+    Release,
+    Note,
     Observe,
     Approve,
     Reject,
@@ -203,6 +233,8 @@ impl Form {
     fn general(&self) -> String {
         match self {
             Form::Take => "form-atender".into(),
+            Form::Release => "form-devolver".into(),
+            Form::Note => "form-nota".into(),
             Form::Observe => "form-observar".into(),
             Form::Approve => "form-aprobar".into(),
             Form::Reject => "form-rechazar".into(),
@@ -216,6 +248,11 @@ impl Form {
     fn element(&self, field: &str) -> String {
         match (self, field) {
             (Form::Observe, "comment") => "comentario".into(),
+            (Form::Observe, "canned") => "observaciones-frecuentes".into(),
+            (Form::Take, "reason") => "motivo-atender".into(),
+            (Form::Release, "comment") => "motivo-devolver".into(),
+            (Form::Note, "text") => "nota".into(),
+            (Form::Approve, "no_glasses_confirmed") => "confirma-sin-lentes".into(),
             (Form::Reject, "reason") => "motivo-rechazo".into(),
             (Form::Appointment, "at") => "cita-fecha".into(),
             (Form::Complete, "medium") => "medio".into(),
@@ -232,6 +269,14 @@ impl Form {
 fn label_of(id: &str) -> String {
     let label = match id {
         "comentario" => "Observación",
+        "observaciones-frecuentes" => "Observaciones frecuentes",
+        "motivo-atender" => "Motivo para atender antes",
+        "motivo-devolver" => "Devolver a la cola",
+        "form-devolver" => "Devolver a la cola",
+        "nota" => "Nota interna",
+        "form-nota" => "Nota interna",
+        "confirma-revision" => "Confirmación de la revisión",
+        "confirma-sin-lentes" => "Sin lentes",
         "motivo-rechazo" => "Motivo del rechazo",
         "cita-fecha" => "Fecha de la cita",
         "cita-hora" => "Hora de la cita",
@@ -254,6 +299,8 @@ fn label_of(id: &str) -> String {
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "atendido" => "Ahora usted atiende este trámite. Revise los datos y decida.",
+        "devuelto" => "Trámite devuelto a la cola: conserva su lugar por orden de llegada y cualquier analista puede atenderlo.",
+        "nota" => "Nota interna guardada. Solo la ven los analistas y administradores.",
         "observado" => "Trámite observado: volvió al solicitante con su observación y se le avisó por correo.",
         "aprobado" => "Trámite aprobado: cada solicitante quedó programado para su lote de RENIEC (vea la fecha de cada uno) y se avisó al solicitante por correo.",
         "rechazado" => "Trámite rechazado: se avisó al solicitante por correo, con el motivo.",
@@ -280,7 +327,12 @@ fn receipt_of(a: &Applicant, payments: &[Payment], applicants: &[Applicant]) -> 
     })
 }
 
-fn card(a: &Applicant, view: &TicketView, feedback: &Feedback) -> ApplicantCard {
+fn card(
+    a: &Applicant,
+    view: &TicketView,
+    feedback: &Feedback,
+    batches: &[(ApplicantId, BatchId, jiff::Timestamp)],
+) -> ApplicantCard {
     let dispatch = a.dispatch_at.map(|at| {
         let when = schedule::format_dispatch(&schedule::to_lima(at));
         match a.status {
@@ -312,6 +364,15 @@ fn card(a: &Applicant, view: &TicketView, feedback: &Feedback) -> ApplicantCard 
         photo_url: format!("/api/v1/applicants/{}/photo", a.id),
         signature_url: format!("/api/v1/applicants/{}/signature", a.id),
         result,
+        batch: batches
+            .iter()
+            .find(|(applicant, _, _)| *applicant == a.id)
+            .map(|(_, batch, cutoff)| {
+                (
+                    format!("/analista/lotes/{batch}#solicitante-{}", a.id),
+                    schedule::format_date(schedule::to_lima(*cutoff).date()),
+                )
+            }),
     }
 }
 
@@ -424,7 +485,7 @@ fn build(
         applicants: view
             .applicants
             .iter()
-            .map(|a| card(a, view, &feedback))
+            .map(|a| card(a, view, &feedback, &review.batches))
             .collect(),
         payments: PaymentRow::all(view),
         history: view
@@ -446,6 +507,34 @@ fn build(
         next_cutoff: review.next_cutoff.as_ref().map(schedule::format_dispatch),
         pending_results,
         take_general: feedback.field(&Form::Take.general()),
+        take_reason: feedback.field("motivo-atender"),
+        can_release: can(Action::Release),
+        release_general: feedback.field(&Form::Release.general()),
+        release_comment: feedback.field("motivo-devolver"),
+        confirm_review: feedback.field("confirma-revision"),
+        confirm_no_glasses: feedback.field("confirma-sin-lentes"),
+        canned: review
+            .canned
+            .iter()
+            .map(|c| CannedChoice {
+                checked: feedback.values.contains_key(&format!("canned-{}", c.id)),
+                id: c.id.to_string(),
+                title: c.title.clone(),
+                body: c.body.clone(),
+            })
+            .collect(),
+        canned_errors: feedback.field("observaciones-frecuentes").errors,
+        notes: review
+            .notes
+            .iter()
+            .map(|n| NoteRow {
+                author: n.author_name.clone(),
+                at: datetime(n.created_at),
+                text: n.body.clone(),
+            })
+            .collect(),
+        note_general: feedback.field(&Form::Note.general()),
+        note: feedback.field("nota"),
         approve_general: feedback.field(&Form::Approve.general()),
         observe_general: feedback.field(&Form::Observe.general()),
         comment: feedback.field("comentario"),
