@@ -11,8 +11,6 @@
 use domain::{
     access::AccessRequestStatus,
     certificate::{download_days_left, CertificateState, ReminderKind},
-    ids::TicketId,
-    schedule,
     ticket::{Action, Event, Kind, Status},
 };
 use jiff::civil::Date;
@@ -133,7 +131,11 @@ pub async fn requester(app: &App, actor: &User) -> AppResult<RequesterHome> {
     let installs = tickets::search(
         &mut tx,
         &own(
-            Status::ALL.iter().copied().filter(Status::is_open).collect(),
+            Status::ALL
+                .iter()
+                .copied()
+                .filter(Status::is_open)
+                .collect(),
             Some(Kind::Instalacion),
         ),
         PageAt::First,
@@ -242,19 +244,4 @@ pub async fn admin(app: &App, actor: &User) -> AppResult<AdminHome> {
         mails,
         jobs,
     })
-}
-
-/// Days between two Lima dates, for pages ("hace 3 días").
-pub fn days_between(from: Date, to: Date) -> i64 {
-    from.until(to).map(|s| i64::from(s.get_days())).unwrap_or(0)
-}
-
-/// Lima's date of a ticket's last submission (for "esperando desde").
-pub fn submitted_on(t: &Ticket) -> Date {
-    schedule::today_in_lima(t.submitted_at.unwrap_or(t.created_at))
-}
-
-/// The ids of tickets, for links.
-pub fn ids(tickets: &[Ticket]) -> Vec<TicketId> {
-    tickets.iter().map(|t| t.id).collect()
 }

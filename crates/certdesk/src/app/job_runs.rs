@@ -73,9 +73,7 @@ impl Job {
     pub fn late_after(self) -> SignedDuration {
         match self {
             Job::Batch | Job::Outbox => SignedDuration::from_mins(5),
-            Job::Certificates | Job::Reminders | Job::Housekeeping => {
-                SignedDuration::from_hours(3)
-            }
+            Job::Certificates | Job::Reminders | Job::Housekeeping => SignedDuration::from_hours(3),
             Job::QueueSummary => SignedDuration::from_hours(26),
         }
     }

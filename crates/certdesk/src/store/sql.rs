@@ -78,9 +78,11 @@ const FOLDS: [(&str, &str); 16] = [
 /// `expr` folded in SQL the way [`fold`] folds text in Rust: lower case, without accents.
 /// The same on SQLite and PostgreSQL (`LOWER` and `REPLACE` only).
 pub(crate) fn fold_sql(expr: &str) -> String {
-    FOLDS.iter().fold(format!("LOWER({expr})"), |acc, (from, to)| {
-        format!("REPLACE({acc}, '{from}', '{to}')")
-    })
+    FOLDS
+        .iter()
+        .fold(format!("LOWER({expr})"), |acc, (from, to)| {
+            format!("REPLACE({acc}, '{from}', '{to}')")
+        })
 }
 
 /// Text folded for searching: lower case, without accents (as [`fold_sql`] folds columns).

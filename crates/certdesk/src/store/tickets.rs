@@ -594,7 +594,10 @@ pub async fn search(
     limit: i64,
 ) -> StoreResult<Vec<Ticket>> {
     let mut select = Select::new(SELECT)
-        .filter_opt("t.requester_id = ?", search.requester.map(|r| r.to_string()))
+        .filter_opt(
+            "t.requester_id = ?",
+            search.requester.map(|r| r.to_string()),
+        )
         .filter_opt("t.kind = ?", search.kind.map(|k| k.as_str()));
     if !search.statuses.is_empty() {
         select = select.where_sql(&format!(

@@ -36,7 +36,7 @@ impl Sheet {
     /// The bytes, BOM first.
     pub fn into_bytes(self) -> anyhow::Result<Vec<u8>> {
         anyhow::ensure!(!self.failed, "writing the CSV header failed");
-        Ok(self.writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+        self.writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// The download, named `file_name`.

@@ -98,8 +98,8 @@ async fn act(app: &TestApp, analyst: &Person, id: &str, action: &str, body: Valu
 }
 
 #[tokio::test]
-async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_and_not_on_anothers(
-) {
+async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_and_not_on_anothers()
+{
     let (app, clock) = app_at(WEDNESDAY).await;
     let mut maria = Person::sign_up(&app, "maria@regioncajamarca.gob.pe", Role::Solicitante).await;
     let other = Person::sign_up(&app, "otro@regioncajamarca.gob.pe", Role::Solicitante).await;
@@ -200,10 +200,7 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        maria.home(&app).await.count("#pendiente-observados"),
-        0
-    );
+    assert_eq!(maria.home(&app).await.count("#pendiente-observados"), 0);
 }
 
 #[tokio::test]
@@ -243,9 +240,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         [format!("/analista/tramites/{}", tickets[0].0)]
     );
     assert!(
-        oldest
-            .text_at("a")
-            .contains(&tickets[0].1),
+        oldest.text_at("a").contains(&tickets[0].1),
         "the first to arrive is the oldest"
     );
     assert!(text_of(oldest).contains("llegó el 02/12/2026 10:00 (hace 1 h)"));
@@ -256,7 +251,11 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         home.one("#pendiente-resultados").text_at(".todo-none"),
         "Todos los lotes enviados tienen sus resultados."
     );
-    assert_eq!(home.count("#pendiente-solicitudes"), 0, "analysts are not admins");
+    assert_eq!(
+        home.count("#pendiente-solicitudes"),
+        0,
+        "analysts are not admins"
+    );
 
     // Friday after the cut-off the batch is closed; RENIEC has not answered anyone yet.
     clock.set(at("2026-12-04T16:31:00-05:00"));
@@ -299,10 +298,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
     // An admin is an analyst too: both sections, the same counts.
     let admins = admin.home(&app).await;
     assert_eq!(admins.count("#pendiente-solicitudes"), 1);
-    assert_eq!(
-        admins.one("#pendiente-cola").texts(".todo-count"),
-        ["2"]
-    );
+    assert_eq!(admins.one("#pendiente-cola").texts(".todo-count"), ["2"]);
     assert_eq!(
         admins.one("#pendiente-resultados").texts("li"),
         ["Lote del viernes 04/12/2026 a las 16:30: falta 1 resultado."]
@@ -375,8 +371,23 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     let names = requests.texts(".todo-items li");
     assert_eq!(names.len(), 2);
     assert!(names[0].contains("rechazado@regioncajamarca.gob.pe"));
-    assert!(names[0].contains("recibida el 02/12/2026 10:00"), "{names:?}");
+    assert!(
+        names[0].contains("recibida el 02/12/2026 10:00"),
+        "{names:?}"
+    );
     assert_eq!(requests.attrs("a", "href"), ["/admin/solicitudes"; 2]);
+    // The access request list shows dates as people read them, never ISO.
+    let res = admin
+        .browser
+        .get(app.url("/admin/solicitudes"))
+        .send()
+        .await
+        .unwrap();
+    let list = doc(&res.text().await.unwrap());
+    let facts = list.texts(".request-list dd");
+    assert!(facts.contains(&"01/02/2024".to_owned()), "{facts:?}");
+    assert!(facts.contains(&"02/12/2026 10:00".to_owned()), "{facts:?}");
+    assert!(facts.iter().all(|f| !f.contains("2024-02-01")), "{facts:?}");
     let mail = home.one("#pendiente-correos");
     assert_eq!(mail.texts(".todo-count"), ["1"]);
     let failed = mail.texts(".todo-items li");
@@ -397,7 +408,10 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     assert_eq!(row_of(Job::Housekeeping.label()), "Al día");
     assert_eq!(row_of(Job::QueueSummary.label()), "Al día");
     assert_eq!(row_of(Job::Outbox.label()), "Sin ejecuciones registradas");
-    assert_eq!(jobs_card.text_at(".todo-none"), "Ninguna tarea atrasada ni con fallos.");
+    assert_eq!(
+        jobs_card.text_at(".todo-none"),
+        "Ninguna tarea atrasada ni con fallos."
+    );
 
     // An hour without the loop: the batch job (every 20 s) is late, the hourly ones are not.
     clock.set(app.app.now() + jiff::SignedDuration::from_hours(1));

@@ -167,45 +167,72 @@ async fn tickets_are_found_by_number_dni_and_name_and_a_requester_never_finds_an
     assert_eq!(nunez, "CD-2026-000001");
     let maria = w.maria.token.as_str();
     // By number, written in full, without the prefix, or only the sequence.
-    for q in ["CD-2026-000001", "cd-2026-000001", "2026-000001", "2026-1", "1", "000001"] {
-        assert_eq!(found(app, maria, &format!("q={q}")).await, [nunez.clone()], "{q}");
+    for q in [
+        "CD-2026-000001",
+        "cd-2026-000001",
+        "2026-000001",
+        "2026-1",
+        "1",
+        "000001",
+    ] {
+        assert_eq!(
+            found(app, maria, &format!("q={q}")).await,
+            [nunez.as_str()],
+            "{q}"
+        );
     }
     // By DNI, whole or its start.
-    assert_eq!(found(app, maria, "q=41234567").await, [nunez.clone()]);
-    assert_eq!(found(app, maria, "q=4234567").await, [tello.clone()]);
-    assert_eq!(found(app, maria, "q=4234").await.len(), 0, "4 digits name a number");
-    assert_eq!(found(app, maria, "q=42345678").await, [tello.clone()]);
+    assert_eq!(found(app, maria, "q=41234567").await, [nunez.as_str()]);
+    assert_eq!(found(app, maria, "q=4234567").await, [tello.as_str()]);
+    assert_eq!(
+        found(app, maria, "q=4234").await.len(),
+        0,
+        "4 digits name a number"
+    );
+    assert_eq!(found(app, maria, "q=42345678").await, [tello.as_str()]);
     // By name, case and accents ignored; every word must match.
     for q in ["nunez", "NÚÑEZ", "núñez%20josé", "Jose%20Angel", "cardenas"] {
-        assert_eq!(found(app, maria, &format!("q={q}")).await, [nunez.clone()], "{q}");
+        assert_eq!(
+            found(app, maria, &format!("q={q}")).await,
+            [nunez.as_str()],
+            "{q}"
+        );
     }
     assert_eq!(found(app, maria, "q=nunez%20tello").await.len(), 0);
     // By the requester's name: all of María's, newest first.
     assert_eq!(
         found(app, maria, "q=cabrera").await,
-        [tello.clone(), nunez.clone()]
+        [tello.as_str(), nunez.as_str()]
     );
     // LIKE's wildcards are taken literally.
     assert_eq!(found(app, maria, "q=%25").await.len(), 0);
     assert_eq!(found(app, maria, "q=_").await.len(), 0);
 
     // The other requester's ticket is never found by María, however it is asked for.
-    for q in ["3", "2026-000003", "CD-2026-000003", "43456789", "rios", "vargas", "ana"] {
+    for q in [
+        "3",
+        "2026-000003",
+        "CD-2026-000003",
+        "43456789",
+        "rios",
+        "vargas",
+        "ana",
+    ] {
         assert_eq!(found(app, maria, &format!("q={q}")).await.len(), 0, "{q}");
     }
     assert_eq!(
         found(app, &w.other.token, "q=nunez").await,
-        [theirs.clone()]
+        [theirs.as_str()]
     );
     // Analysts find everyone's.
     let analyst = w.analyst.token.as_str();
     assert_eq!(
         found(app, analyst, "q=nunez").await,
-        [theirs.clone(), nunez.clone()]
+        [theirs.as_str(), nunez.as_str()]
     );
-    assert_eq!(found(app, analyst, "q=43456789").await, [theirs.clone()]);
-    assert_eq!(found(app, analyst, "q=3").await, [theirs.clone()]);
-    assert_eq!(found(app, analyst, "q=vargas").await, [theirs.clone()]);
+    assert_eq!(found(app, analyst, "q=43456789").await, [theirs.as_str()]);
+    assert_eq!(found(app, analyst, "q=3").await, [theirs.as_str()]);
+    assert_eq!(found(app, analyst, "q=vargas").await, [theirs.as_str()]);
     assert_eq!(found(app, analyst, "").await.len(), 3);
     // …or only their own, when they ask.
     assert_eq!(found(app, analyst, "mine=true").await.len(), 0);
@@ -218,20 +245,20 @@ async fn filters_narrow_the_search_and_bad_ones_are_a_422_naming_each_field() {
     let analyst = w.analyst.token.as_str();
     assert_eq!(
         found(app, analyst, "status=borrador").await,
-        [w.tello.1.clone()]
+        [w.tello.1.as_str()]
     );
     assert_eq!(
         found(app, analyst, "status=enviado&q=nunez").await,
-        [w.theirs.1.clone(), w.nunez.1.clone()]
+        [w.theirs.1.as_str(), w.nunez.1.as_str()]
     );
     assert_eq!(
         found(app, analyst, "kind=emision&status=enviado&q=41234567").await,
-        [w.nunez.1.clone()]
+        [w.nunez.1.as_str()]
     );
     assert_eq!(found(app, analyst, "kind=reemision").await.len(), 0);
     assert_eq!(
         found(app, w.maria.token.as_str(), "status=enviado").await,
-        [w.nunez.1.clone()]
+        [w.nunez.1.as_str()]
     );
     let long = "a".repeat(101);
     let res = app
@@ -247,10 +274,7 @@ async fn filters_narrow_the_search_and_bad_ones_are_a_422_naming_each_field() {
             "{field}: {body}"
         );
     }
-    assert_eq!(
-        body["errors"]["status"][0],
-        "Elija un estado de la lista."
-    );
+    assert_eq!(body["errors"]["status"][0], "Elija un estado de la lista.");
 }
 
 #[tokio::test]
@@ -310,7 +334,7 @@ async fn search_results_page_by_keyset_without_gaps_or_repeats() {
     let (_, searched) = maria.page(app, "/tramites?q=N%C3%BA%C3%B1ez").await;
     let page = doc(&searched);
     assert_eq!(page.attrs("input#q", "value"), ["Núñez"]);
-    assert_eq!(numbers(&searched), [w.nunez.1.clone()]);
+    assert_eq!(numbers(&searched), [w.nunez.1.as_str()]);
     let (_, none) = maria.page(app, "/tramites?q=43456789").await;
     assert!(doc(&none)
         .text_at(".empty-state")
@@ -481,10 +505,7 @@ async fn the_queue_downloads_as_csv_with_spanish_headers_and_values() {
         .await
         .unwrap();
     let mut reader = csv::Reader::from_reader(&filtered[3..]);
-    let numbers: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[1].to_owned())
-        .collect();
+    let numbers: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_owned()).collect();
     assert_eq!(numbers, [cancel["number"].as_str().unwrap()]);
 }
 

@@ -242,7 +242,7 @@ fn admin_view(h: home::AdminHome) -> AdminView {
                 None if j.job == Job::Outbox => {
                     "Nunca: solo corre con un servidor SMTP configurado".to_owned()
                 }
-                None => "Nunca, desde que se inició el servicio".to_owned(),
+                None => "Todavía no se ha ejecutado".to_owned(),
             };
             JobView {
                 label: j.job.label(),

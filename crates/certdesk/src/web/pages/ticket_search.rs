@@ -97,7 +97,11 @@ impl SearchQuery {
     /// A link to a page of this search.
     fn href(&self, action: &str, cursor: Option<(&str, String)>) -> String {
         let mut params: Vec<(&str, &str)> = Vec::new();
-        for (name, value) in [("q", &self.q), ("estado", &self.estado), ("tipo", &self.tipo)] {
+        for (name, value) in [
+            ("q", &self.q),
+            ("estado", &self.estado),
+            ("tipo", &self.tipo),
+        ] {
             if let Some(v) = non_empty(value) {
                 params.push((name, v));
             }

@@ -298,7 +298,8 @@ pub async fn list(
     me: SignedIn,
     Query(query): Query<SearchQuery>,
 ) -> PageResult {
-    let (found, errors) = ticket_search::run(&state.app, me.user(), &query, true, LIST_PAGE).await?;
+    let (found, errors) =
+        ticket_search::run(&state.app, me.user(), &query, true, LIST_PAGE).await?;
     let search = ticket_search::form("/tramites", &query, found.as_ref(), errors);
     let first_page = query.page_at()? == PageAt::First;
     let failed = found.is_none();

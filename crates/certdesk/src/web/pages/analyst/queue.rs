@@ -213,8 +213,7 @@ pub async fn csv(
     let kind = non_empty(&query.tipo).and_then(|k| k.parse::<Kind>().ok());
     let status = non_empty(&query.estado).and_then(|s| s.parse::<Status>().ok());
     let bad_kind = non_empty(&query.tipo).is_some() && kind.is_none();
-    let bad_status =
-        non_empty(&query.estado).is_some() && !status.is_some_and(|s| s.is_in_queue());
+    let bad_status = non_empty(&query.estado).is_some() && !status.is_some_and(|s| s.is_in_queue());
     if bad_kind || bad_status {
         return show(State(state), me, Query(query)).await;
     }
@@ -250,10 +249,7 @@ pub async fn csv(
             break;
         }
     }
-    let name = format!(
-        "cola-{}.csv",
-        state.app.today().strftime("%Y-%m-%d")
-    );
+    let name = format!("cola-{}.csv", state.app.today().strftime("%Y-%m-%d"));
     out.into_response(&name)
 }
 
