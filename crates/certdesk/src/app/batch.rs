@@ -431,7 +431,10 @@ pub struct Outlook {
 pub const PEOPLE_LISTED: i64 = 500;
 
 /// The [`Outlook`] at `now`, read inside the caller's connection or transaction.
-async fn outlook_in(conn: &mut crate::store::Conn, now: Timestamp) -> AppResult<Outlook> {
+pub(crate) async fn outlook_in(
+    conn: &mut crate::store::Conn,
+    now: Timestamp,
+) -> AppResult<Outlook> {
     let settings = settings::load_in(conn).await?;
     let calendar = calendar_around(conn, &settings, now, 60).await?;
     let next_cutoff = calendar.next_cutoff_after(now);

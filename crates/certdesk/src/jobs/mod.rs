@@ -1,6 +1,7 @@
 //! Background work. Each job is a `run_once(app, now)` step, tested with a fixed clock,
 //! plus the loop below that `serve` runs until shutdown. Mail delivery ([`outbox`]) has a
-//! loop of its own, run only when an SMTP server is configured.
+//! loop of its own, run only when an SMTP server is configured. Each run is recorded in
+//! `job_runs` (`app::job_runs`), which the admins' home reads.
 
 pub mod batch;
 pub mod certificates;
@@ -12,7 +13,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::app::App;
+use crate::app::{
+    job_runs::{record, Job},
+    App,
+};
 
 /// How often the loop wakes. A cut-off is closed within this long of its time.
 pub const TICK: Duration = Duration::from_secs(20);
@@ -28,13 +32,17 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             _ = tick.tick() => {
                 let now = app.now();
-                if let Err(err) = batch::run_once(&app, now).await {
+                let outcome = batch::run_once(&app, now).await;
+                record(&app, Job::Batch, now, &outcome).await;
+                if let Err(err) = outcome {
                     tracing::error!(error = ?err, "closing the batch failed; will retry");
                 }
                 // The morning summary is due at 08:00, not on the next hourly run.
                 let today = app.today();
                 if summary_tried != Some(today) && crate::app::reminders::summary_due(now) {
-                    match reminders::summary_once(&app, now).await {
+                    let outcome = reminders::summary_once(&app, now).await;
+                    record(&app, Job::QueueSummary, now, &outcome).await;
+                    match outcome {
                         Ok(_) => summary_tried = Some(today),
                         Err(err) => tracing::warn!(error = ?err, "queue summary failed; will retry"),
                     }
@@ -43,13 +51,21 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
                     .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_hours(1));
                 if hourly_due {
                     last_hourly = Some(now);
-                    if let Err(err) = certificates::run_once(&app, now).await {
+                    let outcome = certificates::run_once(&app, now).await;
+                    record(&app, Job::Certificates, now, &outcome).await;
+                    if let Err(err) = outcome {
                         tracing::warn!(error = ?err, "certificate states failed; will retry");
                     }
-                    if let Err(err) = reminders::run_once(&app, now).await {
+                    let started = app.now();
+                    let outcome = reminders::run_once(&app, now).await;
+                    record(&app, Job::Reminders, started, &outcome).await;
+                    if let Err(err) = outcome {
                         tracing::warn!(error = ?err, "reminders failed; will retry");
                     }
-                    if let Err(err) = housekeeping::run_once(&app, now).await {
+                    let started = app.now();
+                    let outcome = housekeeping::run_once(&app, now).await;
+                    record(&app, Job::Housekeeping, started, &outcome).await;
+                    if let Err(err) = outcome {
                         tracing::warn!(error = ?err, "housekeeping failed; will retry");
                     }
                 }

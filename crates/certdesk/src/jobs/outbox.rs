@@ -163,7 +163,11 @@ pub async fn run_loop<S: Sender>(app: App, sender: S, mut shutdown: watch::Recei
             break;
         }
         let stop = || *shutdown.borrow();
-        match run(&app, &sender, app.now(), stop).await {
+        let started = app.now();
+        let outcome = run(&app, &sender, started, stop).await;
+        crate::app::job_runs::record(&app, crate::app::job_runs::Job::Outbox, started, &outcome)
+            .await;
+        match outcome {
             Ok(report) if report.total() == BATCH as u32 => tick.reset_immediately(),
             Ok(_) => {}
             Err(err) => tracing::error!(error = ?err, "mail delivery failed; will retry"),

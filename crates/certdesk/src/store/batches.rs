@@ -394,3 +394,33 @@ pub async fn of_ticket(
         })
         .collect()
 }
+
+/// A sent batch with applicants still waiting for RENIEC's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingResults {
+    pub batch_id: BatchId,
+    pub cutoff_at: Timestamp,
+    /// Applicants of the batch with no result yet.
+    pub missing: i64,
+}
+
+/// Every batch with applicants still sent to RENIEC and not answered, oldest first.
+pub async fn missing_results(conn: &mut Conn) -> StoreResult<Vec<MissingResults>> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.cutoff_at, COUNT(*) AS missing \
+         FROM batch_items i JOIN applicants a ON a.id = i.applicant_id JOIN batches b ON b.id = i.batch_id \
+         WHERE a.status = $1 GROUP BY b.id, b.cutoff_at ORDER BY b.cutoff_at",
+    )
+    .bind(ApplicantStatus::EnviadoReniec.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MissingResults {
+                batch_id: row.parse("id")?,
+                cutoff_at: row.ts("cutoff_at")?,
+                missing: row.try_get("missing")?,
+            })
+        })
+        .collect()
+}

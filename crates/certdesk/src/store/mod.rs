@@ -10,6 +10,7 @@ pub mod applicants;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;
+pub mod job_runs;
 pub mod login_failures;
 pub mod notes;
 pub mod notifications;
@@ -22,6 +23,7 @@ pub mod reminders;
 pub mod sessions;
 pub mod settings;
 mod sql;
+pub(crate) use sql::fold;
 pub mod tickets;
 pub mod users;
 

@@ -300,3 +300,36 @@ pub async fn attempts(conn: &mut Conn, outbox_id: OutboxId) -> StoreResult<Vec<M
         })
         .collect()
 }
+
+/// How many mails are not delivered: refused for good, and failed once or more and
+/// waiting to be tried again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Undelivered {
+    pub failed: i64,
+    pub retrying: i64,
+}
+
+pub async fn undelivered_counts(conn: &mut Conn) -> StoreResult<Undelivered> {
+    let row = sqlx::query(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed, \
+           COALESCE(SUM(CASE WHEN failed_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS retrying \
+         FROM outbox WHERE sent_at IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Undelivered {
+        failed: row.try_get("failed")?,
+        retrying: row.try_get("retrying")?,
+    })
+}
+
+/// The newest mails not delivered (refused, or waiting to be tried again), newest first.
+pub async fn undelivered(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxMail>> {
+    Select::new("SELECT * FROM outbox")
+        .where_sql("sent_at IS NULL")
+        .where_sql("(failed_at IS NOT NULL OR attempts > 0)")
+        .order_limit("id DESC", limit)
+        .fetch(conn, from_row)
+        .await
+}

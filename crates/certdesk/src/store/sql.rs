@@ -53,6 +53,62 @@ pub(crate) fn date_to_db(d: Date) -> String {
     d.to_string()
 }
 
+/// Letters folded for searching: each accented letter (either case) and its plain one.
+/// `LOWER` folds ASCII on both databases but other letters only on PostgreSQL, so both
+/// cases of each are listed.
+const FOLDS: [(&str, &str); 16] = [
+    ("á", "a"),
+    ("Á", "a"),
+    ("é", "e"),
+    ("É", "e"),
+    ("í", "i"),
+    ("Í", "i"),
+    ("ó", "o"),
+    ("Ó", "o"),
+    ("ú", "u"),
+    ("Ú", "u"),
+    ("ü", "u"),
+    ("Ü", "u"),
+    ("ñ", "n"),
+    ("Ñ", "n"),
+    ("à", "a"),
+    ("è", "e"),
+];
+
+/// `expr` folded in SQL the way [`fold`] folds text in Rust: lower case, without accents.
+/// The same on SQLite and PostgreSQL (`LOWER` and `REPLACE` only).
+pub(crate) fn fold_sql(expr: &str) -> String {
+    FOLDS
+        .iter()
+        .fold(format!("LOWER({expr})"), |acc, (from, to)| {
+            format!("REPLACE({acc}, '{from}', '{to}')")
+        })
+}
+
+/// Text folded for searching: lower case, without accents (as [`fold_sql`] folds columns).
+pub(crate) fn fold(text: &str) -> String {
+    let mut out = text.to_lowercase();
+    for (from, to) in FOLDS {
+        out = out.replace(from, to);
+    }
+    out
+}
+
+/// A `LIKE` pattern that finds `needle` anywhere, its `%`, `_` and backslash taken literally
+/// (with `ESCAPE` backslash).
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 /// Rows of a multi-row `INSERT … VALUES`: `($1, $2), ($3, $4)` for 2 rows of 2 columns.
 pub(crate) fn values_rows(rows: usize, columns: usize) -> String {
     (0..rows)

@@ -561,3 +561,166 @@ pub async fn queue_count(conn: &mut Conn) -> StoreResult<i64> {
     .await?;
     Ok(row.try_get("n")?)
 }
+
+/// One word of a ticket search, as the store matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// A ticket number: its sequence, and its year when the word gave one.
+    Number { year: Option<i16>, seq: u32 },
+    /// The start of a DNI (an applicant's, or the holder's of the certificate named).
+    Dni(String),
+    /// Text, already folded ([`super::sql::fold`]), found in a name: an applicant's, the
+    /// requester's or the holder's of the certificate named.
+    Text(String),
+}
+
+/// What a ticket search asks for; every part that is given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct TicketSearch {
+    /// Only this person's tickets.
+    pub requester: Option<UserId>,
+    /// Only tickets in one of these statuses (none: any).
+    pub statuses: Vec<Status>,
+    pub kind: Option<Kind>,
+    /// Every term must match.
+    pub terms: Vec<Term>,
+}
+
+/// Where a page of a newest-first list starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt {
+    /// The newest.
+    First,
+    /// Older than this ticket (the next page).
+    Before(TicketId),
+    /// Newer than this ticket (the previous page).
+    After(TicketId),
+}
+
+/// The names a text term is looked for in, folded.
+fn name_match() -> String {
+    use super::sql::fold_sql;
+    format!(
+        "({} LIKE ? ESCAPE '\\' \
+         OR EXISTS (SELECT 1 FROM applicants sa WHERE sa.ticket_id = t.id AND {} LIKE ? ESCAPE '\\') \
+         OR EXISTS (SELECT 1 FROM certificates sc WHERE sc.id = t.certificate_id AND {} LIKE ? ESCAPE '\\'))",
+        fold_sql("u.name"),
+        fold_sql("sa.paternal_surname || ' ' || COALESCE(sa.maternal_surname, '') || ' ' || sa.given_names"),
+        fold_sql("sc.holder_name"),
+    )
+}
+
+/// A page of tickets matching `search`, newest first, at most `limit`.
+pub async fn search(
+    conn: &mut Conn,
+    search: &TicketSearch,
+    at: PageAt,
+    limit: i64,
+) -> StoreResult<Vec<Ticket>> {
+    let mut select = Select::new(SELECT)
+        .filter_opt(
+            "t.requester_id = ?",
+            search.requester.map(|r| r.to_string()),
+        )
+        .filter_opt("t.kind = ?", search.kind.map(|k| k.as_str()));
+    if !search.statuses.is_empty() {
+        select = select.where_sql(&format!(
+            "t.status IN ({})",
+            statuses_where(|s| search.statuses.contains(s))
+        ));
+    }
+    for term in &search.terms {
+        select = match term {
+            Term::Number {
+                year: Some(year),
+                seq,
+            } => select.filter_pair(
+                "(t.year = ?1 AND t.seq = ?2)",
+                i64::from(*year),
+                i64::from(*seq),
+            ),
+            Term::Number { year: None, seq } => select.filter("t.seq = ?", i64::from(*seq)),
+            Term::Dni(start) => select.filter(
+                "(EXISTS (SELECT 1 FROM applicants sa WHERE sa.ticket_id = t.id AND sa.dni LIKE ?) \
+                 OR EXISTS (SELECT 1 FROM certificates sc WHERE sc.id = t.certificate_id AND sc.dni LIKE ?))",
+                format!("{start}%"),
+            ),
+            Term::Text(text) => {
+                select.filter(&name_match(), super::sql::contains_pattern(text))
+            }
+        };
+    }
+    let mut found = match at {
+        PageAt::First => select.order_limit("t.id DESC", limit),
+        PageAt::Before(id) => select
+            .filter("t.id < ?", id.to_string())
+            .order_limit("t.id DESC", limit),
+        PageAt::After(id) => select
+            .filter("t.id > ?", id.to_string())
+            .order_limit("t.id ASC", limit),
+    }
+    .fetch(conn, from_row)
+    .await?;
+    if matches!(at, PageAt::After(_)) {
+        found.reverse();
+    }
+    Ok(found)
+}
+
+/// The comment of the last `event` on the ticket (the observation being answered), if any.
+pub async fn last_comment(
+    conn: &mut Conn,
+    ticket_id: TicketId,
+    event: Event,
+) -> StoreResult<Option<String>> {
+    let row = sqlx::query(
+        "SELECT comment FROM ticket_events WHERE ticket_id = $1 AND event = $2 \
+         ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(ticket_id.to_string())
+    .bind(event.code())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(row.try_get("comment")?),
+        None => Ok(None),
+    }
+}
+
+/// A ticket's applicants in short: name and DNI, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicantBrief {
+    pub ticket_id: TicketId,
+    pub full_name: String,
+    pub dni: Dni,
+}
+
+/// The applicants of `ids`, in registration order, one query per 500 tickets.
+pub async fn applicant_briefs(
+    conn: &mut Conn,
+    ids: &[TicketId],
+) -> StoreResult<Vec<ApplicantBrief>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT ticket_id, dni, paternal_surname, maternal_surname, given_names \
+             FROM applicants WHERE ticket_id IN {} ORDER BY created_at, id",
+            values_rows(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let maternal: Option<String> = row.try_get("maternal_surname")?;
+            let paternal: String = row.try_get("paternal_surname")?;
+            let given: String = row.try_get("given_names")?;
+            out.push(ApplicantBrief {
+                ticket_id: row.parse("ticket_id")?,
+                full_name: super::applicants::full_name(&paternal, maternal.as_deref(), &given),
+                dni: row.parse("dni")?,
+            });
+        }
+    }
+    Ok(out)
+}

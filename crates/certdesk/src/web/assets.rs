@@ -49,3 +49,19 @@ pub async fn serve(Path(path): Path<String>, Query(version): Query<Version>) -> 
     )
         .into_response()
 }
+
+/// `/favicon.ico`, which browsers ask for whatever the page links: the embedded icon, cached
+/// for a day (its URL cannot carry a fingerprint). Pages link the SVG icon.
+pub async fn favicon() -> Response {
+    let Some(file) = Static::get("favicon.ico") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response()
+}

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod csv;
 pub mod error;
 pub mod extract;
 mod middleware;
@@ -59,6 +60,7 @@ pub fn router(app: App) -> Router {
         .merge(api::router())
         .route("/metrics", get(metrics))
         .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(middleware::csrf_cookie))
         .layer(axum::middleware::from_fn(middleware::record_metrics))

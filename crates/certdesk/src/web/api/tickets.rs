@@ -16,11 +16,14 @@ use utoipa::ToSchema;
 
 use super::{Page, PageParams};
 use crate::{
-    app::tickets::{self as uc, ApplicantFile, FileContent, Scope, TicketView},
+    app::{
+        search::{self, SearchInput},
+        tickets::{self as uc, ApplicantFile, FileContent, Scope, TicketView},
+    },
     store::{
         applicants::Applicant,
         payments::Payment,
-        tickets::{HistoryEntry, Ticket},
+        tickets::{HistoryEntry, PageAt, Ticket},
     },
     web::{
         error::{ApiResult, Problem},
@@ -245,20 +248,62 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
-/// Tickets, newest first: your own; analysts and admins see everyone's.
+/// `GET /api/v1/tickets`: keyset pages and the search.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TicketListParams {
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Ticket number (`CD-2026-000123`, `2026-000123` or `123`), applicant DNI, or a name
+    /// (applicant, requester, certificate holder); case and accents ignored. Every word
+    /// must match.
+    pub q: Option<String>,
+    /// Only tickets in this status (`borrador`, `enviado`, `observado`, …).
+    pub status: Option<String>,
+    /// Only tickets of this kind (`emision`, `reemision`, `instalacion`, `cancelacion`).
+    pub kind: Option<String>,
+    /// Analysts and admins: only their own tickets (requesters always get only theirs).
+    pub mine: Option<bool>,
+}
+
+/// Tickets, newest first: your own; analysts and admins see and search everyone's. With
+/// `q`, `status` or `kind`, only the tickets that match.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
-    params(PageParams), responses((status = 200, body = Page<TicketSummaryJson>)))]
+    params(TicketListParams),
+    responses((status = 200, body = Page<TicketSummaryJson>),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
-    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<TicketListParams>,
 ) -> ApiResult<Json<Page<TicketSummaryJson>>> {
+    let page = PageParams {
+        after: params.after.clone(),
+        limit: params.limit,
+    };
     let limit = page.limit();
-    let items = uc::list(&state.app, &user, Scope::All, page.after()?, limit).await?;
-    let items = items.into_iter().map(TicketSummaryJson::from).collect();
-    Ok(Json(Page::new(items, limit, |t: &TicketSummaryJson| {
-        t.id.clone()
-    })))
+    let at = match page.after::<TicketId>()? {
+        Some(id) => PageAt::Before(id),
+        None => PageAt::First,
+    };
+    let input = SearchInput {
+        q: params.q.as_deref(),
+        status: params.status.as_deref(),
+        kind: params.kind.as_deref(),
+        mine: params.mine.unwrap_or(false),
+    };
+    let (_, found) = search::parse_and_find(&state.app, &user, &input, at, limit).await?;
+    let next = found
+        .has_older
+        .then(|| found.tickets.last().map(|t| t.id.to_string()))
+        .flatten();
+    let items = found
+        .tickets
+        .into_iter()
+        .map(TicketSummaryJson::from)
+        .collect();
+    Ok(Json(Page { items, next }))
 }
 
 /// One ticket with its applicants, receipts and history.

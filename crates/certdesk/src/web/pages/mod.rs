@@ -11,6 +11,7 @@ mod home;
 pub(crate) mod notices;
 mod profile;
 mod observation_texts;
+mod ticket_search;
 mod tickets;
 mod wizard;
 
@@ -124,6 +125,8 @@ pub struct Layout {
     pub user: Option<User>,
     pub csrf_token: String,
     pub css_url: String,
+    /// The SVG icon, fingerprinted.
+    pub favicon_url: String,
     pub nav: Vec<NavItem>,
     pub notice: Option<String>,
     /// Unread in-app notices, for the bell.
@@ -147,6 +150,7 @@ impl Layout {
             user,
             csrf_token: viewer.map(|v| v.csrf_token.clone()).unwrap_or_default(),
             css_url: assets::url("app.css"),
+            favicon_url: assets::url("favicon.svg"),
             nav,
             notice: None,
             unread: viewer.map_or(0, |v| v.unread),
@@ -175,6 +179,7 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
             items.push(("/", "Inicio"));
             if role.is_analyst() {
                 items.push(("/analista/cola", "Cola"));
+                items.push(("/analista/buscar", "Buscar"));
                 items.push(("/analista/lotes", "Lote RENIEC"));
                 items.push(("/analista/certificados", "Certificados"));
             }

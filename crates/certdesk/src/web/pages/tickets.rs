@@ -18,14 +18,18 @@ use domain::{
     ticket::{self, Action, Event, Kind, Status},
 };
 
-use super::{datetime, page_cursor, render, Layout};
+use super::{
+    datetime, render,
+    ticket_search::{self, SearchForm, SearchQuery},
+    Layout,
+};
 use crate::web::pages::see_other;
 use crate::{
     app::{tickets as uc, transition::actor_on},
     store::{
         applicants::Applicant,
         payments::Payment,
-        tickets::{HistoryEntry, Ticket},
+        tickets::{HistoryEntry, PageAt, Ticket},
     },
     web::{
         error::PageResult,
@@ -286,28 +290,23 @@ struct TicketRow {
 struct ListPage {
     layout: Layout,
     tickets: Vec<TicketRow>,
-    next: Option<String>,
     first_page: bool,
-}
-
-#[derive(serde::Deserialize)]
-pub struct ListQuery {
-    antes: Option<String>,
+    search: SearchForm,
 }
 
 pub async fn list(
     State(state): State<WebState>,
     me: SignedIn,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<SearchQuery>,
 ) -> PageResult {
-    let before = page_cursor::<TicketId>(query.antes.as_deref())?;
-    let tickets = uc::list(&state.app, me.user(), uc::Scope::Own, before, LIST_PAGE).await?;
-    let next = if tickets.len() as i64 == LIST_PAGE {
-        tickets.last().map(|t| t.id.to_string())
-    } else {
-        None
-    };
-    let tickets = tickets
+    let (found, errors) =
+        ticket_search::run(&state.app, me.user(), &query, true, LIST_PAGE).await?;
+    let search = ticket_search::form("/tramites", &query, found.as_ref(), errors);
+    let first_page = query.page_at()? == PageAt::First;
+    let failed = found.is_none();
+    let tickets = found
+        .map(|f| f.tickets)
+        .unwrap_or_default()
         .into_iter()
         .map(|t| TicketRow {
             submitted: t.submitted_at.map(datetime),
@@ -319,13 +318,13 @@ pub async fn list(
             number: t.number.to_string(),
         })
         .collect();
-    Ok(render(
-        StatusCode::OK,
+    Ok(super::render_form(
+        failed,
         &ListPage {
             layout: Layout::new("Mis trámites", Some(&me.viewer), "/tramites"),
             tickets,
-            next,
-            first_page: before.is_none(),
+            first_page,
+            search,
         },
     ))
 }

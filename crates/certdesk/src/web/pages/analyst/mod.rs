@@ -12,6 +12,7 @@ mod batches;
 mod certificates;
 mod queue;
 mod review;
+mod search;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -28,6 +29,8 @@ use crate::web::{api::UPLOAD_BODY_LIMIT, WebState};
 pub fn routes() -> Router<WebState> {
     Router::new()
         .route("/analista/cola", get(queue::show))
+        .route("/analista/cola.csv", get(queue::csv))
+        .route("/analista/buscar", get(search::show))
         .route("/analista/tramites/{id}", get(review::show))
         .route("/analista/tramites/{id}/atender", post(review::take))
         .route("/analista/tramites/{id}/observar", post(review::observe))
@@ -71,7 +74,7 @@ fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<Summa
 }
 
 /// How long something has waited, in words: "hace 5 min", "hace 3 h", "hace 2 días".
-fn waited(now: Timestamp, since: Timestamp) -> String {
+pub(super) fn waited(now: Timestamp, since: Timestamp) -> String {
     let minutes = now.duration_since(since).as_secs().max(0) / 60;
     match minutes {
         0 => "hace menos de 1 min".to_owned(),
