@@ -10,7 +10,7 @@ use domain::{
     ticket::{Action, Event, Kind, TransitionError},
     validation::{parse_date, FieldErrors},
 };
-use jiff::Timestamp;
+use jiff::{civil::Date, Timestamp};
 
 use super::{
     auth, history,
@@ -218,10 +218,73 @@ pub struct Installation {
     pub medium: String,
     pub ownership: String,
     pub serial: Option<String>,
+    /// The certificate's issue date (`YYYY-MM-DD`): required unless its public part is
+    /// recorded, whose dates are then used.
+    pub issued_on: Option<String>,
+    /// The certificate's expiry date (`YYYY-MM-DD`), likewise.
+    pub expires_on: Option<String>,
 }
 
-/// Finishes an instalacion ticket (the certificate becomes instalado, with its medium) or
-/// a cancelacion ticket (the certificate becomes cancelado, with its RFC 5280 reason).
+/// The issue and expiry dates an installation records: the public part's, when one is
+/// recorded (typed dates must then agree with it); else the typed ones, required and
+/// checked by [`certificate::check_validity`]. Errors go into `errors`.
+fn installed_dates(
+    cert: &Certificate,
+    installation: &Installation,
+    today: Date,
+    errors: &mut FieldErrors,
+) -> Option<(Date, Date)> {
+    let typed = |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let fields = [
+        ("issued_on", typed(&installation.issued_on), cert.issued_on),
+        ("expires_on", typed(&installation.expires_on), cert.expires_on),
+    ];
+    if let (Some(_), Some(issued), Some(expires)) =
+        (&cert.public_part_sha256, cert.issued_on, cert.expires_on)
+    {
+        for (field, raw, read) in fields {
+            let (Some(raw), Some(read)) = (raw, read) else {
+                continue;
+            };
+            if let Some(date) = errors.check(field, parse_date(raw)) {
+                if date != read {
+                    errors.add(
+                        field,
+                        format!(
+                            "La parte pública del certificado dice {}: deje la fecha en blanco o corríjala.",
+                            schedule::format_date(read)
+                        ),
+                    );
+                }
+            }
+        }
+        return Some((issued, expires));
+    }
+    let mut dates = Vec::new();
+    for (field, raw, _) in fields {
+        match raw {
+            None => errors.add(
+                field,
+                if field == "issued_on" {
+                    "Indique la fecha de emisión del certificado (o adjunte antes su parte pública)."
+                } else {
+                    "Indique la fecha de caducidad del certificado (o adjunte antes su parte pública)."
+                },
+            ),
+            Some(raw) => dates.extend(errors.check(field, parse_date(raw))),
+        }
+    }
+    let [issued, expires] = dates[..] else {
+        return None;
+    };
+    errors
+        .absorb(certificate::check_validity(today, issued, expires))
+        .map(|()| (issued, expires))
+}
+
+/// Finishes an instalacion ticket (the certificate becomes instalado, with its medium and
+/// its issue and expiry dates) or a cancelacion ticket (the certificate becomes cancelado,
+/// with its RFC 5280 reason).
 pub async fn complete(
     app: &App,
     actor: &User,
@@ -232,12 +295,19 @@ pub async fn complete(
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
+    let certificate_id = ticket
+        .certificate_id
+        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
     let update = match ticket.kind {
         Kind::Instalacion => {
+            let cert = certificates::by_id(&mut tx, certificate_id).await?;
             let mut errors = FieldErrors::new();
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
-            let (Some(medium), Some(ownership)) = (medium, ownership) else {
+            let dates = installed_dates(&cert, installation, schedule::today_in_lima(now), &mut errors);
+            let (Some(medium), Some(ownership), Some((issued_on, expires_on))) =
+                (medium, ownership, dates)
+            else {
                 return Err(AppError::Validation(errors));
             };
             CertificateUpdate {
@@ -249,6 +319,8 @@ pub async fn complete(
                     .as_deref()
                     .map(str::trim)
                     .filter(|s| !s.is_empty()),
+                issued_on: Some(issued_on),
+                expires_on: Some(expires_on),
                 ..Default::default()
             }
         }
@@ -260,9 +332,6 @@ pub async fn complete(
         // The state machine refuses it below, with the kind in its message.
         Kind::Emision | Kind::Reemision => CertificateUpdate::default(),
     };
-    let certificate_id = ticket
-        .certificate_id
-        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
     // Written first, so that the notice states the medium; a refusal rolls it back.
     certificates::update(&mut tx, certificate_id, &update, now).await?;
     act(app, &mut tx, actor, ticket.id, Action::Complete, None, now).await?;

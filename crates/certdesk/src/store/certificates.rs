@@ -30,6 +30,8 @@ pub struct Certificate {
     pub state: CertificateState,
     pub delivery_sent_on: Option<Date>,
     pub download_deadline: Option<Date>,
+    /// The stored public part (.cer), when one was attached: its dates came from it.
+    pub public_part_sha256: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -49,6 +51,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Certificate> {
         state: row.parse("state")?,
         delivery_sent_on: row.parse_opt("delivery_sent_on")?,
         download_deadline: row.parse_opt("download_deadline")?,
+        public_part_sha256: row.try_get("public_part_sha256")?,
         created_at: row.ts("created_at")?,
     })
 }
@@ -130,18 +133,17 @@ fn usable_states() -> String {
         .join(", ")
 }
 
-/// The usable certificate with this DNI that expires last (for the 10-day rule when the
-/// requester declared no expiry), if any.
-pub async fn latest_usable_for_dni(conn: &mut Conn, dni: &Dni) -> StoreResult<Option<Certificate>> {
-    let row = sqlx::query(&format!(
-        "SELECT * FROM certificates WHERE dni = $1 AND expires_on IS NOT NULL AND state IN ({}) \
-         ORDER BY expires_on DESC, id DESC LIMIT 1",
+/// Every usable certificate with this DNI, whoever it names as holder (the 10-day rule
+/// picks among them, and the review page flags the ones of another name), newest first.
+pub async fn usable_for_dni(conn: &mut Conn, dni: &Dni) -> StoreResult<Vec<Certificate>> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM certificates WHERE dni = $1 AND state IN ({}) ORDER BY id DESC",
         usable_states()
     ))
     .bind(dni.as_str())
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    rows.iter().map(from_row).collect()
 }
 
 /// Changes a certificate's state (and, when given, its medium, ownership, serial, reason).

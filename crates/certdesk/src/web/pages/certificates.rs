@@ -119,7 +119,16 @@ fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
         issued_on: c.issued_on.map(format_date),
         expires_on: c.expires_on.map(format_date),
         serial: c.serial,
-        download_deadline: c.download_deadline.map(format_date),
+        // A deadline to download only matters until the certificate is installed.
+        download_deadline: c
+            .download_deadline
+            .filter(|_| {
+                matches!(
+                    c.state,
+                    CertificateState::PendienteDescarga | CertificateState::DescargaVencida
+                )
+            })
+            .map(format_date),
         deadline_warning,
     }
 }
@@ -171,6 +180,7 @@ mod tests {
             state: CertificateState::PendienteDescarga,
             delivery_sent_on: None,
             download_deadline: Some(deadline),
+            public_part_sha256: None,
             created_at: jiff::Timestamp::UNIX_EPOCH,
         }
     }
@@ -201,6 +211,7 @@ mod tests {
         c.state = CertificateState::Instalado;
         let row = row(c, today);
         assert_eq!(row.deadline_warning, None);
+        assert_eq!(row.download_deadline, None, "no deadline once installed");
         assert_eq!(row.install_href, None);
         assert!(row.cancel_href.is_some());
         assert!(row.renew.unwrap().0.contains("motivo=a"));
