@@ -16,7 +16,7 @@ use super::{
     auth, history,
     review::commit_and_view,
     tickets::{TicketView, Upload},
-    transition::{act, refused, try_act, visible_ticket},
+    transition::{act, check, refused, try_act, visible_ticket},
     App, AppError, AppResult,
 };
 use crate::store::{
@@ -234,7 +234,9 @@ fn installed_dates(
     today: Date,
     errors: &mut FieldErrors,
 ) -> Option<(Date, Date)> {
-    let typed = |raw: &Option<String>| raw.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    fn typed(raw: &Option<String>) -> Option<&str> {
+        raw.as_deref().map(str::trim).filter(|r| !r.is_empty())
+    }
     let fields = [
         ("issued_on", typed(&installation.issued_on), cert.issued_on),
         ("expires_on", typed(&installation.expires_on), cert.expires_on),
@@ -305,9 +307,10 @@ pub async fn complete(
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
             let dates = installed_dates(&cert, installation, schedule::today_in_lima(now), &mut errors);
-            let (Some(medium), Some(ownership), Some((issued_on, expires_on))) =
-                (medium, ownership, dates)
+            let (Some(medium), Some(ownership), Some((issued_on, expires_on)), true) =
+                (medium, ownership, dates, errors.is_empty())
             else {
+                check(&mut tx, actor, &ticket, Action::Complete).await?;
                 return Err(AppError::Validation(errors));
             };
             CertificateUpdate {

@@ -293,3 +293,225 @@ async fn a_declared_expiry_wins_and_is_named_as_declared() {
         "{mail}"
     );
 }
+
+/// An instalacion ticket for `cert`, submitted, taken, with its appointment; returns its id.
+async fn installation_ready(app: &TestApp, requester: &str, analyst: &str, cert: &str) -> String {
+    let install: Value = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(requester),
+            &json!({"kind": "instalacion", "certificate_id": cert}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = install["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json(&format!("/api/v1/tickets/{id}/submit"), Some(requester), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(act(app, analyst, &id, "take", json!({})).await.status(), 200);
+    let res = act(
+        app,
+        analyst,
+        &id,
+        "appointment",
+        json!({"at": "2026-12-03T10:00:00-05:00"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    id
+}
+
+#[tokio::test]
+async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_ten_day_rule_use_them(
+) {
+    let (app, _) = app_at(WEDNESDAY).await;
+    let requester = app.token_for(Role::Solicitante).await;
+    let analyst = app.token_for(Role::Analista).await;
+    let cert = app
+        .certificate(&requester, CertificateState::PendienteDescarga, None)
+        .await;
+    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let complete = |body: Value| act(&app, &analyst, &id, "complete", body);
+    // The dates are required when no public part is recorded, each with its message.
+    let body = crate::helpers::problem(
+        complete(json!({"medium": "token", "ownership": "grc"})).await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["issued_on"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Indique la fecha de emisión"));
+    assert!(body["errors"]["expires_on"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Indique la fecha de caducidad"));
+    let body = crate::helpers::problem(
+        complete(json!({"medium": "token", "ownership": "grc",
+                        "issued_on": "2026-12-01", "expires_on": "2026-11-30"}))
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        body["errors"]["expires_on"][0],
+        "La fecha de caducidad debe ser posterior a la de emisión."
+    );
+    let body = crate::helpers::problem(
+        complete(json!({"medium": "token", "ownership": "grc",
+                        "issued_on": "01/12/2026", "expires_on": "2028-11-30"}))
+        .await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["issued_on"].is_array(), "{body}");
+    let res = complete(json!({"medium": "token", "ownership": "grc",
+                              "issued_on": "2026-12-01", "expires_on": "2028-11-30"}))
+    .await;
+    assert_eq!(res.status(), 200);
+    let c: Value = app
+        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (c["state"].as_str(), c["issued_on"].as_str(), c["expires_on"].as_str()),
+        (Some("instalado"), Some("2026-12-01"), Some("2028-11-30"))
+    );
+    // Mis certificados: the real expiry, and no download deadline any more.
+    let browser = crate::helpers::new_browser();
+    app.sign_in(&browser, "solicitante@regioncajamarca.gob.pe", PASSWORD)
+        .await;
+    let html = browser
+        .get(app.url("/certificados"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let facts = texts(&html, "li.certificate dl.facts > *");
+    let after = |label: &str| {
+        let i = facts.iter().position(|f| f == label).unwrap_or_else(|| panic!("{label} in {facts:?}"));
+        facts[i + 1].clone()
+    };
+    assert_eq!(after("Caduca el"), "30/11/2028");
+    assert!(!facts.iter().any(|f| f == "Plazo de descarga"), "{facts:?}");
+    // Its expiry reminder is due 30 days before.
+    certdesk::jobs::reminders::run_once(&app.app, crate::helpers::at("2028-10-31T09:00:00-05:00"))
+        .await
+        .unwrap();
+    let (sent,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'expiry_reminder' AND body_text LIKE '%30/11/2028%'",
+    )
+    .fetch_one(app.app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(sent, 1);
+    // A new request for the same person (no expiry declared) waits for it: the 10-day rule.
+    let ticket = crate::analyst::submitted(&app, &requester, "10117410", &[]).await;
+    let res = act(&app, &analyst, &ticket, "take", json!({})).await;
+    assert_eq!(res.status(), 200);
+    app.log_in_browser("analista@regioncajamarca.gob.pe", PASSWORD)
+        .await;
+    let (expiry, dispatch, _) = page_forecast(&app, &ticket).await;
+    assert!(
+        expiry.contains("30/11/2028") && expiry.contains("de Tello Vásquez, Carmen Rosa"),
+        "{expiry}"
+    );
+    let given = approve(&app, &analyst, &ticket).await;
+    assert!(dispatch.contains(&given), "page {dispatch:?}, approval {given:?}");
+    assert!(given.contains("/11/2028"), "{given}");
+}
+
+#[tokio::test]
+async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_asks_otherwise() {
+    let (app, _) = app_at(WEDNESDAY).await;
+    let requester = app.token_for(Role::Solicitante).await;
+    let analyst = app.token_for(Role::Analista).await;
+    app.log_in_browser("analista@regioncajamarca.gob.pe", PASSWORD)
+        .await;
+    // Without a public part, the page's form asks for both dates and keeps what was typed.
+    let cert = app
+        .certificate(&requester, CertificateState::PendienteDescarga, None)
+        .await;
+    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let page = format!("/analista/tramites/{id}");
+    let (_, html) = app.page(&page).await;
+    assert_eq!(crate::helpers::count(&html, "input#emitido-el[type=date]"), 1);
+    assert_eq!(crate::helpers::count(&html, "input#caduca-el[type=date]"), 1);
+    let res = app
+        .submit(
+            &format!("{page}/completar"),
+            &[
+                ("csrf_token", crate::helpers::csrf_token(&html).as_str()),
+                ("medium", "pc"),
+                ("ownership", "propio"),
+                ("issued_on", "2026-12-01"),
+                ("expires_on", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        crate::helpers::field_error(&html, "caduca-el"),
+        "La fecha de caducidad debe ser posterior a la de emisión."
+    );
+    assert_eq!(
+        crate::helpers::attrs(&html, "input#emitido-el", "value"),
+        vec!["2026-12-01"]
+    );
+    let summary = crate::helpers::error_summary(&html);
+    assert_eq!(summary.len(), 1, "{summary:?}");
+    assert_eq!(summary[0].0, "#caduca-el");
+
+    // With the public part attached, its dates are used, and the form says so.
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/certificado.cer"),
+    )
+    .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "certificate",
+        reqwest::multipart::Part::bytes(bytes).file_name("certificado.cer"),
+    );
+    let res = app
+        .post_multipart(&format!("/api/v1/certificates/{cert}/public-part"), &analyst, form)
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, html) = app.page(&page).await;
+    assert_eq!(crate::helpers::count(&html, "input#caduca-el"), 0);
+    assert!(
+        crate::helpers::text(&html, "p.installed-dates")
+            .contains("vigente del 26/11/2026 al 25/11/2028"),
+        "{html}"
+    );
+    // A typed date that disagrees with the public part is refused.
+    let body = crate::helpers::problem(
+        act(&app, &analyst, &id, "complete",
+            json!({"medium": "pc", "ownership": "propio", "expires_on": "2029-01-01"}))
+        .await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["expires_on"][0]
+        .as_str()
+        .unwrap()
+        .contains("25/11/2028"));
+    let res = act(&app, &analyst, &id, "complete", json!({"medium": "pc", "ownership": "propio"})).await;
+    assert_eq!(res.status(), 200);
+    let c: Value = app
+        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (c["issued_on"].as_str(), c["expires_on"].as_str(), c["serial"].as_str()),
+        (Some("2026-11-26"), Some("2028-11-25"), Some("1A2B3C4D5E"))
+    );
+}
