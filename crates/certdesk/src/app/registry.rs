@@ -5,7 +5,7 @@
 use anyhow::Context;
 use domain::{
     certificate::{self, CertificateFacts, CertificateState, Medium, Ownership},
-    ids::{ApplicantId, CertificateId, TicketId},
+    ids::{ApplicantId, CertificateId, TicketId, UserId},
     schedule,
     ticket::{Action, Event, Kind, TransitionError},
     validation::{parse_date, FieldErrors},
@@ -15,13 +15,13 @@ use jiff::{civil::Date, Timestamp};
 use super::{
     auth, history,
     review::commit_and_view,
-    tickets::{TicketView, Upload},
+    tickets::{Scope, TicketView, Upload},
     transition::{act, check, refused, try_act, visible_ticket},
     App, AppError, AppResult,
 };
 use crate::store::{
     applicants::{self, ReniecAnswer},
-    certificates::{self, Certificate, CertificateUpdate, NewCertificate},
+    certificates::{self, Certificate, CertificateFilter, CertificateUpdate, NewCertificate},
     tickets::{self as ticket_store, Appointment},
     users::{self, User},
     StoreError,
@@ -225,6 +225,11 @@ pub struct Installation {
     pub expires_on: Option<String>,
 }
 
+/// What a person typed in an optional field, trimmed; None when blank.
+fn typed(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|r| !r.is_empty())
+}
+
 /// The issue and expiry dates an installation records: the public part's, when one is
 /// recorded (typed dates must then agree with it); else the typed ones, required and
 /// checked by [`certificate::check_validity`]. Errors go into `errors`.
@@ -234,9 +239,6 @@ fn installed_dates(
     today: Date,
     errors: &mut FieldErrors,
 ) -> Option<(Date, Date)> {
-    fn typed(raw: &Option<String>) -> Option<&str> {
-        raw.as_deref().map(str::trim).filter(|r| !r.is_empty())
-    }
     let fields = [
         ("issued_on", typed(&installation.issued_on), cert.issued_on),
         ("expires_on", typed(&installation.expires_on), cert.expires_on),
@@ -339,6 +341,92 @@ pub async fn complete(
     certificates::update(&mut tx, certificate_id, &update, now).await?;
     act(app, &mut tx, actor, ticket.id, Action::Complete, None, now).await?;
     commit_and_view(app, tx, actor, ticket.id).await
+}
+
+/// A search of the certificate registry, as typed by a person.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryQuery {
+    /// Words of a holder's name, a DNI or a serial number.
+    pub q: Option<String>,
+    /// A state's stored name (`instalado`, …).
+    pub state: Option<String>,
+    /// Only certificates expiring within this many days from today.
+    pub expiring_within_days: Option<String>,
+}
+
+/// Longest search text, and most days ahead for "expiring within".
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_EXPIRING_DAYS: i64 = 3650;
+
+impl RegistryQuery {
+    /// The store's filter for `owner`'s certificates (None: everyone's), or a 422 per field.
+    fn filter(&self, owner: Option<UserId>, today: Date) -> AppResult<CertificateFilter> {
+        let mut errors = FieldErrors::new();
+        let q = typed(&self.q).unwrap_or_default();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            errors.add(
+                "q",
+                format!("Escriba como máximo {MAX_QUERY_CHARS} caracteres."),
+            );
+        }
+        let state = typed(&self.state).and_then(|s| errors.check("state", s.parse::<CertificateState>()));
+        let expiring = typed(&self.expiring_within_days).and_then(|d| match d.parse::<i64>() {
+            Ok(days) if (0..=MAX_EXPIRING_DAYS).contains(&days) => {
+                Some((today, today.checked_add(jiff::Span::new().days(days)).unwrap_or(Date::MAX)))
+            }
+            _ => {
+                errors.add(
+                    "expiring_within_days",
+                    format!("Indique un número de días entre 0 y {MAX_EXPIRING_DAYS}."),
+                );
+                None
+            }
+        });
+        errors.into_result().map_err(AppError::Validation)?;
+        Ok(CertificateFilter {
+            owner,
+            words: q.split_whitespace().take(8).map(str::to_owned).collect(),
+            state,
+            expiring,
+        })
+    }
+}
+
+/// A page of the registry: the actor's own certificates, or everyone's for analysts and
+/// admins with `Scope::All`; newest first, `before` the last id seen.
+pub async fn search(
+    app: &App,
+    actor: &User,
+    scope: Scope,
+    query: &RegistryQuery,
+    before: Option<CertificateId>,
+    limit: i64,
+) -> AppResult<Vec<Certificate>> {
+    let owner = match scope {
+        Scope::All if actor.role.is_analyst() => None,
+        Scope::Own | Scope::All => Some(actor.id),
+    };
+    let filter = query.filter(owner, app.today())?;
+    let mut conn = app.store.conn().await?;
+    Ok(certificates::search(&mut conn, &filter, before, limit).await?)
+}
+
+/// Every certificate a search finds (for an export), read in one snapshot, a page at a
+/// time; analysts and admins only.
+pub async fn search_all(app: &App, actor: &User, query: &RegistryQuery) -> AppResult<Vec<Certificate>> {
+    auth::require_analyst(actor)?;
+    const CHUNK: i64 = 500;
+    let filter = query.filter(None, app.today())?;
+    let mut tx = app.store.read().await?;
+    let mut all: Vec<Certificate> = Vec::new();
+    loop {
+        let page = certificates::search(&mut tx, &filter, all.last().map(|c| c.id), CHUNK).await?;
+        let done = (page.len() as i64) < CHUNK;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
 }
 
 /// What a certificate's public part says.

@@ -43,6 +43,7 @@ pub fn routes() -> Router<WebState> {
         .route("/analista/lotes/cerrar", post(batches::close))
         .route("/analista/lotes/{id}", get(batches::show))
         .route("/analista/certificados", get(certificates::list))
+        .route(certificates::CSV_PATH, get(certificates::csv))
         .route(
             "/analista/certificados/{id}/parte-publica",
             post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
