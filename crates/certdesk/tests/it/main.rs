@@ -19,6 +19,7 @@ mod notifications;
 mod openapi;
 mod operations;
 mod pages;
+mod registry_search;
 mod schedule;
 mod smtp_server;
 mod ticket_pages;
