@@ -642,7 +642,10 @@ mod tests {
             "Quispe Huamán, Rosa Elena",
             "Cabrera Llanos, María"
         ));
-        assert!(!same_holder("María", "Cabrera Llanos, María"), "one word says too little");
+        assert!(
+            !same_holder("María", "Cabrera Llanos, María"),
+            "one word says too little"
+        );
         assert_eq!(fold("ÑUÑEZ Güemes, José"), "nunez guemes, jose");
     }
 

@@ -241,7 +241,11 @@ fn installed_dates(
 ) -> Option<(Date, Date)> {
     let fields = [
         ("issued_on", typed(&installation.issued_on), cert.issued_on),
-        ("expires_on", typed(&installation.expires_on), cert.expires_on),
+        (
+            "expires_on",
+            typed(&installation.expires_on),
+            cert.expires_on,
+        ),
     ];
     if let (Some(_), Some(issued), Some(expires)) =
         (&cert.public_part_sha256, cert.issued_on, cert.expires_on)
@@ -308,7 +312,12 @@ pub async fn complete(
             let mut errors = FieldErrors::new();
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
-            let dates = installed_dates(&cert, installation, schedule::today_in_lima(now), &mut errors);
+            let dates = installed_dates(
+                &cert,
+                installation,
+                schedule::today_in_lima(now),
+                &mut errors,
+            );
             let (Some(medium), Some(ownership), Some((issued_on, expires_on)), true) =
                 (medium, ownership, dates, errors.is_empty())
             else {
@@ -369,11 +378,15 @@ impl RegistryQuery {
                 format!("Escriba como máximo {MAX_QUERY_CHARS} caracteres."),
             );
         }
-        let state = typed(&self.state).and_then(|s| errors.check("state", s.parse::<CertificateState>()));
+        let state =
+            typed(&self.state).and_then(|s| errors.check("state", s.parse::<CertificateState>()));
         let expiring = typed(&self.expiring_within_days).and_then(|d| match d.parse::<i64>() {
-            Ok(days) if (0..=MAX_EXPIRING_DAYS).contains(&days) => {
-                Some((today, today.checked_add(jiff::Span::new().days(days)).unwrap_or(Date::MAX)))
-            }
+            Ok(days) if (0..=MAX_EXPIRING_DAYS).contains(&days) => Some((
+                today,
+                today
+                    .checked_add(jiff::Span::new().days(days))
+                    .unwrap_or(Date::MAX),
+            )),
             _ => {
                 errors.add(
                     "expiring_within_days",
@@ -413,7 +426,11 @@ pub async fn search(
 
 /// Every certificate a search finds (for an export), read in one snapshot, a page at a
 /// time; analysts and admins only.
-pub async fn search_all(app: &App, actor: &User, query: &RegistryQuery) -> AppResult<Vec<Certificate>> {
+pub async fn search_all(
+    app: &App,
+    actor: &User,
+    query: &RegistryQuery,
+) -> AppResult<Vec<Certificate>> {
     auth::require_analyst(actor)?;
     const CHUNK: i64 = 500;
     let filter = query.filter(None, app.today())?;

@@ -254,7 +254,12 @@ impl Forecast {
             .map(ForecastFlag::OtherHolder)
             .collect();
         if kind == Kind::Emision {
-            flags.extend(self.registry.iter().cloned().map(ForecastFlag::AlreadyHolds));
+            flags.extend(
+                self.registry
+                    .iter()
+                    .cloned()
+                    .map(ForecastFlag::AlreadyHolds),
+            );
         }
         flags
     }

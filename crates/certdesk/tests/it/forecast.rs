@@ -8,9 +8,7 @@ use serde_json::{json, Value};
 
 use crate::{
     analyst::act,
-    helpers::{
-        app_at, applicant_fields, applicant_form, payment_form, texts, TestApp, WEDNESDAY,
-    },
+    helpers::{app_at, applicant_fields, applicant_form, payment_form, texts, TestApp, WEDNESDAY},
 };
 
 const PASSWORD: &str = "clave-de-prueba-1";
@@ -101,7 +99,11 @@ async fn paid_emision(
         .await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/submit"), Some(token), &json!({}))
+        .post_json(
+            &format!("/api/v1/tickets/{id}/submit"),
+            Some(token),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     id
@@ -113,7 +115,11 @@ async fn page_forecast(app: &TestApp, ticket: &str) -> (String, String, Vec<Stri
     assert_eq!(status, 200);
     let expiry = texts(&html, ".forecast-expiry");
     let dispatch = texts(&html, ".forecast-dispatch");
-    assert_eq!((expiry.len(), dispatch.len()), (1, 1), "one applicant, one forecast");
+    assert_eq!(
+        (expiry.len(), dispatch.len()),
+        (1, 1),
+        "one applicant, one forecast"
+    );
     (
         expiry[0].clone(),
         dispatch[0].clone(),
@@ -197,7 +203,12 @@ async fn a_dni_on_another_holders_certificate_is_flagged_and_not_used_and_the_pa
         flags[1].contains("ya tiene un certificado vigente"),
         "{flags:?}"
     );
-    assert_eq!(act(&app, &analyst, &ticket, "take", json!({})).await.status(), 200);
+    assert_eq!(
+        act(&app, &analyst, &ticket, "take", json!({}))
+            .await
+            .status(),
+        200
+    );
     let (_, dispatch_taken, _) = page_forecast(&app, &ticket).await;
     let given = approve(&app, &analyst, &ticket).await;
     assert!(
@@ -226,7 +237,14 @@ async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail
     )
     .await;
     let token = app.login_token(maria, PASSWORD).await;
-    let ticket = paid_emision(&app, &token, ("CABRERA", "LLANOS", "MARIA"), "41234567", None).await;
+    let ticket = paid_emision(
+        &app,
+        &token,
+        ("CABRERA", "LLANOS", "MARIA"),
+        "41234567",
+        None,
+    )
+    .await;
     let analyst = app.token_for(Role::Analista).await;
     app.log_in_browser("analista@regioncajamarca.gob.pe", PASSWORD)
         .await;
@@ -244,7 +262,10 @@ async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail
     assert_eq!(flags.len(), 1, "an emision for a holder: {flags:?}");
     assert!(flags[0].contains("Esta persona ya tiene un certificado vigente"));
     let given = approve(&app, &analyst, &ticket).await;
-    assert!(dispatch.contains(&given), "page {dispatch:?}, approval {given:?}");
+    assert!(
+        dispatch.contains(&given),
+        "page {dispatch:?}, approval {given:?}"
+    );
     let mail = approval_mail(&app, maria).await;
     assert!(
         mail.contains("se tomó la caducidad del 10/01/2027, la del certificado N.º 5A6B7C registrado a nombre de Cabrera Llanos, María"),
@@ -285,7 +306,10 @@ async fn a_declared_expiry_wins_and_is_named_as_declared() {
         "{expiry}"
     );
     let given = approve(&app, &analyst, &ticket).await;
-    assert!(dispatch.contains(&given), "page {dispatch:?}, approval {given:?}");
+    assert!(
+        dispatch.contains(&given),
+        "page {dispatch:?}, approval {given:?}"
+    );
     assert!(given.contains("05/02/2027"), "{given}");
     let mail = approval_mail(&app, maria).await;
     assert!(
@@ -308,10 +332,17 @@ async fn installation_ready(app: &TestApp, requester: &str, analyst: &str, cert:
         .unwrap();
     let id = install["id"].as_str().unwrap().to_owned();
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/submit"), Some(requester), &json!({}))
+        .post_json(
+            &format!("/api/v1/tickets/{id}/submit"),
+            Some(requester),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(act(app, analyst, &id, "take", json!({})).await.status(), 200);
+    assert_eq!(
+        act(app, analyst, &id, "take", json!({})).await.status(),
+        200
+    );
     let res = act(
         app,
         analyst,
@@ -379,7 +410,11 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
         .await
         .unwrap();
     assert_eq!(
-        (c["state"].as_str(), c["issued_on"].as_str(), c["expires_on"].as_str()),
+        (
+            c["state"].as_str(),
+            c["issued_on"].as_str(),
+            c["expires_on"].as_str()
+        ),
         (Some("instalado"), Some("2026-12-01"), Some("2028-11-30"))
     );
     // Mis certificados: the real expiry, and no download deadline any more.
@@ -396,7 +431,10 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
         .unwrap();
     let facts = texts(&html, "li.certificate dl.facts > *");
     let after = |label: &str| {
-        let i = facts.iter().position(|f| f == label).unwrap_or_else(|| panic!("{label} in {facts:?}"));
+        let i = facts
+            .iter()
+            .position(|f| f == label)
+            .unwrap_or_else(|| panic!("{label} in {facts:?}"));
         facts[i + 1].clone()
     };
     assert_eq!(after("Caduca el"), "30/11/2028");
@@ -424,7 +462,10 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
         "{expiry}"
     );
     let given = approve(&app, &analyst, &ticket).await;
-    assert!(dispatch.contains(&given), "page {dispatch:?}, approval {given:?}");
+    assert!(
+        dispatch.contains(&given),
+        "page {dispatch:?}, approval {given:?}"
+    );
     assert!(given.contains("/11/2028"), "{given}");
 }
 
@@ -442,8 +483,14 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     let id = installation_ready(&app, &requester, &analyst, &cert).await;
     let page = format!("/analista/tramites/{id}");
     let (_, html) = app.page(&page).await;
-    assert_eq!(crate::helpers::count(&html, "input#emitido-el[type=date]"), 1);
-    assert_eq!(crate::helpers::count(&html, "input#caduca-el[type=date]"), 1);
+    assert_eq!(
+        crate::helpers::count(&html, "input#emitido-el[type=date]"),
+        1
+    );
+    assert_eq!(
+        crate::helpers::count(&html, "input#caduca-el[type=date]"),
+        1
+    );
     let res = app
         .submit(
             &format!("{page}/completar"),
@@ -480,7 +527,11 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
         reqwest::multipart::Part::bytes(bytes).file_name("certificado.cer"),
     );
     let res = app
-        .post_multipart(&format!("/api/v1/certificates/{cert}/public-part"), &analyst, form)
+        .post_multipart(
+            &format!("/api/v1/certificates/{cert}/public-part"),
+            &analyst,
+            form,
+        )
         .await;
     assert_eq!(res.status(), 200);
     let (_, html) = app.page(&page).await;
@@ -492,8 +543,13 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     );
     // A typed date that disagrees with the public part is refused.
     let body = crate::helpers::problem(
-        act(&app, &analyst, &id, "complete",
-            json!({"medium": "pc", "ownership": "propio", "expires_on": "2029-01-01"}))
+        act(
+            &app,
+            &analyst,
+            &id,
+            "complete",
+            json!({"medium": "pc", "ownership": "propio", "expires_on": "2029-01-01"}),
+        )
         .await,
         422,
     )
@@ -502,7 +558,14 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
         .as_str()
         .unwrap()
         .contains("25/11/2028"));
-    let res = act(&app, &analyst, &id, "complete", json!({"medium": "pc", "ownership": "propio"})).await;
+    let res = act(
+        &app,
+        &analyst,
+        &id,
+        "complete",
+        json!({"medium": "pc", "ownership": "propio"}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let c: Value = app
         .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
@@ -511,7 +574,11 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
         .await
         .unwrap();
     assert_eq!(
-        (c["issued_on"].as_str(), c["expires_on"].as_str(), c["serial"].as_str()),
+        (
+            c["issued_on"].as_str(),
+            c["expires_on"].as_str(),
+            c["serial"].as_str()
+        ),
         (Some("2026-11-26"), Some("2028-11-25"), Some("1A2B3C4D5E"))
     );
 }

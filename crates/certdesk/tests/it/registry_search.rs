@@ -133,7 +133,12 @@ async fn a_requester_never_finds_another_persons_certificate_and_analysts_find_a
         );
     }
     // Case and accents do not matter, on the name and in the query; words in any order.
-    for q in ["q=NUNEZ%20jose", "q=n%C3%BA%C3%B1ez", "q=4222", "q=jos%C3%A9%20QUISPE"] {
+    for q in [
+        "q=NUNEZ%20jose",
+        "q=n%C3%BA%C3%B1ez",
+        "q=4222",
+        "q=jos%C3%A9%20QUISPE",
+    ] {
         assert_eq!(
             found(&app, &analyst, q).await.0,
             vec!["Núñez Quispe, José"],
@@ -167,7 +172,10 @@ async fn a_requester_never_finds_another_persons_certificate_and_analysts_find_a
         .text()
         .await
         .unwrap();
-    assert_eq!(texts(&html, "li.certificate h2"), vec!["Núñez Quispe, José"]);
+    assert_eq!(
+        texts(&html, "li.certificate h2"),
+        vec!["Núñez Quispe, José"]
+    );
 }
 
 #[tokio::test]
@@ -184,10 +192,7 @@ async fn filters_by_state_and_expiry_and_refuses_a_bad_filter_per_field() {
         None,
     )
     .await;
-    assert_eq!(
-        found(&app, &analyst, "state=instalado").await.0.len(),
-        2
-    );
+    assert_eq!(found(&app, &analyst, "state=instalado").await.0.len(), 2);
     assert_eq!(
         found(&app, &analyst, "state=pendiente_descarga").await.0,
         vec!["Núñez Quispe, José"]
@@ -197,7 +202,11 @@ async fn filters_by_state_and_expiry_and_refuses_a_bad_filter_per_field() {
         found(&app, &analyst, "expiring_within_days=30").await.0,
         vec!["Tello Vásquez, Carmen Rosa"]
     );
-    assert_eq!(found_own(&app, &nunez).await, 2, "a requester lists their own");
+    assert_eq!(
+        found_own(&app, &nunez).await,
+        2,
+        "a requester lists their own"
+    );
     let res = app
         .get(
             "/api/v1/certificates?state=vigente&expiring_within_days=pronto",
@@ -271,7 +280,10 @@ async fn pages_keep_the_filters_and_the_csv_has_every_match_in_spanish() {
     let (_, html) = app.page("/analista/certificados?q=numero").await;
     assert_eq!(count(&html, "table.cert-table tbody tr"), 50);
     let next = attr(&html, "p.pager a", "href").unwrap();
-    assert!(next.contains("q=numero") && next.contains("antes="), "{next}");
+    assert!(
+        next.contains("q=numero") && next.contains("antes="),
+        "{next}"
+    );
     let (_, html) = app.page(&next).await;
     assert_eq!(
         texts(&html, "table.cert-table tbody th"),
@@ -311,8 +323,15 @@ async fn pages_keep_the_filters_and_the_csv_has_every_match_in_spanish() {
         .text()
         .await
         .unwrap();
-    assert_eq!(all.lines().count(), 52, "the header and all 51, not one page");
-    assert!(all.contains(",Pendiente de descarga,,,,,20/12/2026,,"), "{all}");
+    assert_eq!(
+        all.lines().count(),
+        52,
+        "the header and all 51, not one page"
+    );
+    assert!(
+        all.contains(",Pendiente de descarga,,,,,20/12/2026,,"),
+        "{all}"
+    );
     // Requesters cannot export.
     let browser = new_browser();
     app.sign_in(&browser, "jnunez@regioncajamarca.gob.pe", PASSWORD)

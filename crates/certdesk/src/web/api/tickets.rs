@@ -550,15 +550,9 @@ pub async fn certificates(
         state: search.state,
         expiring_within_days: search.expiring_within_days,
     };
-    let items = crate::app::registry::search(
-        &state.app,
-        &user,
-        Scope::All,
-        &query,
-        page.after()?,
-        limit,
-    )
-    .await?;
+    let items =
+        crate::app::registry::search(&state.app, &user, Scope::All, &query, page.after()?, limit)
+            .await?;
     let items = items.into_iter().map(CertificateJson::from).collect();
     Ok(Json(Page::new(items, limit, |c: &CertificateJson| {
         c.id.clone()

@@ -138,11 +138,15 @@ impl FilterQuery {
 
     /// The query string of these filters (and a cursor), for links that keep them.
     pub fn query_string(&self, before: Option<&str>) -> String {
-        let mut params: Vec<(&str, &str)> = [("q", &self.q), ("estado", &self.estado), ("vence", &self.vence)]
-            .into_iter()
-            .map(|(k, v)| (k, v.trim()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
+        let mut params: Vec<(&str, &str)> = [
+            ("q", &self.q),
+            ("estado", &self.estado),
+            ("vence", &self.vence),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
         if let Some(before) = before {
             params.push(("antes", before));
         }
@@ -214,7 +218,16 @@ pub async fn search_page(
     filters: &FilterQuery,
     before: Option<CertificateId>,
 ) -> PageResult<(Vec<Certificate>, FieldErrors)> {
-    match registry::search(&state.app, me, scope, &filters.registry_query(), before, PAGE).await {
+    match registry::search(
+        &state.app,
+        me,
+        scope,
+        &filters.registry_query(),
+        before,
+        PAGE,
+    )
+    .await
+    {
         Ok(list) => Ok((list, FieldErrors::new())),
         Err(AppError::Validation(errors)) => Ok((Vec::new(), filter_errors(&errors))),
         Err(err) => Err(err.into()),

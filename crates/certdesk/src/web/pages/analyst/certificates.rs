@@ -32,7 +32,6 @@ use crate::{
     },
 };
 
-
 struct Row {
     id: String,
     holder: String,
@@ -126,7 +125,10 @@ async fn list_page(
 ) -> PageResult {
     let (list, errors) = search_page(state, me.user(), uc::Scope::All, &filters, before).await?;
     let next = (list.len() as i64 == super::super::certificates::PAGE)
-        .then(|| list.last().map(|c| filters.href(PATH, Some(&c.id.to_string()))))
+        .then(|| {
+            list.last()
+                .map(|c| filters.href(PATH, Some(&c.id.to_string())))
+        })
         .flatten();
     let highlight = highlight.map(|h| h.to_string());
     let failed = failed.map(|(id, errors)| (id.to_string(), errors));
@@ -274,7 +276,9 @@ fn csv_record(c: &Certificate) -> [String; 10] {
         c.dni.to_string(),
         c.state.label().to_owned(),
         c.medium.map(|m| m.label().to_owned()).unwrap_or_default(),
-        c.ownership.map(|o| o.label().to_owned()).unwrap_or_default(),
+        c.ownership
+            .map(|o| o.label().to_owned())
+            .unwrap_or_default(),
         date(c.issued_on),
         date(c.expires_on),
         date(c.download_deadline.filter(|_| waiting)),

@@ -127,7 +127,10 @@ impl CardForecast {
             serde_urlencoded::to_string([("q", dni)]).unwrap_or_default()
         );
         let describe = |c: &review::RegistryRef| {
-            let mut parts = vec![format!("certificado {}", c.number()), c.state.label().to_lowercase()];
+            let mut parts = vec![
+                format!("certificado {}", c.number()),
+                c.state.label().to_lowercase(),
+            ];
             if let Some(e) = c.expires_on {
                 parts.push(format!("caduca el {}", schedule::format_date(e)));
             }
