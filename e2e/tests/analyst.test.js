@@ -144,8 +144,14 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     // Every certificate, with its state and the public-part upload.
     await clickAndWait(page, nav.getByRole('link', { name: 'Certificados', exact: true }));
     await page.getByRole('heading', { name: 'Certificados', level: 1 }).waitFor();
-    await page.getByText('Pendiente de descarga').first().waitFor();
+    const certificates = page.locator('table.cert-table');
+    await certificates.getByText('Pendiente de descarga').first().waitFor();
     await audit(page, '27-certificados-escritorio');
+    // Filtered by state through the search form (no JavaScript needed).
+    await page.getByLabel('Estado').selectOption('pendiente_descarga');
+    await clickAndWait(page, page.getByRole('button', { name: 'Buscar', exact: true }));
+    await certificates.getByText('Pendiente de descarga').first().waitFor();
+    assert.equal(await certificates.getByText('Instalado', { exact: true }).count(), 0);
     await screenshot(page, '27-certificados-escritorio');
   });
 });

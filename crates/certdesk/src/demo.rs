@@ -521,6 +521,9 @@ async fn tickets_in_every_status(
             medium: "pc".into(),
             ownership: "propio".into(),
             serial: None,
+            // Generated the day after RENIEC's mail, valid two years.
+            issued_on: Some((delivered + 1.day()).to_string()),
+            expires_on: Some((delivered + 1.day() + 2.years()).to_string()),
         },
     )
     .await

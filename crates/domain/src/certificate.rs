@@ -327,6 +327,100 @@ pub fn due_reminders(
     out
 }
 
+/// The letters folded to their base letter when comparing names or searching, in both
+/// cases: Spanish accents, ü and ñ. The store folds its columns with the same table in SQL,
+/// so that a search is accent-insensitive on every database.
+pub const FOLDED_LETTERS: &[(char, char)] = &[
+    ('á', 'a'),
+    ('é', 'e'),
+    ('í', 'i'),
+    ('ó', 'o'),
+    ('ú', 'u'),
+    ('ü', 'u'),
+    ('ñ', 'n'),
+    ('Á', 'a'),
+    ('É', 'e'),
+    ('Í', 'i'),
+    ('Ó', 'o'),
+    ('Ú', 'u'),
+    ('Ü', 'u'),
+    ('Ñ', 'n'),
+];
+
+/// `text` folded for comparison: [`FOLDED_LETTERS`] replaced, ASCII letters in lower case.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            FOLDED_LETTERS
+                .iter()
+                .find(|(from, _)| *from == c)
+                .map_or(c.to_ascii_lowercase(), |(_, to)| *to)
+        })
+        .collect()
+}
+
+/// The words of a name, folded, in a set (order, commas and case do not matter).
+fn name_words(name: &str) -> std::collections::BTreeSet<String> {
+    fold(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether two holder names name the same person, as far as a name can tell: every word of
+/// the shorter one (at least two: a surname and a given name) is in the longer one, folded.
+/// "Cabrera Llanos, María" and "MARIA CABRERA LLANOS" are the same; "Quispe Huamán, Rosa
+/// Elena" is not.
+pub fn same_holder(a: &str, b: &str) -> bool {
+    let (a, b) = (name_words(a), name_words(b));
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= 2 && short.is_subset(&long)
+}
+
+/// The longest validity accepted for a certificate's typed dates (RENIEC's certificates
+/// last less): a guard against a mistyped year.
+pub const MAX_VALIDITY_YEARS: i16 = 5;
+
+/// Checks the issue and expiry dates of a certificate being installed, as of `today`:
+/// issued no later than today, expiring after its issue and not before today, within
+/// [`MAX_VALIDITY_YEARS`]. Errors are keyed `issued_on` and `expires_on`.
+pub fn check_validity(
+    today: Date,
+    issued_on: Date,
+    expires_on: Date,
+) -> Result<(), crate::validation::FieldErrors> {
+    let mut errors = crate::validation::FieldErrors::new();
+    if issued_on > today {
+        errors.add(
+            "issued_on",
+            "La fecha de emisión del certificado no puede ser futura.",
+        );
+    }
+    if expires_on <= issued_on {
+        errors.add(
+            "expires_on",
+            "La fecha de caducidad debe ser posterior a la de emisión.",
+        );
+    } else if expires_on < today {
+        errors.add(
+            "expires_on",
+            "Esa fecha de caducidad ya pasó: un certificado caducado no se puede instalar.",
+        );
+    } else if issued_on
+        .checked_add(Span::new().years(MAX_VALIDITY_YEARS))
+        .is_ok_and(|limit| expires_on > limit)
+    {
+        errors.add(
+            "expires_on",
+            format!(
+                "Revise el año: un certificado no tiene una vigencia de más de {MAX_VALIDITY_YEARS} años."
+            ),
+        );
+    }
+    errors.into_result()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -538,5 +632,33 @@ mod tests {
             &[]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn names_are_the_same_holder_whatever_the_order_case_and_accents() {
+        assert!(same_holder("Cabrera Llanos, María", "MARIA CABRERA LLANOS"));
+        assert!(same_holder("Cabrera Llanos, María", "Cabrera, María"));
+        assert!(!same_holder(
+            "Quispe Huamán, Rosa Elena",
+            "Cabrera Llanos, María"
+        ));
+        assert!(
+            !same_holder("María", "Cabrera Llanos, María"),
+            "one word says too little"
+        );
+        assert_eq!(fold("ÑUÑEZ Güemes, José"), "nunez guemes, jose");
+    }
+
+    #[test]
+    fn typed_validity_dates_are_checked_field_by_field() {
+        let today = jiff::civil::date(2026, 12, 2);
+        let d = |y, m, day| jiff::civil::date(y, m, day);
+        assert!(check_validity(today, d(2026, 12, 1), d(2028, 12, 1)).is_ok());
+        let e = check_validity(today, d(2026, 12, 3), d(2026, 12, 3)).unwrap_err();
+        assert!(e.contains("issued_on") && e.contains("expires_on"));
+        let e = check_validity(today, d(2024, 1, 1), d(2026, 12, 1)).unwrap_err();
+        assert!(e.get("expires_on").unwrap()[0].contains("ya pasó"));
+        let e = check_validity(today, d(2026, 12, 1), d(2208, 12, 1)).unwrap_err();
+        assert!(e.get("expires_on").unwrap()[0].contains("Revise el año"));
     }
 }

@@ -17,11 +17,16 @@ use domain::{
 };
 use jiff::Timestamp;
 
-use super::{history::Line, schedule::dispatch_at_in, settings, App, AppResult};
+use super::{
+    history::Line,
+    review::{self, ExpirySource},
+    schedule::dispatch_at_in,
+    settings, App, AppResult,
+};
 use crate::{
     mail::{
         ics,
-        notices::{self, Dispatch, TicketRef},
+        notices::{self, Dispatch, ExpiryNote, TicketRef},
         Message,
     },
     store::{
@@ -332,16 +337,27 @@ async fn approved_dispatches(
 ) -> AppResult<Vec<Dispatch>> {
     let settings = settings::load_in(conn).await?;
     let next_cutoff = dispatch_at_in(conn, &settings, now, None).await?;
-    Ok(applicants::for_ticket(conn, ticket)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            let at = a.dispatch_at?;
-            Some(Dispatch {
-                applicant: a.full_name(),
-                held_for_expiry: at > next_cutoff.timestamp(),
-                at: domain::schedule::to_lima(at),
-            })
-        })
-        .collect())
+    let mut out = Vec::new();
+    for a in applicants::for_ticket(conn, ticket).await? {
+        let Some(at) = a.dispatch_at else { continue };
+        // The same expiry `approve` used, read in the same transaction.
+        let (expiry, _) = review::expiry_in(conn, &a).await?;
+        out.push(Dispatch {
+            applicant: a.full_name(),
+            held_for_expiry: at > next_cutoff.timestamp(),
+            at: domain::schedule::to_lima(at),
+            expiry: expiry.map(|e| ExpiryNote {
+                on: e.on,
+                source: match e.source {
+                    ExpirySource::Declared => "la que usted declaró en la solicitud".to_owned(),
+                    ExpirySource::Registry(c) => format!(
+                        "la del certificado {} registrado a nombre de {}",
+                        c.number(),
+                        c.holder_name
+                    ),
+                },
+            }),
+        });
+    }
+    Ok(out)
 }

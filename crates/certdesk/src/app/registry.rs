@@ -5,23 +5,23 @@
 use anyhow::Context;
 use domain::{
     certificate::{self, CertificateFacts, CertificateState, Medium, Ownership},
-    ids::{ApplicantId, CertificateId, TicketId},
+    ids::{ApplicantId, CertificateId, TicketId, UserId},
     schedule,
     ticket::{Action, Event, Kind, TransitionError},
     validation::{parse_date, FieldErrors},
 };
-use jiff::Timestamp;
+use jiff::{civil::Date, Timestamp};
 
 use super::{
     auth, history,
     review::commit_and_view,
-    tickets::{TicketView, Upload},
-    transition::{act, refused, try_act, visible_ticket},
+    tickets::{Scope, TicketView, Upload},
+    transition::{act, check, refused, try_act, visible_ticket},
     App, AppError, AppResult,
 };
 use crate::store::{
     applicants::{self, ReniecAnswer},
-    certificates::{self, Certificate, CertificateUpdate, NewCertificate},
+    certificates::{self, Certificate, CertificateFilter, CertificateUpdate, NewCertificate},
     tickets::{self as ticket_store, Appointment},
     users::{self, User},
     StoreError,
@@ -218,10 +218,81 @@ pub struct Installation {
     pub medium: String,
     pub ownership: String,
     pub serial: Option<String>,
+    /// The certificate's issue date (`YYYY-MM-DD`): required unless its public part is
+    /// recorded, whose dates are then used.
+    pub issued_on: Option<String>,
+    /// The certificate's expiry date (`YYYY-MM-DD`), likewise.
+    pub expires_on: Option<String>,
 }
 
-/// Finishes an instalacion ticket (the certificate becomes instalado, with its medium) or
-/// a cancelacion ticket (the certificate becomes cancelado, with its RFC 5280 reason).
+/// What a person typed in an optional field, trimmed; None when blank.
+fn typed(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|r| !r.is_empty())
+}
+
+/// The issue and expiry dates an installation records: the public part's, when one is
+/// recorded (typed dates must then agree with it); else the typed ones, required and
+/// checked by [`certificate::check_validity`]. Errors go into `errors`.
+fn installed_dates(
+    cert: &Certificate,
+    installation: &Installation,
+    today: Date,
+    errors: &mut FieldErrors,
+) -> Option<(Date, Date)> {
+    let fields = [
+        ("issued_on", typed(&installation.issued_on), cert.issued_on),
+        (
+            "expires_on",
+            typed(&installation.expires_on),
+            cert.expires_on,
+        ),
+    ];
+    if let (Some(_), Some(issued), Some(expires)) =
+        (&cert.public_part_sha256, cert.issued_on, cert.expires_on)
+    {
+        for (field, raw, read) in fields {
+            let (Some(raw), Some(read)) = (raw, read) else {
+                continue;
+            };
+            if let Some(date) = errors.check(field, parse_date(raw)) {
+                if date != read {
+                    errors.add(
+                        field,
+                        format!(
+                            "La parte pública del certificado dice {}: deje la fecha en blanco o corríjala.",
+                            schedule::format_date(read)
+                        ),
+                    );
+                }
+            }
+        }
+        return Some((issued, expires));
+    }
+    let mut dates = Vec::new();
+    for (field, raw, _) in fields {
+        match raw {
+            None => errors.add(
+                field,
+                if field == "issued_on" {
+                    "Indique la fecha de emisión del certificado (o adjunte antes su parte pública)."
+                } else {
+                    "Indique la fecha de caducidad del certificado (o adjunte antes su parte pública)."
+                },
+            ),
+            Some(raw) => dates.extend(errors.check(field, parse_date(raw))),
+        }
+    }
+    let [issued, expires] = dates[..] else {
+        return None;
+    };
+    errors
+        .absorb(certificate::check_validity(today, issued, expires))
+        .map(|()| (issued, expires))
+}
+
+/// Finishes an instalacion ticket (the certificate becomes instalado, with its medium and
+/// its issue and expiry dates) or a cancelacion ticket (the certificate becomes cancelado,
+/// with its RFC 5280 reason).
 pub async fn complete(
     app: &App,
     actor: &User,
@@ -232,12 +303,25 @@ pub async fn complete(
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = visible_ticket(&mut tx, actor, ticket_id).await?;
+    let certificate_id = ticket
+        .certificate_id
+        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
     let update = match ticket.kind {
         Kind::Instalacion => {
+            let cert = certificates::by_id(&mut tx, certificate_id).await?;
             let mut errors = FieldErrors::new();
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
-            let (Some(medium), Some(ownership)) = (medium, ownership) else {
+            let dates = installed_dates(
+                &cert,
+                installation,
+                schedule::today_in_lima(now),
+                &mut errors,
+            );
+            let (Some(medium), Some(ownership), Some((issued_on, expires_on)), true) =
+                (medium, ownership, dates, errors.is_empty())
+            else {
+                check(&mut tx, actor, &ticket, Action::Complete).await?;
                 return Err(AppError::Validation(errors));
             };
             CertificateUpdate {
@@ -249,6 +333,8 @@ pub async fn complete(
                     .as_deref()
                     .map(str::trim)
                     .filter(|s| !s.is_empty()),
+                issued_on: Some(issued_on),
+                expires_on: Some(expires_on),
                 ..Default::default()
             }
         }
@@ -260,13 +346,104 @@ pub async fn complete(
         // The state machine refuses it below, with the kind in its message.
         Kind::Emision | Kind::Reemision => CertificateUpdate::default(),
     };
-    let certificate_id = ticket
-        .certificate_id
-        .ok_or_else(|| AppError::Conflict("Este trámite no nombra un certificado.".into()))?;
     // Written first, so that the notice states the medium; a refusal rolls it back.
     certificates::update(&mut tx, certificate_id, &update, now).await?;
     act(app, &mut tx, actor, ticket.id, Action::Complete, None, now).await?;
     commit_and_view(app, tx, actor, ticket.id).await
+}
+
+/// A search of the certificate registry, as typed by a person.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryQuery {
+    /// Words of a holder's name, a DNI or a serial number.
+    pub q: Option<String>,
+    /// A state's stored name (`instalado`, …).
+    pub state: Option<String>,
+    /// Only certificates expiring within this many days from today.
+    pub expiring_within_days: Option<String>,
+}
+
+/// Longest search text, and most days ahead for "expiring within".
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_EXPIRING_DAYS: i64 = 3650;
+
+impl RegistryQuery {
+    /// The store's filter for `owner`'s certificates (None: everyone's), or a 422 per field.
+    fn filter(&self, owner: Option<UserId>, today: Date) -> AppResult<CertificateFilter> {
+        let mut errors = FieldErrors::new();
+        let q = typed(&self.q).unwrap_or_default();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            errors.add(
+                "q",
+                format!("Escriba como máximo {MAX_QUERY_CHARS} caracteres."),
+            );
+        }
+        let state =
+            typed(&self.state).and_then(|s| errors.check("state", s.parse::<CertificateState>()));
+        let expiring = typed(&self.expiring_within_days).and_then(|d| match d.parse::<i64>() {
+            Ok(days) if (0..=MAX_EXPIRING_DAYS).contains(&days) => Some((
+                today,
+                today
+                    .checked_add(jiff::Span::new().days(days))
+                    .unwrap_or(Date::MAX),
+            )),
+            _ => {
+                errors.add(
+                    "expiring_within_days",
+                    format!("Indique un número de días entre 0 y {MAX_EXPIRING_DAYS}."),
+                );
+                None
+            }
+        });
+        errors.into_result().map_err(AppError::Validation)?;
+        Ok(CertificateFilter {
+            owner,
+            words: q.split_whitespace().take(8).map(str::to_owned).collect(),
+            state,
+            expiring,
+        })
+    }
+}
+
+/// A page of the registry: the actor's own certificates, or everyone's for analysts and
+/// admins with `Scope::All`; newest first, `before` the last id seen.
+pub async fn search(
+    app: &App,
+    actor: &User,
+    scope: Scope,
+    query: &RegistryQuery,
+    before: Option<CertificateId>,
+    limit: i64,
+) -> AppResult<Vec<Certificate>> {
+    let owner = match scope {
+        Scope::All if actor.role.is_analyst() => None,
+        Scope::Own | Scope::All => Some(actor.id),
+    };
+    let filter = query.filter(owner, app.today())?;
+    let mut conn = app.store.conn().await?;
+    Ok(certificates::search(&mut conn, &filter, before, limit).await?)
+}
+
+/// Every certificate a search finds (for an export), read in one snapshot, a page at a
+/// time; analysts and admins only.
+pub async fn search_all(
+    app: &App,
+    actor: &User,
+    query: &RegistryQuery,
+) -> AppResult<Vec<Certificate>> {
+    auth::require_analyst(actor)?;
+    const CHUNK: i64 = 500;
+    let filter = query.filter(None, app.today())?;
+    let mut tx = app.store.read().await?;
+    let mut all: Vec<Certificate> = Vec::new();
+    loop {
+        let page = certificates::search(&mut tx, &filter, all.last().map(|c| c.id), CHUNK).await?;
+        let done = (page.len() as i64) < CHUNK;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
 }
 
 /// What a certificate's public part says.

@@ -3,10 +3,13 @@
 //! queue and review pages show, each read in one snapshot.
 
 use domain::{
-    ids::{ApplicantId, BatchId, ObservationTextId, TicketId},
+    certificate::{self, CertificateState},
+    ids::{ApplicantId, BatchId, CertificateId, ObservationTextId, TicketId},
+    schedule,
+    settings::Settings,
     ticket::{Action, Kind, Status},
 };
-use jiff::{civil::Date, Zoned};
+use jiff::{civil::Date, Timestamp, Zoned};
 
 use super::{
     auth,
@@ -18,7 +21,8 @@ use super::{
 };
 use crate::store::{
     applicants::{self, Applicant},
-    batches, certificates,
+    batches,
+    certificates::{self, Certificate},
     notes::{self, Note},
     observation_texts::{self, ObservationText},
     tickets::{self as ticket_store, QueueCursor, Ticket},
@@ -230,15 +234,19 @@ pub async fn reject(
     move_with_words(app, actor, ticket_id, Action::Reject, reason).await
 }
 
-/// The expiry that the 10-day rule uses for an applicant: the one declared on the form, or
-/// the latest expiry of a usable registry certificate with the applicant's DNI.
-async fn current_expiry(conn: &mut Conn, applicant: &Applicant) -> AppResult<Option<Date>> {
-    if let Some(declared) = applicant.current_expires_on {
-        return Ok(Some(declared));
-    }
-    Ok(certificates::latest_usable_for_dni(conn, &applicant.dni)
-        .await?
-        .and_then(|c| c.expires_on))
+/// A registry certificate as the forecast names it: its holder, number and dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRef {
+    pub certificate_id: CertificateId,
+    pub holder_name: String,
+    /// Its serial number, when known (read from its public part or typed at installation).
+    pub serial: Option<String>,
+    pub state: CertificateState,
+    pub expires_on: Option<Date>,
+    /// When it was recorded, to tell it apart when it has no serial.
+    pub recorded_on: Date,
+    /// Its holder name is the applicant's ([`certificate::same_holder`]).
+    pub same_holder: bool,
 }
 
 /// What the approval's history line says when the analyst confirmed the photos show no
@@ -246,13 +254,176 @@ async fn current_expiry(conn: &mut Conn, applicant: &Applicant) -> AppResult<Opt
 pub const NO_GLASSES_CONFIRMED: &str =
     "Confirmó que revisó las fotos: ningún solicitante lleva lentes.";
 
+impl RegistryRef {
+    fn of(c: &Certificate, applicant: &Applicant) -> Self {
+        RegistryRef {
+            same_holder: certificate::same_holder(&c.holder_name, &applicant.full_name()),
+            certificate_id: c.id,
+            holder_name: c.holder_name.clone(),
+            serial: c.serial.clone(),
+            state: c.state,
+            expires_on: c.expires_on,
+            recorded_on: schedule::today_in_lima(c.created_at),
+        }
+    }
+
+    /// "N.º 1A2B3C", or "sin N.º de serie (registrado el 30/11/2026)".
+    pub fn number(&self) -> String {
+        match &self.serial {
+            Some(serial) => format!("N.º {serial}"),
+            None => format!(
+                "sin N.º de serie (registrado el {})",
+                schedule::format_date(self.recorded_on)
+            ),
+        }
+    }
+}
+
+/// Where the expiry used by the 10-day rule came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpirySource {
+    /// Declared by the requester on the applicant's form.
+    Declared,
+    /// A usable registry certificate of the same person (same DNI, same name).
+    Registry(RegistryRef),
+}
+
+impl ExpirySource {
+    /// "declarada por el solicitante", "del registro: certificado N.º … de <holder>".
+    pub fn describe(&self) -> String {
+        match self {
+            ExpirySource::Declared => "declarada por el solicitante".to_owned(),
+            ExpirySource::Registry(c) => format!(
+                "del registro: certificado {} de {}",
+                c.number(),
+                c.holder_name
+            ),
+        }
+    }
+}
+
+/// The expiry E of the 10-day rule, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryUsed {
+    pub on: Date,
+    pub source: ExpirySource,
+}
+
+/// Something about an applicant the analyst should look at before approving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForecastFlag {
+    /// The applicant's DNI is on a registry certificate under another holder's name. That
+    /// certificate's expiry is not used.
+    OtherHolder(RegistryRef),
+    /// An emision for a person who already holds a usable certificate.
+    AlreadyHolds(RegistryRef),
+}
+
+/// What approving now gives an applicant: the expiry used, the RENIEC dispatch time, and
+/// the flags the analyst decides on. One computation for the review page and `approve`.
+#[derive(Debug, Clone)]
+pub struct Forecast {
+    pub applicant_id: ApplicantId,
+    pub expiry: Option<ExpiryUsed>,
+    pub dispatch_at: Zoned,
+    /// Later than the next cut-off, because of the 10-day rule.
+    pub held_for_expiry: bool,
+    /// Every usable registry certificate with the applicant's DNI, whatever its name.
+    pub registry: Vec<RegistryRef>,
+}
+
+impl Forecast {
+    /// What the analyst should look at, for a ticket of `kind`: a certificate of the DNI
+    /// under another name; for an emision, any usable certificate the person holds.
+    pub fn flags(&self, kind: Kind) -> Vec<ForecastFlag> {
+        let mut flags: Vec<ForecastFlag> = self
+            .registry
+            .iter()
+            .filter(|c| !c.same_holder)
+            .cloned()
+            .map(ForecastFlag::OtherHolder)
+            .collect();
+        if kind == Kind::Emision {
+            flags.extend(
+                self.registry
+                    .iter()
+                    .cloned()
+                    .map(ForecastFlag::AlreadyHolds),
+            );
+        }
+        flags
+    }
+}
+
+/// The expiry the 10-day rule uses for an applicant: the one the requester declared, or
+/// else the latest expiry of a usable registry certificate with the applicant's DNI and
+/// the applicant's name. A certificate with the DNI under another name is not the
+/// applicant's to count on (docs/DECISIONS.md, issue 11): it only raises a flag.
+pub(crate) async fn expiry_in(
+    conn: &mut Conn,
+    applicant: &Applicant,
+) -> AppResult<(Option<ExpiryUsed>, Vec<RegistryRef>)> {
+    let usable: Vec<RegistryRef> = certificates::usable_for_dni(conn, &applicant.dni)
+        .await?
+        .iter()
+        .map(|c| RegistryRef::of(c, applicant))
+        .collect();
+    let used = match applicant.current_expires_on {
+        Some(on) => Some(ExpiryUsed {
+            on,
+            source: ExpirySource::Declared,
+        }),
+        None => usable
+            .iter()
+            .filter(|c| c.same_holder)
+            .filter_map(|c| c.expires_on.map(|on| (on, c)))
+            .max_by_key(|(on, c)| (*on, c.certificate_id))
+            .map(|(on, c)| ExpiryUsed {
+                on,
+                source: ExpirySource::Registry(c.clone()),
+            }),
+    };
+    Ok((used, usable))
+}
+
+/// The [`Forecast`] of approving `applicant` at `now`, read inside the caller's connection
+/// or transaction.
+pub(crate) async fn forecast_in(
+    conn: &mut Conn,
+    settings: &Settings,
+    applicant: &Applicant,
+    now: Timestamp,
+) -> AppResult<Forecast> {
+    let (expiry, usable) = expiry_in(conn, applicant).await?;
+    let expires = expiry.as_ref().map(|e| e.on);
+    let mut at = dispatch_at_in(conn, settings, now, expires).await?;
+    // A cut-off already closed (another server's clock ran ahead) cannot take it: the next
+    // one does.
+    while batches::by_cutoff(conn, at.timestamp()).await?.is_some() {
+        at = dispatch_at_in(conn, settings, at.timestamp(), expires).await?;
+    }
+    let next_cutoff = dispatch_at_in(conn, settings, now, None).await?;
+    Ok(Forecast {
+        applicant_id: applicant.id,
+        held_for_expiry: at.timestamp() > next_cutoff.timestamp(),
+        dispatch_at: at,
+        expiry,
+        registry: usable,
+    })
+}
+
 /// Approves an emision/reemision ticket (see [`approve_checked`]) without stating anything
 /// about glasses.
 pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
     approve_checked(app, actor, ticket_id, None).await
 }
 
-/// Approves with the analyst's word on glasses: `Some(true)` is written in the approval's
+/// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time (its
+/// [`Forecast`], the one the review page showed) and the requester is told when. Runs
+/// under the batch lock, so a closing batch cannot miss it. The times are written first,
+/// so that the approval's notice states them.
+///
+/// The analyst's word on glasses: `Some(true)` is written in the approval's
 /// history line; `Some(false)` is refused on `no_glasses_confirmed` (a photo with glasses is
 /// observed, not approved); `None` says nothing (API clients written before the check).
 pub async fn approve_checked(
@@ -274,14 +445,8 @@ pub async fn approve_checked(
     batches::lock(&mut tx).await?;
     let settings = settings::load_in(&mut tx).await?;
     for applicant in applicants::for_ticket(&mut tx, ticket_id).await? {
-        let expires = current_expiry(&mut tx, &applicant).await?;
-        let mut at = dispatch_at_in(&mut tx, &settings, now, expires).await?;
-        // A cut-off already closed (another server's clock ran ahead) cannot take it: the
-        // next one does.
-        while batches::by_cutoff(&mut tx, at.timestamp()).await?.is_some() {
-            at = dispatch_at_in(&mut tx, &settings, at.timestamp(), expires).await?;
-        }
-        applicants::schedule(&mut tx, applicant.id, at.timestamp()).await?;
+        let forecast = forecast_in(&mut tx, &settings, &applicant, now).await?;
+        applicants::schedule(&mut tx, applicant.id, forecast.dispatch_at.timestamp()).await?;
     }
     // The state machine decides; when it refuses, the times above roll back with it.
     let (ticket, _) = act(
@@ -317,6 +482,8 @@ pub struct Review {
     pub canned: Vec<ObservationText>,
     /// The batch each applicant went in: (applicant, batch, cut-off).
     pub batches: Vec<(ApplicantId, BatchId, jiff::Timestamp)>,
+    /// What approving now would give each applicant, while the ticket waits in the queue.
+    pub forecasts: Vec<Forecast>,
 }
 
 /// The review page of a ticket (analysts).
@@ -346,6 +513,13 @@ pub async fn review(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<R
         Vec::new()
     };
     let batches = batches::of_ticket(&mut tx, t.id).await?;
+    let mut forecasts = Vec::new();
+    if t.kind.has_applicants() && t.status.is_in_queue() {
+        let settings = settings::load_in(&mut tx).await?;
+        for applicant in &view.applicants {
+            forecasts.push(forecast_in(&mut tx, &settings, applicant, now).await?);
+        }
+    }
     Ok(Review {
         requester,
         head_of_queue,
@@ -354,6 +528,7 @@ pub async fn review(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<R
         notes,
         canned,
         batches,
+        forecasts,
         view,
     })
 }

@@ -181,6 +181,20 @@ pub async fn visible_ticket(conn: &mut Conn, user: &User, id: TicketId) -> AppRe
     }
 }
 
+/// Whether the domain would let `user` do `action` on `ticket` now; nothing is written.
+/// For a use case whose own fields are wrong, to say first what the state machine says
+/// (a ticket that cannot move at all is not fixed by correcting a field).
+pub async fn check(conn: &mut Conn, user: &User, ticket: &Ticket, action: Action) -> AppResult<()> {
+    let facts = Facts::gather(conn, ticket).await?;
+    decide(
+        ticket,
+        &facts.for_domain(actor_on(user, ticket), None),
+        action,
+    )
+    .map(|_| ())
+    .map_err(refused)
+}
+
 /// `user` does `action` on the ticket: facts, decision, status and history, in `conn`.
 /// Returns the ticket as it was before and its new status.
 pub async fn act(

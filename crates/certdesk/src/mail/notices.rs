@@ -155,6 +155,17 @@ pub struct Dispatch {
     pub at: Zoned,
     /// Later than the next cut-off because of the 10-day rule.
     pub held_for_expiry: bool,
+    /// The expiry the 10-day rule used, and where it came from.
+    pub expiry: Option<ExpiryNote>,
+}
+
+/// The expiry a dispatch date was computed from, as the requester is told.
+#[derive(Debug, Clone)]
+pub struct ExpiryNote {
+    pub on: Date,
+    /// "la que usted declaró en la solicitud", "la del certificado N.º … registrado a
+    /// nombre de …".
+    pub source: String,
 }
 
 /// Approved: the date and time each applicant goes to RENIEC.
@@ -175,8 +186,19 @@ pub fn ticket_approved(
     for d in dispatches {
         message = message.fact(&d.applicant, format_dispatch(&d.at));
     }
-    if dispatches.iter().any(|d| d.held_for_expiry) {
+    let held: Vec<&Dispatch> = dispatches.iter().filter(|d| d.held_for_expiry).collect();
+    if !held.is_empty() {
         message = message.paragraph("Cuando el certificado vigente aún no caduca, la solicitud se envía diez días antes de su caducidad, como indica el procedimiento.");
+    }
+    for d in held {
+        if let Some(e) = &d.expiry {
+            message = message.paragraph(format!(
+                "{}: se tomó la caducidad del {}, {}.",
+                d.applicant,
+                format_date(e.on),
+                e.source
+            ));
+        }
     }
     message
         .paragraph("Cuando RENIEC apruebe la solicitud, recibirá un correo de DCDelivery con el enlace para generar su certificado. Le avisaremos también por aquí.")
@@ -472,11 +494,16 @@ pub fn samples(entity: &str) -> Vec<Message> {
                         applicant: name.to_owned(),
                         at: lima("2026-12-04T16:30"),
                         held_for_expiry: false,
+                        expiry: None,
                     },
                     Dispatch {
                         applicant: holder.to_owned(),
                         at: lima("2026-12-31T16:30"),
                         held_for_expiry: true,
+                        expiry: Some(ExpiryNote {
+                            on: day(2027, 1, 10),
+                            source: "la que usted declaró en la solicitud".to_owned(),
+                        }),
                     },
                 ],
                 entity,
@@ -571,6 +598,10 @@ mod tests {
         assert!(text.contains("Trámite: CD-2026-000123"), "{text}");
         assert!(text.contains("viernes 04/12/2026 a las 16:30"), "{text}");
         assert!(text.contains("diez días antes"), "{text}");
+        assert!(
+            text.contains("se tomó la caducidad del 10/01/2027, la que usted declaró"),
+            "{text}"
+        );
         let reminder = samples
             .iter()
             .find(|m| m.kind == NoticeKind::DownloadReminder)

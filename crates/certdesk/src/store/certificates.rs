@@ -1,7 +1,7 @@
 //! The certificate registry: each staff member's certificates and their dates.
 
 use domain::{
-    certificate::{CertificateState, Medium, Ownership},
+    certificate::{self, CertificateState, Medium, Ownership},
     identity::Dni,
     ids::{ApplicantId, CertificateId, UserId},
 };
@@ -30,6 +30,8 @@ pub struct Certificate {
     pub state: CertificateState,
     pub delivery_sent_on: Option<Date>,
     pub download_deadline: Option<Date>,
+    /// The stored public part (.cer), when one was attached: its dates came from it.
+    pub public_part_sha256: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -49,6 +51,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Certificate> {
         state: row.parse("state")?,
         delivery_sent_on: row.parse_opt("delivery_sent_on")?,
         download_deadline: row.parse_opt("download_deadline")?,
+        public_part_sha256: row.try_get("public_part_sha256")?,
         created_at: row.ts("created_at")?,
     })
 }
@@ -120,6 +123,73 @@ pub async fn list(
         .await
 }
 
+/// What a registry list shows: whose, which words, which state, which expiries.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFilter {
+    /// Only this person's certificates.
+    pub owner: Option<UserId>,
+    /// Words that must each appear in the holder's name, the DNI or the serial (folded: case
+    /// and Spanish accents do not matter).
+    pub words: Vec<String>,
+    pub state: Option<CertificateState>,
+    /// Only certificates expiring between these dates, both included.
+    pub expiring: Option<(Date, Date)>,
+}
+
+/// `column` folded in SQL as `domain::certificate::fold` folds text, on both databases:
+/// each letter of the table replaced, then `lower` (which SQLite applies to ASCII only).
+fn folded(column: &str) -> String {
+    let mut sql = column.to_owned();
+    for (from, to) in certificate::FOLDED_LETTERS {
+        sql = format!("replace({sql}, '{from}', '{to}')");
+    }
+    format!("lower({sql})")
+}
+
+/// A `LIKE` pattern that finds `word` anywhere, its own `%`, `_` and `\` taken literally.
+fn contains_pattern(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len() + 2);
+    for c in certificate::fold(word).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("%{escaped}%")
+}
+
+/// Newest first, as `filter` says; `before` is the last id seen.
+pub async fn search(
+    conn: &mut Conn,
+    filter: &CertificateFilter,
+    before: Option<CertificateId>,
+    limit: i64,
+) -> StoreResult<Vec<Certificate>> {
+    let matches = format!(
+        "({} LIKE ? ESCAPE '\\' OR dni LIKE ? ESCAPE '\\' OR {} LIKE ? ESCAPE '\\')",
+        folded("holder_name"),
+        folded("COALESCE(serial, '')")
+    );
+    let mut select = Select::new("SELECT * FROM certificates")
+        .filter_opt("owner_id = ?", filter.owner.map(|o| o.to_string()))
+        .filter_opt("state = ?", filter.state.map(|s| s.as_str()))
+        .filter_opt("id < ?", before.map(|b| b.to_string()));
+    for word in &filter.words {
+        select = select.filter(&matches, contains_pattern(word));
+    }
+    if let Some((from, to)) = filter.expiring {
+        select = select.filter_pair(
+            "expires_on IS NOT NULL AND expires_on >= ?1 AND expires_on <= ?2",
+            date_to_db(from),
+            date_to_db(to),
+        );
+    }
+    select
+        .order_limit("id DESC", limit)
+        .fetch(conn, from_row)
+        .await
+}
+
 /// `'a', 'b'`: the usable states (installed, or approved and waiting), from the domain.
 fn usable_states() -> String {
     CertificateState::ALL
@@ -130,18 +200,17 @@ fn usable_states() -> String {
         .join(", ")
 }
 
-/// The usable certificate with this DNI that expires last (for the 10-day rule when the
-/// requester declared no expiry), if any.
-pub async fn latest_usable_for_dni(conn: &mut Conn, dni: &Dni) -> StoreResult<Option<Certificate>> {
-    let row = sqlx::query(&format!(
-        "SELECT * FROM certificates WHERE dni = $1 AND expires_on IS NOT NULL AND state IN ({}) \
-         ORDER BY expires_on DESC, id DESC LIMIT 1",
+/// Every usable certificate with this DNI, whoever it names as holder (the 10-day rule
+/// picks among them, and the review page flags the ones of another name), newest first.
+pub async fn usable_for_dni(conn: &mut Conn, dni: &Dni) -> StoreResult<Vec<Certificate>> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM certificates WHERE dni = $1 AND state IN ({}) ORDER BY id DESC",
         usable_states()
     ))
     .bind(dni.as_str())
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    rows.iter().map(from_row).collect()
 }
 
 /// Changes a certificate's state (and, when given, its medium, ownership, serial, reason).

@@ -714,7 +714,8 @@ async fn installation_and_cancellation_move_the_certificate() {
         &analyst,
         &iid,
         "complete",
-        json!({"medium": "token", "ownership": "grc", "serial": "TK-0099"}),
+        json!({"medium": "token", "ownership": "grc", "serial": "TK-0099",
+               "issued_on": "2026-12-01", "expires_on": "2028-11-30"}),
     )
     .await
     .json()

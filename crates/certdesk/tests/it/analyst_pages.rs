@@ -1087,7 +1087,12 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
             &app,
             &page,
             &format!("{page}/completar"),
-            &[("ownership", "grc"), ("serial", "TK-0099")],
+            &[
+                ("ownership", "grc"),
+                ("serial", "TK-0099"),
+                ("issued_on", "2026-12-01"),
+                ("expires_on", "2028-11-30"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -1106,6 +1111,7 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
     );
     assert_eq!(count(&html, "fieldset#medio input[checked]"), 0);
     assert_eq!(attrs(&html, "input#serie", "value"), vec!["TK-0099"]);
+    assert_eq!(attrs(&html, "input#caduca-el", "value"), vec!["2028-11-30"]);
     let res = analyst
         .post(
             &app,
@@ -1115,6 +1121,8 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
                 ("medium", "token"),
                 ("ownership", "grc"),
                 ("serial", "TK-0099"),
+                ("issued_on", "2026-12-01"),
+                ("expires_on", "2028-11-30"),
             ],
         )
         .await;
@@ -1131,6 +1139,7 @@ async fn an_installation_is_booked_then_completed_and_a_cancellation_records_its
         .unwrap();
     assert_eq!(c["state"], "instalado");
     assert_eq!(c["serial"], "TK-0099");
+    assert_eq!(c["expires_on"], "2028-11-30");
 
     // Cancelling it: the page says which RFC 5280 reason will be recorded.
     let id = named_ticket(&app, &requester, "cancelacion", Some("c"), &cert).await;

@@ -305,7 +305,8 @@ async fn the_appointment_mail_carries_a_calendar_file_at_the_booked_time() {
         &analyst,
         &id,
         "complete",
-        json!({"medium": "token", "ownership": "grc"}),
+        json!({"medium": "token", "ownership": "grc",
+               "issued_on": "2026-12-01", "expires_on": "2028-11-30"}),
     )
     .await;
     assert_eq!(res.status(), 200);

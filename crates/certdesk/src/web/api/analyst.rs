@@ -333,12 +333,24 @@ pub struct CompleteRequest {
     #[serde(default)]
     pub ownership: String,
     pub serial: Option<String>,
+    /// For instalacion: the certificate's issue date, `YYYY-MM-DD`. Required unless the
+    /// certificate's public part was attached (`POST /api/v1/certificates/{id}/public-part`),
+    /// whose dates are used; a date given then must agree with it.
+    #[schema(example = "2026-12-02")]
+    pub issued_on: Option<String>,
+    /// For instalacion: the certificate's expiry date, `YYYY-MM-DD`, after the issue date.
+    /// Required unless the public part was attached, likewise.
+    #[schema(example = "2028-12-01")]
+    pub expires_on: Option<String>,
 }
 
-/// Finish an instalacion (certificate instalado) or cancelacion (certificate cancelado).
+/// Finish an instalacion (certificate instalado, with its medium and its issue and expiry
+/// dates, typed or read from its public part) or a cancelacion (certificate cancelado).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/complete", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = CompleteRequest,
-    responses((status = 200, body = TicketJson), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TicketJson),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "A missing or wrong field: medium, ownership, issued_on, expires_on", body = Problem, content_type = "application/problem+json")))]
 pub async fn complete(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -355,6 +367,8 @@ pub async fn complete(
         medium: body.medium,
         ownership: body.ownership,
         serial: body.serial,
+        issued_on: body.issued_on,
+        expires_on: body.expires_on,
     };
     Ok(Json(
         registry::complete(&state.app, &user, id, &installation)

@@ -565,16 +565,39 @@ impl From<crate::store::certificates::Certificate> for CertificateJson {
     }
 }
 
-/// Certificates: your own; analysts and admins see everyone's.
+/// Filters of the certificate registry.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CertificateSearch {
+    /// Words of the holder's name, a DNI or a serial number; each word must match (case and
+    /// accents do not matter).
+    pub q: Option<String>,
+    /// `pendiente_descarga`, `instalado`, `caducado`, `descarga_vencida` or `cancelado`.
+    pub state: Option<String>,
+    /// Only certificates expiring within this many days from today (0 to 3650).
+    pub expiring_within_days: Option<String>,
+}
+
+/// Certificates, newest first: your own; analysts and admins see everyone's. `q` searches
+/// by holder name, DNI or serial number.
 #[utoipa::path(get, path = "/api/v1/certificates", tag = "certificados", security(("bearer" = [])),
-    params(PageParams), responses((status = 200, body = Page<CertificateJson>)))]
+    params(PageParams, CertificateSearch),
+    responses((status = 200, body = Page<CertificateJson>),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn certificates(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
     ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(search): ApiQuery<CertificateSearch>,
 ) -> ApiResult<Json<Page<CertificateJson>>> {
     let limit = page.limit();
-    let items = uc::certificates(&state.app, &user, Scope::All, page.after()?, limit).await?;
+    let query = crate::app::registry::RegistryQuery {
+        q: search.q,
+        state: search.state,
+        expiring_within_days: search.expiring_within_days,
+    };
+    let items =
+        crate::app::registry::search(&state.app, &user, Scope::All, &query, page.after()?, limit)
+            .await?;
     let items = items.into_iter().map(CertificateJson::from).collect();
     Ok(Json(Page::new(items, limit, |c: &CertificateJson| {
         c.id.clone()

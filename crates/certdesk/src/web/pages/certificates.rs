@@ -1,27 +1,41 @@
 //! "Mis certificados" (`/certificados`): the signed-in person's certificates, their state,
-//! expiry and download deadline, and links that start the wizard for each one.
+//! expiry and download deadline, and links that start the wizard for each one; searched
+//! and filtered like the analysts' registry, whose filters live here too.
 
 use askama::Template;
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-};
+use axum::extract::{Query, State};
 use domain::{
     certificate::{download_days_left, CertificateState, DEADLINE_WARNING_DAYS},
     ids::CertificateId,
     schedule::format_date,
     ticket::Kind,
+    validation::FieldErrors,
 };
 
-use super::{page_cursor, render, Layout};
+use super::{page_cursor, render_form, Layout, SummaryItem};
 use crate::{
-    app::tickets as uc,
+    app::{registry, tickets as uc, AppError},
     store::certificates::Certificate,
     web::{error::PageResult, extract::SignedIn, WebState},
 };
 
-/// Certificates per page.
-const PAGE: i64 = 50;
+/// Error summary items of `errors`, labelled by `label`.
+fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<SummaryItem> {
+    errors
+        .iter()
+        .flat_map(|(field, messages)| {
+            let label = label(field);
+            messages.iter().map(move |m| SummaryItem {
+                field: field.to_owned(),
+                label: label.clone(),
+                message: m.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Certificates per page (here and in the analysts' registry).
+pub(crate) const PAGE: i64 = 50;
 
 /// One line that names a certificate (in the wizard's choice and on the ticket page).
 pub(super) fn describe(c: &Certificate) -> String {
@@ -60,13 +74,164 @@ struct CertificateRow {
 struct CertificatesPage {
     layout: Layout,
     certificates: Vec<CertificateRow>,
+    /// The next page's link, filters kept.
     next: Option<String>,
     first_page: bool,
+    filters: FilterQuery,
+    filtered: bool,
+    states: Vec<FilterChoice>,
+    /// Empty: requesters filter by state only.
+    expiring: Vec<FilterChoice>,
+    /// Where the filter form goes.
+    action: &'static str,
+    first_href: String,
+    errors: FieldErrors,
+    summary: Vec<SummaryItem>,
 }
 
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
     antes: Option<String>,
+    #[serde(flatten)]
+    filters: FilterQuery,
+}
+
+/// The registry's search and filters as the pages' query string carries them.
+#[derive(serde::Deserialize, Default, Clone)]
+pub struct FilterQuery {
+    /// Words of a name, a DNI or a serial.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub estado: String,
+    /// Expiring within this many days (analysts).
+    #[serde(default)]
+    pub vence: String,
+}
+
+/// One option of a filter's list.
+pub struct FilterChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The choices of "expiring within" (days).
+const EXPIRING_CHOICES: [i64; 3] = [30, 60, 90];
+
+impl FilterQuery {
+    /// The use case's query.
+    pub fn registry_query(&self) -> registry::RegistryQuery {
+        let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        registry::RegistryQuery {
+            q: given(&self.q),
+            state: given(&self.estado),
+            expiring_within_days: given(&self.vence),
+        }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [&self.q, &self.estado, &self.vence]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+
+    /// The query string of these filters (and a cursor), for links that keep them.
+    pub fn query_string(&self, before: Option<&str>) -> String {
+        let mut params: Vec<(&str, &str)> = [
+            ("q", &self.q),
+            ("estado", &self.estado),
+            ("vence", &self.vence),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+        if let Some(before) = before {
+            params.push(("antes", before));
+        }
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    }
+
+    /// `path` with these filters (and a cursor).
+    pub fn href(&self, path: &str, before: Option<&str>) -> String {
+        match self.query_string(before) {
+            q if q.is_empty() => path.to_owned(),
+            q => format!("{path}?{q}"),
+        }
+    }
+
+    pub fn states(&self) -> Vec<FilterChoice> {
+        CertificateState::ALL
+            .iter()
+            .map(|s| FilterChoice {
+                value: s.as_str().to_owned(),
+                label: s.label().to_owned(),
+                selected: self.estado.trim() == s.as_str(),
+            })
+            .collect()
+    }
+
+    pub fn expiring(&self) -> Vec<FilterChoice> {
+        EXPIRING_CHOICES
+            .iter()
+            .map(|d| FilterChoice {
+                value: d.to_string(),
+                label: format!("En los próximos {d} días"),
+                selected: self.vence.trim() == d.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// The use case's field errors placed on the filters' elements (`q`, `estado`, `vence`).
+pub fn filter_errors(errors: &FieldErrors) -> FieldErrors {
+    let mut placed = FieldErrors::new();
+    for (field, messages) in errors.iter() {
+        let element = match field {
+            "state" => "estado",
+            "expiring_within_days" => "vence",
+            _ => "q",
+        };
+        for m in messages {
+            placed.add(element, m.clone());
+        }
+    }
+    placed
+}
+
+/// The label of a filter element in an error summary.
+pub fn filter_label(element: &str) -> String {
+    match element {
+        "estado" => "Estado",
+        "vence" => "Caduca",
+        _ => "Buscar",
+    }
+    .to_owned()
+}
+
+/// A page of the registry for `scope`, or the filters' errors (and no rows).
+pub async fn search_page(
+    state: &WebState,
+    me: &crate::store::users::User,
+    scope: uc::Scope,
+    filters: &FilterQuery,
+    before: Option<CertificateId>,
+) -> PageResult<(Vec<Certificate>, FieldErrors)> {
+    match registry::search(
+        &state.app,
+        me,
+        scope,
+        &filters.registry_query(),
+        before,
+        PAGE,
+    )
+    .await
+    {
+        Ok(list) => Ok((list, FieldErrors::new())),
+        Err(AppError::Validation(errors)) => Ok((Vec::new(), filter_errors(&errors))),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The wizard's first step for a ticket of `kind` about this certificate, when the domain
@@ -119,7 +284,16 @@ fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
         issued_on: c.issued_on.map(format_date),
         expires_on: c.expires_on.map(format_date),
         serial: c.serial,
-        download_deadline: c.download_deadline.map(format_date),
+        // A deadline to download only matters until the certificate is installed.
+        download_deadline: c
+            .download_deadline
+            .filter(|_| {
+                matches!(
+                    c.state,
+                    CertificateState::PendienteDescarga | CertificateState::DescargaVencida
+                )
+            })
+            .map(format_date),
         deadline_warning,
     }
 }
@@ -130,20 +304,31 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> PageResult {
     let before = page_cursor::<CertificateId>(query.antes.as_deref())?;
-    let list = uc::certificates(&state.app, me.user(), uc::Scope::Own, before, PAGE).await?;
-    let next = if list.len() as i64 == PAGE {
-        list.last().map(|c| c.id.to_string())
-    } else {
-        None
-    };
+    let filters = query.filters;
+    let (list, errors) = search_page(&state, me.user(), uc::Scope::Own, &filters, before).await?;
+    let next = (list.len() as i64 == PAGE)
+        .then(|| {
+            list.last()
+                .map(|c| filters.href("/certificados", Some(&c.id.to_string())))
+        })
+        .flatten();
     let today = state.app.today();
-    Ok(render(
-        StatusCode::OK,
+    let summary = summary_of(&errors, filter_label);
+    Ok(render_form(
+        !errors.is_empty(),
         &CertificatesPage {
             layout: Layout::new("Mis certificados", Some(&me.viewer), "/certificados"),
             certificates: list.into_iter().map(|c| row(c, today)).collect(),
             next,
             first_page: before.is_none(),
+            filtered: filters.is_filtered(),
+            states: filters.states(),
+            expiring: Vec::new(),
+            action: "/certificados",
+            first_href: filters.href("/certificados", None),
+            filters,
+            errors,
+            summary,
         },
     ))
 }
@@ -171,6 +356,7 @@ mod tests {
             state: CertificateState::PendienteDescarga,
             delivery_sent_on: None,
             download_deadline: Some(deadline),
+            public_part_sha256: None,
             created_at: jiff::Timestamp::UNIX_EPOCH,
         }
     }
@@ -201,6 +387,7 @@ mod tests {
         c.state = CertificateState::Instalado;
         let row = row(c, today);
         assert_eq!(row.deadline_warning, None);
+        assert_eq!(row.download_deadline, None, "no deadline once installed");
         assert_eq!(row.install_href, None);
         assert!(row.cancel_href.is_some());
         assert!(row.renew.unwrap().0.contains("motivo=a"));

@@ -52,6 +52,7 @@ pub fn routes() -> Router<WebState> {
             "/analista/lotes/{id}/solicitantes/{applicant_id}/resultado",
             post(batches::result),
         )
+        .route(certificates::CSV_PATH, get(certificates::csv))
         .route(
             "/analista/certificados/{id}/parte-publica",
             post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),

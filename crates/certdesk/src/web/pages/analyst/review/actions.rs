@@ -415,6 +415,10 @@ pub struct CompleteForm {
     ownership: String,
     #[serde(default)]
     serial: String,
+    #[serde(default)]
+    issued_on: String,
+    #[serde(default)]
+    expires_on: String,
 }
 
 pub async fn complete(
@@ -427,11 +431,15 @@ pub async fn complete(
         medium,
         ownership,
         serial,
+        issued_on,
+        expires_on,
     } = form.data;
     let installation = Installation {
         medium: medium.clone(),
         ownership: ownership.clone(),
         serial: Some(serial.trim().to_owned()).filter(|s| !s.is_empty()),
+        issued_on: Some(issued_on.clone()),
+        expires_on: Some(expires_on.clone()),
     };
     let outcome = registry::complete(&state.app, me.user(), id, &installation).await;
     finish(
@@ -451,6 +459,8 @@ pub async fn complete(
             ("medio".into(), medium),
             ("propiedad".into(), ownership),
             ("serie".into(), serial),
+            ("emitido-el".into(), issued_on),
+            ("caduca-el".into(), expires_on),
         ],
     )
     .await

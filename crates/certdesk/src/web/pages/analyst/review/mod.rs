@@ -103,6 +103,8 @@ struct ApplicantCard {
     result: Option<ResultForms>,
     /// The batch the applicant went in: its page and its cut-off, in words.
     batch: Option<(String, String)>,
+    /// What approving now gives, while the ticket waits in the queue.
+    forecast: Option<CardForecast>,
 }
 
 /// A canned observation text on the observe form.
@@ -118,6 +120,72 @@ struct NoteRow {
     author: String,
     at: String,
     text: String,
+}
+
+/// The forecast of one applicant (`app::review::Forecast`), in words.
+struct CardForecast {
+    /// "10/01/2027": the expiry the 10-day rule uses.
+    expiry: Option<String>,
+    /// "declarada por el solicitante", "del registro: certificado N.º … de …".
+    source: Option<String>,
+    /// The registry, searched by the applicant's DNI, when the expiry came from it.
+    registry_href: Option<String>,
+    /// "viernes 04/12/2026 a las 16:30".
+    dispatch: String,
+    held: bool,
+    /// Warnings for the analyst, who decides.
+    flags: Vec<String>,
+}
+
+impl CardForecast {
+    fn new(f: &review::Forecast, kind: Kind, dni: &str) -> Self {
+        let registry_href = format!(
+            "/analista/certificados?{}",
+            serde_urlencoded::to_string([("q", dni)]).unwrap_or_default()
+        );
+        let describe = |c: &review::RegistryRef| {
+            let mut parts = vec![
+                format!("certificado {}", c.number()),
+                c.state.label().to_lowercase(),
+            ];
+            if let Some(e) = c.expires_on {
+                parts.push(format!("caduca el {}", schedule::format_date(e)));
+            }
+            parts.join(", ")
+        };
+        let flags = f
+            .flags(kind)
+            .iter()
+            .map(|flag| match flag {
+                review::ForecastFlag::OtherHolder(c) => format!(
+                    "El DNI {dni} figura en el registro a nombre de otra persona: «{}» ({}). Su caducidad no se usa para la fecha de envío. Verifique el DNI y el nombre antes de decidir.",
+                    c.holder_name,
+                    describe(c)
+                ),
+                review::ForecastFlag::AlreadyHolds(c) if c.same_holder => format!(
+                    "Esta persona ya tiene un certificado vigente ({}). Verifique si corresponde una emisión y no una reemisión.",
+                    describe(c)
+                ),
+                review::ForecastFlag::AlreadyHolds(c) => format!(
+                    "Emisión para un DNI que ya tiene un certificado vigente, a nombre de «{}» ({}).",
+                    c.holder_name,
+                    describe(c)
+                ),
+            })
+            .collect();
+        CardForecast {
+            expiry: f.expiry.as_ref().map(|e| schedule::format_date(e.on)),
+            source: f.expiry.as_ref().map(|e| e.source.describe()),
+            registry_href: f
+                .expiry
+                .as_ref()
+                .filter(|e| matches!(e.source, review::ExpirySource::Registry(_)))
+                .map(|_| registry_href),
+            dispatch: schedule::format_dispatch(&f.dispatch_at),
+            held: f.held_for_expiry,
+            flags,
+        }
+    }
 }
 
 /// The first ticket waiting to be taken, when it is not this one.
@@ -190,6 +258,13 @@ struct ReviewPage {
     ownerships: Vec<Choice>,
     ownership_errors: Vec<String>,
     serial: Field,
+    /// "vigente del 26/11/2026 al 25/11/2028": the dates read from the certificate's
+    /// public part, which the installation records; None asks for them.
+    public_part_dates: Option<String>,
+    issued_on: Field,
+    expires_on: Field,
+    /// Where the certificate's public part can be attached (the registry, at its row).
+    registry_href: Option<String>,
 }
 
 /// What the last POST left to show: errors keyed by element id, what was typed, a conflict.
@@ -258,6 +333,8 @@ impl Form {
             (Form::Complete, "medium") => "medio".into(),
             (Form::Complete, "ownership") => "propiedad".into(),
             (Form::Complete, "serial") => "serie".into(),
+            (Form::Complete, "issued_on") => "emitido-el".into(),
+            (Form::Complete, "expires_on") => "caduca-el".into(),
             (Form::Result(a), "delivery_sent_on") => format!("entrega-{a}"),
             (Form::Result(a), "reason") => format!("motivo-reniec-{a}"),
             _ => self.general(),
@@ -283,6 +360,8 @@ fn label_of(id: &str) -> String {
         "medio" => "Medio",
         "propiedad" => "Propiedad del medio",
         "serie" => "N° de serie",
+        "emitido-el" => "Fecha de emisión del certificado",
+        "caduca-el" => "Fecha de caducidad del certificado",
         "form-atender" => "Atender",
         "form-aprobar" => "Aprobar",
         "form-observar" => "Observar",
@@ -332,7 +411,12 @@ fn card(
     view: &TicketView,
     feedback: &Feedback,
     batches: &[(ApplicantId, BatchId, jiff::Timestamp)],
+    forecasts: &[review::Forecast],
 ) -> ApplicantCard {
+    let forecast = forecasts
+        .iter()
+        .find(|f| f.applicant_id == a.id)
+        .map(|f| CardForecast::new(f, view.ticket.kind, a.dni.as_str()));
     let dispatch = a.dispatch_at.map(|at| {
         let when = schedule::format_dispatch(&schedule::to_lima(at));
         match a.status {
@@ -373,6 +457,7 @@ fn card(
                     schedule::format_date(schedule::to_lima(*cutoff).date()),
                 )
             }),
+        forecast,
     }
 }
 
@@ -485,7 +570,7 @@ fn build(
         applicants: view
             .applicants
             .iter()
-            .map(|a| card(a, view, &feedback, &review.batches))
+            .map(|a| card(a, view, &feedback, &review.batches, &review.forecasts))
             .collect(),
         payments: PaymentRow::all(view),
         history: view
@@ -564,6 +649,27 @@ fn build(
             .collect(),
         ownership_errors: feedback.field("propiedad").errors,
         serial: feedback.field("serie"),
+        public_part_dates: view
+            .certificate
+            .as_ref()
+            .filter(|c| c.public_part_sha256.is_some())
+            .and_then(|c| match (c.issued_on, c.expires_on) {
+                (Some(from), Some(to)) => Some(format!(
+                    "vigente del {} al {}",
+                    schedule::format_date(from),
+                    schedule::format_date(to)
+                )),
+                _ => None,
+            }),
+        issued_on: feedback.field("emitido-el"),
+        expires_on: feedback.field("caduca-el"),
+        registry_href: view.certificate.as_ref().map(|c| {
+            format!(
+                "/analista/certificados?{}#certificado-{}",
+                serde_urlencoded::to_string([("q", c.dni.as_str())]).unwrap_or_default(),
+                c.id
+            )
+        }),
     }
 }
 
