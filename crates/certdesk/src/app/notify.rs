@@ -120,7 +120,8 @@ fn announced(line: &Line<'_>) -> bool {
         | Event::PaymentAdded
         | Event::PaymentRemoved
         | Event::ApplicantAdded
-        | Event::ApplicantRemoved => false,
+        | Event::ApplicantRemoved
+        | Event::ApplicantEdited => false,
         Event::ReniecAnswered => true,
         Event::Action(action) => match action {
             // The requester's own moves, and the analyst's taking it: nothing to tell.
@@ -219,7 +220,13 @@ pub(super) async fn on_history(
                     let analyst = users::by_id(conn, analyst).await?;
                     if analyst.active {
                         out.push(Notice {
-                            message: notices::ticket_corrected(t, &analyst.name, name, &entity),
+                            message: notices::ticket_corrected(
+                                t,
+                                &analyst.name,
+                                name,
+                                line.comment,
+                                &entity,
+                            ),
                             to: Recipient::user(&analyst),
                             ticket: Some(t.id),
                         });
@@ -307,6 +314,7 @@ pub(super) async fn on_history(
             | Event::PaymentRemoved
             | Event::ApplicantAdded
             | Event::ApplicantRemoved
+            | Event::ApplicantEdited
             | Event::Action(
                 Action::Correct | Action::Withdraw | Action::Take | Action::RecordResults,
             ) => {}

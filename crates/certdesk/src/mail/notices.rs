@@ -100,9 +100,16 @@ pub fn ticket_received(t: &TicketRef, name: &str, resubmitted: bool, entity: &st
     .action("Ver el trámite", t.path())
 }
 
-/// To the analyst who observed it: the requester corrected the ticket and sent it back.
-pub fn ticket_corrected(t: &TicketRef, analyst: &str, requester: &str, entity: &str) -> Message {
-    on_ticket(
+/// To the analyst who observed it: the requester corrected the ticket and sent it back,
+/// with the requester's answer to the observation when they wrote one.
+pub fn ticket_corrected(
+    t: &TicketRef,
+    analyst: &str,
+    requester: &str,
+    answer: Option<&str>,
+    entity: &str,
+) -> Message {
+    let message = on_ticket(
         NoticeKind::TicketCorrected,
         format!("El trámite {} fue corregido", t.number),
         analyst,
@@ -112,9 +119,14 @@ pub fn ticket_corrected(t: &TicketRef, analyst: &str, requester: &str, entity: &
         ),
         entity,
         t,
-    )
-    .paragraph("Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.")
-    .action("Revisar el trámite", format!("/analista/tramites/{}", t.id))
+    );
+    let message = match answer {
+        Some(answer) => message.quote("Respuesta del solicitante", answer),
+        None => message,
+    };
+    message
+        .paragraph("Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.")
+        .action("Revisar el trámite", format!("/analista/tramites/{}", t.id))
 }
 
 /// The analyst returned the ticket with an observation.
@@ -438,7 +450,13 @@ pub fn samples(entity: &str) -> Vec<Message> {
                 access_rejected(name, "El correo no corresponde a la entidad.", entity)
             }
             NoticeKind::TicketReceived => ticket_received(&t, name, false, entity),
-            NoticeKind::TicketCorrected => ticket_corrected(&t, "Luis Analista", name, entity),
+            NoticeKind::TicketCorrected => ticket_corrected(
+                &t,
+                "Luis Analista",
+                name,
+                Some("Cambié la foto por una actual, sin lentes."),
+                entity,
+            ),
             NoticeKind::TicketObserved => ticket_observed(
                 &t,
                 name,

@@ -88,6 +88,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::show))
         .routes(routes!(analyst::package))
         .routes(routes!(analyst::reniec_result))
+        .routes(routes!(tickets::update_applicant).layer(uploads()))
 }
 
 /// What the document says besides its paths, which `documented` adds.

@@ -208,6 +208,7 @@ pub(super) fn event_text(event: Event, kind: Kind) -> &'static str {
         },
         Event::ApplicantAdded => "Registró un solicitante",
         Event::ApplicantRemoved => "Quitó un solicitante",
+        Event::ApplicantEdited => "Corrigió los datos de un solicitante",
         Event::PaymentAdded => "Registró una constancia de pago",
         Event::PaymentRemoved => "Quitó una constancia de pago",
         Event::ReniecAnswered => "Registró el resultado de RENIEC de un solicitante",
