@@ -10,7 +10,7 @@ mod help;
 mod home;
 pub(crate) mod notices;
 mod tickets;
-mod wizard;
+pub(crate) mod wizard;
 
 use askama::Template;
 use axum::{
@@ -89,6 +89,16 @@ pub fn routes() -> Router<WebState> {
         .route(
             "/tramites/{id}/enviar",
             get(wizard::send::submit_form).post(wizard::send::submit),
+        )
+        .route(
+            "/tramites/{id}/solicitantes/{applicant_id}/editar",
+            get(wizard::applicants::edit_form)
+                .post(wizard::applicants::edit)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/certificados/{id}/renovar",
+            get(certificates::renew_form).post(certificates::renew),
         )
         .merge(analyst::routes())
 }
