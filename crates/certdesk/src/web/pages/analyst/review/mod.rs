@@ -99,6 +99,8 @@ struct ApplicantCard {
     receipt: Option<Receipt>,
     photo_url: String,
     signature_url: String,
+    /// The requester ticked "sin lentes" for this photo.
+    no_glasses_confirmed: bool,
     /// Present while the applicant waits for RENIEC's answer.
     result: Option<ResultForms>,
 }
@@ -122,6 +124,8 @@ struct ReviewPage {
     queue_position: Option<i64>,
     assignee: Option<String>,
     certificate: Option<String>,
+    /// Instalación: the holder's phone, as shown and as a `tel:` link.
+    contact_phone: Option<(String, String)>,
     crl_reason: Option<String>,
     appointment: Option<String>,
     has_applicants: bool,
@@ -311,6 +315,7 @@ fn card(a: &Applicant, view: &TicketView, feedback: &Feedback) -> ApplicantCard 
         receipt: receipt_of(a, &view.payments, &view.applicants),
         photo_url: format!("/api/v1/applicants/{}/photo", a.id),
         signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+        no_glasses_confirmed: a.no_glasses_confirmed,
         result,
     }
 }
@@ -415,6 +420,11 @@ fn build(
         queue_position: view.queue_position,
         assignee,
         certificate: view.certificate.as_ref().map(describe),
+        contact_phone: t
+            .contact_phone
+            .as_deref()
+            .and_then(|p| domain::phone::PhoneNumber::parse(p).ok())
+            .map(|p| (p.to_string(), p.international())),
         crl_reason: (t.kind == Kind::Cancelacion)
             .then(|| t.reason.crl_reason().map(|r| r.to_string()))
             .flatten(),
