@@ -100,6 +100,15 @@ pub fn ticket_received(t: &TicketRef, name: &str, resubmitted: bool, entity: &st
     .action("Ver el trámite", t.path())
 }
 
+/// `text` cut at `max` characters, with "…" when cut.
+fn short(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
 /// To the analyst who observed it: the requester corrected the ticket and sent it back,
 /// with the requester's answer to the observation when they wrote one.
 pub fn ticket_corrected(
@@ -113,10 +122,18 @@ pub fn ticket_corrected(
         NoticeKind::TicketCorrected,
         format!("El trámite {} fue corregido", t.number),
         analyst,
-        format!(
-            "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar.",
-            t.number
-        ),
+        match answer {
+            // The in-app twin keeps only the lead: the start of the answer goes there too.
+            Some(answer) => format!(
+                "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar. Respondió: «{}»",
+                t.number,
+                short(answer, 160)
+            ),
+            None => format!(
+                "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar.",
+                t.number
+            ),
+        },
         entity,
         t,
     );

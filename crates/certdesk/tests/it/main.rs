@@ -10,6 +10,7 @@ mod access;
 mod analyst;
 mod analyst_pages;
 mod auth;
+mod corrections;
 mod helpers;
 mod images;
 mod mail_delivery;
