@@ -157,7 +157,11 @@ pub struct Opening<'a> {
 }
 
 /// The contact phone of an instalación, checked; `None` when none was given.
-fn contact_phone(errors: &mut FieldErrors, kind: Option<Kind>, raw: Option<&str>) -> Option<String> {
+fn contact_phone(
+    errors: &mut FieldErrors,
+    kind: Option<Kind>,
+    raw: Option<&str>,
+) -> Option<String> {
     let raw = raw.map(str::trim).filter(|p| !p.is_empty())?;
     match kind {
         Some(Kind::Instalacion) => errors
@@ -747,19 +751,28 @@ pub fn input_of(a: &Applicant) -> ApplicantInput {
 }
 
 /// What a correction changed, in words for the history (`correo, foto`).
-fn changes(before: &Applicant, after: &ValidApplicant, check: Option<&str>, photo: bool, signature: bool) -> Vec<&'static str> {
+fn changes(
+    before: &Applicant,
+    after: &ValidApplicant,
+    check: Option<&str>,
+    photo: bool,
+    signature: bool,
+) -> Vec<&'static str> {
     let mut changed = Vec::new();
     let mut note = |differs: bool, what: &'static str| {
         if differs {
             changed.push(what);
         }
     };
+    note(before.full_name() != after.full_name(), "nombre");
     note(
-        before.full_name() != after.full_name(),
-        "nombre",
+        before.dni != after.dni || before.dni_check_digit.as_deref() != check,
+        "DNI",
     );
-    note(before.dni != after.dni || before.dni_check_digit.as_deref() != check, "DNI");
-    note(before.dni_issued_on != after.dni_issued_on, "fecha de emisión del DNI");
+    note(
+        before.dni_issued_on != after.dni_issued_on,
+        "fecha de emisión del DNI",
+    );
     note(before.email != after.email.as_str(), "correo");
     note(before.position != after.position, "cargo");
     note(before.unit != after.unit, "unidad orgánica");
@@ -787,7 +800,9 @@ fn replacement<'a>(
 ) -> Result<Option<&'a CheckedImage>, ()> {
     match verdict {
         None => Ok(None),
-        Some(v) => usable_image(errors, field, purpose, Some(v)).map(Some).ok_or(()),
+        Some(v) => usable_image(errors, field, purpose, Some(v))
+            .map(Some)
+            .ok_or(()),
     }
 }
 
@@ -851,14 +866,20 @@ pub async fn update_applicant(
     if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
         errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
     }
-    let photo = replacement(&mut errors, "photo", ImagePurpose::Photo, images.photo.as_ref());
+    let photo = replacement(
+        &mut errors,
+        "photo",
+        ImagePurpose::Photo,
+        images.photo.as_ref(),
+    );
     let signature = replacement(
         &mut errors,
         "signature",
         ImagePurpose::Signature,
         images.signature.as_ref(),
     );
-    let (Some(valid), Ok(photo), Ok(signature), true) = (valid, photo, signature, errors.is_empty())
+    let (Some(valid), Ok(photo), Ok(signature), true) =
+        (valid, photo, signature, errors.is_empty())
     else {
         return Err(AppError::Validation(errors));
     };
@@ -917,7 +938,11 @@ pub async fn update_applicant(
             e.into()
         }
     })?;
-    let note = format!("Se corrigió a {}: {}", valid.full_name(), changed.join(", "));
+    let note = format!(
+        "Se corrigió a {}: {}",
+        valid.full_name(),
+        changed.join(", ")
+    );
     record_edit(
         app,
         &mut tx,
@@ -1234,7 +1259,10 @@ pub async fn renewal_prefill(
         given_names: given,
         dni: cert.dni.to_string(),
         email: source.as_ref().map(|a| a.email.clone()).unwrap_or_default(),
-        position: source.as_ref().map(|a| a.position.clone()).unwrap_or_default(),
+        position: source
+            .as_ref()
+            .map(|a| a.position.clone())
+            .unwrap_or_default(),
         unit: source.as_ref().map(|a| a.unit.clone()).unwrap_or_default(),
         current_expires_on: cert.expires_on.map(|d| d.to_string()),
         ..ApplicantInput::default()

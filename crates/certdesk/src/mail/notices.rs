@@ -142,7 +142,9 @@ pub fn ticket_corrected(
         None => message,
     };
     message
-        .paragraph("Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.")
+        .paragraph(
+            "Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.",
+        )
         .action("Revisar el trámite", format!("/analista/tramites/{}", t.id))
 }
 

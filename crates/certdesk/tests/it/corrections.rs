@@ -85,11 +85,19 @@ async fn analyst(app: &TestApp) -> (certdesk::store::users::User, String) {
 /// Submits the ticket, and the analyst takes it and observes it with `comment`.
 async fn observed(app: &TestApp, token: &str, analyst: &str, id: &str, comment: &str) {
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/submit"), Some(token), &json!({}))
+        .post_json(
+            &format!("/api/v1/tickets/{id}/submit"),
+            Some(token),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/take"), Some(analyst), &json!({}))
+        .post_json(
+            &format!("/api/v1/tickets/{id}/take"),
+            Some(analyst),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let res = app
@@ -125,7 +133,14 @@ async fn patching_some_fields_changes_only_those_and_answers_the_applicant_as_th
     assert_eq!(answered["email"], "carmen.tello@regioncajamarca.gob.pe");
     assert_eq!(answered["position"], "Jefa de oficina");
     // Everything else is as it was, photo and signature included.
-    for field in ["dni", "given_names", "paternal_surname", "unit", "dni_issued_on", "photo_url"] {
+    for field in [
+        "dni",
+        "given_names",
+        "paternal_surname",
+        "unit",
+        "dni_issued_on",
+        "photo_url",
+    ] {
         assert_eq!(answered[field], before[field], "{field}");
     }
     // The same shape as the applicant in the ticket's JSON, with the same values.
@@ -163,7 +178,10 @@ async fn patching_only_the_photo_replaces_it_and_keeps_the_signature() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<Value>().await.unwrap()["no_glasses_confirmed"], true);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["no_glasses_confirmed"],
+        true
+    );
 
     let res = patch_multipart(
         &app,
@@ -201,7 +219,10 @@ async fn patching_only_the_photo_replaces_it_and_keeps_the_signature() {
     assert_eq!(answered["unit"], "Gerencia Regional de Salud");
     assert_eq!(answered["no_glasses_confirmed"], true);
     assert_eq!(file_bytes(&app, &token, &photo_path).await, new_photo);
-    assert_ne!(file_bytes(&app, &token, &signature_path).await, old_signature);
+    assert_ne!(
+        file_bytes(&app, &token, &signature_path).await,
+        old_signature
+    );
 }
 
 #[tokio::test]
@@ -234,7 +255,13 @@ async fn a_bad_correction_answers_422_with_every_failing_field_and_saves_nothing
         .map(String::as_str)
         .collect();
     assert_eq!(fields, ["dni", "dni_issued_on", "email"], "{body}");
-    assert!(body["errors"]["email"][0].as_str().unwrap().contains("personal"), "{body}");
+    assert!(
+        body["errors"]["email"][0]
+            .as_str()
+            .unwrap()
+            .contains("personal"),
+        "{body}"
+    );
 
     // A photo that fails its checks, with a good field: 422 on the photo, nothing saved.
     let body = problem(
@@ -269,7 +296,10 @@ async fn a_bad_correction_answers_422_with_every_failing_field_and_saves_nothing
 
     let after = ticket_json(&app, &token, &id).await;
     assert_eq!(after["applicants"], before["applicants"]);
-    assert_eq!(after["history"].as_array().unwrap().len(), before["history"].as_array().unwrap().len());
+    assert_eq!(
+        after["history"].as_array().unwrap().len(),
+        before["history"].as_array().unwrap().len()
+    );
 }
 
 #[tokio::test]
@@ -293,22 +323,38 @@ async fn only_the_owner_corrects_an_applicant_and_only_while_the_ticket_is_edita
         404,
     )
     .await;
-    problem(app.patch_json("/api/v1/applicants/nada", &token, &change).await, 404).await;
+    problem(
+        app.patch_json("/api/v1/applicants/nada", &token, &change)
+            .await,
+        404,
+    )
+    .await;
     // An analyst sees it but may not edit someone else's ticket: 403.
     let (_, analyst) = analyst(&app).await;
     problem(app.patch_json(&path, &analyst, &change).await, 403).await;
 
     // In the queue it is no longer the requester's to edit: 409.
     let res = app
-        .post_json(&format!("/api/v1/tickets/{id}/submit"), Some(&token), &json!({}))
+        .post_json(
+            &format!("/api/v1/tickets/{id}/submit"),
+            Some(&token),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let body = problem(app.patch_json(&path, &token, &change).await, 409).await;
-    assert!(body["detail"].as_str().unwrap().contains("Enviado"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("Enviado"),
+        "{body}"
+    );
 
     // Observed, it is editable again.
-    app.post_json(&format!("/api/v1/tickets/{id}/take"), Some(&analyst), &json!({}))
-        .await;
+    app.post_json(
+        &format!("/api/v1/tickets/{id}/take"),
+        Some(&analyst),
+        &json!({}),
+    )
+    .await;
     app.post_json(
         &format!("/api/v1/tickets/{id}/observe"),
         Some(&analyst),
@@ -348,21 +394,28 @@ async fn post_page(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
 }
 
 #[tokio::test]
-async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_answer_the_analyst_reads()
-{
+async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_answer_the_analyst_reads(
+) {
     let app = spawn_app().await;
     let token = requester(&app).await;
     let (analyst_user, analyst_token) = analyst(&app).await;
     let (id, applicant) = ticket_with_applicant(&app, &token, "10117410").await;
     observed(&app, &token, &analyst_token, &id, "La foto tiene lentes.").await;
-    let signature_before =
-        file_bytes(&app, &token, &format!("/api/v1/applicants/{applicant}/signature")).await;
+    let signature_before = file_bytes(
+        &app,
+        &token,
+        &format!("/api/v1/applicants/{applicant}/signature"),
+    )
+    .await;
 
     // The applicants step offers "Editar" on each applicant, and "corregir y reenviar".
     let (status, step3) = app.page(&format!("/tramites/{id}/solicitantes")).await;
     assert_eq!(status, 200);
     let edit_path = format!("/tramites/{id}/solicitantes/{applicant}/editar");
-    assert_eq!(attrs(&step3, "a.edit-applicant", "href"), vec![edit_path.clone()]);
+    assert_eq!(
+        attrs(&step3, "a.edit-applicant", "href"),
+        vec![edit_path.clone()]
+    );
     assert!(step3.contains("Continuar: corregir y reenviar"));
 
     // The form comes filled in, with the current photo and signature shown.
@@ -374,7 +427,10 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
         ("dni_issued_on", "2019-05-14"),
         ("email", "ctello@regioncajamarca.gob.pe"),
     ] {
-        assert_eq!(attrs(&form_html, &format!("form input#{field}"), "value"), vec![value]);
+        assert_eq!(
+            attrs(&form_html, &format!("form input#{field}"), "value"),
+            vec![value]
+        );
     }
     let page = doc(&form_html);
     let current = page.one(".current-images");
@@ -391,8 +447,11 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
     let res = post_page(
         &app,
         &edit_path,
-        edit_form(&csrf_token(&form_html), "carmen.tello@regioncajamarca.gob.pe")
-            .part("photo", image("photo_ok_large.png")),
+        edit_form(
+            &csrf_token(&form_html),
+            "carmen.tello@regioncajamarca.gob.pe",
+        )
+        .part("photo", image("photo_ok_large.png")),
     )
     .await;
     assert_eq!(res.status(), 422);
@@ -404,7 +463,10 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
         "what was typed is kept"
     );
     assert!(html.contains("Vuelva a elegir la foto"));
-    assert!(!html.contains("Vuelva a elegir la foto de la firma"), "no signature was sent");
+    assert!(
+        !html.contains("Vuelva a elegir la foto de la firma"),
+        "no signature was sent"
+    );
     assert_eq!(
         ticket_json(&app, &token, &id).await["applicants"][0]["email"],
         "ctello@regioncajamarca.gob.pe"
@@ -426,17 +488,28 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
     assert!(notice(&step3).unwrap().starts_with("Cambios guardados."));
     let ticket = ticket_json(&app, &token, &id).await;
     assert_eq!(ticket["status"], "observado");
-    assert_eq!(ticket["applicants"][0]["email"], "carmen.tello@regioncajamarca.gob.pe");
+    assert_eq!(
+        ticket["applicants"][0]["email"],
+        "carmen.tello@regioncajamarca.gob.pe"
+    );
     assert_eq!(ticket["applicants"][0]["no_glasses_confirmed"], true);
     assert_eq!(
-        file_bytes(&app, &token, &format!("/api/v1/applicants/{applicant}/signature")).await,
+        file_bytes(
+            &app,
+            &token,
+            &format!("/api/v1/applicants/{applicant}/signature")
+        )
+        .await,
         signature_before
     );
 
     // The last step: "Corregir y reenviar" with an answer, not "Guardar como borrador".
     let (_, step4) = app.page(&format!("/tramites/{id}/enviar")).await;
     assert_eq!(
-        texts(&step4, &format!("form[action^='/tramites/{id}/enviar'] button")),
+        texts(
+            &step4,
+            &format!("form[action^='/tramites/{id}/enviar'] button")
+        ),
         vec!["Corregir y reenviar"]
     );
     assert!(!step4.contains("Guardar como borrador"));
@@ -464,9 +537,13 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
         .await
         .unwrap();
     let lines = history(&review);
-    assert!(lines.contains(&("Corrigió los datos de un solicitante".to_owned(), Some(
-        "Se corrigió a Tello Vásquez, Carmen Rosa: correo, foto".to_owned()
-    ))), "{lines:?}");
+    assert!(
+        lines.contains(&(
+            "Corrigió los datos de un solicitante".to_owned(),
+            Some("Se corrigió a Tello Vásquez, Carmen Rosa: correo, foto".to_owned())
+        )),
+        "{lines:?}"
+    );
     assert_eq!(
         lines.last().cloned(),
         Some(("Envió la solicitud".to_owned(), Some(answer.to_owned())))
@@ -484,7 +561,10 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
         .iter()
         .find(|n| n["kind"] == "ticket_corrected")
         .unwrap_or_else(|| panic!("{notices}"));
-    assert!(corrected["body"].as_str().unwrap().contains(answer), "{corrected}");
+    assert!(
+        corrected["body"].as_str().unwrap().contains(answer),
+        "{corrected}"
+    );
     let _ = analyst_user;
 }
 
@@ -502,7 +582,10 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
     // The line is in the photo's checklist, unticked.
     let page = doc(&step3);
     let line = page.one(".file-field .check-field");
-    assert_eq!(line.attrs("input[type=checkbox]#no_glasses_confirmed", "name"), vec!["no_glasses_confirmed"]);
+    assert_eq!(
+        line.attrs("input[type=checkbox]#no_glasses_confirmed", "name"),
+        vec!["no_glasses_confirmed"]
+    );
     assert!(line.text_at("label").starts_with("Sin lentes"));
     assert!(line.attrs("input[checked]", "id").is_empty());
 
@@ -525,9 +608,17 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
         vec!["#no_glasses_confirmed"]
     );
     assert!(field_error(&html, "no_glasses_confirmed").starts_with("Confirme que en la foto"));
-    assert!(ticket_json(&app, &token, id).await["applicants"].as_array().unwrap().is_empty());
+    assert!(ticket_json(&app, &token, id).await["applicants"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 
-    let res = post_page(&app, &step3_path, form().text("no_glasses_confirmed", "true")).await;
+    let res = post_page(
+        &app,
+        &step3_path,
+        form().text("no_glasses_confirmed", "true"),
+    )
+    .await;
     assert_eq!(res.status(), 303);
     // Through the API the confirmation is optional (existing clients keep working) and
     // recorded as sent.
@@ -541,7 +632,10 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
         )
         .await;
     assert_eq!(res.status(), 201);
-    assert_eq!(res.json::<Value>().await.unwrap()["no_glasses_confirmed"], false);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["no_glasses_confirmed"],
+        false
+    );
     let mut bad = applicant_fields("40000003");
     bad.push(("no_glasses_confirmed", "tal vez".into()));
     let body = problem(
@@ -557,8 +651,12 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
     assert!(body["errors"]["no_glasses_confirmed"].is_array(), "{body}");
 
     let (_, analyst_token) = analyst(&app).await;
-    app.post_json(&format!("/api/v1/tickets/{id}/submit"), Some(&token), &json!({}))
-        .await;
+    app.post_json(
+        &format!("/api/v1/tickets/{id}/submit"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
     let analyst_browser = crate::helpers::new_browser();
     app.sign_in(&analyst_browser, "jorge@regioncajamarca.gob.pe", PASSWORD)
         .await;
@@ -619,7 +717,12 @@ async fn solicitar_renovacion_opens_a_reemision_a_with_the_holders_data_filled_i
         texts(&offer, &format!("form[action='{renew_path}'] button")),
         vec!["Empezar la renovación"]
     );
-    let before: Value = app.get("/api/v1/tickets", Some(&token)).await.json().await.unwrap();
+    let before: Value = app
+        .get("/api/v1/tickets", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(before["items"].as_array().unwrap().len(), 1);
 
     let res = app
@@ -635,7 +738,10 @@ async fn solicitar_renovacion_opens_a_reemision_a_with_the_holders_data_filled_i
         .to_owned();
     assert_eq!(to, format!("/tramites/{id}/solicitantes?aviso=renovacion"));
     let ticket = ticket_json(&app, &token, &id).await;
-    assert_eq!((ticket["kind"].as_str(), ticket["reason"].as_str()), (Some("reemision"), Some("a")));
+    assert_eq!(
+        (ticket["kind"].as_str(), ticket["reason"].as_str()),
+        (Some("reemision"), Some("a"))
+    );
     assert_eq!(ticket["renews_certificate_id"], cert.as_str());
     assert_eq!(ticket["status"], "borrador");
 
@@ -661,14 +767,25 @@ async fn solicitar_renovacion_opens_a_reemision_a_with_the_holders_data_filled_i
 
     // It now has an open renewal: the page says so, and a second one is refused.
     let (_, again) = app.page(&renew_path).await;
-    assert!(again.contains("ya tiene una renovación en curso"), "{again}");
+    assert!(
+        again.contains("ya tiene una renovación en curso"),
+        "{again}"
+    );
     assert!(attrs(&again, "a", "href").contains(&format!("/tramites/{id}/solicitantes")));
-    assert_eq!(doc(&again).count(&format!("form[action='{renew_path}']")), 0);
+    assert_eq!(
+        doc(&again).count(&format!("form[action='{renew_path}']")),
+        0
+    );
     let res = app
         .submit(&renew_path, &[("csrf_token", &csrf_token(&offer))])
         .await;
     assert_eq!(res.status(), 409);
-    let after: Value = app.get("/api/v1/tickets", Some(&token)).await.json().await.unwrap();
+    let after: Value = app
+        .get("/api/v1/tickets", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(after["items"].as_array().unwrap().len(), 2);
 }
 
@@ -677,9 +794,15 @@ async fn only_visible_installed_certificates_can_be_renewed() {
     let app = spawn_app().await;
     let token = requester(&app).await;
     let cancelled = app
-        .certificate(&token, CertificateState::Cancelado, Some(jiff::civil::date(2027, 1, 10)))
+        .certificate(
+            &token,
+            CertificateState::Cancelado,
+            Some(jiff::civil::date(2027, 1, 10)),
+        )
         .await;
-    let (status, page) = app.page(&format!("/certificados/{cancelled}/renovar")).await;
+    let (status, page) = app
+        .page(&format!("/certificados/{cancelled}/renovar"))
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("no se puede renovar"), "{page}");
     assert_eq!(doc(&page).count("form[action$='/renovar']"), 0);
@@ -694,7 +817,11 @@ async fn only_visible_installed_certificates_can_be_renewed() {
     // Someone else's certificate is not there at all.
     let other = app.token_for(Role::Solicitante).await;
     let theirs = app
-        .certificate(&other, CertificateState::Instalado, Some(jiff::civil::date(2027, 2, 1)))
+        .certificate(
+            &other,
+            CertificateState::Instalado,
+            Some(jiff::civil::date(2027, 2, 1)),
+        )
         .await;
     let (status, _) = app.page(&format!("/certificados/{theirs}/renovar")).await;
     assert_eq!(status, 404);
@@ -725,12 +852,16 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
         async move { app.post_json("/api/v1/tickets", Some(&token), &body).await }
     };
     let body = problem(
-        open(json!({"kind": "instalacion", "certificate_id": cert, "contact_phone": "12345"})).await,
+        open(json!({"kind": "instalacion", "certificate_id": cert, "contact_phone": "12345"}))
+            .await,
         422,
     )
     .await;
     assert!(
-        body["errors"]["contact_phone"][0].as_str().unwrap().contains("celular de 9 dígitos"),
+        body["errors"]["contact_phone"][0]
+            .as_str()
+            .unwrap()
+            .contains("celular de 9 dígitos"),
         "{body}"
     );
     let body = problem(
@@ -757,7 +888,10 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "contact_phone").contains("código de ciudad"));
-    assert_eq!(attrs(&html, "form input#contact_phone", "value"), vec!["076 12345"]);
+    assert_eq!(
+        attrs(&html, "form input#contact_phone", "value"),
+        vec!["076 12345"]
+    );
     let res = app
         .submit(
             "/tramites/nuevo",
@@ -782,8 +916,12 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
     assert_eq!(ticket["contact_phone"], "076123456");
     let (_, mine) = app.page(&format!("/tramites/{id}")).await;
     assert!(mine.contains("(076) 123456"));
-    app.post_json(&format!("/api/v1/tickets/{id}/submit"), Some(&token), &json!({}))
-        .await;
+    app.post_json(
+        &format!("/api/v1/tickets/{id}/submit"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
 
     analyst(&app).await;
     let analyst_browser = crate::helpers::new_browser();
@@ -814,8 +952,12 @@ async fn a_draft_in_mis_tramites_says_it_was_not_sent_and_when_it_was_created() 
     let token = requester(&app).await;
     let (draft, _) = ticket_with_applicant(&app, &token, "10117410").await;
     let (sent, _) = ticket_with_applicant(&app, &token, "40000001").await;
-    app.post_json(&format!("/api/v1/tickets/{sent}/submit"), Some(&token), &json!({}))
-        .await;
+    app.post_json(
+        &format!("/api/v1/tickets/{sent}/submit"),
+        Some(&token),
+        &json!({}),
+    )
+    .await;
     let (_, html) = app.page("/tramites").await;
     let page = doc(&html);
     let row_of = |id: &str| {

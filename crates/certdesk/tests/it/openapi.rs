@@ -165,7 +165,10 @@ async fn every_upload_route_takes_bodies_up_to_the_upload_limit_and_no_more() {
     let post = |method: &str, path: &str, len: usize| {
         let (content_type, body) = multipart_of(len);
         Client::new()
-            .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(path))
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
             .bearer_auth(&token)
             .header("content-type", content_type)
             .body(body)

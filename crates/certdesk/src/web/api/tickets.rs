@@ -423,7 +423,11 @@ pub async fn update_applicant(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
     let (patch, images) = if multipart {
         let form = MultipartForm::from_request(req, &state).await?;
         let images = uc::check_images(form.file("photo"), form.file("signature")).await?;

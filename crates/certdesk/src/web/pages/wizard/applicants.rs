@@ -153,10 +153,7 @@ struct ImageReport {
 }
 
 impl ImageReport {
-    fn new(
-        verdict: &Result<images::CheckedImage, images::ImageRejection>,
-        what: &str,
-    ) -> Self {
+    fn new(verdict: &Result<images::CheckedImage, images::ImageRejection>, what: &str) -> Self {
         match verdict {
             Ok(checked) => {
                 let checks: Vec<CheckLine> = checked

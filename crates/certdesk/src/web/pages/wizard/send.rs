@@ -131,7 +131,10 @@ pub async fn submit(
         Err(AppError::Validation(errors)) => {
             let view = editable_view(&state, &me, id).await?;
             let t = &view.ticket;
-            let comment_errors = errors.get("comment").map(<[String]>::to_vec).unwrap_or_default();
+            let comment_errors = errors
+                .get("comment")
+                .map(<[String]>::to_vec)
+                .unwrap_or_default();
             let problems = errors
                 .iter()
                 .filter(|(field, _)| *field != "comment")
