@@ -132,6 +132,8 @@ struct CurrentImages {
     name: String,
     photo_url: String,
     signature_url: String,
+    /// "Sin lentes" was confirmed for the current photo.
+    no_glasses_confirmed: bool,
 }
 
 /// One check of an uploaded image, as the form lists it.
@@ -428,6 +430,7 @@ fn edit_page(
             name: name.clone(),
             photo_url: format!("/api/v1/applicants/{}/photo", applicant.id),
             signature_url: format!("/api/v1/applicants/{}/signature", applicant.id),
+            no_glasses_confirmed: applicant.no_glasses_confirmed,
         }),
         name,
         form: input.into(),
@@ -483,11 +486,17 @@ pub async fn edit_form(
     Id((id, applicant_id)): Id<(TicketId, ApplicantId)>,
 ) -> PageResult {
     let (view, applicant) = editable_applicant(&state, &me, id, applicant_id).await?;
+    // The box starts unticked: ticking it confirms the photo as it will be after saving.
+    // Left unticked, the current photo keeps its confirmation (a new one needs the tick).
+    let input = ApplicantInput {
+        no_glasses_confirmed: None,
+        ..uc::input_of(&applicant)
+    };
     Ok(edit_page(
         &me,
         &view,
         &applicant,
-        &uc::input_of(&applicant),
+        &input,
         FieldErrors::new(),
         None,
     ))
@@ -500,9 +509,9 @@ pub async fn edit(
     form: CsrfMultipart,
 ) -> PageResult {
     editable_applicant(&state, &me, id, applicant_id).await?;
-    let mut patch = applicant_patch(&form.form);
-    // An unticked checkbox sends nothing: on the page, absent means "not confirmed".
-    patch.no_glasses_confirmed = Some(form.form.text("no_glasses_confirmed"));
+    // An unticked box sends nothing: the current photo keeps its confirmation, and a new
+    // photo needs the tick.
+    let patch = applicant_patch(&form.form);
     let uploads = uc::check_images(form.form.file("photo"), form.form.file("signature"))
         .await?
         .requiring_no_glasses();
@@ -514,7 +523,10 @@ pub async fn edit(
                 &me,
                 &view,
                 &stored_now,
-                &patch.apply(uc::input_of(&stored_now)),
+                &ApplicantInput {
+                    no_glasses_confirmed: patch.no_glasses_confirmed.clone(),
+                    ..patch.apply(uc::input_of(&stored_now))
+                },
                 errors,
                 Some(&uploads),
             ))
