@@ -959,26 +959,6 @@ pub async fn update_applicant(
     Ok(applicant)
 }
 
-/// One applicant of a ticket the actor may edit (the correction form).
-pub async fn editable_applicant(
-    app: &App,
-    actor: &User,
-    ticket_id: TicketId,
-    applicant_id: ApplicantId,
-) -> AppResult<(TicketView, Applicant)> {
-    let view = view(app, actor, ticket_id).await?;
-    if view.ticket.requester_id != actor.id {
-        return Err(AppError::Forbidden);
-    }
-    let applicant = view
-        .applicants
-        .iter()
-        .find(|a| a.id == applicant_id)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    Ok((view, applicant))
-}
-
 /// A requester's move (submit, withdraw), through the one transition path.
 async fn requester_action(
     app: &App,
