@@ -156,6 +156,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.getByLabel('Correo institucional').fill('rquispe@regioncajamarca.gob.pe');
       await page.getByLabel('Foto del solicitante').setInputFiles(fixture('photo_ok.jpg'));
       await page.getByLabel('Foto de la firma').setInputFiles(fixture('signature_ok.png'));
+      await page.getByLabel(/Sin lentes/).check();
       await clickAndWait(page, page.getByRole('button', { name: 'Registrar solicitante' }));
       await page.getByText('Solicitante registrado').waitFor();
       await audit(page, `08-paso3-registrado-${vp.name}`);

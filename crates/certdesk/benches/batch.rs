@@ -118,6 +118,8 @@ async fn run() {
                     reason,
                     requester_id: analyst.id,
                     certificate_id: None,
+                    contact_phone: None,
+                    renews_certificate_id: None,
                 },
                 now,
             )

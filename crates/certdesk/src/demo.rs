@@ -100,6 +100,7 @@ pub async fn load(app: &App) -> anyhow::Result<bool> {
     .await
     .context("demo access request")?;
     tickets_in_every_status(app, analyst, requester).await?;
+    renewable_certificates(app, requester).await?;
     let mut conn = app.store.conn().await?;
     settings::set_once(&mut conn, settings::DEMO_LOADED, "1").await?;
     Ok(true)
@@ -250,6 +251,7 @@ async fn demo_ticket(
             unit: "Oficina de Tecnologías de la Información".into(),
             payment_id,
             current_expires_on: renewal.then(|| (app.today() + 40.days()).to_string()),
+            no_glasses_confirmed: Some("true".into()),
         },
         &images,
     )
@@ -544,5 +546,38 @@ async fn tickets_in_every_status(
     registry::complete(app, analyst, cancel.ticket.id, &Installation::default())
         .await
         .context("demo cancel complete")?;
+    Ok(())
+}
+
+/// Two certificates the requester filed for people of her unit, installed and expiring
+/// within the month, with no renewal open: "Solicitar renovación" has something to do.
+/// Elena Ruiz and Pedro Pablo Chávez are applicants of her other tickets (an emisión
+/// each), so the renewal's form is pre-filled with their e-mail, position and unit.
+async fn renewable_certificates(app: &App, requester: &User) -> anyhow::Result<()> {
+    let today = app.today();
+    let mut tx = app.store.begin().await?;
+    for (person, expires) in [(&PEOPLE[2], 25), (&PEOPLE[1], 28)] {
+        let dni: Dni = person.dni.parse().context("demo DNI")?;
+        let holder = format!("{} {}, {}", person.paternal, person.maternal, person.given);
+        certificates::insert(
+            &mut tx,
+            &NewCertificate {
+                owner_id: requester.id,
+                holder_name: &holder,
+                dni: &dni,
+                applicant_id: None,
+                medium: Some(Medium::Token),
+                ownership: Some(Ownership::Grc),
+                issued_on: Some(today - 705.days()),
+                expires_on: Some(today + expires.days()),
+                state: CertificateState::Instalado,
+                delivery_sent_on: None,
+                download_deadline: None,
+            },
+            app.now(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -39,7 +39,14 @@
   function onChange(event) {
     var input = event.target;
     var box = document.getElementById(input.dataset.report);
-    if (!box || !input.files || !input.files[0]) return;
+    if (!box) return;
+    if (!input.files || !input.files[0]) {
+      // Nothing chosen any more: no result may stand next to an empty field.
+      box.textContent = "";
+      box.hidden = true;
+      return;
+    }
+    box.classList.remove("image-report-earlier");
     var what = input.dataset.imageCheck === "photo" ? "La foto" : "La firma";
     box.hidden = false;
     box.textContent = "Revisando " + what.toLowerCase() + "…";

@@ -43,6 +43,71 @@ pub struct ApplicantInput {
     pub payment_id: Option<String>,
     /// Current certificate's expiry date, `YYYY-MM-DD`.
     pub current_expires_on: Option<String>,
+    /// The requester confirms the photo shows the person without glasses (`true`/`false`;
+    /// a ticked checkbox sends `true`). Absent means not confirmed.
+    pub no_glasses_confirmed: Option<String>,
+}
+
+/// A correction of an applicant: the fields given replace the stored ones; the others stay.
+/// A blank optional field (`maternal_surname`, `dni_check_digit`, `payment_id`,
+/// `current_expires_on`) clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicantPatch {
+    /// Apellido paterno.
+    pub paternal_surname: Option<String>,
+    /// Apellido materno.
+    pub maternal_surname: Option<String>,
+    /// Nombres.
+    pub given_names: Option<String>,
+    /// DNI.
+    pub dni: Option<String>,
+    /// Check character.
+    pub dni_check_digit: Option<String>,
+    /// DNI issue date.
+    pub dni_issued_on: Option<String>,
+    /// Institutional e-mail.
+    pub email: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Organic unit.
+    pub unit: Option<String>,
+    /// Linked receipt.
+    pub payment_id: Option<String>,
+    /// Current certificate's expiry date.
+    pub current_expires_on: Option<String>,
+    /// "Sin lentes" confirmed (`true`/`false`, or a checkbox's `on`).
+    pub no_glasses_confirmed: Option<String>,
+}
+
+impl ApplicantPatch {
+    /// `stored` with this patch's fields put in.
+    pub fn apply(&self, stored: ApplicantInput) -> ApplicantInput {
+        let pick = |new: &Option<String>, old: String| new.clone().unwrap_or(old);
+        let pick_opt = |new: &Option<String>, old: Option<String>| match new {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.clone()),
+            None => old,
+        };
+        ApplicantInput {
+            paternal_surname: pick(&self.paternal_surname, stored.paternal_surname),
+            maternal_surname: pick(&self.maternal_surname, stored.maternal_surname),
+            given_names: pick(&self.given_names, stored.given_names),
+            dni: pick(&self.dni, stored.dni),
+            dni_check_digit: pick_opt(&self.dni_check_digit, stored.dni_check_digit),
+            dni_issued_on: pick(&self.dni_issued_on, stored.dni_issued_on),
+            email: pick(&self.email, stored.email),
+            position: pick(&self.position, stored.position),
+            unit: pick(&self.unit, stored.unit),
+            payment_id: pick_opt(&self.payment_id, stored.payment_id),
+            current_expires_on: pick_opt(&self.current_expires_on, stored.current_expires_on),
+            no_glasses_confirmed: pick_opt(&self.no_glasses_confirmed, stored.no_glasses_confirmed),
+        }
+    }
+
+    /// True when the patch changes nothing (and sends no file, which the caller knows).
+    pub fn is_empty(&self) -> bool {
+        *self == ApplicantPatch::default()
+    }
 }
 
 /// What the application layer knows when an applicant is added or changed.
@@ -82,6 +147,8 @@ pub struct ValidApplicant {
     pub payment_id: Option<PaymentId>,
     /// Current certificate's expiry date (always present for reemision a).
     pub current_expires_on: Option<Date>,
+    /// The requester confirmed "sin lentes" for the photo (no check detects glasses).
+    pub no_glasses_confirmed: bool,
 }
 
 impl ValidApplicant {
@@ -96,6 +163,21 @@ impl ValidApplicant {
 
 fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The message when a photo is uploaded on the page without ticking "sin lentes".
+pub const NO_GLASSES_REQUIRED: &str =
+    "Confirme que en la foto la persona está sin lentes: marque la casilla «Sin lentes». Si usa lentes, tómese otra foto sin ellos.";
+
+/// Reads the "sin lentes" confirmation as sent: a checkbox (`on`), or `true`/`false`.
+/// Absent or blank is "not confirmed".
+pub fn parse_confirmation(raw: Option<&str>) -> Result<bool, &'static str> {
+    match raw.map(|r| r.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") => Ok(false),
+        Some("true" | "1" | "on" | "si" | "sí") => Ok(true),
+        Some("false" | "0" | "off" | "no") => Ok(false),
+        Some(_) => Err("Indique true (la persona está sin lentes en la foto) o false."),
+    }
 }
 
 /// True for the reason whose applicants must give their current certificate's expiry date
@@ -176,6 +258,10 @@ impl ApplicantInput {
             None => Some(None),
             Some(s) => e.check("current_expires_on", parse_date(s)).map(Some),
         };
+        let no_glasses_confirmed = e.check(
+            "no_glasses_confirmed",
+            parse_confirmation(self.no_glasses_confirmed.as_deref()),
+        );
 
         match (
             paternal_surname,
@@ -188,6 +274,7 @@ impl ApplicantInput {
             unit,
             payment_id,
             current_expires_on,
+            no_glasses_confirmed,
         ) {
             (
                 Some(paternal_surname),
@@ -200,6 +287,7 @@ impl ApplicantInput {
                 Some(unit),
                 Some(payment_id),
                 Some(current_expires_on),
+                Some(no_glasses_confirmed),
             ) if e.is_empty() => Ok(ValidApplicant {
                 paternal_surname,
                 maternal_surname,
@@ -211,6 +299,7 @@ impl ApplicantInput {
                 unit,
                 payment_id,
                 current_expires_on,
+                no_glasses_confirmed,
             }),
             _ => Err(e),
         }
@@ -282,6 +371,7 @@ mod tests {
             unit: "Oficina de TI".into(),
             payment_id: None,
             current_expires_on: None,
+            no_glasses_confirmed: None,
         }
     }
 
@@ -420,6 +510,52 @@ mod tests {
                 "unit"
             ]
         );
+    }
+
+    #[test]
+    fn the_no_glasses_confirmation_reads_a_checkbox_or_a_boolean_and_refuses_anything_else() {
+        let d = domains();
+        let with = |raw: Option<&str>| ApplicantInput {
+            no_glasses_confirmed: raw.map(str::to_owned),
+            ..good()
+        };
+        let c = ctx(r(Kind::Emision, "a"), &d, &[]);
+        for (raw, expected) in [
+            (None, false),
+            (Some(""), false),
+            (Some("on"), true),
+            (Some("true"), true),
+            (Some(" TRUE "), true),
+            (Some("false"), false),
+        ] {
+            assert_eq!(
+                with(raw).validate(&c).unwrap().no_glasses_confirmed,
+                expected,
+                "{raw:?}"
+            );
+        }
+        let e = with(Some("quizás")).validate(&c).unwrap_err();
+        assert!(e.get("no_glasses_confirmed").unwrap()[0].contains("true"));
+    }
+
+    #[test]
+    fn a_patch_replaces_only_the_fields_it_names_and_a_blank_clears_an_optional_one() {
+        let stored = ApplicantInput {
+            current_expires_on: Some("2027-01-10".into()),
+            ..good()
+        };
+        let patch = ApplicantPatch {
+            email: Some("nuevo@regioncajamarca.gob.pe".into()),
+            dni_check_digit: Some(" ".into()),
+            ..ApplicantPatch::default()
+        };
+        let merged = patch.apply(stored.clone());
+        assert_eq!(merged.email, "nuevo@regioncajamarca.gob.pe");
+        assert_eq!(merged.dni_check_digit, None);
+        assert_eq!(merged.current_expires_on.as_deref(), Some("2027-01-10"));
+        assert_eq!(merged.given_names, stored.given_names);
+        assert!(ApplicantPatch::default().is_empty());
+        assert!(!patch.is_empty());
     }
 
     #[test]

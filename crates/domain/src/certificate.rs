@@ -153,6 +153,20 @@ impl CertificateState {
     }
 }
 
+impl CertificateState {
+    /// Why a certificate in this state cannot be renewed (reemisión a), and what to ask
+    /// for instead; `None` when it can: only an installed certificate is renewed.
+    pub fn renewal_refusal(&self) -> Option<&'static str> {
+        match self {
+            CertificateState::Instalado => None,
+            CertificateState::PendienteDescarga => Some("Este certificado aún no se instaló: solicite primero su instalación."),
+            CertificateState::Caducado => Some("Este certificado ya caducó: no se renueva. Solicite una emisión por expiración del certificado (motivo b)."),
+            CertificateState::DescargaVencida => Some("Venció el plazo de descarga de este certificado: solicite una reemisión por vencimiento del plazo de descarga (motivo g)."),
+            CertificateState::Cancelado => Some("Este certificado fue cancelado: no se puede renovar."),
+        }
+    }
+}
+
 impl ReminderKind {
     /// Days before the target date (expiry or download deadline).
     pub fn days_before(&self) -> i64 {

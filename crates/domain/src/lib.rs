@@ -9,6 +9,7 @@
 //! - [`access`]: the public access-request form and its statuses.
 //! - [`applicant`]: the applicant form of emision/reemision tickets, all fields checked at once.
 //! - [`payment`]: payment receipts: fee, tribute code, channel, operation number; their settings.
+//! - [`phone`]: Peruvian phone numbers (mobile, or landline with its area code).
 //! - [`ticket`]: kinds, the reasons catalogue (payment rule, RFC 5280 code), statuses,
 //!   transitions, and the events of a ticket's history.
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
@@ -29,6 +30,7 @@ pub mod images;
 pub mod money;
 pub mod notice;
 pub mod payment;
+pub mod phone;
 pub mod role;
 pub mod schedule;
 pub mod settings;

@@ -125,7 +125,8 @@ fn announced(line: &Line<'_>) -> bool {
         | Event::PaymentAdded
         | Event::PaymentRemoved
         | Event::ApplicantAdded
-        | Event::ApplicantRemoved => false,
+        | Event::ApplicantRemoved
+        | Event::ApplicantEdited => false,
         Event::ReniecAnswered => true,
         Event::Action(action) => match action {
             // The requester's own moves, and the analyst's taking it or giving it back to
@@ -225,7 +226,13 @@ pub(super) async fn on_history(
                     let analyst = users::by_id(conn, analyst).await?;
                     if analyst.active {
                         out.push(Notice {
-                            message: notices::ticket_corrected(t, &analyst.name, name, &entity),
+                            message: notices::ticket_corrected(
+                                t,
+                                &analyst.name,
+                                name,
+                                line.comment,
+                                &entity,
+                            ),
                             to: Recipient::user(&analyst),
                             ticket: Some(t.id),
                         });
@@ -313,6 +320,7 @@ pub(super) async fn on_history(
             | Event::PaymentRemoved
             | Event::ApplicantAdded
             | Event::ApplicantRemoved
+            | Event::ApplicantEdited
             | Event::Action(
                 Action::Correct
                 | Action::Withdraw

@@ -5,10 +5,14 @@
 
 use anyhow::Context;
 use domain::{
-    applicant::{ApplicantContext, ApplicantInput},
+    applicant::{
+        parse_confirmation, ApplicantContext, ApplicantInput, ApplicantPatch, ValidApplicant,
+        NO_GLASSES_REQUIRED,
+    },
     identity::Dni,
     ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber},
     payment::{PaymentInput, OPERATION_NUMBER_REUSED},
+    phone::PhoneNumber,
     schedule,
     ticket::{Action, Event, Kind, Reason, Status},
     validation::FieldErrors,
@@ -24,7 +28,7 @@ use super::{
 use crate::{
     images::{self, CheckedImage, ImagePurpose, ImageRejection},
     store::{
-        applicants::{self, Applicant, NewApplicant},
+        applicants::{self, Applicant, ApplicantUpdate, NewApplicant},
         certificates::{self, Certificate},
         payments::{self, Payment},
         tickets::{self, HistoryEntry, NewTicket, QueueCursor, Ticket},
@@ -129,6 +133,59 @@ pub async fn open(
     reason: Option<&str>,
     certificate_id: Option<&str>,
 ) -> AppResult<TicketView> {
+    open_with(
+        app,
+        actor,
+        &Opening {
+            kind,
+            reason,
+            certificate_id,
+            contact_phone: None,
+        },
+    )
+    .await
+}
+
+/// A new ticket as asked for (the wizard's first step, `POST /api/v1/tickets`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Opening<'a> {
+    pub kind: &'a str,
+    pub reason: Option<&'a str>,
+    pub certificate_id: Option<&'a str>,
+    /// Instalación only: the phone of the person whose certificate is installed.
+    pub contact_phone: Option<&'a str>,
+}
+
+/// The contact phone of an instalación, checked; `None` when none was given.
+fn contact_phone(
+    errors: &mut FieldErrors,
+    kind: Option<Kind>,
+    raw: Option<&str>,
+) -> Option<String> {
+    let raw = raw.map(str::trim).filter(|p| !p.is_empty())?;
+    match kind {
+        Some(Kind::Instalacion) => errors
+            .check("contact_phone", PhoneNumber::parse(raw))
+            .map(|p| p.as_str().to_owned()),
+        Some(_) => {
+            errors.add(
+                "contact_phone",
+                "El teléfono de contacto solo se indica en un trámite de instalación.",
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+/// [`open`], with everything the first step may carry.
+pub async fn open_with(app: &App, actor: &User, opening: &Opening<'_>) -> AppResult<TicketView> {
+    let Opening {
+        kind,
+        reason,
+        certificate_id,
+        contact_phone: phone,
+    } = *opening;
     let mut errors = FieldErrors::new();
     let kind = errors.check("kind", kind.parse::<Kind>());
     let reason = kind.and_then(|k| errors.check("reason", Reason::parse(k, reason)));
@@ -155,9 +212,24 @@ pub async fn open(
             },
         }
     }
+    let phone = contact_phone(&mut errors, kind, phone);
     let (Some(kind), Some(reason), true) = (kind, reason, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
+    let id = insert_ticket(app, actor, kind, reason, certificate, phone, None).await?;
+    view(app, actor, id).await
+}
+
+/// Writes a new borrador ticket and its first history line, in a transaction of its own.
+async fn insert_ticket(
+    app: &App,
+    actor: &User,
+    kind: Kind,
+    reason: Reason,
+    certificate: Option<CertificateId>,
+    contact_phone: Option<String>,
+    renews: Option<&Certificate>,
+) -> AppResult<TicketId> {
     let now = app.now();
     let year = schedule::to_lima(now).year();
     let mut tx = app.store.begin().await?;
@@ -174,10 +246,33 @@ pub async fn open(
             reason,
             requester_id: actor.id,
             certificate_id: certificate,
+            contact_phone,
+            renews_certificate_id: renews.map(|c| c.id),
         },
         now,
     )
     .await?;
+    if let Some(c) = renews {
+        // Read again inside the write transaction: two clicks make one renewal.
+        if !tickets::open_renewals(&mut tx, c.id, &c.dni)
+            .await?
+            .iter()
+            .all(|t| t.id == id)
+        {
+            return Err(AppError::Conflict(
+                "Ya hay un trámite de renovación abierto para este certificado.".into(),
+            ));
+        }
+    }
+    let note = renews.map(|c| {
+        format!(
+            "Renovación del certificado de {}{}",
+            c.holder_name,
+            c.expires_on
+                .map(|e| format!(", que caduca el {}", schedule::format_date(e)))
+                .unwrap_or_default()
+        )
+    });
     history::record(
         app,
         &mut tx,
@@ -187,7 +282,7 @@ pub async fn open(
             event: Event::Created,
             from_status: None,
             to_status: Status::Borrador,
-            comment: None,
+            comment: note.as_deref(),
             applicant_id: None,
         }],
         now,
@@ -195,7 +290,7 @@ pub async fn open(
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(ticket = %number, kind = kind.as_str(), "ticket opened");
-    view(app, actor, id).await
+    Ok(id)
 }
 
 /// The actor's certificate with this id (typed by a person: anything else is None).
@@ -389,6 +484,27 @@ pub async fn remove_payment(
 pub struct ImageUploads {
     pub photo: Option<Result<CheckedImage, ImageRejection>>,
     pub signature: Option<Result<CheckedImage, ImageRejection>>,
+    /// A new photo needs "sin lentes" ticked (the pages' checklist). The API records the
+    /// confirmation as sent and does not require it, so existing clients keep working; the
+    /// analyst sees whether it was given.
+    pub require_no_glasses: bool,
+}
+
+impl ImageUploads {
+    /// The same uploads, with "sin lentes" required for a new photo.
+    pub fn requiring_no_glasses(self) -> Self {
+        Self {
+            require_no_glasses: true,
+            ..self
+        }
+    }
+
+    /// A photo is sent but "sin lentes" is not confirmed where it must be.
+    fn lacks_no_glasses(&self, confirmation: Option<&str>) -> bool {
+        self.require_no_glasses
+            && self.photo.is_some()
+            && !parse_confirmation(confirmation).unwrap_or(false)
+    }
 }
 
 /// At most two image checks run at once: each is CPU-bound (about 140 ms for a 12 MP
@@ -422,6 +538,7 @@ pub async fn check_images(
     Ok(ImageUploads {
         photo: check_image(ImagePurpose::Photo, photo).await?,
         signature: check_image(ImagePurpose::Signature, signature).await?,
+        require_no_glasses: false,
     })
 }
 
@@ -507,6 +624,9 @@ pub async fn add_applicant(
         }
     }
     drop(conn);
+    if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
+        errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
+    }
     let photo = usable_image(
         &mut errors,
         "photo",
@@ -612,6 +732,233 @@ pub async fn remove_applicant(
     Ok(())
 }
 
+/// An applicant as its form is typed, from what is stored (the base of a correction).
+pub fn input_of(a: &Applicant) -> ApplicantInput {
+    ApplicantInput {
+        paternal_surname: a.paternal_surname.clone(),
+        maternal_surname: a.maternal_surname.clone().unwrap_or_default(),
+        given_names: a.given_names.clone(),
+        dni: a.dni.to_string(),
+        dni_check_digit: a.dni_check_digit.clone(),
+        dni_issued_on: a.dni_issued_on.to_string(),
+        email: a.email.clone(),
+        position: a.position.clone(),
+        unit: a.unit.clone(),
+        payment_id: a.payment_id.map(|p| p.to_string()),
+        current_expires_on: a.current_expires_on.map(|d| d.to_string()),
+        no_glasses_confirmed: Some(a.no_glasses_confirmed.to_string()),
+    }
+}
+
+/// What a correction changed, in words for the history (`correo, foto`).
+fn changes(
+    before: &Applicant,
+    after: &ValidApplicant,
+    check: Option<&str>,
+    photo: bool,
+    signature: bool,
+) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let mut note = |differs: bool, what: &'static str| {
+        if differs {
+            changed.push(what);
+        }
+    };
+    note(before.full_name() != after.full_name(), "nombre");
+    note(
+        before.dni != after.dni || before.dni_check_digit.as_deref() != check,
+        "DNI",
+    );
+    note(
+        before.dni_issued_on != after.dni_issued_on,
+        "fecha de emisión del DNI",
+    );
+    note(before.email != after.email.as_str(), "correo");
+    note(before.position != after.position, "cargo");
+    note(before.unit != after.unit, "unidad orgánica");
+    note(before.payment_id != after.payment_id, "constancia de pago");
+    note(
+        before.current_expires_on != after.current_expires_on,
+        "caducidad del certificado actual",
+    );
+    note(photo, "foto");
+    note(signature, "firma");
+    note(
+        !photo && before.no_glasses_confirmed != after.no_glasses_confirmed,
+        "confirmación «sin lentes»",
+    );
+    changed
+}
+
+/// The stored form of a replacement image, if one was sent; what is wrong with it on
+/// `field` otherwise. `Ok(None)`: nothing sent, the stored image stays.
+fn replacement<'a>(
+    errors: &mut FieldErrors,
+    field: &str,
+    purpose: ImagePurpose,
+    verdict: Option<&'a Result<CheckedImage, ImageRejection>>,
+) -> Result<Option<&'a CheckedImage>, ()> {
+    match verdict {
+        None => Ok(None),
+        Some(v) => usable_image(errors, field, purpose, Some(v))
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
+/// Corrects an applicant in place, on a ticket being written or corrected: any of its
+/// fields, and a new photo or signature (or both); what is not sent stays as it was. Every
+/// failing field is reported at once and nothing is stored unless all pass. A new photo
+/// drops an earlier "sin lentes" confirmation unless it is confirmed again with it.
+pub async fn update_applicant(
+    app: &App,
+    actor: &User,
+    applicant_id: ApplicantId,
+    patch: &ApplicantPatch,
+    images: &ImageUploads,
+) -> AppResult<Applicant> {
+    let mut conn = app.store.conn().await?;
+    let stored = applicants::by_id(&mut conn, applicant_id).await?;
+    let ticket = editable_ticket(&mut conn, actor, stored.ticket_id).await?;
+    let mut patch = patch.clone();
+    if images.photo.is_some() && patch.no_glasses_confirmed.is_none() {
+        patch.no_glasses_confirmed = Some(String::new());
+    }
+    let input = patch.apply(input_of(&stored));
+    let mut errors = FieldErrors::new();
+    let settings = settings::load_in(&mut conn).await?;
+    let mut taken: Vec<Dni> = applicants::for_ticket(&mut conn, ticket.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != stored.id)
+        .map(|a| a.dni)
+        .collect();
+    if let Ok(dni) = Dni::parse(&input.dni) {
+        taken.extend(
+            tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, ticket.id, &[dni]).await?,
+        );
+    }
+    let ctx = ApplicantContext {
+        reason: ticket.reason,
+        allowed_domains: &settings.institutional_domains,
+        today: app.today(),
+        taken_dnis: &taken,
+    };
+    let valid = errors.absorb(input.validate(&ctx));
+    if let Some(payment_id) = valid
+        .as_ref()
+        .and_then(|v| v.payment_id)
+        .filter(|p| stored.payment_id != Some(*p))
+    {
+        let usable = match payments::by_id(&mut conn, payment_id).await {
+            Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !usable {
+            errors.add(
+                "payment_id",
+                "Esa constancia no es de este trámite o ya está enlazada a otro solicitante.",
+            );
+        }
+    }
+    drop(conn);
+    if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
+        errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
+    }
+    let photo = replacement(
+        &mut errors,
+        "photo",
+        ImagePurpose::Photo,
+        images.photo.as_ref(),
+    );
+    let signature = replacement(
+        &mut errors,
+        "signature",
+        ImagePurpose::Signature,
+        images.signature.as_ref(),
+    );
+    let (Some(valid), Ok(photo), Ok(signature), true) =
+        (valid, photo, signature, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let photo_sha256 = match photo {
+        Some(p) => app.blobs.put(&p.bytes).await.context("storing a photo")?,
+        None => stored.photo_sha256.clone(),
+    };
+    let signature_sha256 = match signature {
+        Some(s) => app
+            .blobs
+            .put(&s.bytes)
+            .await
+            .context("storing a signature")?,
+        None => stored.signature_sha256.clone(),
+    };
+    let check = input
+        .dni_check_digit
+        .as_deref()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty());
+    let changed = changes(
+        &stored,
+        &valid,
+        check.as_deref(),
+        photo.is_some(),
+        signature.is_some(),
+    );
+    if changed.is_empty() {
+        return Ok(stored);
+    }
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let ticket = editable_ticket(&mut tx, actor, ticket.id).await?;
+    applicants::update(
+        &mut tx,
+        stored.id,
+        &ApplicantUpdate {
+            valid: &valid,
+            dni_check_digit: check.as_deref(),
+            photo_sha256: &photo_sha256,
+            signature_sha256: &signature_sha256,
+        },
+    )
+    .await
+    .map_err(|e| {
+        if e.on_constraint(applicants::RECEIPT_ONCE) {
+            AppError::field(
+                "payment_id",
+                "Esa constancia ya está enlazada a otro solicitante.",
+            )
+        } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
+            AppError::field("dni", "Ese DNI ya figura en este trámite.")
+        } else if matches!(e, StoreError::NotFound) {
+            AppError::Conflict("El solicitante cambió mientras tanto. Vuelva a cargarlo.".into())
+        } else {
+            e.into()
+        }
+    })?;
+    let note = format!(
+        "Se corrigió a {}: {}",
+        valid.full_name(),
+        changed.join(", ")
+    );
+    record_edit(
+        app,
+        &mut tx,
+        &ticket,
+        actor,
+        Event::ApplicantEdited,
+        &note,
+        now,
+    )
+    .await?;
+    let applicant = applicants::by_id(&mut tx, stored.id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(ticket = %ticket.number, "applicant corrected");
+    Ok(applicant)
+}
+
 /// A requester's move (submit, withdraw), through the one transition path.
 async fn requester_action(
     app: &App,
@@ -631,7 +978,29 @@ async fn requester_action(
 /// Sends the ticket to the queue. Its arrival time is this moment: a corrected ticket goes
 /// to the back of the line.
 pub async fn submit(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
-    requester_action(app, actor, ticket_id, Action::Submit, None).await
+    submit_with(app, actor, ticket_id, None).await
+}
+
+/// Longest answer to an observation.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// [`submit`], with the requester's comment: the answer to the observation of a corrected
+/// ticket, written on the submission's history line (the analyst who observed it reads it
+/// there and in the "corrected" notice).
+pub async fn submit_with(
+    app: &App,
+    actor: &User,
+    ticket_id: TicketId,
+    comment: Option<&str>,
+) -> AppResult<TicketView> {
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(AppError::field(
+            "comment",
+            format!("Escriba como máximo {MAX_COMMENT_CHARS} caracteres."),
+        ));
+    }
+    requester_action(app, actor, ticket_id, Action::Submit, comment).await
 }
 
 /// Withdraws a borrador or enviado ticket.
@@ -729,5 +1098,170 @@ pub async fn certificate(app: &App, actor: &User, id: CertificateId) -> AppResul
         Ok(cert)
     } else {
         Err(AppError::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Renewal from a certificate ("Solicitar renovación")
+
+/// A certificate the actor may see: its owner's, or any for analysts and admins.
+async fn visible_certificate(
+    conn: &mut Conn,
+    actor: &User,
+    id: CertificateId,
+) -> AppResult<Certificate> {
+    let cert = certificates::by_id(conn, id).await?;
+    if cert.owner_id == actor.id || actor.role.is_analyst() {
+        Ok(cert)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// What renewing a certificate would do: the certificate, why it cannot be renewed (if
+/// so), and the renewals already open for it.
+#[derive(Debug, Clone)]
+pub struct RenewalOffer {
+    pub certificate: Certificate,
+    /// Why not, and what to ask for instead; `None` when it can be renewed.
+    pub refusal: Option<&'static str>,
+    /// Open renewals the actor may see (their own; any for analysts).
+    pub open: Vec<Ticket>,
+    /// Open renewals for the same person filed by someone else (not named).
+    pub others_open: usize,
+}
+
+/// The renewal page's facts, in one snapshot (a read).
+pub async fn renewal_offer(app: &App, actor: &User, id: CertificateId) -> AppResult<RenewalOffer> {
+    let mut tx = app.store.read().await?;
+    let certificate = visible_certificate(&mut tx, actor, id).await?;
+    let all = tickets::open_renewals(&mut tx, certificate.id, &certificate.dni).await?;
+    let (open, others): (Vec<Ticket>, Vec<Ticket>) = all
+        .into_iter()
+        .partition(|t| t.requester_id == actor.id || actor.role.is_analyst());
+    Ok(RenewalOffer {
+        refusal: certificate.state.renewal_refusal(),
+        certificate,
+        open,
+        others_open: others.len(),
+    })
+}
+
+/// Opens a reemisión a) (renewal) of the certificate, started from it: its applicant form
+/// comes pre-filled ([`renewal_prefill`]). Refused (409) for a certificate that cannot be
+/// renewed or already has an open renewal.
+pub async fn renew(app: &App, actor: &User, id: CertificateId) -> AppResult<TicketId> {
+    let offer = renewal_offer(app, actor, id).await?;
+    if let Some(why) = offer.refusal {
+        return Err(AppError::Conflict(why.to_owned()));
+    }
+    if !offer.open.is_empty() || offer.others_open > 0 {
+        return Err(AppError::Conflict(
+            "Ya hay un trámite de renovación abierto para este certificado.".into(),
+        ));
+    }
+    let reason = Reason::parse(Kind::Reemision, Some("a"))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the renewal reason: {e}")))?;
+    let id = insert_ticket(
+        app,
+        actor,
+        Kind::Reemision,
+        reason,
+        None,
+        None,
+        Some(&offer.certificate),
+    )
+    .await?;
+    tracing::info!("renewal opened from a certificate");
+    Ok(id)
+}
+
+/// `Paterno Materno, Nombres` → (paterno, materno, nombres), as well as it can be told.
+fn split_holder_name(holder: &str) -> (String, String, String) {
+    let (surnames, given) = holder.split_once(',').unwrap_or((holder, ""));
+    let surnames = surnames.trim();
+    let (paternal, maternal) = surnames.split_once(' ').unwrap_or((surnames, ""));
+    (
+        paternal.trim().to_owned(),
+        maternal.trim().to_owned(),
+        given.trim().to_owned(),
+    )
+}
+
+/// The applicant form of a renewal started from a certificate, while it has no applicant
+/// yet: the holder's names, DNI, e-mail, position, unit and the certificate's expiry. The
+/// names and work data come from the applicant the certificate was issued for, or else the
+/// newest applicant with that DNI among the tickets the actor may see; the DNI's issue date
+/// is left for the person to copy from the DNI, which may have been renewed since.
+pub async fn renewal_prefill(
+    app: &App,
+    actor: &User,
+    view: &TicketView,
+) -> AppResult<Option<ApplicantInput>> {
+    let Some(cert_id) = view.ticket.renews_certificate_id else {
+        return Ok(None);
+    };
+    if !view.applicants.is_empty() {
+        return Ok(None);
+    }
+    let mut tx = app.store.read().await?;
+    let cert = match visible_certificate(&mut tx, actor, cert_id).await {
+        Ok(c) => c,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let issued_for = match cert.applicant_id {
+        Some(a) => match applicants::by_id(&mut tx, a).await {
+            Ok(a) => Some(a),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let source = match issued_for {
+        Some(a) => Some(a),
+        None => {
+            let requester = (!actor.role.is_analyst()).then_some(actor.id);
+            applicants::latest_for_dni(&mut tx, &cert.dni, requester).await?
+        }
+    };
+    let (paternal, maternal, given) = match &source {
+        Some(a) => (
+            a.paternal_surname.clone(),
+            a.maternal_surname.clone().unwrap_or_default(),
+            a.given_names.clone(),
+        ),
+        None => split_holder_name(&cert.holder_name),
+    };
+    Ok(Some(ApplicantInput {
+        paternal_surname: paternal,
+        maternal_surname: maternal,
+        given_names: given,
+        dni: cert.dni.to_string(),
+        email: source.as_ref().map(|a| a.email.clone()).unwrap_or_default(),
+        position: source
+            .as_ref()
+            .map(|a| a.position.clone())
+            .unwrap_or_default(),
+        unit: source.as_ref().map(|a| a.unit.clone()).unwrap_or_default(),
+        current_expires_on: cert.expires_on.map(|d| d.to_string()),
+        ..ApplicantInput::default()
+    }))
+}
+
+#[cfg(test)]
+mod renewal_tests {
+    use super::split_holder_name;
+
+    #[test]
+    fn a_holder_name_splits_into_surnames_and_given_names() {
+        assert_eq!(
+            split_holder_name("Cabrera Llanos, María"),
+            ("Cabrera".into(), "Llanos".into(), "María".into())
+        );
+        assert_eq!(
+            split_holder_name("Quispe, Rosa Elena"),
+            ("Quispe".into(), String::new(), "Rosa Elena".into())
+        );
     }
 }

@@ -116,21 +116,52 @@ pub fn ticket_received(t: &TicketRef, name: &str, resubmitted: bool, entity: &st
     .action("Ver el trámite", t.path())
 }
 
-/// To the analyst who observed it: the requester corrected the ticket and sent it back.
-pub fn ticket_corrected(t: &TicketRef, analyst: &str, requester: &str, entity: &str) -> Message {
-    on_ticket(
+/// `text` cut at `max` characters, with "…" when cut.
+fn short(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
+/// To the analyst who observed it: the requester corrected the ticket and sent it back,
+/// with the requester's answer to the observation when they wrote one.
+pub fn ticket_corrected(
+    t: &TicketRef,
+    analyst: &str,
+    requester: &str,
+    answer: Option<&str>,
+    entity: &str,
+) -> Message {
+    let message = on_ticket(
         NoticeKind::TicketCorrected,
         format!("El trámite {} fue corregido", t.number),
         analyst,
-        format!(
-            "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar.",
-            t.number
-        ),
+        match answer {
+            // The in-app twin keeps only the lead: the start of the answer goes there too.
+            Some(answer) => format!(
+                "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar. Respondió: «{}»",
+                t.number,
+                short(answer, 160)
+            ),
+            None => format!(
+                "{requester} corrigió el trámite {} que usted observó y lo volvió a enviar.",
+                t.number
+            ),
+        },
         entity,
         t,
-    )
-    .paragraph("Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.")
-    .action("Revisar el trámite", format!("/analista/tramites/{}", t.id))
+    );
+    let message = match answer {
+        Some(answer) => message.quote("Respuesta del solicitante", answer),
+        None => message,
+    };
+    message
+        .paragraph(
+            "Está otra vez en la cola, en orden de llegada desde el momento en que se reenvió.",
+        )
+        .action("Revisar el trámite", format!("/analista/tramites/{}", t.id))
 }
 
 /// The analyst returned the ticket with an observation.
@@ -479,7 +510,13 @@ pub fn samples(entity: &str) -> Vec<Message> {
                 password_reset(name, "/establecer-clave/ejemplo", 2, entity)
             }
             NoticeKind::TicketReceived => ticket_received(&t, name, false, entity),
-            NoticeKind::TicketCorrected => ticket_corrected(&t, "Luis Analista", name, entity),
+            NoticeKind::TicketCorrected => ticket_corrected(
+                &t,
+                "Luis Analista",
+                name,
+                Some("Cambié la foto por una actual, sin lentes."),
+                entity,
+            ),
             NoticeKind::TicketObserved => ticket_observed(
                 &t,
                 name,

@@ -38,6 +38,8 @@ pub struct Applicant {
     pub current_expires_on: Option<Date>,
     pub photo_sha256: String,
     pub signature_sha256: String,
+    /// The requester confirmed "sin lentes" for the current photo.
+    pub no_glasses_confirmed: bool,
     pub status: ApplicantStatus,
     pub dispatch_at: Option<Timestamp>,
     /// The date RENIEC sent the DCDelivery e-mail (approved).
@@ -83,6 +85,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Applicant> {
         current_expires_on: row.parse_opt("current_expires_on")?,
         photo_sha256: row.try_get("photo_sha256")?,
         signature_sha256: row.try_get("signature_sha256")?,
+        no_glasses_confirmed: row.try_get::<i64, _>("no_glasses_confirmed")? == 1,
         status: row.parse("status")?,
         dispatch_at: row.ts_opt("dispatch_at")?,
         delivery_sent_on: row.parse_opt("delivery_sent_on")?,
@@ -109,8 +112,8 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO applicants (id, ticket_id, paternal_surname, maternal_surname, given_names, dni, \
          dni_check_digit, dni_issued_on, email, position, unit, payment_id, current_expires_on, \
-         photo_sha256, signature_sha256, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         photo_sha256, signature_sha256, status, created_at, no_glasses_confirmed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id.to_string())
     .bind(a.ticket_id.to_string())
@@ -129,9 +132,53 @@ pub async fn insert(
     .bind(a.signature_sha256)
     .bind(ApplicantStatus::Registrado.as_str())
     .bind(ts_to_db(now))
+    .bind(i64::from(v.no_glasses_confirmed))
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// An applicant's new values, all of them (the use case merges what changed with what was
+/// stored and checks the whole).
+pub struct ApplicantUpdate<'a> {
+    pub valid: &'a ValidApplicant,
+    pub dni_check_digit: Option<&'a str>,
+    pub photo_sha256: &'a str,
+    pub signature_sha256: &'a str,
+}
+
+/// Rewrites an applicant still `registrado` (a ticket being written or corrected);
+/// `NotFound` when it is not, or no longer, there.
+pub async fn update(conn: &mut Conn, id: ApplicantId, a: &ApplicantUpdate<'_>) -> StoreResult<()> {
+    let v = a.valid;
+    let done = sqlx::query(
+        "UPDATE applicants SET paternal_surname = $1, maternal_surname = $2, given_names = $3, \
+         dni = $4, dni_check_digit = $5, dni_issued_on = $6, email = $7, position = $8, unit = $9, \
+         payment_id = $10, current_expires_on = $11, photo_sha256 = $12, signature_sha256 = $13, \
+         no_glasses_confirmed = $14 WHERE id = $15 AND status = $16",
+    )
+    .bind(v.paternal_surname.as_str())
+    .bind(v.maternal_surname.as_ref().map(|m| m.as_str()))
+    .bind(v.given_names.as_str())
+    .bind(v.dni.as_str())
+    .bind(a.dni_check_digit)
+    .bind(date_to_db(v.dni_issued_on))
+    .bind(v.email.as_str())
+    .bind(&v.position)
+    .bind(&v.unit)
+    .bind(v.payment_id.map(|p| p.to_string()))
+    .bind(v.current_expires_on.map(date_to_db))
+    .bind(a.photo_sha256)
+    .bind(a.signature_sha256)
+    .bind(i64::from(v.no_glasses_confirmed))
+    .bind(id.to_string())
+    .bind(ApplicantStatus::Registrado.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 pub async fn by_id(conn: &mut Conn, id: ApplicantId) -> StoreResult<Applicant> {
@@ -247,4 +294,23 @@ pub async fn programado_counts(
         due_next: row.try_get("due_next")?,
         held: row.try_get("held")?,
     })
+}
+
+/// The newest applicant with this DNI, among the tickets of `requester` when given: what a
+/// renewal pre-fills when its certificate does not name the applicant it came from.
+pub async fn latest_for_dni(
+    conn: &mut Conn,
+    dni: &Dni,
+    requester: Option<domain::ids::UserId>,
+) -> StoreResult<Option<Applicant>> {
+    Ok(
+        Select::new("SELECT a.* FROM applicants a JOIN tickets t ON t.id = a.ticket_id")
+            .filter("a.dni = ?", dni.as_str().to_owned())
+            .filter_opt("t.requester_id = ?", requester.map(|r| r.to_string()))
+            .order_limit("a.created_at DESC, a.id DESC", 1)
+            .fetch(conn, from_row)
+            .await?
+            .into_iter()
+            .next(),
+    )
 }

@@ -31,6 +31,11 @@ pub struct Ticket {
     pub assigned_to: Option<(UserId, String)>,
     /// The installation appointment, once booked.
     pub appointment: Option<Appointment>,
+    /// Instalación: the phone of the person whose certificate is installed (digits as
+    /// dialled inside Peru), when the requester gave one.
+    pub contact_phone: Option<String>,
+    /// A renewal started from a certificate ("Solicitar renovación"): that certificate.
+    pub renews_certificate_id: Option<CertificateId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -72,6 +77,8 @@ fn from_row(row: &AnyRow) -> StoreResult<Ticket> {
         submitted_at: row.ts_opt("submitted_at")?,
         assigned_to: assignee.map(|id| (id, assignee_name.unwrap_or_default())),
         appointment,
+        contact_phone: row.try_get("contact_phone")?,
+        renews_certificate_id: row.parse_opt("renews_certificate_id")?,
         created_at: row.ts("created_at")?,
         updated_at: row.ts("updated_at")?,
     })
@@ -97,13 +104,16 @@ pub struct NewTicket {
     pub reason: Reason,
     pub requester_id: UserId,
     pub certificate_id: Option<CertificateId>,
+    pub contact_phone: Option<String>,
+    pub renews_certificate_id: Option<CertificateId>,
 }
 
 pub async fn insert(conn: &mut Conn, t: &NewTicket, now: Timestamp) -> StoreResult<TicketId> {
     let id: TicketId = new_id(now);
     sqlx::query(
         "INSERT INTO tickets (id, number, year, seq, kind, reason, requester_id, certificate_id, \
-         status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+         status, created_at, updated_at, contact_phone, renews_certificate_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
     )
     .bind(id.to_string())
     .bind(t.number.to_string())
@@ -115,9 +125,48 @@ pub async fn insert(conn: &mut Conn, t: &NewTicket, now: Timestamp) -> StoreResu
     .bind(t.certificate_id.map(|c| c.to_string()))
     .bind(Status::Borrador.as_str())
     .bind(ts_to_db(now))
+    .bind(t.contact_phone.as_deref())
+    .bind(t.renews_certificate_id.map(|c| c.to_string()))
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// Open reemisión tickets that renew the certificate `id` of `dni`: started from it, or
+/// with an applicant of that DNI (the same person cannot be in two open tickets of a
+/// kind). Oldest first.
+pub async fn open_renewals(
+    conn: &mut Conn,
+    id: CertificateId,
+    dni: &Dni,
+) -> StoreResult<Vec<Ticket>> {
+    let sql = format!(
+        "{SELECT} WHERE t.kind = $1 AND t.status IN ({}) AND (t.renews_certificate_id = $2 \
+         OR EXISTS (SELECT 1 FROM applicants x WHERE x.ticket_id = t.id AND x.dni = $3)) \
+         ORDER BY t.created_at, t.id",
+        statuses_where(Status::is_open)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(Kind::Reemision.as_str())
+        .bind(id.to_string())
+        .bind(dni.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Sets (or clears) an instalación's contact phone.
+pub async fn set_contact_phone(
+    conn: &mut Conn,
+    id: TicketId,
+    phone: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE tickets SET contact_phone = $1 WHERE id = $2")
+        .bind(phone)
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn by_id(conn: &mut Conn, id: TicketId) -> StoreResult<Ticket> {

@@ -13,6 +13,7 @@ mod analyst_pages;
 mod auth;
 mod desk;
 mod forecast;
+mod corrections;
 mod helpers;
 mod homes;
 mod images;

@@ -84,6 +84,7 @@ fn applicant_form(csrf: &str, email: &str, photo: &str, signature: &str) -> Form
         .text("email", email.to_owned())
         .text("position", "Asistente administrativo")
         .text("unit", "Oficina de Recursos Humanos")
+        .text("no_glasses_confirmed", "true")
         .part("photo", part(photo))
         .part("signature", part(signature))
 }
@@ -425,10 +426,16 @@ async fn a_failed_applicant_upload_keeps_what_was_typed_and_shows_each_error_twi
         photo_report.count("ul.checks > li.check-bad") >= 1,
         "the blur is marked"
     );
-    assert!(
-        photo_report.count("ul.checks > li.check-ok") >= 1,
-        "the checks it passed are listed too"
+    // The file is not kept: the checks it passed are not shown as green ✓ beside an
+    // empty field, only what was wrong with it, and that it must be chosen again.
+    assert_eq!(
+        photo_report.count("ul.checks > li.check-ok"),
+        0,
+        "no green check beside an empty field"
     );
+    assert!(photo_report
+        .text_at("p.image-report-note")
+        .starts_with("La foto que envió no se guardó"));
     let signature_field = page
         .all(".field.file-field")
         .into_iter()
@@ -857,13 +864,14 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
         "La foto no es actual."
     );
     let (_, step4) = app.page(&format!("/tramites/{id}/enviar")).await;
-    assert!(step4.contains("Volver a enviar la solicitud"));
+    assert!(step4.contains("Corregir y reenviar"));
+    assert!(!step4.contains("Guardar como borrador"));
     assert_eq!(
         texts(
             &step4,
             &format!("form[action^='/tramites/{id}/enviar'] button")
         ),
-        vec!["Volver a enviar la solicitud"]
+        vec!["Corregir y reenviar"]
     );
     let res = app
         .submit(

@@ -30,6 +30,8 @@ pub enum Event {
     ApplicantAdded,
     /// An applicant was removed from the ticket.
     ApplicantRemoved,
+    /// An applicant's data, photo or signature was corrected in place.
+    ApplicantEdited,
     /// RENIEC's answer for one applicant was recorded (approved or rejected).
     ReniecAnswered,
 }
@@ -46,6 +48,7 @@ impl Event {
                 Event::ApplicantAdded,
                 Event::ApplicantRemoved,
                 Event::ReniecAnswered,
+                Event::ApplicantEdited,
             ])
     }
 
@@ -58,6 +61,7 @@ impl Event {
             Event::PaymentRemoved => "payment_removed",
             Event::ApplicantAdded => "applicant_added",
             Event::ApplicantRemoved => "applicant_removed",
+            Event::ApplicantEdited => "applicant_edited",
             Event::ReniecAnswered => "reniec_result",
         }
     }

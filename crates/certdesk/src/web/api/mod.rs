@@ -92,6 +92,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::reniec_result))
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
+        .routes(routes!(tickets::update_applicant).layer(uploads()))
 }
 
 /// What the document says besides its paths, which `documented` adds.

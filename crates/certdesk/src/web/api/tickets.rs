@@ -1,13 +1,13 @@
 //! Tickets, their receipts and applicants, and the requester's actions on them.
 
 use axum::{
-    extract::State,
+    extract::{FromRequest, Request, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use domain::{
-    applicant::ApplicantInput,
+    applicant::{ApplicantInput, ApplicantPatch},
     ids::{ApplicantId, CertificateId, PaymentId, TicketId},
     payment::PaymentInput,
 };
@@ -58,6 +58,8 @@ pub struct ApplicantJson {
     pub dispatch_at: Option<String>,
     pub photo_url: String,
     pub signature_url: String,
+    /// The requester confirmed that the photo shows the person without glasses.
+    pub no_glasses_confirmed: bool,
 }
 
 impl From<Applicant> for ApplicantJson {
@@ -79,6 +81,7 @@ impl From<Applicant> for ApplicantJson {
             current_expires_on: a.current_expires_on.map(|d| d.to_string()),
             status: a.status.as_str().to_owned(),
             dispatch_at: a.dispatch_at.map(rfc3339),
+            no_glasses_confirmed: a.no_glasses_confirmed,
         }
     }
 }
@@ -153,6 +156,11 @@ pub struct TicketJson {
     pub status: String,
     pub requester: PersonRef,
     pub certificate_id: Option<String>,
+    /// Instalación: the phone of the person whose certificate is installed, as dialled
+    /// inside Peru (`987654321`, `076123456`).
+    pub contact_phone: Option<String>,
+    /// A renewal started from a certificate: that certificate.
+    pub renews_certificate_id: Option<String>,
     /// Time of the last (re)submission: the ticket's place in the queue.
     pub submitted_at: Option<String>,
     pub created_at: String,
@@ -208,6 +216,8 @@ impl From<TicketView> for TicketJson {
                 name: t.requester_name,
             },
             certificate_id: t.certificate_id.map(|c| c.to_string()),
+            contact_phone: t.contact_phone,
+            renews_certificate_id: t.renews_certificate_id.map(|c| c.to_string()),
             submitted_at: t.submitted_at.map(rfc3339),
             created_at: rfc3339(t.created_at),
             applicants: v.applicants.into_iter().map(Into::into).collect(),
@@ -225,6 +235,9 @@ pub struct NewTicket {
     pub reason: Option<String>,
     /// Required for instalacion and cancelacion: one of your certificates.
     pub certificate_id: Option<String>,
+    /// Instalacion only, optional: the phone of the person whose certificate is installed
+    /// (a 9-digit mobile starting with 9, or a landline with its area code).
+    pub contact_phone: Option<String>,
 }
 
 /// Open a ticket (borrador).
@@ -237,12 +250,15 @@ pub async fn create(
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<NewTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketJson>)> {
-    let view = uc::open(
+    let view = uc::open_with(
         &state.app,
         &user,
-        &body.kind,
-        body.reason.as_deref(),
-        body.certificate_id.as_deref(),
+        &uc::Opening {
+            kind: &body.kind,
+            reason: body.reason.as_deref(),
+            certificate_id: body.certificate_id.as_deref(),
+            contact_phone: body.contact_phone.as_deref(),
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -362,7 +378,111 @@ pub fn applicant_input(form: &MultipartForm) -> ApplicantInput {
         unit: form.text("unit"),
         payment_id: form.optional("payment_id"),
         current_expires_on: form.optional("current_expires_on"),
+        no_glasses_confirmed: form.optional("no_glasses_confirmed"),
     }
+}
+
+/// The applicant fields present in a multipart form (a correction: the rest stays).
+pub fn applicant_patch(form: &MultipartForm) -> ApplicantPatch {
+    let given = |name: &str| form.fields.get(name).map(|v| v.trim().to_owned());
+    ApplicantPatch {
+        paternal_surname: given("paternal_surname"),
+        maternal_surname: given("maternal_surname"),
+        given_names: given("given_names"),
+        dni: given("dni"),
+        dni_check_digit: given("dni_check_digit"),
+        dni_issued_on: given("dni_issued_on"),
+        email: given("email"),
+        position: given("position"),
+        unit: given("unit"),
+        payment_id: given("payment_id"),
+        current_expires_on: given("current_expires_on"),
+        no_glasses_confirmed: given("no_glasses_confirmed"),
+    }
+}
+
+/// A correction of an applicant as JSON: any subset of its fields. An empty string clears
+/// an optional field (`maternal_surname`, `dni_check_digit`, `payment_id`,
+/// `current_expires_on`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantChanges {
+    pub paternal_surname: Option<String>,
+    pub maternal_surname: Option<String>,
+    pub given_names: Option<String>,
+    pub dni: Option<String>,
+    pub dni_check_digit: Option<String>,
+    /// `YYYY-MM-DD`, as printed on the DNI.
+    pub dni_issued_on: Option<String>,
+    pub email: Option<String>,
+    pub position: Option<String>,
+    pub unit: Option<String>,
+    pub payment_id: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub current_expires_on: Option<String>,
+    /// The person is without glasses in the photo (no check detects glasses).
+    pub no_glasses_confirmed: Option<bool>,
+}
+
+impl From<ApplicantChanges> for ApplicantPatch {
+    fn from(c: ApplicantChanges) -> Self {
+        ApplicantPatch {
+            paternal_surname: c.paternal_surname,
+            maternal_surname: c.maternal_surname,
+            given_names: c.given_names,
+            dni: c.dni,
+            dni_check_digit: c.dni_check_digit,
+            dni_issued_on: c.dni_issued_on,
+            email: c.email,
+            position: c.position,
+            unit: c.unit,
+            payment_id: c.payment_id,
+            current_expires_on: c.current_expires_on,
+            no_glasses_confirmed: c.no_glasses_confirmed.map(|b| b.to_string()),
+        }
+    }
+}
+
+/// Correct an applicant in place (the ticket's requester; borrador or observado): JSON with
+/// any subset of its fields, or multipart with its fields and a new `photo` or `signature`
+/// (checked as when adding). What is not sent stays. A new photo clears an earlier
+/// `no_glasses_confirmed` unless it is sent again with it.
+#[utoipa::path(patch, path = "/api/v1/applicants/{id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content(
+        (ApplicantChanges = "application/json"),
+        (ApplicantChanges = "multipart/form-data")),
+        description = "JSON: any subset of the fields. Multipart: the same fields as text, and the files photo and/or signature."),
+    responses((status = 200, body = ApplicantJson),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_applicant(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id<ApplicantId>,
+    req: Request,
+) -> ApiResult<Json<ApplicantJson>> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    let (patch, images) = if multipart {
+        let form = MultipartForm::from_request(req, &state).await?;
+        let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+        (applicant_patch(&form), images)
+    } else {
+        let ApiJson(changes) = ApiJson::<ApplicantChanges>::from_request(req, &state).await?;
+        (changes.into(), uc::ImageUploads::default())
+    };
+    let applicant = uc::update_applicant(&state.app, &user, id, &patch, &images).await?;
+    Ok(Json(applicant.into()))
 }
 
 /// Register an applicant (multipart: the fields and the files `photo` and `signature`).

@@ -3,7 +3,10 @@
 //! and filtered like the analysts' registry, whose filters live here too.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+};
 use domain::{
     certificate::{download_days_left, CertificateState, DEADLINE_WARNING_DAYS},
     ids::CertificateId,
@@ -12,11 +15,16 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{page_cursor, render_form, Layout, SummaryItem};
+use super::{datetime, page_cursor, render, render_form, see_other, Layout, SummaryItem};
 use crate::{
     app::{registry, tickets as uc, AppError},
     store::certificates::Certificate,
-    web::{error::PageResult, extract::SignedIn, WebState},
+    web::{
+        error::PageResult,
+        extract::{CsrfForm, Id, SignedIn},
+        pages::tickets::StatusBadge,
+        WebState,
+    },
 };
 
 /// Error summary items of `errors`, labelled by `label`.
@@ -266,7 +274,7 @@ fn row(c: Certificate, today: jiff::civil::Date) -> CertificateRow {
             "Solicitar reemisión (plazo de descarga vencido, con pago)",
         )),
         CertificateState::Instalado => Some((
-            "/tramites/nuevo?tipo=reemision&motivo=a".to_owned(),
+            format!("/certificados/{}/renovar", c.id),
             "Solicitar renovación",
         )),
         _ => None,
@@ -333,6 +341,102 @@ pub async fn list(
     ))
 }
 
+// ---------------------------------------------------------------------------------------
+// "Solicitar renovación": `/certificados/{id}/renovar`. The GET says what will happen (a
+// reemisión a) with the holder's data filled in) or why not; its POST opens the ticket and
+// goes to the applicant form, pre-filled. A GET never writes.
+
+/// An open renewal the viewer may open.
+struct OpenRenewal {
+    id: String,
+    number: String,
+    status: StatusBadge,
+    created: String,
+    /// Where to go on with it: the applicants step of a ticket still being written.
+    continue_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "certificate_renew.html")]
+struct RenewPage {
+    layout: Layout,
+    cert_id: String,
+    certificate: String,
+    holder: String,
+    dni: String,
+    expires_on: Option<String>,
+    refusal: Option<&'static str>,
+    open: Vec<OpenRenewal>,
+    others_open: usize,
+    reason: String,
+}
+
+async fn renew_page(
+    state: &WebState,
+    me: &SignedIn,
+    id: CertificateId,
+    status: StatusCode,
+    notice: Option<String>,
+) -> PageResult {
+    let offer = uc::renewal_offer(&state.app, me.user(), id).await?;
+    let c = &offer.certificate;
+    let reason = domain::ticket::Reason::parse(Kind::Reemision, Some("a"))
+        .map(|r| r.label())
+        .unwrap_or_default();
+    let page = RenewPage {
+        layout: Layout::new("Solicitar renovación", Some(&me.viewer), "/certificados")
+            .with_notice(notice),
+        cert_id: c.id.to_string(),
+        certificate: describe(c),
+        holder: c.holder_name.clone(),
+        dni: c.dni.to_string(),
+        expires_on: c.expires_on.map(format_date),
+        refusal: offer.refusal,
+        open: offer
+            .open
+            .iter()
+            .map(|t| OpenRenewal {
+                id: t.id.to_string(),
+                number: t.number.to_string(),
+                status: t.status.into(),
+                created: datetime(t.created_at),
+                continue_href: if t.status.is_editable() && t.requester_id == me.user().id {
+                    format!("/tramites/{}/solicitantes", t.id)
+                } else {
+                    format!("/tramites/{}", t.id)
+                },
+            })
+            .collect(),
+        others_open: offer.others_open,
+        reason,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn renew_form(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Id(id): Id<CertificateId>,
+) -> PageResult {
+    renew_page(&state, &me, id, StatusCode::OK, None).await
+}
+
+pub async fn renew(
+    State(state): State<WebState>,
+    me: SignedIn,
+    Id(id): Id<CertificateId>,
+    _form: CsrfForm<super::wizard::Empty>,
+) -> PageResult {
+    match uc::renew(&state.app, me.user(), id).await {
+        Ok(ticket) => see_other(format!("/tramites/{ticket}/solicitantes?aviso=renovacion")),
+        // Already open, or not renewable: the page says which, with the way on.
+        Err(AppError::Conflict(why)) => {
+            renew_page(&state, &me, id, StatusCode::CONFLICT, Some(why)).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,7 +494,10 @@ mod tests {
         assert_eq!(row.download_deadline, None, "no deadline once installed");
         assert_eq!(row.install_href, None);
         assert!(row.cancel_href.is_some());
-        assert!(row.renew.unwrap().0.contains("motivo=a"));
+        assert_eq!(
+            row.renew.unwrap().0,
+            format!("/certificados/{CERT}/renovar")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod profile;
 mod observation_texts;
 mod ticket_search;
 mod tickets;
-mod wizard;
+pub(crate) mod wizard;
 
 use askama::Template;
 use axum::{
@@ -107,6 +107,16 @@ pub fn routes() -> Router<WebState> {
         .route(
             "/admin/observaciones/{id}",
             get(observation_texts::edit_form).post(observation_texts::update),
+        )
+        .route(
+            "/tramites/{id}/solicitantes/{applicant_id}/editar",
+            get(wizard::applicants::edit_form)
+                .post(wizard::applicants::edit)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/certificados/{id}/renovar",
+            get(certificates::renew_form).post(certificates::renew),
         )
         .merge(analyst::routes())
 }

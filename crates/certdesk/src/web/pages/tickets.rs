@@ -213,6 +213,7 @@ pub(super) fn event_text(event: Event, kind: Kind) -> &'static str {
         },
         Event::ApplicantAdded => "Registró un solicitante",
         Event::ApplicantRemoved => "Quitó un solicitante",
+        Event::ApplicantEdited => "Corrigió los datos de un solicitante",
         Event::PaymentAdded => "Registró una constancia de pago",
         Event::PaymentRemoved => "Quitó una constancia de pago",
         Event::ReniecAnswered => "Registró el resultado de RENIEC de un solicitante",
@@ -282,7 +283,9 @@ struct TicketRow {
     reason: &'static str,
     status: StatusBadge,
     submitted: Option<String>,
-    created: String,
+    /// What the "Enviado el" cell says of a ticket never sent: "Sin enviar (borrador creado
+    /// el 01/12/2026)" — no "Enviado el" label before it on a phone.
+    unsent: String,
 }
 
 #[derive(Template)]
@@ -310,7 +313,14 @@ pub async fn list(
         .into_iter()
         .map(|t| TicketRow {
             submitted: t.submitted_at.map(datetime),
-            created: datetime(t.created_at),
+            unsent: {
+                let created = format_date(schedule::to_lima(t.created_at).date());
+                if t.status == Status::Borrador {
+                    format!("Sin enviar (borrador creado el {created})")
+                } else {
+                    format!("No se envió (creado el {created})")
+                }
+            },
             kind: t.kind.label(),
             reason: t.reason.text(),
             status: t.status.into(),
@@ -352,6 +362,8 @@ struct TicketPage {
     has_applicants: bool,
     requires_payment: bool,
     certificate: Option<String>,
+    /// Instalación: the holder's phone, as given.
+    contact_phone: Option<String>,
     applicants: Vec<ApplicantRow>,
     payments: Vec<PaymentRow>,
     history: Vec<HistoryRow>,
@@ -435,6 +447,11 @@ pub async fn show(
         has_applicants: t.kind.has_applicants(),
         requires_payment: t.reason.requires_payment(),
         certificate: view.certificate.as_ref().map(super::certificates::describe),
+        contact_phone: t
+            .contact_phone
+            .as_deref()
+            .and_then(|p| domain::phone::PhoneNumber::parse(p).ok())
+            .map(|p| p.to_string()),
         applicants: ApplicantRow::all(&view),
         payments: PaymentRow::all(&view),
         history: view

@@ -51,6 +51,9 @@ struct Chosen {
     needs_certificate: bool,
     certificates: Vec<CertOption>,
     reasons: Vec<ReasonOption>,
+    /// Instalación: the contact phone field, with what was typed.
+    asks_phone: bool,
+    phone: String,
 }
 
 #[derive(Template)]
@@ -69,6 +72,7 @@ const NEW_LABELS: &[(&str, &str)] = &[
     ("kind", "Tipo de trámite"),
     ("reason", "Motivo"),
     ("certificate_id", "Certificado"),
+    ("contact_phone", "Teléfono de contacto"),
 ];
 
 fn kind_help(kind: Kind) -> &'static str {
@@ -93,6 +97,7 @@ async fn new_page(
     kind: Option<Kind>,
     reason: Option<&str>,
     certificate: Option<&str>,
+    phone: Option<&str>,
     errors: FieldErrors,
 ) -> PageResult {
     let rules = RulesView::from(&me.viewer.settings.payment);
@@ -125,6 +130,8 @@ async fn new_page(
                 has_reasons: kind != Kind::Instalacion,
                 single_reason: Reason::instalacion().text(),
                 needs_certificate: kind.names_certificate(),
+                asks_phone: kind == Kind::Instalacion,
+                phone: phone.unwrap_or_default().to_owned(),
                 certificates,
                 reasons: kind
                     .reasons()
@@ -179,6 +186,7 @@ pub async fn new_form(
         kind,
         query.motivo.as_deref(),
         query.certificado.as_deref(),
+        None,
         errors,
     )
     .await
@@ -192,6 +200,7 @@ pub struct NewForm {
     kind: String,
     reason: Option<String>,
     certificate_id: Option<String>,
+    contact_phone: Option<String>,
 }
 
 pub async fn create(
@@ -200,12 +209,15 @@ pub async fn create(
     form: CsrfForm<NewForm>,
 ) -> PageResult {
     let data = form.data;
-    match uc::open(
+    match uc::open_with(
         &state.app,
         me.user(),
-        &data.kind,
-        data.reason.as_deref(),
-        data.certificate_id.as_deref(),
+        &uc::Opening {
+            kind: &data.kind,
+            reason: data.reason.as_deref(),
+            certificate_id: data.certificate_id.as_deref(),
+            contact_phone: data.contact_phone.as_deref(),
+        },
     )
     .await
     {
@@ -221,6 +233,7 @@ pub async fn create(
                 kind,
                 data.reason.as_deref(),
                 data.certificate_id.as_deref(),
+                data.contact_phone.as_deref(),
                 errors,
             )
             .await

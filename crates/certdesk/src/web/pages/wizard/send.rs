@@ -2,9 +2,9 @@
 
 use askama::Template;
 use axum::extract::State;
-use domain::{ids::TicketId, ticket::Status};
+use domain::{ids::TicketId, phone::PhoneNumber, ticket::Status};
 
-use super::{editable_view, steps, Empty, Progress, StepId, Steps};
+use super::{editable_view, steps, Progress, StepId, Steps};
 use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{schedule, tickets as uc, AppError},
@@ -43,6 +43,11 @@ struct SubmitPage {
     resubmission: bool,
     next_dispatch: Option<String>,
     cutoff: String,
+    /// The answer to the observation, as typed (kept when the page comes back).
+    comment: String,
+    comment_errors: Vec<String>,
+    /// Instalación: the contact phone given, shown as dialled.
+    contact_phone: Option<String>,
 }
 
 async fn submit_page(
@@ -50,6 +55,8 @@ async fn submit_page(
     me: &SignedIn,
     view: &uc::TicketView,
     problems: Vec<SendProblem>,
+    comment: String,
+    comment_errors: Vec<String>,
 ) -> PageResult {
     let t = &view.ticket;
     let times = schedule::batch_times(&state.app, &me.viewer.settings).await?;
@@ -77,8 +84,16 @@ async fn submit_page(
         resubmission: t.status == Status::Observado,
         next_dispatch: t.kind.has_applicants().then_some(times.next),
         cutoff: times.every,
+        comment,
+        comment_errors,
+        contact_phone: t
+            .contact_phone
+            .as_deref()
+            .and_then(|p| PhoneNumber::parse(p).ok())
+            .map(|p| p.to_string()),
     };
-    Ok(render_form(!page.problems.is_empty(), &page))
+    let failed = !page.problems.is_empty() || !page.comment_errors.is_empty();
+    Ok(render_form(failed, &page))
 }
 
 pub async fn submit_form(
@@ -87,16 +102,24 @@ pub async fn submit_form(
     Id(id): Id<TicketId>,
 ) -> PageResult {
     let view = editable_view(&state, &me, id).await?;
-    submit_page(&state, &me, &view, Vec::new()).await
+    submit_page(&state, &me, &view, Vec::new(), String::new(), Vec::new()).await
+}
+
+/// The send step's form: only an observed ticket's page asks for a comment.
+#[derive(serde::Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    comment: String,
 }
 
 pub async fn submit(
     State(state): State<WebState>,
     me: SignedIn,
     Id(id): Id<TicketId>,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<SubmitForm>,
 ) -> PageResult {
-    match uc::submit(&state.app, me.user(), id).await {
+    let comment = form.data.comment;
+    match uc::submit_with(&state.app, me.user(), id, Some(&comment)).await {
         Ok(view) => {
             let notice = if view.ticket.kind.has_applicants() {
                 "enviado"
@@ -108,8 +131,13 @@ pub async fn submit(
         Err(AppError::Validation(errors)) => {
             let view = editable_view(&state, &me, id).await?;
             let t = &view.ticket;
+            let comment_errors = errors
+                .get("comment")
+                .map(<[String]>::to_vec)
+                .unwrap_or_default();
             let problems = errors
                 .iter()
+                .filter(|(field, _)| *field != "comment")
                 .flat_map(|(field, messages)| {
                     let (fix_href, fix_label) = match field {
                         "applicants" => (
@@ -132,7 +160,7 @@ pub async fn submit(
                     })
                 })
                 .collect();
-            submit_page(&state, &me, &view, problems).await
+            submit_page(&state, &me, &view, problems, comment, comment_errors).await
         }
         // Sent twice (a double click) or moved meanwhile: the ticket page says where it is.
         Err(AppError::Conflict(_)) => see_other(format!("/tramites/{id}")),

@@ -99,6 +99,8 @@ struct ApplicantCard {
     receipt: Option<Receipt>,
     photo_url: String,
     signature_url: String,
+    /// The requester ticked "sin lentes" for this photo.
+    no_glasses_confirmed: bool,
     /// Present while the applicant waits for RENIEC's answer.
     result: Option<ResultForms>,
     /// The batch the applicant went in: its page and its cut-off, in words.
@@ -207,6 +209,8 @@ struct ReviewPage {
     queue_position: Option<i64>,
     assignee: Option<String>,
     certificate: Option<String>,
+    /// Instalación: the holder's phone, as shown and as a `tel:` link.
+    contact_phone: Option<(String, String)>,
     crl_reason: Option<String>,
     appointment: Option<String>,
     has_applicants: bool,
@@ -447,6 +451,7 @@ fn card(
         receipt: receipt_of(a, &view.payments, &view.applicants),
         photo_url: format!("/api/v1/applicants/{}/photo", a.id),
         signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+        no_glasses_confirmed: a.no_glasses_confirmed,
         result,
         batch: batches
             .iter()
@@ -561,6 +566,11 @@ fn build(
         queue_position: view.queue_position,
         assignee,
         certificate: view.certificate.as_ref().map(describe),
+        contact_phone: t
+            .contact_phone
+            .as_deref()
+            .and_then(|p| domain::phone::PhoneNumber::parse(p).ok())
+            .map(|p| (p.to_string(), p.international())),
         crl_reason: (t.kind == Kind::Cancelacion)
             .then(|| t.reason.crl_reason().map(|r| r.to_string()))
             .flatten(),
