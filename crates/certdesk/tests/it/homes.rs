@@ -225,9 +225,10 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         tickets.push(submitted(&app, &requester, dni).await);
     }
     clock.set(at("2026-12-02T11:00:00-05:00"));
-    // The second and third are approved: their applicants go in Friday's batch.
+    // The second and third are approved, out of turn: their applicants go in Friday's batch.
     for (id, _) in &tickets[1..3] {
-        act(&app, &analyst, id, "take", json!({})).await;
+        let reason = json!({"reason": "Renovación urgente por viaje."});
+        act(&app, &analyst, id, "take", reason).await;
         act(&app, &analyst, id, "approve", json!({})).await;
     }
 
