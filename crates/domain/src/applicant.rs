@@ -212,7 +212,7 @@ impl ApplicantInput {
             e.add(
                 "dni",
                 format!(
-                    "El DNI {d} ya figura en este ticket o en otro ticket abierto del mismo tipo."
+                    "El DNI {d} ya figura en este trámite o en otro trámite abierto del mismo tipo."
                 ),
             );
         }

@@ -71,27 +71,27 @@ events! {
     /// Password set through the one-time link.
     PasswordSet => "user.password_set", "Contraseña establecida";
     /// Ticket created (borrador).
-    TicketCreated => "ticket.created", "Ticket registrado";
+    TicketCreated => "ticket.created", "Trámite registrado";
     /// Ticket submitted or resubmitted.
-    TicketSubmitted => "ticket.submitted", "Ticket enviado";
+    TicketSubmitted => "ticket.submitted", "Trámite enviado";
     /// Observed ticket taken back to borrador.
-    TicketCorrected => "ticket.corrected", "Ticket en corrección";
+    TicketCorrected => "ticket.corrected", "Trámite en corrección";
     /// Ticket withdrawn.
-    TicketWithdrawn => "ticket.withdrawn", "Ticket anulado";
+    TicketWithdrawn => "ticket.withdrawn", "Trámite anulado";
     /// Ticket taken by an analyst.
-    TicketTaken => "ticket.taken", "Ticket en atención";
+    TicketTaken => "ticket.taken", "Trámite en atención";
     /// Ticket observed.
-    TicketObserved => "ticket.observed", "Ticket observado";
+    TicketObserved => "ticket.observed", "Trámite observado";
     /// Ticket approved and scheduled.
-    TicketApproved => "ticket.approved", "Ticket aprobado y programado";
+    TicketApproved => "ticket.approved", "Trámite aprobado y programado";
     /// Ticket rejected.
-    TicketRejected => "ticket.rejected", "Ticket rechazado";
+    TicketRejected => "ticket.rejected", "Trámite rechazado";
     /// Ticket sent to RENIEC.
-    TicketDispatched => "ticket.dispatched", "Ticket enviado a RENIEC";
+    TicketDispatched => "ticket.dispatched", "Trámite enviado a RENIEC";
     /// Ticket attended (all RENIEC results in).
-    TicketAttended => "ticket.attended", "Ticket atendido";
+    TicketAttended => "ticket.attended", "Trámite atendido";
     /// Instalacion or cancelacion completed.
-    TicketCompleted => "ticket.completed", "Ticket completado";
+    TicketCompleted => "ticket.completed", "Trámite completado";
     /// Applicant added.
     ApplicantAdded => "applicant.added", "Solicitante registrado";
     /// Applicant changed.

@@ -192,7 +192,7 @@ impl ReminderKind {
         if self.is_expiry() {
             "Solicite ahora su renovación (reemisión, motivo a) para no quedarse sin firma digital."
         } else {
-            "Registre un ticket de instalación; pasado el plazo deberá solicitar una reemisión con pago."
+            "Registre un trámite de instalación; pasado el plazo deberá solicitar una reemisión con pago."
         }
     }
 }

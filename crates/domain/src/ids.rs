@@ -92,7 +92,7 @@ pub struct TicketNumber {
 
 /// A malformed ticket number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Número de ticket no válido: «{0}». Tiene la forma CD-2026-000123.")]
+#[error("Número de trámite no válido: «{0}». Tiene la forma CD-2026-000123.")]
 pub struct TicketNumberError(pub String);
 
 impl TicketNumber {

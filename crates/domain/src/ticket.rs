@@ -612,19 +612,19 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     /// Only the requester may do this.
-    #[error("Solo quien registró el ticket puede {}lo.", .action.verb())]
+    #[error("Solo quien registró el trámite puede {}lo.", .action.verb())]
     NotOwner {
         /// The attempted action.
         action: Action,
     },
     /// Only analysts may do this.
-    #[error("Solo un analista de la Mesa de Servicios puede {} el ticket.", .action.verb())]
+    #[error("Solo un analista de la Mesa de Servicios puede {} el trámite.", .action.verb())]
     NotAnalyst {
         /// The attempted action.
         action: Action,
     },
     /// Not from this status.
-    #[error("No se puede {} un ticket en estado «{}».", .action.verb(), .status.label())]
+    #[error("No se puede {} un trámite en estado «{}».", .action.verb(), .status.label())]
     InvalidStatus {
         /// The attempted action.
         action: Action,
@@ -632,7 +632,7 @@ pub enum TransitionError {
         status: Status,
     },
     /// Not for this kind.
-    #[error("No se puede {} un ticket de {}.", .action.verb(), .kind.label())]
+    #[error("No se puede {} un trámite de {}.", .action.verb(), .kind.label())]
     NotForKind {
         /// The attempted action.
         action: Action,
@@ -640,13 +640,13 @@ pub enum TransitionError {
         kind: Kind,
     },
     /// Emision/reemision without applicants.
-    #[error("Registre al menos un solicitante antes de enviar el ticket.")]
+    #[error("Registre al menos un solicitante antes de enviar el trámite.")]
     NoApplicants,
     /// Paid reason, receipts missing.
     #[error("Este motivo requiere una constancia de pago por solicitante: faltan {0}. Registre la constancia y enlácela al solicitante.")]
     MissingReceipts(usize),
     /// A DNI twice.
-    #[error("El DNI {} ya figura en este ticket o en otro ticket abierto del mismo tipo.", .0.join(", "))]
+    #[error("El DNI {} ya figura en este trámite o en otro trámite abierto del mismo tipo.", .0.join(", "))]
     DuplicateDni(Vec<String>),
     /// Instalacion/cancelacion without a certificate.
     #[error("Indique el certificado al que se refiere la solicitud.")]
@@ -658,7 +658,7 @@ pub enum TransitionError {
     #[error("Escriba el motivo del rechazo.")]
     ReasonRequired,
     /// Installation without the appointment.
-    #[error("Registre la cita de instalación antes de completar el ticket.")]
+    #[error("Registre la cita de instalación antes de completar el trámite.")]
     AppointmentMissing,
     /// Dispatch with applicants still waiting for a later batch.
     #[error("Aún hay {0} solicitante(s) programado(s) para un envío posterior.")]

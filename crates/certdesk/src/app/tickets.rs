@@ -86,7 +86,7 @@ async fn editable_ticket(conn: &mut Conn, actor: &User, id: TicketId) -> AppResu
     }
     if !ticket.status.is_editable() {
         return Err(AppError::Conflict(format!(
-            "El ticket {} está «{}»: ya no se puede modificar.",
+            "El trámite {} está «{}»: ya no se puede modificar.",
             ticket.number,
             ticket.status.label()
         )));
@@ -587,7 +587,7 @@ pub async fn add_applicant(
     let ticket = editable_ticket(&mut conn, actor, ticket_id).await?;
     if !ticket.kind.has_applicants() {
         return Err(AppError::Conflict(format!(
-            "Un ticket de {} no lleva solicitantes.",
+            "Un trámite de {} no lleva solicitantes.",
             ticket.kind.label()
         )));
     }
@@ -619,7 +619,7 @@ pub async fn add_applicant(
         if !usable {
             errors.add(
                 "payment_id",
-                "Esa constancia no es de este ticket o ya está enlazada a otro solicitante.",
+                "Esa constancia no es de este trámite o ya está enlazada a otro solicitante.",
             );
         }
     }
@@ -681,7 +681,7 @@ pub async fn add_applicant(
                 "Esa constancia ya está enlazada a otro solicitante.",
             )
         } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
-            AppError::field("dni", "Ese DNI ya figura en este ticket.")
+            AppError::field("dni", "Ese DNI ya figura en este trámite.")
         } else {
             e.into()
         }

@@ -312,7 +312,7 @@ fn approving_an_installation_is_not_possible_it_is_completed_instead() {
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(
         err.to_string(),
-        "No se puede aprobar un ticket de Instalación."
+        "No se puede aprobar un trámite de Instalación."
     );
     let err = transition(
         Kind::Emision,
@@ -399,7 +399,7 @@ fn a_dni_twice_in_a_ticket_is_refused_on_submit() {
     assert_eq!(err, TransitionError::DuplicateDni(vec!["10117410".into()]));
     assert_eq!(
         err.to_string(),
-        "El DNI 10117410 ya figura en este ticket o en otro ticket abierto del mismo tipo."
+        "El DNI 10117410 ya figura en este trámite o en otro trámite abierto del mismo tipo."
     );
 }
 
@@ -436,7 +436,7 @@ fn only_the_requester_submits_corrects_and_withdraws_even_if_admin() {
     let err = transition(k, r, Status::Borrador, Action::Submit, &ready(stranger())).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Solo quien registró el ticket puede enviarlo."
+        "Solo quien registró el trámite puede enviarlo."
     );
 }
 
@@ -457,7 +457,7 @@ fn a_solicitante_cannot_take_observe_approve_or_reject_even_their_own_ticket() {
     let err = transition(k, r, Status::Enviado, Action::Take, &ready(owner())).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Solo un analista de la Mesa de Servicios puede atender el ticket."
+        "Solo un analista de la Mesa de Servicios puede atender el trámite."
     );
 }
 
@@ -509,7 +509,7 @@ fn approving_a_borrador_is_a_conflict_not_a_validation_error() {
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(
         err.to_string(),
-        "No se puede aprobar un ticket en estado «Borrador»."
+        "No se puede aprobar un trámite en estado «Borrador»."
     );
 }
 
