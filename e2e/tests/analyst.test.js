@@ -112,7 +112,7 @@ test('an analyst works the queue, reviews, approves and handles the RENIEC batch
     // The batch page: next cut-off, how many go in it, the closed batches.
     await clickAndWait(page, nav.getByRole('link', { name: 'Lote RENIEC' }));
     await page.getByRole('heading', { name: 'Lote RENIEC', level: 1 }).waitFor();
-    await page.getByText('Próximo corte').waitFor();
+    await page.getByText('Próximo corte', { exact: true }).waitFor();
     await audit(page, '24-lote-escritorio');
     await screenshot(page, '24-lote-escritorio');
     await clickAndWait(page, page.getByRole('button', { name: 'Cerrar lote ahora' }));

@@ -93,7 +93,11 @@ async function observedTicket(seed) {
   const added = await api('POST', `/api/v1/tickets/${id}/applicants`, requester, form);
   assert.equal(added.status, 201, JSON.stringify(added.json));
   assert.equal((await api('POST', `/api/v1/tickets/${id}/submit`, requester)).status, 200);
-  assert.equal((await api('POST', `/api/v1/tickets/${id}/take`, analyst)).status, 200);
+  // The demo queue has older tickets waiting: taking this one first needs a reason.
+  const taken = await api('POST', `/api/v1/tickets/${id}/take`, analyst, {
+    reason: 'Se atiende antes para revisar la corrección en el navegador.',
+  });
+  assert.equal(taken.status, 200, JSON.stringify(taken.json));
   const observed = await api('POST', `/api/v1/tickets/${id}/observe`, analyst, {
     comment: 'El cargo no es el actual y la foto tiene lentes. Corrija ambos.',
   });
