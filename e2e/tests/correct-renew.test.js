@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { DEMO, baseUrl, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, baseUrl, launchBrowser, logIn, auditedScreenshot, withPage } from './helpers.js';
 
 const FIXTURES =
   process.env.CERTDESK_E2E_FIXTURES ??
@@ -122,7 +122,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.goto(`/tramites/${ticket.id}`);
       await page.getByText('El cargo no es el actual').first().waitFor();
       await assertNoHorizontalScroll(page, 'trámite observado');
-      await screenshot(page, `corregir-01-observado-${vp.name}`);
+      await auditedScreenshot(page, `corregir-01-observado-${vp.name}`);
       await clickAndWait(page, page.getByRole('link', { name: 'Corregir y volver a enviar' }));
 
       // The applicants step: "Editar" on the applicant.
@@ -139,7 +139,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
         assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0), `${alt} did not load`);
       }
       await assertNoHorizontalScroll(page, 'formulario de corrección');
-      await screenshot(page, `corregir-02-formulario-${vp.name}`);
+      await auditedScreenshot(page, `corregir-02-formulario-${vp.name}`);
 
       // Only the position and the photo change; the signature is not chosen again.
       await page.getByLabel('Cargo').fill('Jefa de la Unidad de Programas Sociales');
@@ -154,13 +154,13 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       assert.equal(await page.locator('#photo-report li.check-ok').count(), 0);
       assert.equal(await page.getByLabel('Cargo').inputValue(), 'Jefa de la Unidad de Programas Sociales');
       await assertNoHorizontalScroll(page, 'corrección con errores');
-      await screenshot(page, `corregir-03-sin-lentes-${vp.name}`);
+      await auditedScreenshot(page, `corregir-03-sin-lentes-${vp.name}`);
 
       await page.getByLabel('Cambiar la foto (opcional)').setInputFiles(fixture('photo_ok_large.png'));
       await page.getByLabel(/Sin lentes/).check();
       await clickAndWait(page, page.getByRole('button', { name: 'Guardar cambios' }));
       await page.getByText('Cambios guardados').waitFor();
-      await screenshot(page, `corregir-04-guardado-${vp.name}`);
+      await auditedScreenshot(page, `corregir-04-guardado-${vp.name}`);
       await clickAndWait(page, page.getByRole('link', { name: 'Continuar: corregir y reenviar' }));
 
       // The last step says "Corregir y reenviar", not "Guardar como borrador".
@@ -169,13 +169,13 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       assert.equal(await page.getByText('Guardar como borrador').count(), 0);
       await page.getByLabel(/Respuesta a la observación/).fill(answer);
       await assertNoHorizontalScroll(page, 'corregir y reenviar');
-      await screenshot(page, `corregir-05-reenviar-${vp.name}`);
+      await auditedScreenshot(page, `corregir-05-reenviar-${vp.name}`);
       await clickAndWait(page, send);
       await page.getByText('Su solicitud fue enviada').waitFor();
       assert.equal((await page.locator('.title-with-badge .status').innerText()).trim(), 'Enviado');
       await page.getByText(answer).first().waitFor();
       await assertNoHorizontalScroll(page, 'trámite reenviado');
-      await screenshot(page, `corregir-06-reenviado-${vp.name}`);
+      await auditedScreenshot(page, `corregir-06-reenviado-${vp.name}`);
     });
 
     // The analyst reads the answer in the review page's history.
@@ -187,7 +187,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await history.getByText(/Se corrigió a Quispe Huamán, Rosa Elena: cargo, foto/).waitFor();
       await page.getByText('El solicitante confirmó: sin lentes').waitFor();
       await assertNoHorizontalScroll(page, 'revisión del analista');
-      await screenshot(page, `corregir-07-analista-${vp.name}`);
+      await auditedScreenshot(page, `corregir-07-analista-${vp.name}`);
     });
   });
 
@@ -199,14 +199,14 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       const card = page.locator('li.certificate').filter({ has: page.getByRole('heading', { name: holder }) });
       await card.waitFor();
       await assertNoHorizontalScroll(page, 'mis certificados');
-      await screenshot(page, `renovar-01-certificados-${vp.name}`);
+      await auditedScreenshot(page, `renovar-01-certificados-${vp.name}`);
       await clickAndWait(page, card.getByRole('link', { name: 'Solicitar renovación' }));
 
       // What will happen, and one button.
       await page.getByRole('heading', { name: 'Solicitar renovación' }).waitFor();
       await page.getByText('Renovación de certificado digital').first().waitFor();
       await assertNoHorizontalScroll(page, 'solicitar renovación');
-      await screenshot(page, `renovar-02-que-pasa-${vp.name}`);
+      await auditedScreenshot(page, `renovar-02-que-pasa-${vp.name}`);
       await clickAndWait(page, page.getByRole('button', { name: 'Empezar la renovación' }));
 
       // The applicant form, filled in with the holder's data and the current expiry.
@@ -218,7 +218,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       assert.match(await page.getByLabel(/caducidad de su certificado actual/).inputValue(), /^\d{4}-\d{2}-\d{2}$/);
       assert.notEqual(await page.getByLabel('Cargo').inputValue(), '');
       await assertNoHorizontalScroll(page, 'renovación: solicitante');
-      await screenshot(page, `renovar-03-formulario-${vp.name}`);
+      await auditedScreenshot(page, `renovar-03-formulario-${vp.name}`);
 
       await page.getByLabel('Fecha de emisión del DNI').fill('2020-08-14');
       await page.getByLabel('Foto del solicitante').setInputFiles(fixture('photo_ok.jpg'));
@@ -231,7 +231,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.getByText('Su solicitud fue enviada').waitFor();
       await page.getByText('Renovación de certificado digital').first().waitFor();
       await assertNoHorizontalScroll(page, 'renovación enviada');
-      await screenshot(page, `renovar-04-enviado-${vp.name}`);
+      await auditedScreenshot(page, `renovar-04-enviado-${vp.name}`);
 
       // The certificate now says it has a renewal under way.
       await page.goto('/certificados');
@@ -243,7 +243,7 @@ for (const [index, vp] of VIEWPORTS.entries()) {
       await page.getByText('ya tiene una renovación en curso').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Empezar la renovación' }).count(), 0);
       await assertNoHorizontalScroll(page, 'renovación en curso');
-      await screenshot(page, `renovar-05-en-curso-${vp.name}`);
+      await auditedScreenshot(page, `renovar-05-en-curso-${vp.name}`);
     });
   });
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { DEMO, baseUrl, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, baseUrl, launchBrowser, logIn, audit, auditedScreenshot, withPage } from './helpers.js';
 
 const DESKTOP = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -22,6 +22,7 @@ async function clickAndWait(page, locator) {
 
 /** The page must fit a 390 px screen: no sideways scrolling. */
 async function assertFitsPhone(page, where) {
+  await audit(page, where);
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= 390, `${where}: ${scrollWidth}px wide in 390px`);
 }
@@ -87,7 +88,7 @@ test('an analyst takes out of turn with a reason, approves with confirmation, ob
     assert.equal(await page.getByLabel('Motivo para atenderlo antes').getAttribute('aria-invalid'), 'true');
     const reason = 'El solicitante asume funciones de firma el lunes.';
     await page.getByLabel('Motivo para atenderlo antes').fill(reason);
-    await screenshot(page, '60-atender-fuera-de-turno');
+    await auditedScreenshot(page, '60-atender-fuera-de-turno');
     await clickAndWait(page, page.getByRole('button', { name: 'Atender fuera de turno' }));
     await page.getByText('Ahora usted atiende este trámite.').waitFor();
     await page.locator('ol.history').getByText(reason).waitFor();
@@ -98,7 +99,7 @@ test('an analyst takes out of turn with a reason, approves with confirmation, ob
     await page.locator('#confirma-sin-lentes-error').waitFor();
     await page.getByLabel(/Confirmo que revisé/).check();
     await page.getByLabel(/Sin lentes/).check();
-    await screenshot(page, '61-aprobar-con-confirmacion');
+    await auditedScreenshot(page, '61-aprobar-con-confirmacion');
     await clickAndWait(page, page.getByRole('button', { name: 'Aprobar', exact: true }));
     await page.getByText('Trámite aprobado').waitFor();
     await page.locator('ol.history').getByText(/ningún solicitante lleva lentes/).waitFor();
@@ -114,7 +115,7 @@ test('an analyst takes out of turn with a reason, approves with confirmation, ob
     }
     await page.getByRole('checkbox', { name: 'Foto con lentes' }).check();
     await page.getByLabel(/Otra observación para el solicitante/).fill('Use fondo blanco.');
-    await screenshot(page, '62-observar-con-texto-frecuente');
+    await auditedScreenshot(page, '62-observar-con-texto-frecuente');
     await clickAndWait(page, page.getByRole('button', { name: 'Observar y devolver' }));
     await page.getByText('Trámite observado').first().waitFor();
     const observation = await page.locator('ol.history .history-comment').last().innerText();
@@ -144,7 +145,7 @@ test('the batch page and every analyst page fit a 390 px phone with labelled val
       assert.ok(label, 'every cell has a data-label');
       assert.equal(before, `"${label}: "`, `the label is shown: ${label}`);
     }
-    await screenshot(page, '63-lote-telefono');
+    await auditedScreenshot(page, '63-lote-telefono');
 
     // A closed batch, with RENIEC's answers.
     const closed = page.locator('section[aria-labelledby=cerrados] tbody th a');
@@ -152,7 +153,7 @@ test('the batch page and every analyst page fit a 390 px phone with labelled val
       await clickAndWait(page, closed.last());
       await page.getByRole('heading', { name: /^Lote del / }).waitFor();
       await assertFitsPhone(page, 'lote cerrado');
-      await screenshot(page, '64-lote-cerrado-telefono');
+      await auditedScreenshot(page, '64-lote-cerrado-telefono');
     }
 
     for (const [path, name] of [
@@ -162,7 +163,7 @@ test('the batch page and every analyst page fit a 390 px phone with labelled val
       await page.goto(path);
       await assertFitsPhone(page, name);
     }
-    await screenshot(page, '65-certificados-telefono');
+    await auditedScreenshot(page, '65-certificados-telefono');
     await page.goto('/analista/cola');
     await clickAndWait(page, page.locator('.cell-number a').first());
     await page.getByRole('heading', { name: 'Acciones' }).waitFor();
@@ -179,6 +180,6 @@ test('an admin keeps the canned observation texts (390 px too)', async (t) => {
       await page.getByRole('heading', { name: title }).waitFor();
     }
     await assertFitsPhone(page, 'observaciones frecuentes');
-    await screenshot(page, '66-observaciones-frecuentes-telefono');
+    await auditedScreenshot(page, '66-observaciones-frecuentes-telefono');
   });
 });

@@ -83,6 +83,12 @@ export async function screenshot(page, name) {
   return path;
 }
 
+/** Checks the page with [`audit`], then saves its screenshot as NAME. */
+export async function auditedScreenshot(page, name) {
+  await audit(page, name);
+  return screenshot(page, name);
+}
+
 /**
  * Runs `fn(page, context)` in a fresh context and closes the context
  * afterwards; on failure saves a screenshot named after the test first.

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DEMO, launchBrowser, logIn, screenshot, withPage } from './helpers.js';
+import { DEMO, launchBrowser, logIn, auditedScreenshot, withPage } from './helpers.js';
 
 const DESKTOP = { viewport: { width: 1366, height: 768 } };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -39,7 +39,7 @@ test('the requester home lists what to correct and finish, and the search box fi
     await page.locator('#pendiente-borradores').getByRole('link', { name: /^Terminar el trámite / }).first().waitFor();
     await assertLinksAnswer(page, '#pendiente-observados');
     await page.getByRole('heading', { name: 'Mesa de Servicios' }).waitFor({ state: 'detached' });
-    await screenshot(page, 'home-requester');
+    await auditedScreenshot(page, 'home-requester');
 
     // Mis trámites: search a surname typed without its accent.
     await page.goto('/tramites');
@@ -48,7 +48,7 @@ test('the requester home lists what to correct and finish, and the search box fi
     assert.match(page.url(), /\/tramites\?q=galvez/);
     const rows = page.locator('table.list-table tbody tr');
     assert.ok((await rows.count()) >= 1, 'the ticket of Gálvez Paredes is found');
-    await screenshot(page, 'home-requester-search');
+    await auditedScreenshot(page, 'home-requester-search');
     await page.getByRole('searchbox', { name: 'Buscar' }).fill('zzzz-nadie');
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Buscar' }).click()]);
     await page.getByText('Ningún trámite suyo coincide con la búsqueda.').waitFor();
@@ -61,7 +61,7 @@ test('the requester home fits a phone (390×844) without sideways scrolling', as
     await page.locator('#pendiente-observados').waitFor();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `the home is ${width}px wide in 390px`);
-    await screenshot(page, 'home-requester-phone');
+    await auditedScreenshot(page, 'home-requester-phone');
     await page.goto('/tramites?q=galvez');
     const listWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(listWidth <= 390, `Mis trámites is ${listWidth}px wide in 390px`);
@@ -78,7 +78,7 @@ test('the analyst home shows the queue, the next batch and missing results; the 
     await page.locator('#pendiente-resultados').waitFor();
     assert.equal(await page.locator('#pendiente-solicitudes').count(), 0, 'no admin section');
     await assertLinksAnswer(page, '#pendiente-lote');
-    await screenshot(page, 'home-analyst');
+    await auditedScreenshot(page, 'home-analyst');
 
     // The search page, from the navigation.
     const nav = page.getByRole('navigation', { name: 'Navegación principal' });
@@ -90,7 +90,7 @@ test('the analyst home shows the queue, the next batch and missing results; the 
     assert.ok((await rows.count()) >= 1, 'María Cabrera\'s tickets are found');
     const href = await rows.first().locator('th a').getAttribute('href');
     assert.match(href, /^\/analista\/tramites\//);
-    await screenshot(page, 'analyst-search');
+    await auditedScreenshot(page, 'analyst-search');
   });
 });
 
@@ -106,6 +106,6 @@ test('the admin home shows access requests, undelivered mail and the jobs, and t
     // An admin works the queue too.
     await page.getByRole('heading', { name: 'Mesa de Servicios' }).waitFor();
     await assertLinksAnswer(page, '#pendiente-solicitudes');
-    await screenshot(page, 'home-admin');
+    await auditedScreenshot(page, 'home-admin');
   });
 });
