@@ -11,6 +11,7 @@
 mod batches;
 mod certificates;
 mod queue;
+mod result_forms;
 mod review;
 mod search;
 
