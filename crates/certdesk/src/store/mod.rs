@@ -6,6 +6,7 @@
 //! Must not depend on `web` or `app`.
 
 pub mod access_requests;
+mod attempts;
 pub mod applicants;
 pub mod batches;
 pub mod certificates;
