@@ -10,7 +10,7 @@ use domain::{
         NO_GLASSES_REQUIRED,
     },
     identity::Dni,
-    ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber},
+    ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber, UserId},
     payment::{PaymentInput, OPERATION_NUMBER_REUSED},
     phone::PhoneNumber,
     schedule,
@@ -76,6 +76,17 @@ pub enum Scope {
     Own,
     /// Everyone's (analysts and admins only).
     All,
+}
+
+impl Scope {
+    /// Whose rows the actor gets: `None` for everyone's (an analyst or admin asking for
+    /// all), else the actor's own.
+    pub fn owner(self, actor: &User) -> Option<UserId> {
+        match self {
+            Scope::All if actor.role.is_analyst() => None,
+            Scope::Own | Scope::All => Some(actor.id),
+        }
+    }
 }
 
 /// Loads a ticket the actor may edit: their own, in borrador or observado.
@@ -349,10 +360,7 @@ pub async fn list(
     before: Option<TicketId>,
     limit: i64,
 ) -> AppResult<Vec<Ticket>> {
-    let requester = match scope {
-        Scope::All if actor.role.is_analyst() => None,
-        Scope::Own | Scope::All => Some(actor.id),
-    };
+    let requester = scope.owner(actor);
     let mut conn = app.store.conn().await?;
     Ok(tickets::list(&mut conn, requester, before, limit).await?)
 }
@@ -856,7 +864,8 @@ pub async fn update_applicant(
     }
     let input = patch.apply(input_of(&stored));
     let mut errors = FieldErrors::new();
-    let valid = check_applicant(app, &mut conn, &ticket, &input, Some(&stored), &mut errors).await?;
+    let valid =
+        check_applicant(app, &mut conn, &ticket, &input, Some(&stored), &mut errors).await?;
     drop(conn);
     if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
         errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
@@ -1066,10 +1075,7 @@ pub async fn certificates(
     before: Option<CertificateId>,
     limit: i64,
 ) -> AppResult<Vec<Certificate>> {
-    let owner = match scope {
-        Scope::All if actor.role.is_analyst() => None,
-        Scope::Own | Scope::All => Some(actor.id),
-    };
+    let owner = scope.owner(actor);
     let mut conn = app.store.conn().await?;
     Ok(certificates::list(&mut conn, owner, before, limit).await?)
 }

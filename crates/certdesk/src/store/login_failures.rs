@@ -1,7 +1,7 @@
 //! Failed logins, counted per account and per client address to slow down guessing.
 
-use jiff::Timestamp;
 use super::{attempts, ts_to_db, Conn, StoreResult};
+use jiff::Timestamp;
 
 pub async fn record(conn: &mut Conn, email: &str, ip: &str, now: Timestamp) -> StoreResult<()> {
     sqlx::query("INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3)")

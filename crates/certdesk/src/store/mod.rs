@@ -6,8 +6,8 @@
 //! Must not depend on `web` or `app`.
 
 pub mod access_requests;
-mod attempts;
 pub mod applicants;
+mod attempts;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;

@@ -2,8 +2,8 @@
 //! the mail from being used to flood a mailbox. Every request is recorded, whether or not
 //! the address has an account, so the counts say nothing about which addresses exist.
 
-use jiff::Timestamp;
 use super::{attempts, new_id, ts_to_db, Conn, StoreResult};
+use jiff::Timestamp;
 
 pub async fn record(conn: &mut Conn, email: &str, ip: &str, now: Timestamp) -> StoreResult<()> {
     let id: uuid::Uuid = new_id(now);

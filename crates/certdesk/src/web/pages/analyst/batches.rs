@@ -19,11 +19,7 @@ use domain::{
 use super::result_forms::{Feedback, ResultForm, ResultForms};
 use crate::web::pages::see_other;
 use crate::{
-    app::{
-        batch,
-        registry,
-        AppError,
-    },
+    app::{batch, registry, AppError},
     store::batches::{Batch, Waiting},
     web::{
         error::PageResult,

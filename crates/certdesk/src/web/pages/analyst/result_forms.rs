@@ -68,7 +68,10 @@ pub struct ResultForm {
 
 impl ResultForm {
     /// The result it records, and what was typed keyed by element id (to show it again).
-    pub(super) fn into_result(self, applicant_id: ApplicantId) -> (ReniecResult, Vec<(String, String)>) {
+    pub(super) fn into_result(
+        self,
+        applicant_id: ApplicantId,
+    ) -> (ReniecResult, Vec<(String, String)>) {
         let result = match self.resultado.as_str() {
             "aprobado" => ReniecResult::Approved {
                 delivery_sent_on: self.delivery_sent_on.clone(),

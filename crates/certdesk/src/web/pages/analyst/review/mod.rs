@@ -53,7 +53,6 @@ use crate::{
 // ---------------------------------------------------------------------------------------
 // What the page shows
 
-
 struct Choice {
     value: &'static str,
     label: &'static str,
