@@ -415,10 +415,7 @@ pub async fn search(
     before: Option<CertificateId>,
     limit: i64,
 ) -> AppResult<Vec<Certificate>> {
-    let owner = match scope {
-        Scope::All if actor.role.is_analyst() => None,
-        Scope::Own | Scope::All => Some(actor.id),
-    };
+    let owner = scope.owner(actor);
     let filter = query.filter(owner, app.today())?;
     let mut conn = app.store.conn().await?;
     Ok(certificates::search(&mut conn, &filter, before, limit).await?)

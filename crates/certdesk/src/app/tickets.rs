@@ -10,7 +10,7 @@ use domain::{
         NO_GLASSES_REQUIRED,
     },
     identity::Dni,
-    ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber},
+    ids::{ApplicantId, CertificateId, PaymentId, TicketId, TicketNumber, UserId},
     payment::{PaymentInput, OPERATION_NUMBER_REUSED},
     phone::PhoneNumber,
     schedule,
@@ -76,6 +76,17 @@ pub enum Scope {
     Own,
     /// Everyone's (analysts and admins only).
     All,
+}
+
+impl Scope {
+    /// Whose rows the actor gets: `None` for everyone's (an analyst or admin asking for
+    /// all), else the actor's own.
+    pub fn owner(self, actor: &User) -> Option<UserId> {
+        match self {
+            Scope::All if actor.role.is_analyst() => None,
+            Scope::Own | Scope::All => Some(actor.id),
+        }
+    }
 }
 
 /// Loads a ticket the actor may edit: their own, in borrador or observado.
@@ -349,10 +360,7 @@ pub async fn list(
     before: Option<TicketId>,
     limit: i64,
 ) -> AppResult<Vec<Ticket>> {
-    let requester = match scope {
-        Scope::All if actor.role.is_analyst() => None,
-        Scope::Own | Scope::All => Some(actor.id),
-    };
+    let requester = scope.owner(actor);
     let mut conn = app.store.conn().await?;
     Ok(tickets::list(&mut conn, requester, before, limit).await?)
 }
@@ -574,6 +582,81 @@ fn usable_image<'a>(
     }
 }
 
+/// Checks an applicant's fields against their ticket, adding every failure to `errors`: the
+/// DNI may not be on the ticket already nor in another open ticket of the same kind, and the
+/// receipt must be this ticket's and still free. `editing` is the applicant being corrected,
+/// whose own DNI and receipt do not count as taken.
+async fn check_applicant(
+    app: &App,
+    conn: &mut Conn,
+    ticket: &Ticket,
+    input: &ApplicantInput,
+    editing: Option<&Applicant>,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<ValidApplicant>> {
+    let settings = settings::load_in(conn).await?;
+    let mut taken: Vec<Dni> = applicants::for_ticket(conn, ticket.id)
+        .await?
+        .into_iter()
+        .filter(|a| editing.is_none_or(|e| a.id != e.id))
+        .map(|a| a.dni)
+        .collect();
+    if let Ok(dni) = Dni::parse(&input.dni) {
+        taken.extend(
+            tickets::dnis_in_other_open_tickets(conn, ticket.kind, ticket.id, &[dni]).await?,
+        );
+    }
+    let ctx = ApplicantContext {
+        reason: ticket.reason,
+        allowed_domains: &settings.institutional_domains,
+        today: app.today(),
+        taken_dnis: &taken,
+    };
+    let valid = errors.absorb(input.validate(&ctx));
+    if let Some(payment_id) = valid
+        .as_ref()
+        .and_then(|v| v.payment_id)
+        .filter(|p| editing.is_none_or(|e| e.payment_id != Some(*p)))
+    {
+        let usable = match payments::by_id(conn, payment_id).await {
+            Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !usable {
+            errors.add(
+                "payment_id",
+                "Esa constancia no es de este trámite o ya está enlazada a otro solicitante.",
+            );
+        }
+    }
+    Ok(valid)
+}
+
+/// The DNI's check digit as stored: trimmed, upper case, `None` when not given.
+fn check_digit(input: &ApplicantInput) -> Option<String> {
+    input
+        .dni_check_digit
+        .as_deref()
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+}
+
+/// What a failed applicant insert or update means to the person: a receipt or DNI already
+/// taken names its field.
+fn applicant_write_error(e: StoreError) -> AppError {
+    if e.on_constraint(applicants::RECEIPT_ONCE) {
+        AppError::field(
+            "payment_id",
+            "Esa constancia ya está enlazada a otro solicitante.",
+        )
+    } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
+        AppError::field("dni", "Ese DNI ya figura en este trámite.")
+    } else {
+        e.into()
+    }
+}
+
 /// Registers an applicant with their photo and signature. Every failing field is reported
 /// at once; nothing is stored unless all pass.
 pub async fn add_applicant(
@@ -592,37 +675,7 @@ pub async fn add_applicant(
         )));
     }
     let mut errors = FieldErrors::new();
-    let settings = settings::load_in(&mut conn).await?;
-    let mut taken: Vec<Dni> = applicants::for_ticket(&mut conn, ticket.id)
-        .await?
-        .into_iter()
-        .map(|a| a.dni)
-        .collect();
-    if let Ok(dni) = Dni::parse(&input.dni) {
-        taken.extend(
-            tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, ticket.id, &[dni]).await?,
-        );
-    }
-    let ctx = ApplicantContext {
-        reason: ticket.reason,
-        allowed_domains: &settings.institutional_domains,
-        today: app.today(),
-        taken_dnis: &taken,
-    };
-    let valid = errors.absorb(input.validate(&ctx));
-    if let Some(payment_id) = valid.as_ref().and_then(|v| v.payment_id) {
-        let usable = match payments::by_id(&mut conn, payment_id).await {
-            Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
-            Err(StoreError::NotFound) => false,
-            Err(e) => return Err(e.into()),
-        };
-        if !usable {
-            errors.add(
-                "payment_id",
-                "Esa constancia no es de este trámite o ya está enlazada a otro solicitante.",
-            );
-        }
-    }
+    let valid = check_applicant(app, &mut conn, &ticket, input, None, &mut errors).await?;
     drop(conn);
     if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
         errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
@@ -654,11 +707,7 @@ pub async fn add_applicant(
         .put(&signature.bytes)
         .await
         .context("storing a signature")?;
-    let check = input
-        .dni_check_digit
-        .as_deref()
-        .map(|c| c.trim().to_uppercase())
-        .filter(|c| !c.is_empty());
+    let check = check_digit(input);
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
@@ -674,18 +723,7 @@ pub async fn add_applicant(
         now,
     )
     .await
-    .map_err(|e| {
-        if e.on_constraint(applicants::RECEIPT_ONCE) {
-            AppError::field(
-                "payment_id",
-                "Esa constancia ya está enlazada a otro solicitante.",
-            )
-        } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
-            AppError::field("dni", "Ese DNI ya figura en este trámite.")
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(applicant_write_error)?;
     let note = format!("Solicitante: {}", valid.full_name());
     record_edit(
         app,
@@ -826,42 +864,8 @@ pub async fn update_applicant(
     }
     let input = patch.apply(input_of(&stored));
     let mut errors = FieldErrors::new();
-    let settings = settings::load_in(&mut conn).await?;
-    let mut taken: Vec<Dni> = applicants::for_ticket(&mut conn, ticket.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.id != stored.id)
-        .map(|a| a.dni)
-        .collect();
-    if let Ok(dni) = Dni::parse(&input.dni) {
-        taken.extend(
-            tickets::dnis_in_other_open_tickets(&mut conn, ticket.kind, ticket.id, &[dni]).await?,
-        );
-    }
-    let ctx = ApplicantContext {
-        reason: ticket.reason,
-        allowed_domains: &settings.institutional_domains,
-        today: app.today(),
-        taken_dnis: &taken,
-    };
-    let valid = errors.absorb(input.validate(&ctx));
-    if let Some(payment_id) = valid
-        .as_ref()
-        .and_then(|v| v.payment_id)
-        .filter(|p| stored.payment_id != Some(*p))
-    {
-        let usable = match payments::by_id(&mut conn, payment_id).await {
-            Ok(p) => p.ticket_id == ticket.id && p.applicant_id.is_none(),
-            Err(StoreError::NotFound) => false,
-            Err(e) => return Err(e.into()),
-        };
-        if !usable {
-            errors.add(
-                "payment_id",
-                "Esa constancia no es de este trámite o ya está enlazada a otro solicitante.",
-            );
-        }
-    }
+    let valid =
+        check_applicant(app, &mut conn, &ticket, &input, Some(&stored), &mut errors).await?;
     drop(conn);
     if images.lacks_no_glasses(input.no_glasses_confirmed.as_deref()) {
         errors.add("no_glasses_confirmed", NO_GLASSES_REQUIRED);
@@ -895,11 +899,7 @@ pub async fn update_applicant(
             .context("storing a signature")?,
         None => stored.signature_sha256.clone(),
     };
-    let check = input
-        .dni_check_digit
-        .as_deref()
-        .map(|c| c.trim().to_uppercase())
-        .filter(|c| !c.is_empty());
+    let check = check_digit(&input);
     let changed = changes(
         &stored,
         &valid,
@@ -925,17 +925,10 @@ pub async fn update_applicant(
     )
     .await
     .map_err(|e| {
-        if e.on_constraint(applicants::RECEIPT_ONCE) {
-            AppError::field(
-                "payment_id",
-                "Esa constancia ya está enlazada a otro solicitante.",
-            )
-        } else if e.on_constraint(applicants::DNI_ONCE_PER_TICKET) {
-            AppError::field("dni", "Ese DNI ya figura en este trámite.")
-        } else if matches!(e, StoreError::NotFound) {
+        if matches!(e, StoreError::NotFound) {
             AppError::Conflict("El solicitante cambió mientras tanto. Vuelva a cargarlo.".into())
         } else {
-            e.into()
+            applicant_write_error(e)
         }
     })?;
     let note = format!(
@@ -1082,10 +1075,7 @@ pub async fn certificates(
     before: Option<CertificateId>,
     limit: i64,
 ) -> AppResult<Vec<Certificate>> {
-    let owner = match scope {
-        Scope::All if actor.role.is_analyst() => None,
-        Scope::Own | Scope::All => Some(actor.id),
-    };
+    let owner = scope.owner(actor);
     let mut conn = app.store.conn().await?;
     Ok(certificates::list(&mut conn, owner, before, limit).await?)
 }

@@ -6,7 +6,11 @@ use domain::{
     ids::{ApplicantId, PaymentId, TicketId},
 };
 use jiff::{civil::Date, Timestamp};
-use sqlx::{any::AnyRow, Row};
+use sqlx::{
+    any::{AnyArguments, AnyRow},
+    query::Query,
+    Any, Row,
+};
 
 use super::{
     new_id,
@@ -68,6 +72,15 @@ pub fn full_name(paternal: &str, maternal: Option<&str>, given: &str) -> String 
     }
 }
 
+/// [`full_name`] of a row with the applicant's `paternal_surname`, `maternal_surname` and
+/// `given_names`.
+pub(super) fn full_name_of(row: &AnyRow) -> StoreResult<String> {
+    let maternal: Option<String> = row.try_get("maternal_surname")?;
+    let paternal: String = row.try_get("paternal_surname")?;
+    let given: String = row.try_get("given_names")?;
+    Ok(full_name(&paternal, maternal.as_deref(), &given))
+}
+
 fn from_row(row: &AnyRow) -> StoreResult<Applicant> {
     Ok(Applicant {
         id: row.parse("id")?,
@@ -102,37 +115,55 @@ pub struct NewApplicant<'a> {
     pub signature_sha256: &'a str,
 }
 
+/// Binds an applicant's fields in the order `insert` and `update` name their columns, from
+/// `paternal_surname` to `no_glasses_confirmed`.
+fn bind_fields<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    v: &'q ValidApplicant,
+    dni_check_digit: Option<&'q str>,
+    photo_sha256: &'q str,
+    signature_sha256: &'q str,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    query
+        .bind(v.paternal_surname.as_str())
+        .bind(v.maternal_surname.as_ref().map(|m| m.as_str()))
+        .bind(v.given_names.as_str())
+        .bind(v.dni.as_str())
+        .bind(dni_check_digit)
+        .bind(date_to_db(v.dni_issued_on))
+        .bind(v.email.as_str())
+        .bind(&v.position)
+        .bind(&v.unit)
+        .bind(v.payment_id.map(|p| p.to_string()))
+        .bind(v.current_expires_on.map(date_to_db))
+        .bind(photo_sha256)
+        .bind(signature_sha256)
+        .bind(i64::from(v.no_glasses_confirmed))
+}
+
 pub async fn insert(
     conn: &mut Conn,
     a: &NewApplicant<'_>,
     now: Timestamp,
 ) -> StoreResult<ApplicantId> {
     let id: ApplicantId = new_id(now);
-    let v = a.valid;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO applicants (id, ticket_id, paternal_surname, maternal_surname, given_names, dni, \
          dni_check_digit, dni_issued_on, email, position, unit, payment_id, current_expires_on, \
-         photo_sha256, signature_sha256, status, created_at, no_glasses_confirmed) \
+         photo_sha256, signature_sha256, no_glasses_confirmed, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id.to_string())
-    .bind(a.ticket_id.to_string())
-    .bind(v.paternal_surname.as_str())
-    .bind(v.maternal_surname.as_ref().map(|m| m.as_str()))
-    .bind(v.given_names.as_str())
-    .bind(v.dni.as_str())
-    .bind(a.dni_check_digit)
-    .bind(date_to_db(v.dni_issued_on))
-    .bind(v.email.as_str())
-    .bind(&v.position)
-    .bind(&v.unit)
-    .bind(v.payment_id.map(|p| p.to_string()))
-    .bind(v.current_expires_on.map(date_to_db))
-    .bind(a.photo_sha256)
-    .bind(a.signature_sha256)
+    .bind(a.ticket_id.to_string());
+    bind_fields(
+        query,
+        a.valid,
+        a.dni_check_digit,
+        a.photo_sha256,
+        a.signature_sha256,
+    )
     .bind(ApplicantStatus::Registrado.as_str())
     .bind(ts_to_db(now))
-    .bind(i64::from(v.no_glasses_confirmed))
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -150,27 +181,19 @@ pub struct ApplicantUpdate<'a> {
 /// Rewrites an applicant still `registrado` (a ticket being written or corrected);
 /// `NotFound` when it is not, or no longer, there.
 pub async fn update(conn: &mut Conn, id: ApplicantId, a: &ApplicantUpdate<'_>) -> StoreResult<()> {
-    let v = a.valid;
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE applicants SET paternal_surname = $1, maternal_surname = $2, given_names = $3, \
          dni = $4, dni_check_digit = $5, dni_issued_on = $6, email = $7, position = $8, unit = $9, \
          payment_id = $10, current_expires_on = $11, photo_sha256 = $12, signature_sha256 = $13, \
          no_glasses_confirmed = $14 WHERE id = $15 AND status = $16",
+    );
+    let done = bind_fields(
+        query,
+        a.valid,
+        a.dni_check_digit,
+        a.photo_sha256,
+        a.signature_sha256,
     )
-    .bind(v.paternal_surname.as_str())
-    .bind(v.maternal_surname.as_ref().map(|m| m.as_str()))
-    .bind(v.given_names.as_str())
-    .bind(v.dni.as_str())
-    .bind(a.dni_check_digit)
-    .bind(date_to_db(v.dni_issued_on))
-    .bind(v.email.as_str())
-    .bind(&v.position)
-    .bind(&v.unit)
-    .bind(v.payment_id.map(|p| p.to_string()))
-    .bind(v.current_expires_on.map(date_to_db))
-    .bind(a.photo_sha256)
-    .bind(a.signature_sha256)
-    .bind(i64::from(v.no_glasses_confirmed))
     .bind(id.to_string())
     .bind(ApplicantStatus::Registrado.as_str())
     .execute(&mut *conn)

@@ -13,7 +13,7 @@ use jiff::{civil::Date, Timestamp};
 use sqlx::{any::AnyRow, Row};
 
 use super::{
-    applicants::full_name,
+    applicants::full_name_of,
     new_id,
     sql::{RowExt, Select},
     ts_to_db, Conn, StoreError, StoreResult,
@@ -212,16 +212,13 @@ pub async fn items(
     .await?;
     rows.iter()
         .map(|row| {
-            let maternal: Option<String> = row.try_get("maternal_surname")?;
-            let paternal: String = row.try_get("paternal_surname")?;
-            let given: String = row.try_get("given_names")?;
             Ok(Item {
                 position: row.try_get("position")?,
                 applicant_id: row.parse("applicant_id")?,
                 ticket_id: row.parse("ticket_id")?,
                 ticket_number: row.parse("number")?,
                 dni: row.parse("dni")?,
-                full_name: full_name(&paternal, maternal.as_deref(), &given),
+                full_name: full_name_of(row)?,
                 status: row.parse("status")?,
                 delivery_sent_on: row.parse_opt("delivery_sent_on")?,
                 reniec_reason: row.try_get("reniec_reason")?,
@@ -356,14 +353,11 @@ pub async fn waiting(conn: &mut Conn, limit: i64) -> StoreResult<Vec<Waiting>> {
     .await?;
     rows.iter()
         .map(|row| {
-            let maternal: Option<String> = row.try_get("maternal_surname")?;
-            let paternal: String = row.try_get("paternal_surname")?;
-            let given: String = row.try_get("given_names")?;
             Ok(Waiting {
                 applicant_id: row.parse("applicant_id")?,
                 ticket_id: row.parse("ticket_id")?,
                 ticket_number: row.parse("number")?,
-                full_name: full_name(&paternal, maternal.as_deref(), &given),
+                full_name: full_name_of(row)?,
                 dispatch_at: row.ts("dispatch_at")?,
                 current_expires_on: row.parse_opt("current_expires_on")?,
             })

@@ -7,6 +7,7 @@
 
 pub mod access_requests;
 pub mod applicants;
+mod attempts;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;

@@ -536,18 +536,26 @@ pub async fn last_actor_of(
     ticket_id: TicketId,
     event: Event,
 ) -> StoreResult<Option<UserId>> {
-    let row = sqlx::query(
-        "SELECT actor_id FROM ticket_events WHERE ticket_id = $1 AND event = $2 \
+    match last_event(conn, ticket_id, event).await? {
+        Some(row) => row.parse_opt("actor_id"),
+        None => Ok(None),
+    }
+}
+
+/// The last `event` on the ticket (its `actor_id` and `comment`), if any.
+async fn last_event(
+    conn: &mut Conn,
+    ticket_id: TicketId,
+    event: Event,
+) -> StoreResult<Option<AnyRow>> {
+    Ok(sqlx::query(
+        "SELECT actor_id, comment FROM ticket_events WHERE ticket_id = $1 AND event = $2 \
          ORDER BY at DESC, id DESC LIMIT 1",
     )
     .bind(ticket_id.to_string())
     .bind(event.code())
     .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(row) => row.parse_opt("actor_id"),
-        None => Ok(None),
-    }
+    .await?)
 }
 
 /// How many times `event` was recorded on the ticket.
@@ -722,15 +730,7 @@ pub async fn last_comment(
     ticket_id: TicketId,
     event: Event,
 ) -> StoreResult<Option<String>> {
-    let row = sqlx::query(
-        "SELECT comment FROM ticket_events WHERE ticket_id = $1 AND event = $2 \
-         ORDER BY at DESC, id DESC LIMIT 1",
-    )
-    .bind(ticket_id.to_string())
-    .bind(event.code())
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
+    match last_event(conn, ticket_id, event).await? {
         Some(row) => Ok(row.try_get("comment")?),
         None => Ok(None),
     }
@@ -761,12 +761,9 @@ pub async fn applicant_briefs(
             query = query.bind(id.to_string());
         }
         for row in query.fetch_all(&mut *conn).await? {
-            let maternal: Option<String> = row.try_get("maternal_surname")?;
-            let paternal: String = row.try_get("paternal_surname")?;
-            let given: String = row.try_get("given_names")?;
             out.push(ApplicantBrief {
                 ticket_id: row.parse("ticket_id")?,
-                full_name: super::applicants::full_name(&paternal, maternal.as_deref(), &given),
+                full_name: super::applicants::full_name_of(&row)?,
                 dni: row.parse("dni")?,
             });
         }

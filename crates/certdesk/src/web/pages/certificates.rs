@@ -15,7 +15,9 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{datetime, page_cursor, render, render_form, see_other, Layout, SummaryItem};
+use super::{
+    datetime, page_cursor, render, render_form, see_other, summary_of, Layout, SummaryItem,
+};
 use crate::{
     app::{registry, tickets as uc, AppError},
     store::certificates::Certificate,
@@ -26,21 +28,6 @@ use crate::{
         WebState,
     },
 };
-
-/// Error summary items of `errors`, labelled by `label`.
-fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<SummaryItem> {
-    errors
-        .iter()
-        .flat_map(|(field, messages)| {
-            let label = label(field);
-            messages.iter().map(move |m| SummaryItem {
-                field: field.to_owned(),
-                label: label.clone(),
-                message: m.clone(),
-            })
-        })
-        .collect()
-}
 
 /// Certificates per page (here and in the analysts' registry).
 pub(crate) const PAGE: i64 = 50;

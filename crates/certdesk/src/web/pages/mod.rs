@@ -221,6 +221,21 @@ pub struct SummaryItem {
     pub message: String,
 }
 
+/// An error summary from errors keyed by element id (in their order), each with its label.
+pub(crate) fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<SummaryItem> {
+    errors
+        .iter()
+        .flat_map(|(field, messages)| {
+            let label = label(field);
+            messages.iter().map(move |m| SummaryItem {
+                field: field.to_owned(),
+                label: label.clone(),
+                message: m.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The error summary shown above a form, in field order, with each field's label.
 pub fn summary(errors: &FieldErrors, labels: &[(&str, &str)]) -> Vec<SummaryItem> {
     let mut items = Vec::new();

@@ -7,7 +7,7 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{page_cursor, SummaryItem};
+use super::{page_cursor, summary_of, SummaryItem};
 use crate::{
     app::{
         search::{self, Filter, Found, SearchInput},
@@ -180,16 +180,7 @@ pub fn form(
         None => (None, None),
     };
     let not_first = non_empty(&query.antes).is_some() || non_empty(&query.despues).is_some();
-    let summary = errors
-        .iter()
-        .flat_map(|(field, messages)| {
-            messages.iter().map(move |m| SummaryItem {
-                field: field.to_owned(),
-                label: label_of(field).to_owned(),
-                message: m.clone(),
-            })
-        })
-        .collect();
+    let summary = summary_of(&errors, |field| label_of(field).to_owned());
     SearchForm {
         action,
         q: query.q.clone().unwrap_or_default(),

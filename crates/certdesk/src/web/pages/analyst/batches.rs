@@ -16,13 +16,10 @@ use domain::{
     validation::FieldErrors,
 };
 
+use super::result_forms::{Feedback, ResultForm, ResultForms};
 use crate::web::pages::see_other;
 use crate::{
-    app::{
-        batch,
-        registry::{self, ReniecResult},
-        AppError,
-    },
+    app::{batch, registry, AppError},
     store::batches::{Batch, Waiting},
     web::{
         error::PageResult,
@@ -241,21 +238,6 @@ pub async fn close(
     }
 }
 
-/// One form field: its element id, what was typed, and its errors.
-#[derive(Default)]
-struct Field {
-    id: String,
-    value: String,
-    errors: Vec<String>,
-}
-
-/// RENIEC's answer, entered from the batch page.
-struct ResultForms {
-    general: Field,
-    delivery: Field,
-    reason: Field,
-}
-
 struct ItemRow {
     position: i64,
     ticket_id: String,
@@ -270,27 +252,6 @@ struct ItemRow {
     result: Option<String>,
     /// The forms to record it, while it waits.
     forms: Option<ResultForms>,
-}
-
-/// What the last result form left to show: errors keyed by element id, what was typed.
-#[derive(Default)]
-struct Feedback {
-    errors: FieldErrors,
-    values: HashMap<String, String>,
-}
-
-impl Feedback {
-    fn field(&self, id: &str) -> Field {
-        Field {
-            id: id.to_owned(),
-            value: self.values.get(id).cloned().unwrap_or_default(),
-            errors: self
-                .errors
-                .get(id)
-                .map(<[String]>::to_vec)
-                .unwrap_or_default(),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -367,11 +328,10 @@ async fn batch_page(
         .map(|i| ItemRow {
             position: i.position,
             result: result_text(&i),
-            forms: i.status.awaits_result().then(|| ResultForms {
-                general: feedback.field(&format!("form-resultado-{}", i.applicant_id)),
-                delivery: feedback.field(&format!("entrega-{}", i.applicant_id)),
-                reason: feedback.field(&format!("motivo-reniec-{}", i.applicant_id)),
-            }),
+            forms: i
+                .status
+                .awaits_result()
+                .then(|| ResultForms::new(&feedback, i.applicant_id)),
             waiting: i.status.awaits_result(),
             status_label: i.status.label(),
             status_code: i.status.as_str(),
@@ -420,16 +380,6 @@ async fn batch_page(
     Ok(render(status, &page))
 }
 
-#[derive(serde::Deserialize)]
-pub struct ResultForm {
-    #[serde(default)]
-    resultado: String,
-    #[serde(default)]
-    delivery_sent_on: String,
-    #[serde(default)]
-    reason: String,
-}
-
 /// RENIEC's answer for one applicant of the batch, entered from the batch page: back to
 /// the batch page, at that applicant, or the page again with what failed beside its form.
 pub async fn result(
@@ -438,30 +388,13 @@ pub async fn result(
     Id((id, applicant_id)): Id<(BatchId, ApplicantId)>,
     form: CsrfForm<ResultForm>,
 ) -> PageResult {
-    let ResultForm {
-        resultado,
-        delivery_sent_on,
-        reason,
-    } = form.data;
     // The applicant must be one of this batch's: a form cannot answer for another batch.
     let (_, items) = batch::view(&state.app, me.user(), id).await?;
     if !items.iter().any(|i| i.applicant_id == applicant_id) {
         return Err(AppError::NotFound.into());
     }
-    let result = match resultado.as_str() {
-        "aprobado" => ReniecResult::Approved {
-            delivery_sent_on: delivery_sent_on.clone(),
-        },
-        _ => ReniecResult::Rejected {
-            reason: reason.clone(),
-        },
-    };
-    let values: HashMap<String, String> = [
-        (format!("entrega-{applicant_id}"), delivery_sent_on),
-        (format!("motivo-reniec-{applicant_id}"), reason),
-    ]
-    .into_iter()
-    .collect();
+    let (result, values) = form.data.into_result(applicant_id);
+    let values: HashMap<String, String> = values.into_iter().collect();
     match registry::record_result(&state.app, me.user(), applicant_id, &result).await {
         Ok(_) => see_other(format!(
             "/analista/lotes/{id}?aviso=resultado#solicitante-{applicant_id}"
@@ -481,6 +414,7 @@ pub async fn result(
             let feedback = Feedback {
                 errors: placed,
                 values,
+                alert: None,
             };
             batch_page(
                 &state,
@@ -495,7 +429,11 @@ pub async fn result(
         Err(AppError::Conflict(message)) => {
             let mut errors = FieldErrors::new();
             errors.add(&format!("form-resultado-{applicant_id}"), message);
-            let feedback = Feedback { errors, values };
+            let feedback = Feedback {
+                errors,
+                values,
+                alert: None,
+            };
             batch_page(&state, &me, id, StatusCode::CONFLICT, None, feedback).await
         }
         Err(err) => Err(err.into()),

@@ -11,6 +11,7 @@
 mod batches;
 mod certificates;
 mod queue;
+mod result_forms;
 mod review;
 mod search;
 
@@ -19,10 +20,9 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use domain::validation::FieldErrors;
 use jiff::Timestamp;
 
-use super::SummaryItem;
+use super::summary_of;
 use crate::web::{api::UPLOAD_BODY_LIMIT, WebState};
 
 /// The analysts' routes, merged into the pages' router.
@@ -57,21 +57,6 @@ pub fn routes() -> Router<WebState> {
             "/analista/certificados/{id}/parte-publica",
             post(certificates::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-}
-
-/// An error summary from errors keyed by element id, each with its label.
-fn summary_of(errors: &FieldErrors, label: impl Fn(&str) -> String) -> Vec<SummaryItem> {
-    errors
-        .iter()
-        .flat_map(|(field, messages)| {
-            let label = label(field);
-            messages.iter().map(move |m| SummaryItem {
-                field: field.to_owned(),
-                label: label.clone(),
-                message: m.clone(),
-            })
-        })
-        .collect()
 }
 
 /// How long something has waited, in words: "hace 5 min", "hace 3 h", "hace 2 días".

@@ -20,7 +20,7 @@ use crate::web::pages::{render_form, see_other};
 use crate::{
     app::{tickets as uc, AppError},
     images,
-    store::applicants::Applicant,
+    store::{applicants::Applicant, payments::Payment},
     web::{
         api::tickets::{applicant_input, applicant_patch},
         assets,
@@ -73,6 +73,32 @@ struct ReceiptOption {
     id: String,
     label: String,
     selected: bool,
+}
+
+impl ReceiptOption {
+    /// `p` as the form offers it; `chosen` is the receipt id sent with the form, if any.
+    fn new(p: &Payment, chosen: Option<&str>) -> Self {
+        let id = p.id.to_string();
+        ReceiptOption {
+            selected: chosen == Some(id.as_str()),
+            id,
+            label: format!(
+                "N° {} · {} · pagado el {} (DNI {})",
+                p.operation_number,
+                p.amount.soles(),
+                format_date(p.paid_on),
+                p.payer_dni
+            ),
+        }
+    }
+}
+
+/// What the form says under the e-mail field.
+fn email_hint(me: &SignedIn) -> String {
+    format!(
+        "Solo el correo institucional ({}). No se acepta correo personal (Gmail, Hotmail, Outlook, Yahoo…).",
+        me.viewer.settings.domains_hint()
+    )
 }
 
 #[derive(Template)]
@@ -155,6 +181,20 @@ struct ImageReport {
 }
 
 impl ImageReport {
+    /// The report on the photo sent with a failed form, if one was sent.
+    fn photo(uploads: Option<&uc::ImageUploads>) -> Option<Self> {
+        uploads
+            .and_then(|u| u.photo.as_ref())
+            .map(|v| ImageReport::new(v, "La foto"))
+    }
+
+    /// The report on the signature sent with a failed form, if one was sent.
+    fn signature(uploads: Option<&uc::ImageUploads>) -> Option<Self> {
+        uploads
+            .and_then(|u| u.signature.as_ref())
+            .map(|v| ImageReport::new(v, "La firma"))
+    }
+
     fn new(verdict: &Result<images::CheckedImage, images::ImageRejection>, what: &str) -> Self {
         match verdict {
             Ok(checked) => {
@@ -203,20 +243,7 @@ fn applicants_page(
     let chosen = input.payment_id.as_deref().map(str::trim);
     let receipts: Vec<ReceiptOption> = view
         .unused_payments()
-        .map(|p| {
-            let id = p.id.to_string();
-            ReceiptOption {
-                selected: chosen == Some(id.as_str()),
-                id,
-                label: format!(
-                    "N° {} · {} · pagado el {} (DNI {})",
-                    p.operation_number,
-                    p.amount.soles(),
-                    format_date(p.paid_on),
-                    p.payer_dni
-                ),
-            }
-        })
+        .map(|p| ReceiptOption::new(p, chosen))
         .collect();
     let layout = Layout::new(
         format!("Solicitantes · {}", t.number),
@@ -249,17 +276,10 @@ fn applicants_page(
         retry_signature: retry_files,
         current_images: None,
         observed: t.status == Status::Observado,
-        photo_report: uploads
-            .and_then(|u| u.photo.as_ref())
-            .map(|v| ImageReport::new(v, "La foto")),
-        signature_report: uploads
-            .and_then(|u| u.signature.as_ref())
-            .map(|v| ImageReport::new(v, "La firma")),
+        photo_report: ImageReport::photo(uploads),
+        signature_report: ImageReport::signature(uploads),
         image_check_js: assets::url("image-check.js"),
-        email_hint: format!(
-            "Solo el correo institucional ({}). No se acepta correo personal (Gmail, Hotmail, Outlook, Yahoo…).",
-            me.viewer.settings.domains_hint()
-        ),
+        email_hint: email_hint(me),
         payments_href: format!("/tramites/{}/pagos", t.id),
         next_href: format!("/tramites/{}/enviar", t.id),
         photo_example: assets::url("ejemplos/foto-correcta.jpg"),
@@ -392,20 +412,7 @@ fn edit_page(
         .payments
         .iter()
         .filter(|p| p.applicant_id.is_none() || p.applicant_id == Some(applicant.id))
-        .map(|p| {
-            let id = p.id.to_string();
-            ReceiptOption {
-                selected: chosen == Some(id.as_str()),
-                id,
-                label: format!(
-                    "N° {} · {} · pagado el {} (DNI {})",
-                    p.operation_number,
-                    p.amount.soles(),
-                    format_date(p.paid_on),
-                    p.payer_dni
-                ),
-            }
-        })
+        .map(|p| ReceiptOption::new(p, chosen))
         .collect();
     let name = applicant.full_name();
     let layout = Layout::new(
@@ -443,17 +450,10 @@ fn edit_page(
         retry_photo: sent(|u| u.photo.is_some()),
         retry_signature: sent(|u| u.signature.is_some()),
         observed: t.status == Status::Observado,
-        photo_report: uploads
-            .and_then(|u| u.photo.as_ref())
-            .map(|v| ImageReport::new(v, "La foto")),
-        signature_report: uploads
-            .and_then(|u| u.signature.as_ref())
-            .map(|v| ImageReport::new(v, "La firma")),
+        photo_report: ImageReport::photo(uploads),
+        signature_report: ImageReport::signature(uploads),
         image_check_js: assets::url("image-check.js"),
-        email_hint: format!(
-            "Solo el correo institucional ({}). No se acepta correo personal (Gmail, Hotmail, Outlook, Yahoo…).",
-            me.viewer.settings.domains_hint()
-        ),
+        email_hint: email_hint(me),
         payments_href: format!("/tramites/{}/pagos", t.id),
         back_href: format!("/tramites/{}/solicitantes", t.id),
         photo_example: assets::url("ejemplos/foto-correcta.jpg"),

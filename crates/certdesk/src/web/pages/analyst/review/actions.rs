@@ -12,12 +12,13 @@ use domain::{
     validation::{parse_date, FieldErrors},
 };
 
-use super::{page, Feedback, Form};
+use super::{page, Form};
+use crate::web::pages::analyst::result_forms::{Feedback, ResultForm};
 use crate::web::pages::see_other;
 use crate::{
     app::{
         notes,
-        registry::{self, Installation, ReniecResult},
+        registry::{self, Installation},
         review,
         tickets::TicketView,
         AppError, AppResult,
@@ -57,20 +58,7 @@ async fn finish(
                     placed.add(&element, message.clone());
                 }
             }
-            let feedback = Feedback {
-                errors: placed,
-                values,
-                alert: None,
-            };
-            page(
-                state,
-                me,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                feedback,
-            )
-            .await
+            invalid(state, me, id, placed, values).await
         }
         Err(AppError::Conflict(message)) => {
             let feedback = Feedback {
@@ -82,6 +70,30 @@ async fn finish(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The page again, with errors already keyed by element id shown as they are.
+async fn invalid(
+    state: &WebState,
+    me: &Analyst,
+    id: TicketId,
+    errors: FieldErrors,
+    values: impl IntoIterator<Item = (String, String)>,
+) -> PageResult {
+    let feedback = Feedback {
+        errors,
+        values: values.into_iter().collect(),
+        alert: None,
+    };
+    page(
+        state,
+        me,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        feedback,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -253,20 +265,7 @@ pub async fn approve(
         ("confirma-sin-lentes".to_owned(), sin_lentes),
     ];
     if !errors.is_empty() {
-        let feedback = Feedback {
-            errors,
-            values: values.into_iter().collect(),
-            alert: None,
-        };
-        return page(
-            &state,
-            &me,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            feedback,
-        )
-        .await;
+        return invalid(&state, &me, id, errors, values).await;
     }
     let outcome = review::approve_checked(&state.app, me.user(), id, Some(true)).await;
     finish(
@@ -377,23 +376,7 @@ pub async fn appointment(
             let note = Some(note.trim()).filter(|n| !n.is_empty());
             registry::record_appointment(&state.app, me.user(), id, &at, note).await
         }
-        Err(errors) => {
-            // Already keyed by element id: show them as they are.
-            let feedback = Feedback {
-                errors,
-                values: values.into_iter().collect(),
-                alert: None,
-            };
-            return page(
-                &state,
-                &me,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                feedback,
-            )
-            .await;
-        }
+        Err(errors) => return invalid(&state, &me, id, errors, values).await,
     };
     finish(
         &state,
@@ -466,35 +449,13 @@ pub async fn complete(
     .await
 }
 
-#[derive(serde::Deserialize)]
-pub struct ResultForm {
-    #[serde(default)]
-    resultado: String,
-    #[serde(default)]
-    delivery_sent_on: String,
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn result(
     State(state): State<WebState>,
     me: Analyst,
     Id((id, applicant_id)): Id<(TicketId, ApplicantId)>,
     form: CsrfForm<ResultForm>,
 ) -> PageResult {
-    let ResultForm {
-        resultado,
-        delivery_sent_on,
-        reason,
-    } = form.data;
-    let result = match resultado.as_str() {
-        "aprobado" => ReniecResult::Approved {
-            delivery_sent_on: delivery_sent_on.clone(),
-        },
-        _ => ReniecResult::Rejected {
-            reason: reason.clone(),
-        },
-    };
+    let (result, values) = form.data.into_result(applicant_id);
     let outcome = registry::record_result(&state.app, me.user(), applicant_id, &result).await;
     finish(
         &state,
@@ -509,10 +470,7 @@ pub async fn result(
                 "resultado"
             }
         },
-        vec![
-            (format!("entrega-{applicant_id}"), delivery_sent_on),
-            (format!("motivo-reniec-{applicant_id}"), reason),
-        ],
+        values,
     )
     .await
 }

@@ -13,7 +13,6 @@ mod actions;
 pub use actions::{appointment, approve, complete, note, observe, reject, release, result, take};
 
 use crate::web::pages::NoticeQuery;
-use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
@@ -26,10 +25,12 @@ use domain::{
     ids::{ApplicantId, BatchId, TicketId},
     schedule,
     ticket::{Action, Kind},
-    validation::FieldErrors,
 };
 
-use super::{summary_of, waited};
+use super::{
+    result_forms::{Feedback, Field, ResultForms},
+    summary_of, waited,
+};
 use crate::{
     app::{review, tickets::TicketView},
     store::{applicants::Applicant, payments::Payment, tickets::Ticket},
@@ -52,14 +53,6 @@ use crate::{
 // ---------------------------------------------------------------------------------------
 // What the page shows
 
-/// One form field: its element id, what was typed, and its errors.
-#[derive(Default)]
-struct Field {
-    id: String,
-    value: String,
-    errors: Vec<String>,
-}
-
 struct Choice {
     value: &'static str,
     label: &'static str,
@@ -74,13 +67,6 @@ struct Receipt {
     channel: String,
     file_url: String,
     file_kind: &'static str,
-}
-
-/// RENIEC's result, one form for "aprobado" and one for "rechazado".
-struct ResultForms {
-    general: Field,
-    delivery: Field,
-    reason: Field,
 }
 
 struct ApplicantCard {
@@ -271,28 +257,6 @@ struct ReviewPage {
     registry_href: Option<String>,
 }
 
-/// What the last POST left to show: errors keyed by element id, what was typed, a conflict.
-#[derive(Default)]
-struct Feedback {
-    errors: FieldErrors,
-    values: HashMap<String, String>,
-    alert: Option<String>,
-}
-
-impl Feedback {
-    fn field(&self, id: &str) -> Field {
-        Field {
-            id: id.to_owned(),
-            value: self.values.get(id).cloned().unwrap_or_default(),
-            errors: self
-                .errors
-                .get(id)
-                .map(<[String]>::to_vec)
-                .unwrap_or_default(),
-        }
-    }
-}
-
 /// Which form an action came from: it says where each error of the use case goes.
 #[derive(Debug, Clone)]
 enum Form {
@@ -430,11 +394,10 @@ fn card(
             _ => format!("Enviado a RENIEC en el lote del {when}."),
         }
     });
-    let result = a.status.awaits_result().then(|| ResultForms {
-        general: feedback.field(&Form::Result(a.id.to_string()).general()),
-        delivery: feedback.field(&format!("entrega-{}", a.id)),
-        reason: feedback.field(&format!("motivo-reniec-{}", a.id)),
-    });
+    let result = a
+        .status
+        .awaits_result()
+        .then(|| ResultForms::new(feedback, a.id));
     ApplicantCard {
         id: a.id.to_string(),
         name: a.full_name(),
