@@ -49,14 +49,7 @@ async fn use_link(
     path: &str,
     password: &str,
 ) -> reqwest::Response {
-    let html = browser
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, path).await.1;
     browser
         .post(app.url(path))
         .form(&[
@@ -88,14 +81,7 @@ async fn post_form(
     action: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let html = browser
-        .get(app.url(form_page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, form_page).await.1;
     let csrf = csrf_token(&html);
     let mut all = vec![("csrf_token", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -533,14 +519,7 @@ async fn a_session_cannot_close_another_persons_session() {
     let beto = new_browser();
     app.sign_in(&beto, "beto@regioncajamarca.gob.pe", "clave de beto 123")
         .await;
-    let beto_html = beto
-        .get(app.url("/perfil"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let beto_html = app.page_in(&beto, "/perfil").await.1;
     let beto_id = crate::helpers::attr(&beto_html, ".session-item.current", "data-session")
         .expect("the current session carries its handle");
 

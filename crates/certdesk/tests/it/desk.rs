@@ -10,11 +10,11 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, attrs, csrf_token, doc, field_error, h1, history,
-    new_browser, notice, problem, text, texts, title_badge, Find, TestApp, WEDNESDAY,
+    act, app_at, applicant_with, attrs, doc, field_error, file_ticket, h1, history, location,
+    notice, problem, review, text, texts, ticket_json, title_badge, Find, Person, TestApp,
+    PASSWORD, WEDNESDAY,
 };
 
-const PASSWORD: &str = "clave segura 2026";
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
 const REQUESTER: &str = "solicitante@regioncajamarca.gob.pe";
 const ADMIN: &str = "admin@regioncajamarca.gob.pe";
@@ -22,112 +22,12 @@ const ADMIN: &str = "admin@regioncajamarca.gob.pe";
 /// Just after the cut-off that follows `WEDNESDAY`.
 const FRIDAY_AFTER_CUTOFF: &str = "2026-12-04T16:31:00-05:00";
 
-/// A person with an account, their signed-in browser and an API token.
-struct Person {
-    browser: Client,
-    token: String,
-}
-
-impl Person {
-    async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
-        app.user(email, role, PASSWORD).await;
-        let browser = new_browser();
-        app.sign_in(&browser, email, PASSWORD).await;
-        let token = app.login_token(email, PASSWORD).await;
-        Person { browser, token }
-    }
-
-    async fn page(&self, app: &TestApp, path: &str) -> (u16, String) {
-        let res = self.browser.get(app.url(path)).send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.text().await.unwrap())
-    }
-
-    /// Posts a form from the page at `from` (its CSRF token) to `to`.
-    async fn post(
-        &self,
-        app: &TestApp,
-        from: &str,
-        to: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let (_, html) = self.page(app, from).await;
-        let token = csrf_token(&html);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.browser
-            .post(app.url(to))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
-
-fn review(id: &str) -> String {
-    format!("/analista/tramites/{id}")
-}
-
 /// An emision-a ticket with one applicant (`dni`, `given_names`), submitted; its id.
 async fn submitted(app: &TestApp, requester: &Person, dni: &str, given: &str) -> String {
-    submitted_with(app, requester, "emision", dni, given, None).await
-}
-
-async fn submitted_with(
-    app: &TestApp,
-    requester: &Person,
-    kind: &str,
-    dni: &str,
-    given: &str,
-    expires_on: Option<&str>,
-) -> String {
-    let ticket = app.open_ticket(&requester.token, kind, Some("a")).await;
-    let id = ticket["id"].as_str().unwrap().to_owned();
-    let mut fields = applicant_fields(dni);
-    for f in &mut fields {
-        if f.0 == "given_names" {
-            f.1 = given.to_owned();
-        }
-    }
-    if let Some(e) = expires_on {
-        fields.push(("current_expires_on", e.to_owned()));
-    }
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &requester.token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&requester.token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    id
-}
-
-async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
-    app.post_json(
-        &format!("/api/v1/tickets/{id}/{action}"),
-        Some(token),
-        &body,
-    )
-    .await
-}
-
-async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app.get(&format!("/api/v1/tickets/{id}"), Some(token)).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let fields = applicant_with(dni, &[("given_names", given)]);
+    file_ticket(app, &requester.token, "emision", "a", &fields)
+        .await
+        .0
 }
 
 fn queue_ids(queue: &Value) -> Vec<String> {
@@ -905,15 +805,14 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     let plain = submitted(&app, &requester, "41111111", "Ana").await;
-    let renewal = submitted_with(
-        &app,
-        &requester,
-        "reemision",
+    let renewal = applicant_with(
         "42222222",
-        "Berta",
-        Some("2027-01-15"),
-    )
-    .await;
+        &[
+            ("given_names", "Berta"),
+            ("current_expires_on", "2027-01-15"),
+        ],
+    );
+    let (renewal, _) = file_ticket(&app, &requester.token, "reemision", "a", &renewal).await;
     for id in [&plain, &renewal] {
         assert_eq!(
             act(&app, &analyst.token, id, "take", json!({}))

@@ -6,9 +6,10 @@ use domain::{certificate::CertificateState, role::Role};
 use jiff::civil::{date, Date};
 use serde_json::{json, Value};
 
-use crate::{
-    analyst::act,
-    helpers::{app_at, applicant_fields, applicant_form, payment_form, texts, TestApp, WEDNESDAY},
+use certdesk::store::certificates::NewCertificate;
+
+use crate::helpers::{
+    act, act_ok, app_at, applicant_with, payment_form, submitted, texts, TestApp, WEDNESDAY,
 };
 
 const PASSWORD: &str = "clave-de-prueba-1";
@@ -23,40 +24,20 @@ async fn registry_certificate(
     expires_on: Date,
 ) -> String {
     let owner = app.me_by_email(owner_email).await;
-    let mut conn = app.app.store.conn().await.unwrap();
-    let id = certdesk::store::certificates::insert(
-        &mut conn,
-        &certdesk::store::certificates::NewCertificate {
-            owner_id: owner.parse().unwrap(),
-            holder_name: holder,
-            dni: &dni.parse().unwrap(),
-            applicant_id: None,
-            medium: Some(domain::certificate::Medium::Pc),
-            ownership: Some(domain::certificate::Ownership::Grc),
-            issued_on: Some(date(2025, 1, 10)),
-            expires_on: Some(expires_on),
-            state: CertificateState::Instalado,
-            delivery_sent_on: None,
-            download_deadline: None,
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap();
-    if let Some(serial) = serial {
-        certdesk::store::certificates::update(
-            &mut conn,
-            id,
-            &certdesk::store::certificates::CertificateUpdate {
-                serial: Some(serial),
-                ..Default::default()
-            },
-            app.app.now(),
-        )
-        .await
-        .unwrap();
-    }
-    id.to_string()
+    let new = NewCertificate {
+        owner_id: owner.parse().unwrap(),
+        holder_name: holder,
+        dni: &dni.parse().unwrap(),
+        applicant_id: None,
+        medium: Some(domain::certificate::Medium::Pc),
+        ownership: Some(domain::certificate::Ownership::Grc),
+        issued_on: Some(date(2025, 1, 10)),
+        expires_on: Some(expires_on),
+        state: CertificateState::Instalado,
+        delivery_sent_on: None,
+        download_deadline: None,
+    };
+    app.record_certificate(&new, serial).await
 }
 
 /// Files an emision c) (paid) for one applicant with these names and DNI, submits it.
@@ -79,33 +60,21 @@ async fn paid_emision(
         .json()
         .await
         .unwrap();
-    let mut fields: Vec<(&'static str, String)> = applicant_fields(dni)
-        .into_iter()
-        .filter(|(k, _)| !matches!(*k, "paternal_surname" | "maternal_surname" | "given_names"))
-        .collect();
-    fields.push(("paternal_surname", names.0.into()));
-    fields.push(("maternal_surname", names.1.into()));
-    fields.push(("given_names", names.2.into()));
-    fields.push(("payment_id", payment["id"].as_str().unwrap().to_owned()));
+    let payment_id = payment["id"].as_str().unwrap();
+    let mut fields = applicant_with(
+        dni,
+        &[
+            ("paternal_surname", names.0),
+            ("maternal_surname", names.1),
+            ("given_names", names.2),
+            ("payment_id", payment_id),
+        ],
+    );
     if let Some(d) = declared {
         fields.push(("current_expires_on", d.into()));
     }
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    app.add_applicant(token, &id, &fields).await;
+    app.submit_ticket(token, &id).await;
     id
 }
 
@@ -331,27 +300,10 @@ async fn installation_ready(app: &TestApp, requester: &str, analyst: &str, cert:
         .await
         .unwrap();
     let id = install["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(requester),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        act(app, analyst, &id, "take", json!({})).await.status(),
-        200
-    );
-    let res = act(
-        app,
-        analyst,
-        &id,
-        "appointment",
-        json!({"at": "2026-12-03T10:00:00-05:00"}),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    app.submit_ticket(requester, &id).await;
+    act_ok(app, analyst, &id, "take", json!({})).await;
+    let at = json!({"at": "2026-12-03T10:00:00-05:00"});
+    act_ok(app, analyst, &id, "appointment", at).await;
     id
 }
 
@@ -421,14 +373,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     let browser = crate::helpers::new_browser();
     app.sign_in(&browser, "solicitante@regioncajamarca.gob.pe", PASSWORD)
         .await;
-    let html = browser
-        .get(app.url("/certificados"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, "/certificados").await.1;
     let facts = texts(&html, "li.certificate dl.facts > *");
     let after = |label: &str| {
         let i = facts
@@ -451,7 +396,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     .unwrap();
     assert_eq!(sent, 1);
     // A new request for the same person (no expiry declared) waits for it: the 10-day rule.
-    let ticket = crate::analyst::submitted(&app, &requester, "10117410", &[]).await;
+    let ticket = submitted(&app, &requester, "10117410").await.0;
     let res = act(&app, &analyst, &ticket, "take", json!({})).await;
     assert_eq!(res.status(), 200);
     app.log_in_browser("analista@regioncajamarca.gob.pe", PASSWORD)
