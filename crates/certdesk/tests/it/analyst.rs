@@ -15,21 +15,12 @@ use jiff::SignedDuration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    act, app_at, applicant_fields, applicant_form, approved, at, payment_form, problem, submitted,
-    TestApp, WEDNESDAY,
+    act, app_at, applicant_fields, applicant_form, approved, at, certificate_json, payment_form,
+    problem, queue_ids, submitted, TestApp, WEDNESDAY,
 };
 
 /// The cut-off that follows `WEDNESDAY`.
 const FRIDAY_CUTOFF: &str = "2026-12-04T16:30:00-05:00";
-
-fn queue_numbers(queue: &Value) -> Vec<String> {
-    queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the_back() {
@@ -47,7 +38,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .json()
         .await
         .unwrap();
-    assert_eq!(queue_numbers(&queue), ids);
+    assert_eq!(queue_ids(&queue), ids);
     // The first one is observed, corrected and sent again: it goes to the back.
     act(&app, &analyst, &ids[0], "take", json!({})).await;
     let res = act(
@@ -75,7 +66,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .await
         .unwrap();
     assert_eq!(
-        queue_numbers(&queue),
+        queue_ids(&queue),
         [ids[1].clone(), ids[2].clone(), ids[0].clone()]
     );
     // Filters, and keyset pages that follow the same order.
@@ -102,7 +93,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .json()
         .await
         .unwrap();
-    assert_eq!(queue_numbers(&second), [ids[0].clone()]);
+    assert_eq!(queue_ids(&second), [ids[0].clone()]);
     problem(
         app.get("/api/v1/queue?kind=otra", Some(&analyst)).await,
         422,
@@ -671,12 +662,7 @@ async fn installation_and_cancellation_move_the_certificate() {
     .await
     .unwrap();
     assert_eq!(done["status"], "instalado");
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["state"].as_str(),
@@ -717,12 +703,7 @@ async fn installation_and_cancellation_move_the_certificate() {
         .await
         .unwrap();
     assert_eq!(done["status"], "cancelado");
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(c["state"], "cancelado");
     let (reason,): (Option<i64>,) =
         sqlx::query_as("SELECT crl_reason FROM certificates WHERE id = $1")

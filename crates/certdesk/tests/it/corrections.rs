@@ -775,18 +775,21 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
 
     // The page's first step asks for it with the certificate, and keeps a wrong one.
     let (_, step1) = app.page("/tramites/nuevo?tipo=instalacion").await;
-    assert_eq!(doc(&step1).count("form input#contact_phone[type=tel]"), 1);
-    let res = app
-        .submit(
-            "/tramites/nuevo",
-            &[
-                ("csrf_token", &csrf_token(&step1)),
+    // Step 1 of the wizard posted from `form` (its CSRF token) with this phone.
+    let ask_installation = |form: &str, phone: &'static str| {
+        let (app, csrf, cert) = (&app, csrf_token(form), cert.clone());
+        async move {
+            let fields = [
+                ("csrf_token", csrf.as_str()),
                 ("kind", "instalacion"),
-                ("certificate_id", &cert),
-                ("contact_phone", "076 12345"),
-            ],
-        )
-        .await;
+                ("certificate_id", cert.as_str()),
+                ("contact_phone", phone),
+            ];
+            app.submit("/tramites/nuevo", &fields).await
+        }
+    };
+    assert_eq!(doc(&step1).count("form input#contact_phone[type=tel]"), 1);
+    let res = ask_installation(&step1, "076 12345").await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "contact_phone").contains("código de ciudad"));
@@ -794,17 +797,7 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
         attrs(&html, "form input#contact_phone", "value"),
         vec!["076 12345"]
     );
-    let res = app
-        .submit(
-            "/tramites/nuevo",
-            &[
-                ("csrf_token", &csrf_token(&html)),
-                ("kind", "instalacion"),
-                ("certificate_id", &cert),
-                ("contact_phone", "076 123456"),
-            ],
-        )
-        .await;
+    let res = ask_installation(&html, "076 123456").await;
     assert_eq!(res.status(), 303);
     let id = res.headers()["location"]
         .to_str()

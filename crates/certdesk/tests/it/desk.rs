@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     act, app_at, applicant_with, attrs, doc, field_error, file_ticket, h1, history, location,
-    notice, problem, review, text, texts, ticket_json, title_badge, Find, Person, TestApp,
-    PASSWORD, WEDNESDAY,
+    notice, problem, queue_ids, review, text, texts, ticket_json, title_badge, Find, Person,
+    TestApp, PASSWORD, WEDNESDAY,
 };
 
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
@@ -28,15 +28,6 @@ async fn submitted(app: &TestApp, requester: &Person, dni: &str, given: &str) ->
     file_ticket(app, &requester.token, "emision", "a", &fields)
         .await
         .0
-}
-
-fn queue_ids(queue: &Value) -> Vec<String> {
-    queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// The last history line of the ticket's JSON.
@@ -473,38 +464,27 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
         .find(|li| li.text_at("h3") == "Constancia ilegible")
         .map(|li| li.attrs("a", "href")[0].clone())
         .unwrap();
+    // The edit form of "Constancia ilegible", saved (or deactivated) with `body`.
+    let save_illegible = |body: &'static str, accion: &'static str| {
+        let (admin, app, href) = (&admin, &app, added_href.clone());
+        async move {
+            let fields = [
+                ("title", "Constancia ilegible"),
+                ("body", body),
+                ("active", "si"),
+                ("accion", accion),
+            ];
+            admin.post(app, &href, &href, &fields).await
+        }
+    };
 
     // Editing, with validation, then deactivating.
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", " "),
-                ("active", "si"),
-                ("accion", "guardar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(" ", "guardar").await;
     assert_eq!(res.status(), 422);
     assert!(field_error(&res.text().await.unwrap(), "texto").contains("Escriba"));
     let edited =
         "La constancia de pago está borrosa o cortada: escanéela de nuevo completa y legible.";
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", edited),
-                ("active", "si"),
-                ("accion", "guardar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(edited, "guardar").await;
     assert_eq!(res.status(), 303);
     let (_, html) = admin.page(&app, list).await;
     assert!(html.contains(edited));
@@ -537,19 +517,7 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     let illegible = value_of(&html, "Constancia ilegible");
 
     // Deactivated, a text is no longer offered, and a stale form is refused on its field.
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", edited),
-                ("active", "si"),
-                ("accion", "desactivar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(edited, "desactivar").await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=desactivada"));
     let (_, html) = admin.page(&app, list).await;

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use certdesk::store::certificates::NewCertificate;
 
 use crate::helpers::{
-    act, act_ok, app_at, applicant_with, payment_form, submitted, texts, TestApp, WEDNESDAY,
+    act, app_at, applicant_with, certificate_json, installation_ready, payment_form, submitted,
+    texts, TestApp, WEDNESDAY,
 };
 
 const PASSWORD: &str = "clave-de-prueba-1";
@@ -287,26 +288,6 @@ async fn a_declared_expiry_wins_and_is_named_as_declared() {
     );
 }
 
-/// An instalacion ticket for `cert`, submitted, taken, with its appointment; returns its id.
-async fn installation_ready(app: &TestApp, requester: &str, analyst: &str, cert: &str) -> String {
-    let install: Value = app
-        .post_json(
-            "/api/v1/tickets",
-            Some(requester),
-            &json!({"kind": "instalacion", "certificate_id": cert}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = install["id"].as_str().unwrap().to_owned();
-    app.submit_ticket(requester, &id).await;
-    act_ok(app, analyst, &id, "take", json!({})).await;
-    let at = json!({"at": "2026-12-03T10:00:00-05:00"});
-    act_ok(app, analyst, &id, "appointment", at).await;
-    id
-}
-
 #[tokio::test]
 async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_ten_day_rule_use_them(
 ) {
@@ -316,7 +297,14 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let id = installation_ready(
+        &app,
+        &requester,
+        &analyst,
+        &cert,
+        json!({"at": "2026-12-03T10:00:00-05:00"}),
+    )
+    .await;
     let complete = |body: Value| act(&app, &analyst, &id, "complete", body);
     // The dates are required when no public part is recorded, each with its message.
     let body = crate::helpers::problem(
@@ -355,12 +343,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
                               "issued_on": "2026-12-01", "expires_on": "2028-11-30"}))
     .await;
     assert_eq!(res.status(), 200);
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["state"].as_str(),
@@ -425,7 +408,14 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let id = installation_ready(
+        &app,
+        &requester,
+        &analyst,
+        &cert,
+        json!({"at": "2026-12-03T10:00:00-05:00"}),
+    )
+    .await;
     let page = format!("/analista/tramites/{id}");
     let (_, html) = app.page(&page).await;
     assert_eq!(
@@ -512,12 +502,7 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     )
     .await;
     assert_eq!(res.status(), 200);
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["issued_on"].as_str(),

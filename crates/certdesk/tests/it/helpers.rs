@@ -230,6 +230,21 @@ impl TestApp {
         self.page_in(&self.browser, path).await
     }
 
+    /// Posts a form with `browser` from the page at `from` (its CSRF token) to `to`.
+    pub async fn post_form(
+        &self,
+        browser: &Client,
+        from: &str,
+        to: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let (_, html) = self.page_in(browser, from).await;
+        let token = csrf_token(&html);
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        browser.post(self.url(to)).form(&form).send().await.unwrap()
+    }
+
     /// GETs a page with `browser` (someone else's session) and returns its HTML.
     pub async fn page_in(&self, browser: &Client, path: &str) -> (u16, String) {
         let res = browser.get(self.url(path)).send().await.unwrap();
@@ -632,16 +647,7 @@ impl Person {
         to: &str,
         fields: &[(&str, &str)],
     ) -> Response {
-        let (_, html) = self.page(app, from).await;
-        let token = csrf_token(&html);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.browser
-            .post(app.url(to))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        app.post_form(&self.browser, from, to, fields).await
     }
 }
 
@@ -694,6 +700,52 @@ pub async fn approved(app: &TestApp, analyst: &str, id: &str) -> Value {
 pub async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
     let res = app.get(&format!("/api/v1/tickets/{id}"), Some(token)).await;
     assert_eq!(res.status(), 200, "GET ticket {id}");
+    res.json().await.unwrap()
+}
+
+/// The ids of a queue's (or a ticket list's) items, in order.
+pub fn queue_ids(queue: &Value) -> Vec<String> {
+    queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An instalacion ticket for `cert`, submitted, taken, with its `appointment` (the body of
+/// the action); its id.
+pub async fn installation_ready(
+    app: &TestApp,
+    requester: &str,
+    analyst: &str,
+    cert: &str,
+    appointment: Value,
+) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(requester),
+            &serde_json::json!({"kind": "instalacion", "certificate_id": cert}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.submit_ticket(requester, &id).await;
+    act_ok(app, analyst, &id, "take", serde_json::json!({})).await;
+    act_ok(app, analyst, &id, "appointment", appointment).await;
+    id
+}
+
+/// `GET /api/v1/certificates/{id}` with `token`, which must answer 200.
+pub async fn certificate_json(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/certificates/{id}"), Some(token))
+        .await;
+    assert_eq!(res.status(), 200, "GET certificate {id}");
     res.json().await.unwrap()
 }
 

@@ -9,8 +9,8 @@ use jiff::{civil::date, Timestamp, ToSpan};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    act, app_at, approved, at, attr, attrs, count, csrf_token, h1, notice, submitted, text,
-    TestApp, WEDNESDAY,
+    act, app_at, approved, at, attr, attrs, count, csrf_token, h1, installation_ready, notice,
+    submitted, text, TestApp, WEDNESDAY,
 };
 
 /// Every mail in the outbox: (to, kind, subject, body_text).
@@ -253,39 +253,8 @@ async fn the_appointment_mail_carries_a_calendar_file_at_the_booked_time() {
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let res = app
-        .post_json(
-            "/api/v1/tickets",
-            Some(&requester),
-            &json!({"kind": "instalacion", "certificate_id": cert}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&requester),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        act(&app, &analyst, &id, "take", json!({})).await.status(),
-        200
-    );
-    let res = act(
-        &app,
-        &analyst,
-        &id,
-        "appointment",
-        json!({"at": "2026-12-03T10:00:00-05:00", "note": "Traiga su token"}),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    let appointment = json!({"at": "2026-12-03T10:00:00-05:00", "note": "Traiga su token"});
+    let id = installation_ready(&app, &requester, &analyst, &cert, appointment).await;
     let (subject, body, name, ics): (String, String, Option<String>, Option<String>) =
         sqlx::query_as(
             "SELECT subject, body_text, attachment_name, attachment_body FROM outbox WHERE kind = 'appointment'",
