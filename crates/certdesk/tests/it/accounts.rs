@@ -49,7 +49,7 @@ async fn use_link(
     path: &str,
     password: &str,
 ) -> reqwest::Response {
-    let html = app.page_in(&browser, path).await.1;
+    let html = app.page_in(browser, path).await.1;
     browser
         .post(app.url(path))
         .form(&[

@@ -550,7 +550,7 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
     let mut fields = applicant_fields("40000002");
     fields.push(("given_names", "Luis".into()));
     assert_eq!(
-        app.add_applicant(&token, &id, &fields).await["no_glasses_confirmed"],
+        app.add_applicant(&token, id, &fields).await["no_glasses_confirmed"],
         false
     );
     let mut bad = applicant_fields("40000003");
@@ -568,8 +568,8 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
     assert!(body["errors"]["no_glasses_confirmed"].is_array(), "{body}");
 
     let (_, analyst_token) = analyst(&app).await;
-    app.submit_ticket(&token, &id).await;
-    let review = analyst_review(&app, &id).await;
+    app.submit_ticket(&token, id).await;
+    let review = analyst_review(&app, id).await;
     let page = doc(&review);
     let said: Vec<(String, String)> = page
         .all("article.applicant-review")

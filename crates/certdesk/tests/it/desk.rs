@@ -862,33 +862,19 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let (_, html) = analyst.page(&app, &batch_page).await;
     let action = format!("{batch_page}/solicitantes/{applicant}/resultado");
     assert_eq!(doc(&html).count(&format!("form[action='{action}']")), 2);
+    // RENIEC's "aprobado" for the applicant, delivered on `date`, from the batch page.
+    let approved_on = |date: &'static str| {
+        let fields = [("resultado", "aprobado"), ("delivery_sent_on", date)];
+        let (analyst, app, from, to) = (&analyst, &app, batch_page.clone(), action.clone());
+        async move { analyst.post(app, &from, &to, &fields).await }
+    };
     // A future date is refused beside the field of that applicant, on the batch page.
-    let res = analyst
-        .post(
-            &app,
-            &batch_page,
-            &action,
-            &[
-                ("resultado", "aprobado"),
-                ("delivery_sent_on", "2026-12-20"),
-            ],
-        )
-        .await;
+    let res = approved_on("2026-12-20").await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(h1(&html).starts_with("Lote del"));
     assert!(field_error(&html, &format!("entrega-{applicant}")).contains("futura"));
-    let res = analyst
-        .post(
-            &app,
-            &batch_page,
-            &action,
-            &[
-                ("resultado", "aprobado"),
-                ("delivery_sent_on", "2026-12-04"),
-            ],
-        )
-        .await;
+    let res = approved_on("2026-12-04").await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         location(&res),

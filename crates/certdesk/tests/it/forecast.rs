@@ -41,6 +41,15 @@ async fn registry_certificate(
     app.record_certificate(&new, serial).await
 }
 
+/// María Cabrera's account; she holds DNI 41234567, installed, expiring 10/01/2027.
+async fn maria_holds_41234567(app: &TestApp, serial: Option<&str>) -> &'static str {
+    let maria = "mcabrera@regioncajamarca.gob.pe";
+    app.user(maria, Role::Solicitante, PASSWORD).await;
+    let holder = "Cabrera Llanos, María";
+    registry_certificate(app, maria, holder, "41234567", serial, date(2027, 1, 10)).await;
+    maria
+}
+
 /// Files an emision c) (paid) for one applicant with these names and DNI, submits it.
 async fn paid_emision(
     app: &TestApp,
@@ -127,18 +136,7 @@ async fn approval_mail(app: &TestApp, email: &str) -> String {
 async fn a_dni_on_another_holders_certificate_is_flagged_and_not_used_and_the_page_date_is_the_approval_date(
 ) {
     let (app, _) = app_at(WEDNESDAY).await;
-    // María Cabrera holds DNI 41234567, installed, expiring 10/01/2027.
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        Some("5A6B7C"),
-        date(2027, 1, 10),
-    )
-    .await;
+    maria_holds_41234567(&app, Some("5A6B7C")).await;
     // A second account files an emision c) for "Rosa Elena Quispe Huamán" with that DNI.
     let other = "otra@regioncajamarca.gob.pe";
     app.user(other, Role::Solicitante, PASSWORD).await;
@@ -195,17 +193,7 @@ async fn a_dni_on_another_holders_certificate_is_flagged_and_not_used_and_the_pa
 #[tokio::test]
 async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail() {
     let (app, _) = app_at(WEDNESDAY).await;
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        Some("5A6B7C"),
-        date(2027, 1, 10),
-    )
-    .await;
+    let maria = maria_holds_41234567(&app, Some("5A6B7C")).await;
     let token = app.login_token(maria, PASSWORD).await;
     let ticket = paid_emision(
         &app,
@@ -246,17 +234,7 @@ async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail
 #[tokio::test]
 async fn a_declared_expiry_wins_and_is_named_as_declared() {
     let (app, _) = app_at(WEDNESDAY).await;
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        None,
-        date(2027, 1, 10),
-    )
-    .await;
+    let maria = maria_holds_41234567(&app, None).await;
     let token = app.login_token(maria, PASSWORD).await;
     let ticket = paid_emision(
         &app,

@@ -114,8 +114,8 @@ async fn notices_are_marked_read_by_their_owner_only() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    submitted(&app, &requester, "41111111").await.0;
-    submitted(&app, &requester, "42222222").await.0;
+    submitted(&app, &requester, "41111111").await;
+    submitted(&app, &requester, "42222222").await;
     let items = notices(&app, &requester).await;
     assert_eq!(items.len(), 2);
     let unread: Value = app
@@ -191,7 +191,7 @@ async fn a_user_who_asks_for_copies_also_gets_the_in_app_only_notices_by_mail() 
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["mail_copies"], true);
-    submitted(&app, &requester, "41111111").await.0;
+    submitted(&app, &requester, "41111111").await;
     let received: Vec<_> = mails(&app)
         .await
         .into_iter()
@@ -395,7 +395,7 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    submitted(&app, &requester, "41111111").await.0;
+    submitted(&app, &requester, "41111111").await;
     let run = |s: &str| {
         let now = at(s);
         clock.set(now);
@@ -448,7 +448,7 @@ async fn the_bell_shows_the_unread_count_and_opening_a_notice_marks_it_read_and_
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let first = submitted(&app, &requester, "41111111").await.0;
-    submitted(&app, &requester, "42222222").await.0;
+    submitted(&app, &requester, "42222222").await;
     app.log_in_browser("solicitante@regioncajamarca.gob.pe", "clave-de-prueba-1")
         .await;
     let (status, html) = app.page("/tramites").await;
