@@ -49,14 +49,7 @@ async fn use_link(
     path: &str,
     password: &str,
 ) -> reqwest::Response {
-    let html = browser
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(browser, path).await.1;
     browser
         .post(app.url(path))
         .form(&[
@@ -78,33 +71,6 @@ async fn login_status(app: &TestApp, email: &str, password: &str) -> u16 {
     .await
     .status()
     .as_u16()
-}
-
-/// Posts a page form with `browser`, taking the CSRF token from `form_page`.
-async fn post_form(
-    app: &TestApp,
-    browser: &Client,
-    form_page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let html = browser
-        .get(app.url(form_page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_token(&html);
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(fields);
-    browser
-        .post(app.url(action))
-        .form(&all)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -136,22 +102,22 @@ async fn a_reset_answers_alike_for_known_and_unknown_addresses_and_mails_only_th
     assert!(known["detail"].as_str().unwrap().contains("Si el correo"));
 
     // The page: the same redirect, and the same page behind it.
-    let page_known = post_form(
-        &app,
-        &app.browser,
-        "/olvide-clave",
-        "/olvide-clave",
-        &[("email", "  Ana.Reset@RegionCajamarca.gob.pe ")],
-    )
-    .await;
-    let page_unknown = post_form(
-        &app,
-        &app.browser,
-        "/olvide-clave",
-        "/olvide-clave",
-        &[("email", "nadie@regioncajamarca.gob.pe")],
-    )
-    .await;
+    let page_known = app
+        .post_form(
+            &app.browser,
+            "/olvide-clave",
+            "/olvide-clave",
+            &[("email", "  Ana.Reset@RegionCajamarca.gob.pe ")],
+        )
+        .await;
+    let page_unknown = app
+        .post_form(
+            &app.browser,
+            "/olvide-clave",
+            "/olvide-clave",
+            &[("email", "nadie@regioncajamarca.gob.pe")],
+        )
+        .await;
     assert_eq!(page_known.status(), 303);
     assert_eq!(page_unknown.status(), 303);
     assert_eq!(
@@ -201,14 +167,14 @@ async fn a_reset_answers_alike_for_known_and_unknown_addresses_and_mails_only_th
 #[tokio::test]
 async fn a_malformed_address_on_the_page_is_refused_on_its_field_in_spanish() {
     let app = spawn_app().await;
-    let res = post_form(
-        &app,
-        &app.browser,
-        "/olvide-clave",
-        "/olvide-clave",
-        &[("email", "ana arroba region")],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &app.browser,
+            "/olvide-clave",
+            "/olvide-clave",
+            &[("email", "ana arroba region")],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(
@@ -390,17 +356,24 @@ async fn changing_the_password_needs_the_current_one_and_keeps_only_this_session
     let other = new_browser();
     app.sign_in(&other, ANA, ANA_PASSWORD).await;
     let token = app.login_token(ANA, ANA_PASSWORD).await;
+    // The profile's password form, as Ana fills it in.
+    let change_password = |current: &'static str, new: &'static str, again: &'static str| {
+        let fields = [
+            ("current_password", current),
+            ("password", new),
+            ("password_confirmation", again),
+        ];
+        let app = &app;
+        async move {
+            app.post_form(&app.browser, "/perfil", "/perfil/clave", &fields)
+                .await
+        }
+    };
 
-    let res = post_form(
-        &app,
-        &app.browser,
-        "/perfil",
-        "/perfil/clave",
-        &[
-            ("current_password", "no es la clave"),
-            ("password", "una clave nueva de ana"),
-            ("password_confirmation", "una clave nueva de ana"),
-        ],
+    let res = change_password(
+        "no es la clave",
+        "una clave nueva de ana",
+        "una clave nueva de ana",
     )
     .await;
     assert_eq!(res.status(), 422);
@@ -410,34 +383,17 @@ async fn changing_the_password_needs_the_current_one_and_keeps_only_this_session
         "La contraseña actual no es correcta."
     );
 
-    let res = post_form(
-        &app,
-        &app.browser,
-        "/perfil",
-        "/perfil/clave",
-        &[
-            ("current_password", ANA_PASSWORD),
-            ("password", "corta"),
-            ("password_confirmation", "otra"),
-        ],
-    )
-    .await;
+    let res = change_password(ANA_PASSWORD, "corta", "otra").await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "password").contains("al menos 10 caracteres"));
     assert!(field_error(&html, "password_confirmation").contains("no coinciden"));
     assert_eq!(login_status(&app, ANA, ANA_PASSWORD).await, 200);
 
-    let res = post_form(
-        &app,
-        &app.browser,
-        "/perfil",
-        "/perfil/clave",
-        &[
-            ("current_password", ANA_PASSWORD),
-            ("password", "una clave nueva de ana"),
-            ("password_confirmation", "una clave nueva de ana"),
-        ],
+    let res = change_password(
+        ANA_PASSWORD,
+        "una clave nueva de ana",
+        "una clave nueva de ana",
     )
     .await;
     assert_eq!(res.status(), 303);
@@ -533,14 +489,7 @@ async fn a_session_cannot_close_another_persons_session() {
     let beto = new_browser();
     app.sign_in(&beto, "beto@regioncajamarca.gob.pe", "clave de beto 123")
         .await;
-    let beto_html = beto
-        .get(app.url("/perfil"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let beto_html = app.page_in(&beto, "/perfil").await.1;
     let beto_id = crate::helpers::attr(&beto_html, ".session-item.current", "data-session")
         .expect("the current session carries its handle");
 

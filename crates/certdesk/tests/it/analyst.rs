@@ -15,72 +15,12 @@ use jiff::SignedDuration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, at, payment_form, problem, TestApp, WEDNESDAY,
+    act, app_at, applicant_fields, applicant_form, approved, at, certificate_json, payment_form,
+    problem, queue_ids, submitted, TestApp, WEDNESDAY,
 };
 
 /// The cut-off that follows `WEDNESDAY`.
 const FRIDAY_CUTOFF: &str = "2026-12-04T16:30:00-05:00";
-
-/// Opens an emision-a ticket with one applicant (`dni`), submits it; returns its id.
-pub(crate) async fn submitted(
-    app: &TestApp,
-    token: &str,
-    dni: &str,
-    extra: &[(&'static str, String)],
-) -> String {
-    let ticket = app.open_ticket(token, "emision", Some("a")).await;
-    let id = ticket["id"].as_str().unwrap().to_owned();
-    let mut fields = applicant_fields(dni);
-    fields.extend_from_slice(extra);
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    id
-}
-
-pub(crate) async fn act(
-    app: &TestApp,
-    token: &str,
-    id: &str,
-    action: &str,
-    body: Value,
-) -> reqwest::Response {
-    app.post_json(
-        &format!("/api/v1/tickets/{id}/{action}"),
-        Some(token),
-        &body,
-    )
-    .await
-}
-
-pub(crate) async fn approved(app: &TestApp, analyst: &str, id: &str) -> Value {
-    assert_eq!(act(app, analyst, id, "take", json!({})).await.status(), 200);
-    let res = act(app, analyst, id, "approve", json!({})).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-fn queue_numbers(queue: &Value) -> Vec<String> {
-    queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the_back() {
@@ -89,7 +29,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
     let analyst = app.token_for(Role::Analista).await;
     let mut ids = Vec::new();
     for dni in ["41111111", "42222222", "43333333"] {
-        ids.push(submitted(&app, &requester, dni, &[]).await);
+        ids.push(submitted(&app, &requester, dni).await.0);
         clock.advance(SignedDuration::from_mins(5));
     }
     let queue: Value = app
@@ -98,7 +38,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .json()
         .await
         .unwrap();
-    assert_eq!(queue_numbers(&queue), ids);
+    assert_eq!(queue_ids(&queue), ids);
     // The first one is observed, corrected and sent again: it goes to the back.
     act(&app, &analyst, &ids[0], "take", json!({})).await;
     let res = act(
@@ -126,7 +66,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .await
         .unwrap();
     assert_eq!(
-        queue_numbers(&queue),
+        queue_ids(&queue),
         [ids[1].clone(), ids[2].clone(), ids[0].clone()]
     );
     // Filters, and keyset pages that follow the same order.
@@ -153,7 +93,7 @@ async fn the_queue_is_first_come_first_served_and_a_corrected_ticket_goes_to_the
         .json()
         .await
         .unwrap();
-    assert_eq!(queue_numbers(&second), [ids[0].clone()]);
+    assert_eq!(queue_ids(&second), [ids[0].clone()]);
     problem(
         app.get("/api/v1/queue?kind=otra", Some(&analyst)).await,
         422,
@@ -175,7 +115,7 @@ async fn approving_without_taking_is_a_conflict() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     problem(act(&app, &analyst, &id, "approve", json!({})).await, 409).await;
     let borrador = app.open_ticket(&requester, "emision", Some("b")).await;
     problem(
@@ -217,7 +157,7 @@ async fn approval_schedules_each_applicant_by_the_domain_rule_and_tells_the_requ
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let plain = submitted(&app, &requester, "41111111", &[]).await;
+    let plain = submitted(&app, &requester, "41111111").await.0;
     let ticket = approved(&app, &analyst, &plain).await;
     assert_eq!(ticket["status"], "programado");
     let expected = dispatch_at(&app.app, at(WEDNESDAY), None).await.unwrap();
@@ -278,7 +218,7 @@ async fn four_racing_closers_make_exactly_one_batch_and_a_held_renewal_stays() {
     let requester = app.token_for(Role::Solicitante).await;
     let analyst_token = app.token_for(Role::Analista).await;
     for dni in ["41111111", "42222222", "43333333"] {
-        let id = submitted(&app, &requester, dni, &[]).await;
+        let id = submitted(&app, &requester, dni).await.0;
         approved(&app, &analyst_token, &id).await;
     }
     let renewal = app.open_ticket(&requester, "reemision", Some("a")).await;
@@ -385,7 +325,7 @@ async fn the_scheduler_closes_the_batch_by_itself_at_the_cut_off() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     approved(&app, &analyst, &id).await;
     // Before the cut-off the job closes only last week's (empty) batch.
     let early = jobs::batch::run_once(&app.app, at("2026-12-04T16:29:59-05:00"))
@@ -420,7 +360,7 @@ async fn a_cut_off_missed_while_down_is_closed_on_restart() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     approved(&app, &analyst, &id).await;
     // The server is down over the cut-off; a new process starts on Monday.
     let store = Store::connect(&app.database_url).await.unwrap();
@@ -508,7 +448,7 @@ async fn the_package_passes_sha256sum_and_opens_in_a_real_xlsx_reader_and_never_
     )
     .await;
     approved(&app, &analyst, &pid).await;
-    let other = submitted(&app, &requester, "05222222", &[]).await;
+    let other = submitted(&app, &requester, "05222222").await.0;
     approved(&app, &analyst, &other).await;
     clock.set(at("2026-12-04T17:00:00-05:00"));
     let batch: Value = app
@@ -722,12 +662,7 @@ async fn installation_and_cancellation_move_the_certificate() {
     .await
     .unwrap();
     assert_eq!(done["status"], "instalado");
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["state"].as_str(),
@@ -768,12 +703,7 @@ async fn installation_and_cancellation_move_the_certificate() {
         .await
         .unwrap();
     assert_eq!(done["status"], "cancelado");
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(c["state"], "cancelado");
     let (reason,): (Option<i64>,) =
         sqlx::query_as("SELECT crl_reason FROM certificates WHERE id = $1")
@@ -825,7 +755,7 @@ async fn the_public_part_fills_serial_subject_and_validity_and_junk_is_refused()
 async fn requesters_are_refused_on_every_analyst_endpoint() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     for path in ["/api/v1/queue", "/api/v1/batches"] {
         problem(app.get(path, Some(&requester)).await, 403).await;
     }

@@ -10,89 +10,16 @@ use serde_json::{json, Value};
 use sqlx::{Connection, Executor, SqliteConnection};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, at, attr, attrs, backend_name, count, csrf_token,
-    doc, error_summary, field_error, h1, history, new_browser, notice, text, texts, title_badge,
-    Find, TestApp, WEDNESDAY,
+    app_at, at, attr, attrs, backend_name, count, csrf_token, doc, error_summary, field_error, h1,
+    history, location, new_browser, notice, review, submitted, text, texts, ticket_json,
+    title_badge, Find, Person, TestApp, PASSWORD, WEDNESDAY,
 };
 
 /// Just after the cut-off that follows `WEDNESDAY`.
 const FRIDAY_AFTER_CUTOFF: &str = "2026-12-04T16:31:00-05:00";
 
-const PASSWORD: &str = "clave segura 2026";
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
 const REQUESTER: &str = "solicitante@regioncajamarca.gob.pe";
-
-/// A person with an account, their browser (signed in) and an API token.
-struct Person {
-    browser: Client,
-    token: String,
-}
-
-impl Person {
-    async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
-        app.user(email, role, PASSWORD).await;
-        let browser = new_browser();
-        app.sign_in(&browser, email, PASSWORD).await;
-        let token = app.login_token(email, PASSWORD).await;
-        Person { browser, token }
-    }
-
-    async fn page(&self, app: &TestApp, path: &str) -> (u16, String) {
-        let res = self.browser.get(app.url(path)).send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.text().await.unwrap())
-    }
-
-    /// Posts a form from the page at `from` (its CSRF token) to `to`.
-    async fn post(
-        &self,
-        app: &TestApp,
-        from: &str,
-        to: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let (_, html) = self.page(app, from).await;
-        let token = csrf_token(&html);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.browser
-            .post(app.url(to))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
-
-/// Opens an emision-a ticket with one applicant (`dni`) and submits it; returns its id and
-/// number.
-async fn submitted(app: &TestApp, requester: &Person, dni: &str) -> (String, String) {
-    let ticket = app
-        .open_ticket(&requester.token, "emision", Some("a"))
-        .await;
-    let id = ticket["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &requester.token,
-            applicant_form(&applicant_fields(dni), &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&requester.token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    (id, ticket["number"].as_str().unwrap().to_owned())
-}
 
 /// The buttons offered in the review page's actions column, in order.
 fn action_buttons(html: &str) -> Vec<String> {
@@ -106,10 +33,6 @@ fn card_applicant(card: &scraper::ElementRef<'_>) -> String {
         .and_then(|id| id.strip_prefix("solicitante-"))
         .unwrap()
         .to_owned()
-}
-
-fn review(id: &str) -> String {
-    format!("/analista/tramites/{id}")
 }
 
 /// Takes and approves a ticket through the review page.
@@ -130,14 +53,6 @@ async fn take_and_approve(app: &TestApp, analyst: &Person, id: &str) {
         .await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=aprobado"));
-}
-
-async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
-    app.get(&format!("/api/v1/tickets/{id}"), Some(token))
-        .await
-        .json()
-        .await
-        .unwrap()
 }
 
 /// One row of the queue table.
@@ -178,7 +93,7 @@ async fn the_queue_page_lists_open_tickets_first_come_first_served() {
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     let mut numbers = Vec::new();
     for dni in ["41111111", "42222222", "43333333"] {
-        numbers.push(submitted(&app, &requester, dni).await.1);
+        numbers.push(submitted(&app, &requester.token, dni).await.1);
         clock.advance(SignedDuration::from_mins(7));
     }
 
@@ -394,7 +309,7 @@ async fn observing_needs_a_comment_next_to_the_field_and_then_returns_the_ticket
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (id, number) = submitted(&app, &requester, "41111111").await;
+    let (id, number) = submitted(&app, &requester.token, "41111111").await;
     let page = review(&id);
 
     // Everything needed to judge, and only "Atender" for now.
@@ -578,7 +493,7 @@ async fn rejecting_needs_a_reason() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (id, _) = submitted(&app, &requester, "41111111").await;
+    let (id, _) = submitted(&app, &requester.token, "41111111").await;
     let page = review(&id);
     analyst
         .post(&app, &page, &format!("{page}/atender"), &[])
@@ -630,7 +545,7 @@ async fn approving_from_the_page_shows_the_dispatch_date_to_the_requester() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (id, _) = submitted(&app, &requester, "41111111").await;
+    let (id, _) = submitted(&app, &requester.token, "41111111").await;
     take_and_approve(&app, &analyst, &id).await;
 
     let (_, html) = analyst
@@ -679,9 +594,9 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (first, first_number) = submitted(&app, &requester, "41111111").await;
+    let (first, first_number) = submitted(&app, &requester.token, "41111111").await;
     clock.advance(SignedDuration::from_mins(3));
-    let (second, second_number) = submitted(&app, &requester, "42222222").await;
+    let (second, second_number) = submitted(&app, &requester.token, "42222222").await;
     take_and_approve(&app, &analyst, &first).await;
     take_and_approve(&app, &analyst, &second).await;
 
@@ -799,7 +714,7 @@ async fn reniec_results_are_recorded_from_the_review_page() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (id, _) = submitted(&app, &requester, "41111111").await;
+    let (id, _) = submitted(&app, &requester.token, "41111111").await;
     take_and_approve(&app, &analyst, &id).await;
     clock.set(at(FRIDAY_AFTER_CUTOFF));
     app.sign_in(&analyst.browser, ANALYST, PASSWORD).await;
@@ -1273,7 +1188,7 @@ async fn the_public_part_is_read_from_the_certificates_page() {
 async fn requesters_get_the_spanish_403_page_on_every_analyst_page() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
-    let (id, _) = submitted(&app, &requester, "41111111").await;
+    let (id, _) = submitted(&app, &requester.token, "41111111").await;
     let (_, home) = requester.page(&app, "/").await;
     assert!(!home.contains("/analista/cola"), "no analyst menu");
     assert!(
@@ -1346,7 +1261,7 @@ async fn reading_pages_answer_while_another_connection_holds_the_sqlite_write_lo
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
-    let (id, number) = submitted(&app, &requester, "41111111").await;
+    let (id, number) = submitted(&app, &requester.token, "41111111").await;
 
     // Another connection takes the write lock, writes, and keeps its transaction open.
     let mut writer = SqliteConnection::connect(&app.database_url).await.unwrap();

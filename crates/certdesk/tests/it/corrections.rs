@@ -3,12 +3,13 @@
 //! the installation contact phone, and drafts in "Mis trámites".
 
 use domain::{certificate::CertificateState, role::Role};
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    applicant_fields, applicant_form, attrs, csrf_token, doc, field_error, fixture, history,
-    notice, problem, spawn_app, text, texts, Find, TestApp,
+    act_ok, applicant_fields, applicant_form, applicant_page_form, attrs, csrf_token, doc,
+    field_error, history, image_part, notice, problem, review, spawn_app, text, texts, ticket_json,
+    Find, TestApp,
 };
 
 const PASSWORD: &str = "clave segura 2026";
@@ -25,22 +26,8 @@ async fn requester(app: &TestApp) -> String {
 async fn ticket_with_applicant(app: &TestApp, token: &str, dni: &str) -> (String, String) {
     let ticket = app.open_ticket(token, "emision", Some("a")).await;
     let id = ticket["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            token,
-            applicant_form(&applicant_fields(dni), &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let applicant: Value = res.json().await.unwrap();
+    let applicant = app.add_applicant(token, &id, &applicant_fields(dni)).await;
     (id, applicant["id"].as_str().unwrap().to_owned())
-}
-
-async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app.get(&format!("/api/v1/tickets/{id}"), Some(token)).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
 }
 
 async fn file_bytes(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
@@ -59,18 +46,6 @@ async fn patch_multipart(app: &TestApp, path: &str, token: &str, form: Form) -> 
         .unwrap()
 }
 
-fn image(name: &str) -> Part {
-    let mime = if name.ends_with(".png") {
-        "image/png"
-    } else {
-        "image/jpeg"
-    };
-    Part::bytes(fixture(name))
-        .file_name(name.to_owned())
-        .mime_str(mime)
-        .unwrap()
-}
-
 /// An analyst's account and token.
 async fn analyst(app: &TestApp) -> (certdesk::store::users::User, String) {
     let user = app
@@ -82,32 +57,19 @@ async fn analyst(app: &TestApp) -> (certdesk::store::users::User, String) {
     (user, token)
 }
 
+/// The review page of ticket `id`, as the analyst (signed in on a browser of their own) sees it.
+async fn analyst_review(app: &TestApp, id: &str) -> String {
+    let browser = crate::helpers::new_browser();
+    app.sign_in(&browser, "jorge@regioncajamarca.gob.pe", PASSWORD)
+        .await;
+    app.page_in(&browser, &review(id)).await.1
+}
+
 /// Submits the ticket, and the analyst takes it and observes it with `comment`.
 async fn observed(app: &TestApp, token: &str, analyst: &str, id: &str, comment: &str) {
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/take"),
-            Some(analyst),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/observe"),
-            Some(analyst),
-            &json!({"comment": comment}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    app.submit_ticket(token, id).await;
+    act_ok(app, analyst, id, "take", json!({})).await;
+    act_ok(app, analyst, id, "observe", json!({"comment": comment})).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -187,7 +149,7 @@ async fn patching_only_the_photo_replaces_it_and_keeps_the_signature() {
         &app,
         &format!("/api/v1/applicants/{applicant}"),
         &token,
-        Form::new().part("photo", image("photo_ok_large.png")),
+        Form::new().part("photo", image_part("photo_ok_large.png")),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -211,7 +173,7 @@ async fn patching_only_the_photo_replaces_it_and_keeps_the_signature() {
         Form::new()
             .text("unit", "Gerencia Regional de Salud")
             .text("no_glasses_confirmed", "true")
-            .part("signature", image("signature_ok_2.jpg")),
+            .part("signature", image_part("signature_ok_2.jpg")),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -271,8 +233,8 @@ async fn a_bad_correction_answers_422_with_every_failing_field_and_saves_nothing
             &token,
             Form::new()
                 .text("position", "Otro cargo")
-                .part("photo", image("photo_blurred.jpg"))
-                .part("signature", image("signature_black_ink.png")),
+                .part("photo", image_part("photo_blurred.jpg"))
+                .part("signature", image_part("signature_black_ink.png")),
         )
         .await,
         422,
@@ -369,30 +331,6 @@ async fn only_the_owner_corrects_an_applicant_and_only_while_the_ticket_is_edita
 // ---------------------------------------------------------------------------------------
 // The pages: Editar, Corregir y reenviar
 
-/// The multipart form of the correction page, as the browser sends it.
-fn edit_form(csrf: &str, email: &str) -> Form {
-    Form::new()
-        .text("csrf_token", csrf.to_owned())
-        .text("paternal_surname", "Tello")
-        .text("maternal_surname", "Vásquez")
-        .text("given_names", "Carmen Rosa")
-        .text("dni", "10117410")
-        .text("dni_check_digit", "")
-        .text("dni_issued_on", "2019-05-14")
-        .text("email", email.to_owned())
-        .text("position", "Asistente administrativo")
-        .text("unit", "Oficina de Recursos Humanos")
-}
-
-async fn post_page(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
-    app.browser
-        .post(app.url(path))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_answer_the_analyst_reads(
 ) {
@@ -444,16 +382,16 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
     assert!(text(&form_html, "h1").starts_with("Corregir a Tello Vásquez"));
 
     // A new photo without ticking "sin lentes": refused on that line, nothing saved.
-    let res = post_page(
-        &app,
-        &edit_path,
-        edit_form(
-            &csrf_token(&form_html),
-            "carmen.tello@regioncajamarca.gob.pe",
+    let res = app
+        .post_page(
+            &edit_path,
+            applicant_page_form(
+                &csrf_token(&form_html),
+                "carmen.tello@regioncajamarca.gob.pe",
+            )
+            .part("photo", image_part("photo_ok_large.png")),
         )
-        .part("photo", image("photo_ok_large.png")),
-    )
-    .await;
+        .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "no_glasses_confirmed").contains("Sin lentes"));
@@ -473,14 +411,14 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
     );
 
     // Ticked: saved, the signature untouched.
-    let res = post_page(
-        &app,
-        &edit_path,
-        edit_form(&csrf_token(&html), "carmen.tello@regioncajamarca.gob.pe")
-            .text("no_glasses_confirmed", "true")
-            .part("photo", image("photo_ok_large.png")),
-    )
-    .await;
+    let res = app
+        .post_page(
+            &edit_path,
+            applicant_page_form(&csrf_token(&html), "carmen.tello@regioncajamarca.gob.pe")
+                .text("no_glasses_confirmed", "true")
+                .part("photo", image_part("photo_ok_large.png")),
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let back = res.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(back, format!("/tramites/{id}/solicitantes?aviso=corregido"));
@@ -525,17 +463,7 @@ async fn an_observed_applicant_is_corrected_in_place_and_resubmitted_with_an_ans
     assert_eq!(ticket_json(&app, &token, &id).await["status"], "enviado");
 
     // The analyst reads the answer in the review page's history…
-    let analyst_browser = crate::helpers::new_browser();
-    app.sign_in(&analyst_browser, "jorge@regioncajamarca.gob.pe", PASSWORD)
-        .await;
-    let review = analyst_browser
-        .get(app.url(&format!("/analista/tramites/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let review = analyst_review(&app, &id).await;
     let lines = history(&review);
     assert!(
         lines.contains(&(
@@ -594,10 +522,10 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
         for (name, value) in applicant_fields("10117410") {
             form = form.text(name, value);
         }
-        form.part("photo", image("photo_ok.jpg"))
-            .part("signature", image("signature_ok.png"))
+        form.part("photo", image_part("photo_ok.jpg"))
+            .part("signature", image_part("signature_ok.png"))
     };
-    let res = post_page(&app, &step3_path, form()).await;
+    let res = app.post_page(&step3_path, form()).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert_eq!(
@@ -613,27 +541,16 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
         .unwrap()
         .is_empty());
 
-    let res = post_page(
-        &app,
-        &step3_path,
-        form().text("no_glasses_confirmed", "true"),
-    )
-    .await;
+    let res = app
+        .post_page(&step3_path, form().text("no_glasses_confirmed", "true"))
+        .await;
     assert_eq!(res.status(), 303);
     // Through the API the confirmation is optional (existing clients keep working) and
     // recorded as sent.
     let mut fields = applicant_fields("40000002");
     fields.push(("given_names", "Luis".into()));
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
     assert_eq!(
-        res.json::<Value>().await.unwrap()["no_glasses_confirmed"],
+        app.add_applicant(&token, id, &fields).await["no_glasses_confirmed"],
         false
     );
     let mut bad = applicant_fields("40000003");
@@ -651,23 +568,8 @@ async fn sin_lentes_must_be_ticked_on_the_page_and_the_analyst_sees_whether_it_w
     assert!(body["errors"]["no_glasses_confirmed"].is_array(), "{body}");
 
     let (_, analyst_token) = analyst(&app).await;
-    app.post_json(
-        &format!("/api/v1/tickets/{id}/submit"),
-        Some(&token),
-        &json!({}),
-    )
-    .await;
-    let analyst_browser = crate::helpers::new_browser();
-    app.sign_in(&analyst_browser, "jorge@regioncajamarca.gob.pe", PASSWORD)
-        .await;
-    let review = analyst_browser
-        .get(app.url(&format!("/analista/tramites/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.submit_ticket(&token, id).await;
+    let review = analyst_review(&app, id).await;
     let page = doc(&review);
     let said: Vec<(String, String)> = page
         .all("article.applicant-review")
@@ -873,18 +775,21 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
 
     // The page's first step asks for it with the certificate, and keeps a wrong one.
     let (_, step1) = app.page("/tramites/nuevo?tipo=instalacion").await;
-    assert_eq!(doc(&step1).count("form input#contact_phone[type=tel]"), 1);
-    let res = app
-        .submit(
-            "/tramites/nuevo",
-            &[
-                ("csrf_token", &csrf_token(&step1)),
+    // Step 1 of the wizard posted from `form` (its CSRF token) with this phone.
+    let ask_installation = |form: &str, phone: &'static str| {
+        let (app, csrf, cert) = (&app, csrf_token(form), cert.clone());
+        async move {
+            let fields = [
+                ("csrf_token", csrf.as_str()),
                 ("kind", "instalacion"),
-                ("certificate_id", &cert),
-                ("contact_phone", "076 12345"),
-            ],
-        )
-        .await;
+                ("certificate_id", cert.as_str()),
+                ("contact_phone", phone),
+            ];
+            app.submit("/tramites/nuevo", &fields).await
+        }
+    };
+    assert_eq!(doc(&step1).count("form input#contact_phone[type=tel]"), 1);
+    let res = ask_installation(&step1, "076 12345").await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "contact_phone").contains("código de ciudad"));
@@ -892,17 +797,7 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
         attrs(&html, "form input#contact_phone", "value"),
         vec!["076 12345"]
     );
-    let res = app
-        .submit(
-            "/tramites/nuevo",
-            &[
-                ("csrf_token", &csrf_token(&html)),
-                ("kind", "instalacion"),
-                ("certificate_id", &cert),
-                ("contact_phone", "076 123456"),
-            ],
-        )
-        .await;
+    let res = ask_installation(&html, "076 123456").await;
     assert_eq!(res.status(), 303);
     let id = res.headers()["location"]
         .to_str()
@@ -924,17 +819,7 @@ async fn the_installation_phone_is_checked_kept_and_shown_to_the_analyst() {
     .await;
 
     analyst(&app).await;
-    let analyst_browser = crate::helpers::new_browser();
-    app.sign_in(&analyst_browser, "jorge@regioncajamarca.gob.pe", PASSWORD)
-        .await;
-    let review = analyst_browser
-        .get(app.url(&format!("/analista/tramites/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let review = analyst_review(&app, &id).await;
     let page = doc(&review);
     let strip = page.one("dl.fact-strip");
     let phone = strip.one("div.contact-phone");

@@ -10,11 +10,11 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, attrs, csrf_token, doc, field_error, h1, history,
-    new_browser, notice, problem, text, texts, title_badge, Find, TestApp, WEDNESDAY,
+    act, app_at, applicant_with, attrs, doc, field_error, file_ticket, h1, history, location,
+    notice, problem, queue_ids, review, text, texts, ticket_json, title_badge, Find, Person,
+    TestApp, PASSWORD, WEDNESDAY,
 };
 
-const PASSWORD: &str = "clave segura 2026";
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
 const REQUESTER: &str = "solicitante@regioncajamarca.gob.pe";
 const ADMIN: &str = "admin@regioncajamarca.gob.pe";
@@ -22,121 +22,12 @@ const ADMIN: &str = "admin@regioncajamarca.gob.pe";
 /// Just after the cut-off that follows `WEDNESDAY`.
 const FRIDAY_AFTER_CUTOFF: &str = "2026-12-04T16:31:00-05:00";
 
-/// A person with an account, their signed-in browser and an API token.
-struct Person {
-    browser: Client,
-    token: String,
-}
-
-impl Person {
-    async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
-        app.user(email, role, PASSWORD).await;
-        let browser = new_browser();
-        app.sign_in(&browser, email, PASSWORD).await;
-        let token = app.login_token(email, PASSWORD).await;
-        Person { browser, token }
-    }
-
-    async fn page(&self, app: &TestApp, path: &str) -> (u16, String) {
-        let res = self.browser.get(app.url(path)).send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.text().await.unwrap())
-    }
-
-    /// Posts a form from the page at `from` (its CSRF token) to `to`.
-    async fn post(
-        &self,
-        app: &TestApp,
-        from: &str,
-        to: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let (_, html) = self.page(app, from).await;
-        let token = csrf_token(&html);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.browser
-            .post(app.url(to))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
-
-fn review(id: &str) -> String {
-    format!("/analista/tramites/{id}")
-}
-
 /// An emision-a ticket with one applicant (`dni`, `given_names`), submitted; its id.
 async fn submitted(app: &TestApp, requester: &Person, dni: &str, given: &str) -> String {
-    submitted_with(app, requester, "emision", dni, given, None).await
-}
-
-async fn submitted_with(
-    app: &TestApp,
-    requester: &Person,
-    kind: &str,
-    dni: &str,
-    given: &str,
-    expires_on: Option<&str>,
-) -> String {
-    let ticket = app.open_ticket(&requester.token, kind, Some("a")).await;
-    let id = ticket["id"].as_str().unwrap().to_owned();
-    let mut fields = applicant_fields(dni);
-    for f in &mut fields {
-        if f.0 == "given_names" {
-            f.1 = given.to_owned();
-        }
-    }
-    if let Some(e) = expires_on {
-        fields.push(("current_expires_on", e.to_owned()));
-    }
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &requester.token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&requester.token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    id
-}
-
-async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
-    app.post_json(
-        &format!("/api/v1/tickets/{id}/{action}"),
-        Some(token),
-        &body,
-    )
-    .await
-}
-
-async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app.get(&format!("/api/v1/tickets/{id}"), Some(token)).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-fn queue_ids(queue: &Value) -> Vec<String> {
-    queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
+    let fields = applicant_with(dni, &[("given_names", given)]);
+    file_ticket(app, &requester.token, "emision", "a", &fields)
+        .await
+        .0
 }
 
 /// The last history line of the ticket's JSON.
@@ -573,38 +464,27 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
         .find(|li| li.text_at("h3") == "Constancia ilegible")
         .map(|li| li.attrs("a", "href")[0].clone())
         .unwrap();
+    // The edit form of "Constancia ilegible", saved (or deactivated) with `body`.
+    let save_illegible = |body: &'static str, accion: &'static str| {
+        let (admin, app, href) = (&admin, &app, added_href.clone());
+        async move {
+            let fields = [
+                ("title", "Constancia ilegible"),
+                ("body", body),
+                ("active", "si"),
+                ("accion", accion),
+            ];
+            admin.post(app, &href, &href, &fields).await
+        }
+    };
 
     // Editing, with validation, then deactivating.
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", " "),
-                ("active", "si"),
-                ("accion", "guardar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(" ", "guardar").await;
     assert_eq!(res.status(), 422);
     assert!(field_error(&res.text().await.unwrap(), "texto").contains("Escriba"));
     let edited =
         "La constancia de pago está borrosa o cortada: escanéela de nuevo completa y legible.";
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", edited),
-                ("active", "si"),
-                ("accion", "guardar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(edited, "guardar").await;
     assert_eq!(res.status(), 303);
     let (_, html) = admin.page(&app, list).await;
     assert!(html.contains(edited));
@@ -637,19 +517,7 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     let illegible = value_of(&html, "Constancia ilegible");
 
     // Deactivated, a text is no longer offered, and a stale form is refused on its field.
-    let res = admin
-        .post(
-            &app,
-            &added_href,
-            &added_href,
-            &[
-                ("title", "Constancia ilegible"),
-                ("body", edited),
-                ("active", "si"),
-                ("accion", "desactivar"),
-            ],
-        )
-        .await;
+    let res = save_illegible(edited, "desactivar").await;
     assert_eq!(res.status(), 303);
     assert!(location(&res).contains("aviso=desactivada"));
     let (_, html) = admin.page(&app, list).await;
@@ -905,15 +773,14 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     let plain = submitted(&app, &requester, "41111111", "Ana").await;
-    let renewal = submitted_with(
-        &app,
-        &requester,
-        "reemision",
+    let renewal = applicant_with(
         "42222222",
-        "Berta",
-        Some("2027-01-15"),
-    )
-    .await;
+        &[
+            ("given_names", "Berta"),
+            ("current_expires_on", "2027-01-15"),
+        ],
+    );
+    let (renewal, _) = file_ticket(&app, &requester.token, "reemision", "a", &renewal).await;
     for id in [&plain, &renewal] {
         assert_eq!(
             act(&app, &analyst.token, id, "take", json!({}))
@@ -995,33 +862,19 @@ async fn the_batch_page_lists_who_goes_next_who_is_held_and_takes_reniecs_answer
     let (_, html) = analyst.page(&app, &batch_page).await;
     let action = format!("{batch_page}/solicitantes/{applicant}/resultado");
     assert_eq!(doc(&html).count(&format!("form[action='{action}']")), 2);
+    // RENIEC's "aprobado" for the applicant, delivered on `date`, from the batch page.
+    let approved_on = |date: &'static str| {
+        let fields = [("resultado", "aprobado"), ("delivery_sent_on", date)];
+        let (analyst, app, from, to) = (&analyst, &app, batch_page.clone(), action.clone());
+        async move { analyst.post(app, &from, &to, &fields).await }
+    };
     // A future date is refused beside the field of that applicant, on the batch page.
-    let res = analyst
-        .post(
-            &app,
-            &batch_page,
-            &action,
-            &[
-                ("resultado", "aprobado"),
-                ("delivery_sent_on", "2026-12-20"),
-            ],
-        )
-        .await;
+    let res = approved_on("2026-12-20").await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(h1(&html).starts_with("Lote del"));
     assert!(field_error(&html, &format!("entrega-{applicant}")).contains("futura"));
-    let res = analyst
-        .post(
-            &app,
-            &batch_page,
-            &action,
-            &[
-                ("resultado", "aprobado"),
-                ("delivery_sent_on", "2026-12-04"),
-            ],
-        )
-        .await;
+    let res = approved_on("2026-12-04").await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         location(&res),

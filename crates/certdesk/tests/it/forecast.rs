@@ -6,9 +6,11 @@ use domain::{certificate::CertificateState, role::Role};
 use jiff::civil::{date, Date};
 use serde_json::{json, Value};
 
-use crate::{
-    analyst::act,
-    helpers::{app_at, applicant_fields, applicant_form, payment_form, texts, TestApp, WEDNESDAY},
+use certdesk::store::certificates::NewCertificate;
+
+use crate::helpers::{
+    act, app_at, applicant_with, certificate_json, installation_ready, payment_form, submitted,
+    texts, TestApp, WEDNESDAY,
 };
 
 const PASSWORD: &str = "clave-de-prueba-1";
@@ -23,40 +25,29 @@ async fn registry_certificate(
     expires_on: Date,
 ) -> String {
     let owner = app.me_by_email(owner_email).await;
-    let mut conn = app.app.store.conn().await.unwrap();
-    let id = certdesk::store::certificates::insert(
-        &mut conn,
-        &certdesk::store::certificates::NewCertificate {
-            owner_id: owner.parse().unwrap(),
-            holder_name: holder,
-            dni: &dni.parse().unwrap(),
-            applicant_id: None,
-            medium: Some(domain::certificate::Medium::Pc),
-            ownership: Some(domain::certificate::Ownership::Grc),
-            issued_on: Some(date(2025, 1, 10)),
-            expires_on: Some(expires_on),
-            state: CertificateState::Instalado,
-            delivery_sent_on: None,
-            download_deadline: None,
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap();
-    if let Some(serial) = serial {
-        certdesk::store::certificates::update(
-            &mut conn,
-            id,
-            &certdesk::store::certificates::CertificateUpdate {
-                serial: Some(serial),
-                ..Default::default()
-            },
-            app.app.now(),
-        )
-        .await
-        .unwrap();
-    }
-    id.to_string()
+    let new = NewCertificate {
+        owner_id: owner.parse().unwrap(),
+        holder_name: holder,
+        dni: &dni.parse().unwrap(),
+        applicant_id: None,
+        medium: Some(domain::certificate::Medium::Pc),
+        ownership: Some(domain::certificate::Ownership::Grc),
+        issued_on: Some(date(2025, 1, 10)),
+        expires_on: Some(expires_on),
+        state: CertificateState::Instalado,
+        delivery_sent_on: None,
+        download_deadline: None,
+    };
+    app.record_certificate(&new, serial).await
+}
+
+/// María Cabrera's account; she holds DNI 41234567, installed, expiring 10/01/2027.
+async fn maria_holds_41234567(app: &TestApp, serial: Option<&str>) -> &'static str {
+    let maria = "mcabrera@regioncajamarca.gob.pe";
+    app.user(maria, Role::Solicitante, PASSWORD).await;
+    let holder = "Cabrera Llanos, María";
+    registry_certificate(app, maria, holder, "41234567", serial, date(2027, 1, 10)).await;
+    maria
 }
 
 /// Files an emision c) (paid) for one applicant with these names and DNI, submits it.
@@ -79,33 +70,21 @@ async fn paid_emision(
         .json()
         .await
         .unwrap();
-    let mut fields: Vec<(&'static str, String)> = applicant_fields(dni)
-        .into_iter()
-        .filter(|(k, _)| !matches!(*k, "paternal_surname" | "maternal_surname" | "given_names"))
-        .collect();
-    fields.push(("paternal_surname", names.0.into()));
-    fields.push(("maternal_surname", names.1.into()));
-    fields.push(("given_names", names.2.into()));
-    fields.push(("payment_id", payment["id"].as_str().unwrap().to_owned()));
+    let payment_id = payment["id"].as_str().unwrap();
+    let mut fields = applicant_with(
+        dni,
+        &[
+            ("paternal_surname", names.0),
+            ("maternal_surname", names.1),
+            ("given_names", names.2),
+            ("payment_id", payment_id),
+        ],
+    );
     if let Some(d) = declared {
         fields.push(("current_expires_on", d.into()));
     }
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    app.add_applicant(token, &id, &fields).await;
+    app.submit_ticket(token, &id).await;
     id
 }
 
@@ -157,18 +136,7 @@ async fn approval_mail(app: &TestApp, email: &str) -> String {
 async fn a_dni_on_another_holders_certificate_is_flagged_and_not_used_and_the_page_date_is_the_approval_date(
 ) {
     let (app, _) = app_at(WEDNESDAY).await;
-    // María Cabrera holds DNI 41234567, installed, expiring 10/01/2027.
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        Some("5A6B7C"),
-        date(2027, 1, 10),
-    )
-    .await;
+    maria_holds_41234567(&app, Some("5A6B7C")).await;
     // A second account files an emision c) for "Rosa Elena Quispe Huamán" with that DNI.
     let other = "otra@regioncajamarca.gob.pe";
     app.user(other, Role::Solicitante, PASSWORD).await;
@@ -225,17 +193,7 @@ async fn a_dni_on_another_holders_certificate_is_flagged_and_not_used_and_the_pa
 #[tokio::test]
 async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail() {
     let (app, _) = app_at(WEDNESDAY).await;
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        Some("5A6B7C"),
-        date(2027, 1, 10),
-    )
-    .await;
+    let maria = maria_holds_41234567(&app, Some("5A6B7C")).await;
     let token = app.login_token(maria, PASSWORD).await;
     let ticket = paid_emision(
         &app,
@@ -276,17 +234,7 @@ async fn the_holders_own_registry_certificate_is_used_named_and_told_in_the_mail
 #[tokio::test]
 async fn a_declared_expiry_wins_and_is_named_as_declared() {
     let (app, _) = app_at(WEDNESDAY).await;
-    let maria = "mcabrera@regioncajamarca.gob.pe";
-    app.user(maria, Role::Solicitante, PASSWORD).await;
-    registry_certificate(
-        &app,
-        maria,
-        "Cabrera Llanos, María",
-        "41234567",
-        None,
-        date(2027, 1, 10),
-    )
-    .await;
+    let maria = maria_holds_41234567(&app, None).await;
     let token = app.login_token(maria, PASSWORD).await;
     let ticket = paid_emision(
         &app,
@@ -318,43 +266,6 @@ async fn a_declared_expiry_wins_and_is_named_as_declared() {
     );
 }
 
-/// An instalacion ticket for `cert`, submitted, taken, with its appointment; returns its id.
-async fn installation_ready(app: &TestApp, requester: &str, analyst: &str, cert: &str) -> String {
-    let install: Value = app
-        .post_json(
-            "/api/v1/tickets",
-            Some(requester),
-            &json!({"kind": "instalacion", "certificate_id": cert}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = install["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(requester),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        act(app, analyst, &id, "take", json!({})).await.status(),
-        200
-    );
-    let res = act(
-        app,
-        analyst,
-        &id,
-        "appointment",
-        json!({"at": "2026-12-03T10:00:00-05:00"}),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    id
-}
-
 #[tokio::test]
 async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_ten_day_rule_use_them(
 ) {
@@ -364,7 +275,14 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let id = installation_ready(
+        &app,
+        &requester,
+        &analyst,
+        &cert,
+        json!({"at": "2026-12-03T10:00:00-05:00"}),
+    )
+    .await;
     let complete = |body: Value| act(&app, &analyst, &id, "complete", body);
     // The dates are required when no public part is recorded, each with its message.
     let body = crate::helpers::problem(
@@ -403,12 +321,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
                               "issued_on": "2026-12-01", "expires_on": "2028-11-30"}))
     .await;
     assert_eq!(res.status(), 200);
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["state"].as_str(),
@@ -421,14 +334,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     let browser = crate::helpers::new_browser();
     app.sign_in(&browser, "solicitante@regioncajamarca.gob.pe", PASSWORD)
         .await;
-    let html = browser
-        .get(app.url("/certificados"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, "/certificados").await.1;
     let facts = texts(&html, "li.certificate dl.facts > *");
     let after = |label: &str| {
         let i = facts
@@ -451,7 +357,7 @@ async fn an_installation_records_typed_dates_and_then_expiry_reminders_and_the_t
     .unwrap();
     assert_eq!(sent, 1);
     // A new request for the same person (no expiry declared) waits for it: the 10-day rule.
-    let ticket = crate::analyst::submitted(&app, &requester, "10117410", &[]).await;
+    let ticket = submitted(&app, &requester, "10117410").await.0;
     let res = act(&app, &analyst, &ticket, "take", json!({})).await;
     assert_eq!(res.status(), 200);
     app.log_in_browser("analista@regioncajamarca.gob.pe", PASSWORD)
@@ -480,7 +386,14 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let id = installation_ready(&app, &requester, &analyst, &cert).await;
+    let id = installation_ready(
+        &app,
+        &requester,
+        &analyst,
+        &cert,
+        json!({"at": "2026-12-03T10:00:00-05:00"}),
+    )
+    .await;
     let page = format!("/analista/tramites/{id}");
     let (_, html) = app.page(&page).await;
     assert_eq!(
@@ -567,12 +480,7 @@ async fn an_installation_takes_the_dates_of_a_recorded_public_part_and_the_form_
     )
     .await;
     assert_eq!(res.status(), 200);
-    let c: Value = app
-        .get(&format!("/api/v1/certificates/{cert}"), Some(&requester))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let c = certificate_json(&app, &requester, &cert).await;
     assert_eq!(
         (
             c["issued_on"].as_str(),

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use certdesk::{
     app::{auth, App, AppConfig},
     clock::{Clock, FixedClock, SystemClock},
-    store::{users::User, Store},
+    store::{certificates::NewCertificate, users::User, Store},
 };
 use domain::role::Role;
 use jiff::Timestamp;
@@ -227,7 +227,27 @@ impl TestApp {
 
     /// GETs a page with the cookie-keeping browser and returns its HTML.
     pub async fn page(&self, path: &str) -> (u16, String) {
-        let res = self.browser.get(self.url(path)).send().await.unwrap();
+        self.page_in(&self.browser, path).await
+    }
+
+    /// Posts a form with `browser` from the page at `from` (its CSRF token) to `to`.
+    pub async fn post_form(
+        &self,
+        browser: &Client,
+        from: &str,
+        to: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let (_, html) = self.page_in(browser, from).await;
+        let token = csrf_token(&html);
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        browser.post(self.url(to)).form(&form).send().await.unwrap()
+    }
+
+    /// GETs a page with `browser` (someone else's session) and returns its HTML.
+    pub async fn page_in(&self, browser: &Client, path: &str) -> (u16, String) {
+        let res = browser.get(self.url(path)).send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
     }
@@ -399,6 +419,35 @@ pub fn applicant_form(
     form
 }
 
+/// A fixture image as a file part, with its MIME type.
+pub fn image_part(name: &str) -> reqwest::multipart::Part {
+    let mime = if name.ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    reqwest::multipart::Part::bytes(fixture(name))
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .unwrap()
+}
+
+/// The text fields of the applicant page's form (a valid applicant), as the browser sends
+/// them; tests add the files.
+pub fn applicant_page_form(csrf: &str, email: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_owned())
+        .text("paternal_surname", "Tello")
+        .text("maternal_surname", "Vásquez")
+        .text("given_names", "Carmen Rosa")
+        .text("dni", "10117410")
+        .text("dni_check_digit", "")
+        .text("dni_issued_on", "2019-05-14")
+        .text("email", email.to_owned())
+        .text("position", "Asistente administrativo")
+        .text("unit", "Oficina de Recursos Humanos")
+}
+
 impl TestApp {
     pub async fn post_multipart(
         &self,
@@ -409,6 +458,16 @@ impl TestApp {
         Client::new()
             .post(self.url(path))
             .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a multipart form with the cookie-keeping browser, as a page's form does.
+    pub async fn post_page(&self, path: &str, form: reqwest::multipart::Form) -> Response {
+        self.browser
+            .post(self.url(path))
             .multipart(form)
             .send()
             .await
@@ -483,10 +542,8 @@ impl TestApp {
         let me = self.me(token).await;
         let delivered = jiff::civil::date(2026, 11, 30);
         let pending = state == domain::certificate::CertificateState::PendienteDescarga;
-        let mut conn = self.app.store.conn().await.unwrap();
-        certdesk::store::certificates::insert(
-            &mut conn,
-            &certdesk::store::certificates::NewCertificate {
+        self.record_certificate(
+            &NewCertificate {
                 owner_id: me["id"].as_str().unwrap().parse().unwrap(),
                 holder_name: "Tello Vásquez, Carmen Rosa",
                 dni: &"10117410".parse().unwrap(),
@@ -500,11 +557,9 @@ impl TestApp {
                 download_deadline: pending
                     .then(|| domain::certificate::download_deadline(delivered)),
             },
-            self.app.now(),
+            None,
         )
         .await
-        .unwrap()
-        .to_string()
     }
 }
 
@@ -512,14 +567,7 @@ impl TestApp {
     /// Logs `browser` in through the login form, as a person would: it fetches the form,
     /// posts it with its CSRF token, and from then on keeps the session cookie.
     pub async fn sign_in(&self, browser: &Client, email: &str, password: &str) {
-        let html = browser
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, html) = self.page_in(browser, "/login").await;
         let res = browser
             .post(self.url("/login"))
             .form(&[
@@ -536,6 +584,239 @@ impl TestApp {
     /// Logs this app's own cookie-keeping browser (`self.browser`) in through the login form.
     pub async fn log_in_browser(&self, email: &str, password: &str) {
         self.sign_in(&self.browser, email, password).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// People and tickets: the setup most tests share.
+
+/// The password of everyone `Person::sign_up` creates.
+pub const PASSWORD: &str = "clave segura 2026";
+
+/// A person with an account: their signed-in browser and an API token.
+pub struct Person {
+    pub email: String,
+    pub browser: Client,
+    pub token: String,
+}
+
+impl Person {
+    /// An account with this role (named "Persona de Prueba"), signed in on a browser of its
+    /// own and through the API.
+    pub async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
+        app.user(email, role, PASSWORD).await;
+        Person::signed_in(app, email).await
+    }
+
+    /// Like `sign_up`, with the account's full name.
+    pub async fn sign_up_named(app: &TestApp, email: &str, name: &str, role: Role) -> Person {
+        auth::create_user(&app.app, email, name, role, PASSWORD)
+            .await
+            .unwrap();
+        Person::signed_in(app, email).await
+    }
+
+    async fn signed_in(app: &TestApp, email: &str) -> Person {
+        let browser = new_browser();
+        app.sign_in(&browser, email, PASSWORD).await;
+        let token = app.login_token(email, PASSWORD).await;
+        Person {
+            email: email.to_owned(),
+            browser,
+            token,
+        }
+    }
+
+    /// Signs in again (after the test's clock jumped past the session's life).
+    pub async fn sign_in_again(&mut self, app: &TestApp) {
+        self.browser = new_browser();
+        app.sign_in(&self.browser, &self.email, PASSWORD).await;
+        self.token = app.login_token(&self.email, PASSWORD).await;
+    }
+
+    /// GETs a page with this person's browser: its status and HTML.
+    pub async fn page(&self, app: &TestApp, path: &str) -> (u16, String) {
+        app.page_in(&self.browser, path).await
+    }
+
+    /// Posts a form from the page at `from` (its CSRF token) to `to`.
+    pub async fn post(
+        &self,
+        app: &TestApp,
+        from: &str,
+        to: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        app.post_form(&self.browser, from, to, fields).await
+    }
+}
+
+/// Where a redirect points.
+pub fn location(res: &Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The analysts' review page of ticket `id`.
+pub fn review(id: &str) -> String {
+    format!("/analista/tramites/{id}")
+}
+
+/// `applicant_fields(dni)` with some fields changed (or added): `[("given_names", "Ana")]`.
+pub fn applicant_with(dni: &str, changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut fields = applicant_fields(dni);
+    for (name, value) in changes {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some(field) => field.1 = (*value).to_owned(),
+            None => fields.push((name, (*value).to_owned())),
+        }
+    }
+    fields
+}
+
+/// `POST /api/v1/tickets/{id}/{action}` with `token`.
+pub async fn act(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> Response {
+    app.post_json(
+        &format!("/api/v1/tickets/{id}/{action}"),
+        Some(token),
+        &body,
+    )
+    .await
+}
+
+/// `act`, which must answer 200; the ticket's JSON.
+pub async fn act_ok(app: &TestApp, token: &str, id: &str, action: &str, body: Value) -> Value {
+    let res = act(app, token, id, action, body).await;
+    assert_eq!(res.status(), 200, "{action} {id}");
+    res.json().await.unwrap()
+}
+
+/// Takes and approves ticket `id` through the API; the approved ticket's JSON.
+pub async fn approved(app: &TestApp, analyst: &str, id: &str) -> Value {
+    act_ok(app, analyst, id, "take", serde_json::json!({})).await;
+    act_ok(app, analyst, id, "approve", serde_json::json!({})).await
+}
+
+/// `GET /api/v1/tickets/{id}` with `token`, which must answer 200.
+pub async fn ticket_json(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app.get(&format!("/api/v1/tickets/{id}"), Some(token)).await;
+    assert_eq!(res.status(), 200, "GET ticket {id}");
+    res.json().await.unwrap()
+}
+
+/// The ids of a queue's (or a ticket list's) items, in order.
+pub fn queue_ids(queue: &Value) -> Vec<String> {
+    queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An instalacion ticket for `cert`, submitted, taken, with its `appointment` (the body of
+/// the action); its id.
+pub async fn installation_ready(
+    app: &TestApp,
+    requester: &str,
+    analyst: &str,
+    cert: &str,
+    appointment: Value,
+) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(requester),
+            &serde_json::json!({"kind": "instalacion", "certificate_id": cert}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.submit_ticket(requester, &id).await;
+    act_ok(app, analyst, &id, "take", serde_json::json!({})).await;
+    act_ok(app, analyst, &id, "appointment", appointment).await;
+    id
+}
+
+/// `GET /api/v1/certificates/{id}` with `token`, which must answer 200.
+pub async fn certificate_json(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/certificates/{id}"), Some(token))
+        .await;
+    assert_eq!(res.status(), 200, "GET certificate {id}");
+    res.json().await.unwrap()
+}
+
+/// An emision-a ticket with one applicant (`dni`), submitted; its id and number.
+pub async fn submitted(app: &TestApp, token: &str, dni: &str) -> (String, String) {
+    file_ticket(app, token, "emision", "a", &applicant_fields(dni)).await
+}
+
+/// A ticket of this kind and reason with one applicant (`fields`), submitted; its id and
+/// number.
+pub async fn file_ticket(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    reason: &str,
+    fields: &[(&str, String)],
+) -> (String, String) {
+    let ticket = app.open_ticket(token, kind, Some(reason)).await;
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    app.add_applicant(token, &id, fields).await;
+    app.submit_ticket(token, &id).await;
+    (id, ticket["number"].as_str().unwrap().to_owned())
+}
+
+impl TestApp {
+    /// Adds an applicant with `fields` and the good photo and signature to ticket `id`,
+    /// which must answer 201; the applicant's JSON.
+    pub async fn add_applicant(&self, token: &str, id: &str, fields: &[(&str, String)]) -> Value {
+        let res = self
+            .post_multipart(
+                &format!("/api/v1/tickets/{id}/applicants"),
+                token,
+                applicant_form(fields, &[]),
+            )
+            .await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Submits ticket `id`, which must answer 200.
+    pub async fn submit_ticket(&self, token: &str, id: &str) {
+        let res = act(self, token, id, "submit", serde_json::json!({})).await;
+        assert_eq!(res.status(), 200, "submit {id}");
+    }
+
+    /// Records a certificate (`new`) and, if given, its serial; its id.
+    pub async fn record_certificate(
+        &self,
+        new: &NewCertificate<'_>,
+        serial: Option<&str>,
+    ) -> String {
+        let mut conn = self.app.store.conn().await.unwrap();
+        let id = certdesk::store::certificates::insert(&mut conn, new, self.app.now())
+            .await
+            .unwrap();
+        if let Some(serial) = serial {
+            certdesk::store::certificates::update(
+                &mut conn,
+                id,
+                &certdesk::store::certificates::CertificateUpdate {
+                    serial: Some(serial),
+                    ..Default::default()
+                },
+                self.app.now(),
+            )
+            .await
+            .unwrap();
+        }
+        id.to_string()
     }
 }
 

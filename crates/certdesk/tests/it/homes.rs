@@ -14,87 +14,21 @@ use certdesk::{
 };
 use domain::{certificate::CertificateState, role::Role};
 use jiff::civil::date;
-use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::{
     helpers::{
-        access_request, app_at, applicant_fields, applicant_form, at, doc, new_browser, text_of,
-        Find, TestApp, WEDNESDAY,
+        access_request, act_ok, app_at, at, doc, submitted, text_of, Find, Person, TestApp,
+        WEDNESDAY,
     },
     smtp_server::SmtpServer,
 };
 
-const PASSWORD: &str = "clave segura 2026";
-
-/// Someone signed in: a browser with their session, and an API token.
-struct Person {
-    email: String,
-    browser: Client,
-    token: String,
-}
-
-impl Person {
-    async fn sign_up(app: &TestApp, email: &str, role: Role) -> Person {
-        app.user(email, role, PASSWORD).await;
-        let browser = new_browser();
-        app.sign_in(&browser, email, PASSWORD).await;
-        let token = app.login_token(email, PASSWORD).await;
-        Person {
-            email: email.to_owned(),
-            browser,
-            token,
-        }
-    }
-
-    /// Signs in again (after the test's clock jumped past the session's life).
-    async fn sign_in_again(&mut self, app: &TestApp) {
-        self.browser = new_browser();
-        app.sign_in(&self.browser, &self.email, PASSWORD).await;
-        self.token = app.login_token(&self.email, PASSWORD).await;
-    }
-
-    /// Their home page, parsed.
-    async fn home(&self, app: &TestApp) -> scraper::Html {
-        let res = self.browser.get(app.url("/")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        doc(&res.text().await.unwrap())
-    }
-}
-
-/// An emision-a ticket with one applicant (`dni`), submitted; its id and number.
-async fn submitted(app: &TestApp, who: &Person, dni: &str) -> (String, String) {
-    let ticket = app.open_ticket(&who.token, "emision", Some("a")).await;
-    let id = ticket["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &who.token,
-            applicant_form(&applicant_fields(dni), &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&who.token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    (id, ticket["number"].as_str().unwrap().to_owned())
-}
-
-async fn act(app: &TestApp, analyst: &Person, id: &str, action: &str, body: Value) -> Value {
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/{action}"),
-            Some(&analyst.token),
-            &body,
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{action} {id}");
-    res.json().await.unwrap()
+/// Their home page, parsed.
+async fn home_of(app: &TestApp, who: &Person) -> scraper::Html {
+    let (status, html) = who.page(app, "/").await;
+    assert_eq!(status, 200);
+    doc(&html)
 }
 
 #[tokio::test]
@@ -105,11 +39,11 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
     let other = Person::sign_up(&app, "otro@regioncajamarca.gob.pe", Role::Solicitante).await;
     let analyst = Person::sign_up(&app, "analista@regioncajamarca.gob.pe", Role::Analista).await;
 
-    let (observed, observed_number) = submitted(&app, &maria, "41234567").await;
-    act(&app, &analyst, &observed, "take", json!({})).await;
-    act(
+    let (observed, observed_number) = submitted(&app, &maria.token, "41234567").await;
+    act_ok(&app, &analyst.token, &observed, "take", json!({})).await;
+    act_ok(
         &app,
-        &analyst,
+        &analyst.token,
         &observed,
         "observe",
         json!({"comment": "La foto tiene lentes: suba otra sin lentes."}),
@@ -138,7 +72,7 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
     )
     .await;
 
-    let home = maria.home(&app).await;
+    let home = home_of(&app, &maria).await;
     let observed_card = home.one("#pendiente-observados");
     assert_eq!(
         observed_card.attrs("a", "href"),
@@ -170,7 +104,7 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
     assert!(deadlines[1].ends_with("Solicitar la instalación"));
     assert!(home.count(".empty-state") == 0);
     // Nobody else's home mentions María's tickets.
-    let theirs = other.home(&app).await;
+    let theirs = home_of(&app, &other).await;
     assert_eq!(theirs.count("#pendiente-observados"), 0);
     assert_eq!(theirs.count("#pendiente-borradores"), 0);
     assert!(!theirs.root_element().html().contains(&observed_number));
@@ -181,12 +115,15 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
     // Late in the evening of Sunday 06/12 in Lima (already Monday in UTC): one day left.
     clock.set(at("2026-12-06T22:30:00-05:00"));
     maria.sign_in_again(&app).await;
-    let home = maria.home(&app).await;
+    let home = home_of(&app, &maria).await;
     let deadlines = home.one("#pendiente-plazos").texts("li");
     assert!(deadlines[0].contains("queda 1 día."), "{deadlines:?}");
     clock.set(at("2026-12-07T08:00:00-05:00"));
     maria.sign_in_again(&app).await;
-    let deadlines = maria.home(&app).await.one("#pendiente-plazos").texts("li");
+    let deadlines = home_of(&app, &maria)
+        .await
+        .one("#pendiente-plazos")
+        .texts("li");
     assert!(
         deadlines[0].contains("hoy es el último día."),
         "{deadlines:?}"
@@ -200,7 +137,10 @@ async fn an_observed_ticket_shows_on_its_requesters_home_with_the_observation_an
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(maria.home(&app).await.count("#pendiente-observados"), 0);
+    assert_eq!(
+        home_of(&app, &maria).await.count("#pendiente-observados"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -211,7 +151,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         Person::sign_up(&app, "analista@regioncajamarca.gob.pe", Role::Analista).await;
     let mut admin = Person::sign_up(&app, "admin@regioncajamarca.gob.pe", Role::Admin).await;
 
-    let empty = analyst.home(&app).await;
+    let empty = home_of(&app, &analyst).await;
     assert_eq!(
         empty.one("#pendiente-cola").text_at(".todo-none"),
         "La cola está vacía."
@@ -222,17 +162,17 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         .enumerate()
     {
         clock.set(at(WEDNESDAY) + jiff::SignedDuration::from_mins(5 * n as i64));
-        tickets.push(submitted(&app, &requester, dni).await);
+        tickets.push(submitted(&app, &requester.token, dni).await);
     }
     clock.set(at("2026-12-02T11:00:00-05:00"));
     // The second and third are approved, out of turn: their applicants go in Friday's batch.
     for (id, _) in &tickets[1..3] {
         let reason = json!({"reason": "Renovación urgente por viaje."});
-        act(&app, &analyst, id, "take", reason).await;
-        act(&app, &analyst, id, "approve", json!({})).await;
+        act_ok(&app, &analyst.token, id, "take", reason).await;
+        act_ok(&app, &analyst.token, id, "approve", json!({})).await;
     }
 
-    let home = analyst.home(&app).await;
+    let home = home_of(&app, &analyst).await;
     let queue = home.one("#pendiente-cola");
     assert_eq!(queue.texts(".todo-count"), ["2"]);
     let oldest = queue.one("#pendiente-mas-antiguo");
@@ -270,7 +210,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
     let batch_id = closed["id"].as_str().unwrap();
     let items = closed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
-    let missing = analyst.home(&app).await;
+    let missing = home_of(&app, &analyst).await;
     let missing = missing.one("#pendiente-resultados");
     assert_eq!(
         missing.attrs("a", "href"),
@@ -289,7 +229,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
         )
         .await;
     assert_eq!(res.status(), 200);
-    let home = analyst.home(&app).await;
+    let home = home_of(&app, &analyst).await;
     assert_eq!(
         home.one("#pendiente-resultados").texts("li"),
         ["Lote del viernes 04/12/2026 a las 16:30: falta 1 resultado."]
@@ -297,7 +237,7 @@ async fn the_analysts_home_counts_the_queue_the_next_batch_and_missing_results()
     // Nobody is programmed for the next cut-off any more.
     assert!(text_of(home.one("#pendiente-lote")).contains("Nadie está programado para ese lote."));
     // An admin is an analyst too: both sections, the same counts.
-    let admins = admin.home(&app).await;
+    let admins = home_of(&app, &admin).await;
     assert_eq!(admins.count("#pendiente-solicitudes"), 1);
     assert_eq!(admins.one("#pendiente-cola").texts(".todo-count"), ["2"]);
     assert_eq!(
@@ -311,7 +251,7 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     let (app, clock) = app_at(WEDNESDAY).await;
     let admin = Person::sign_up(&app, "admin@regioncajamarca.gob.pe", Role::Admin).await;
 
-    let calm = admin.home(&app).await;
+    let calm = home_of(&app, &admin).await;
     assert_eq!(
         calm.one("#pendiente-solicitudes").text_at(".todo-none"),
         "No hay solicitudes pendientes."
@@ -366,7 +306,7 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     stop.send(true).unwrap();
     jobs_loop.await.unwrap();
 
-    let home = admin.home(&app).await;
+    let home = home_of(&app, &admin).await;
     let requests = home.one("#pendiente-solicitudes");
     assert_eq!(requests.texts(".todo-count"), ["2"]);
     let names = requests.texts(".todo-items li");
@@ -420,7 +360,7 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     let started = app.app.now();
     let failure: anyhow::Result<()> = Err(anyhow::anyhow!("la base de datos no respondió"));
     job_runs::record(&app.app, Job::Reminders, started, &failure).await;
-    let home = admin.home(&app).await;
+    let home = home_of(&app, &admin).await;
     let jobs_card = home.one("#pendiente-tareas");
     let row_of = |label: &str| {
         jobs_card

@@ -8,9 +8,9 @@ use domain::{certificate::CertificateState, role::Role};
 use jiff::{civil::date, Timestamp, ToSpan};
 use serde_json::{json, Value};
 
-use crate::{
-    analyst::{act, approved, submitted},
-    helpers::{app_at, at, attr, attrs, count, csrf_token, h1, notice, text, TestApp, WEDNESDAY},
+use crate::helpers::{
+    act, app_at, approved, at, attr, attrs, count, csrf_token, h1, installation_ready, notice,
+    submitted, text, TestApp, WEDNESDAY,
 };
 
 /// Every mail in the outbox: (to, kind, subject, body_text).
@@ -43,7 +43,7 @@ async fn an_observation_reaches_the_requester_by_mail_and_in_the_app_and_the_fix
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
 
     // Sending it: an in-app notice only (the requester did not ask for copies).
     assert_eq!(kinds(&notices(&app, &requester).await), ["ticket_received"]);
@@ -114,8 +114,8 @@ async fn notices_are_marked_read_by_their_owner_only() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    submitted(&app, &requester, "41111111", &[]).await;
-    submitted(&app, &requester, "42222222", &[]).await;
+    submitted(&app, &requester, "41111111").await;
+    submitted(&app, &requester, "42222222").await;
     let items = notices(&app, &requester).await;
     assert_eq!(items.len(), 2);
     let unread: Value = app
@@ -191,7 +191,7 @@ async fn a_user_who_asks_for_copies_also_gets_the_in_app_only_notices_by_mail() 
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["mail_copies"], true);
-    submitted(&app, &requester, "41111111", &[]).await;
+    submitted(&app, &requester, "41111111").await;
     let received: Vec<_> = mails(&app)
         .await
         .into_iter()
@@ -227,7 +227,7 @@ async fn the_approval_mail_states_the_dispatch_time_that_certdesk_schedule_gives
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     approved(&app, &analyst, &id).await;
     let when = schedule_cli(&app, WEDNESDAY).in_tz("America/Lima").unwrap();
     let day = when.strftime("%d/%m/%Y").to_string();
@@ -253,39 +253,8 @@ async fn the_appointment_mail_carries_a_calendar_file_at_the_booked_time() {
     let cert = app
         .certificate(&requester, CertificateState::PendienteDescarga, None)
         .await;
-    let res = app
-        .post_json(
-            "/api/v1/tickets",
-            Some(&requester),
-            &json!({"kind": "instalacion", "certificate_id": cert}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_json(
-            &format!("/api/v1/tickets/{id}/submit"),
-            Some(&requester),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(
-        act(&app, &analyst, &id, "take", json!({})).await.status(),
-        200
-    );
-    let res = act(
-        &app,
-        &analyst,
-        &id,
-        "appointment",
-        json!({"at": "2026-12-03T10:00:00-05:00", "note": "Traiga su token"}),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    let appointment = json!({"at": "2026-12-03T10:00:00-05:00", "note": "Traiga su token"});
+    let id = installation_ready(&app, &requester, &analyst, &cert, appointment).await;
     let (subject, body, name, ics): (String, String, Option<String>, Option<String>) =
         sqlx::query_as(
             "SELECT subject, body_text, attachment_name, attachment_body FROM outbox WHERE kind = 'appointment'",
@@ -426,7 +395,7 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    submitted(&app, &requester, "41111111", &[]).await;
+    submitted(&app, &requester, "41111111").await;
     let run = |s: &str| {
         let now = at(s);
         clock.set(now);
@@ -478,8 +447,8 @@ async fn the_queue_summary_goes_to_analysts_once_on_working_days_after_eight() {
 async fn the_bell_shows_the_unread_count_and_opening_a_notice_marks_it_read_and_goes_there() {
     let (app, _) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
-    let first = submitted(&app, &requester, "41111111", &[]).await;
-    submitted(&app, &requester, "42222222", &[]).await;
+    let first = submitted(&app, &requester, "41111111").await.0;
+    submitted(&app, &requester, "42222222").await;
     app.log_in_browser("solicitante@regioncajamarca.gob.pe", "clave-de-prueba-1")
         .await;
     let (status, html) = app.page("/tramites").await;
@@ -570,7 +539,7 @@ async fn the_batch_tells_each_requester_the_cut_off_their_ticket_went_with() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let requester = app.token_for(Role::Solicitante).await;
     let analyst = app.token_for(Role::Analista).await;
-    let id = submitted(&app, &requester, "41111111", &[]).await;
+    let id = submitted(&app, &requester, "41111111").await.0;
     approved(&app, &analyst, &id).await;
     // The job closes Friday's batch a few minutes late.
     let late = at("2026-12-04T16:37:00-05:00");

@@ -1,6 +1,7 @@
 //! The certificate registry found by words (name, DNI, serial), filtered, paged and exported:
 //! requesters only ever find their own.
 
+use certdesk::store::certificates::NewCertificate;
 use domain::{
     certificate::{CertificateState, Medium, Ownership},
     role::Role,
@@ -23,42 +24,22 @@ async fn cert(
     serial: Option<&str>,
 ) -> String {
     let owner = app.me_by_email(owner_email).await;
-    let mut conn = app.app.store.conn().await.unwrap();
     let installed = state != CertificateState::PendienteDescarga;
     let delivered = date(2026, 11, 20);
-    let id = certdesk::store::certificates::insert(
-        &mut conn,
-        &certdesk::store::certificates::NewCertificate {
-            owner_id: owner.parse().unwrap(),
-            holder_name: holder,
-            dni: &dni.parse().unwrap(),
-            applicant_id: None,
-            medium: installed.then_some(Medium::Pc),
-            ownership: installed.then_some(Ownership::Grc),
-            issued_on: installed.then_some(date(2026, 11, 21)),
-            expires_on,
-            state,
-            delivery_sent_on: Some(delivered),
-            download_deadline: Some(domain::certificate::download_deadline(delivered)),
-        },
-        app.app.now(),
-    )
-    .await
-    .unwrap();
-    if let Some(serial) = serial {
-        certdesk::store::certificates::update(
-            &mut conn,
-            id,
-            &certdesk::store::certificates::CertificateUpdate {
-                serial: Some(serial),
-                ..Default::default()
-            },
-            app.app.now(),
-        )
-        .await
-        .unwrap();
-    }
-    id.to_string()
+    let new = NewCertificate {
+        owner_id: owner.parse().unwrap(),
+        holder_name: holder,
+        dni: &dni.parse().unwrap(),
+        applicant_id: None,
+        medium: installed.then_some(Medium::Pc),
+        ownership: installed.then_some(Ownership::Grc),
+        issued_on: installed.then_some(date(2026, 11, 21)),
+        expires_on,
+        state,
+        delivery_sent_on: Some(delivered),
+        download_deadline: Some(domain::certificate::download_deadline(delivered)),
+    };
+    app.record_certificate(&new, serial).await
 }
 
 /// The holder names a `GET /api/v1/certificates?…` answers with `token`, and `next`.
@@ -153,25 +134,11 @@ async fn a_requester_never_finds_another_persons_certificate_and_analysts_find_a
     let browser = new_browser();
     app.sign_in(&browser, "jnunez@regioncajamarca.gob.pe", PASSWORD)
         .await;
-    let html = browser
-        .get(app.url("/certificados?q=Tello"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, "/certificados?q=Tello").await.1;
     assert_eq!(count(&html, "li.certificate"), 0);
     assert!(html.contains("Ningún certificado coincide con la búsqueda."));
     assert_eq!(attr(&html, "input#q", "value").as_deref(), Some("Tello"));
-    let html = browser
-        .get(app.url("/certificados?q=jose"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_in(&browser, "/certificados?q=jose").await.1;
     assert_eq!(
         texts(&html, "li.certificate h2"),
         vec!["Núñez Quispe, José"]
@@ -315,14 +282,9 @@ async fn pages_keep_the_filters_and_the_csv_has_every_match_in_spanish() {
         ]
     );
     let all = app
-        .browser
-        .get(app.url("/analista/certificados.csv?q=numero&estado=pendiente_descarga"))
-        .send()
+        .page("/analista/certificados.csv?q=numero&estado=pendiente_descarga")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(
         all.lines().count(),
         52,

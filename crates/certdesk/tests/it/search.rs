@@ -2,40 +2,13 @@
 //! and accents ignored), requesters only among their own; the search box of "Mis trámites"
 //! and the analysts' `/analista/buscar` with keyset pages; the queue as CSV.
 
-use certdesk::{app::auth, clock::FixedClock};
+use certdesk::clock::FixedClock;
 use domain::{certificate::CertificateState, role::Role};
-use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    app_at, applicant_fields, applicant_form, at, doc, field_error, new_browser, problem, Find,
-    TestApp, WEDNESDAY,
+    app_at, applicant_with, at, doc, field_error, problem, Find, Person, TestApp, WEDNESDAY,
 };
-
-const PASSWORD: &str = "clave segura 2026";
-
-struct Person {
-    browser: Client,
-    token: String,
-}
-
-impl Person {
-    async fn sign_up(app: &TestApp, email: &str, name: &str, role: Role) -> Person {
-        auth::create_user(&app.app, email, name, role, PASSWORD)
-            .await
-            .unwrap();
-        let browser = new_browser();
-        app.sign_in(&browser, email, PASSWORD).await;
-        let token = app.login_token(email, PASSWORD).await;
-        Person { browser, token }
-    }
-
-    async fn page(&self, app: &TestApp, path: &str) -> (u16, String) {
-        let res = self.browser.get(app.url(path)).send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.text().await.unwrap())
-    }
-}
 
 /// A ticket with one applicant; submitted unless `draft`. Its id and number.
 async fn ticket(
@@ -47,32 +20,17 @@ async fn ticket(
 ) -> (String, String) {
     let created = app.open_ticket(&who.token, "emision", Some("a")).await;
     let id = created["id"].as_str().unwrap().to_owned();
-    let mut fields = applicant_fields(dni);
-    for (name, value) in [
-        ("paternal_surname", names.0),
-        ("maternal_surname", names.1),
-        ("given_names", names.2),
-    ] {
-        fields.retain(|(n, _)| *n != name);
-        fields.push((name, value.to_owned()));
-    }
-    let res = app
-        .post_multipart(
-            &format!("/api/v1/tickets/{id}/applicants"),
-            &who.token,
-            applicant_form(&fields, &[]),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    let fields = applicant_with(
+        dni,
+        &[
+            ("paternal_surname", names.0),
+            ("maternal_surname", names.1),
+            ("given_names", names.2),
+        ],
+    );
+    app.add_applicant(&who.token, &id, &fields).await;
     if !draft {
-        let res = app
-            .post_json(
-                &format!("/api/v1/tickets/{id}/submit"),
-                Some(&who.token),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        app.submit_ticket(&who.token, &id).await;
     }
     (id, created["number"].as_str().unwrap().to_owned())
 }
@@ -105,21 +63,21 @@ struct World {
 
 async fn world() -> (World, FixedClock) {
     let (app, clock) = app_at(WEDNESDAY).await;
-    let maria = Person::sign_up(
+    let maria = Person::sign_up_named(
         &app,
         "mcabrera@regioncajamarca.gob.pe",
         "María Cabrera Llanos",
         Role::Solicitante,
     )
     .await;
-    let other = Person::sign_up(
+    let other = Person::sign_up_named(
         &app,
         "lvargas@regioncajamarca.gob.pe",
         "Luis Vargas Rojas",
         Role::Solicitante,
     )
     .await;
-    let analyst = Person::sign_up(
+    let analyst = Person::sign_up_named(
         &app,
         "jhuaman@regioncajamarca.gob.pe",
         "Jorge Huamán Díaz",

@@ -6,8 +6,9 @@ use domain::role::Role;
 use reqwest::multipart::{Form, Part};
 
 use crate::helpers::{
-    attrs, count, csrf_token, doc, error_summary, field_error, fixture, h1, history, notice,
-    receipt_pdf, spawn_app, text, text_of, texts, title_badge, Find, TestApp,
+    applicant_page_form, attrs, count, csrf_token, doc, error_summary, field_error, h1, history,
+    image_part, location, notice, receipt_pdf, spawn_app, text, text_of, texts, title_badge, Find,
+    TestApp,
 };
 
 const PASSWORD: &str = "clave segura 2026";
@@ -21,10 +22,6 @@ async fn log_in(app: &TestApp, email: &str) {
 /// The wizard's "Paso N de M…" line.
 fn step_now(html: &str) -> String {
     text(html, "main p.step-now")
-}
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Posts step 1 (kind and reason) and returns the new ticket's id and the next step's URL.
@@ -52,41 +49,11 @@ async fn open_through_the_wizard(app: &TestApp, kind: &str, reason: &str) -> (St
     (id, next)
 }
 
-async fn post_multipart(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
-    app.browser
-        .post(app.url(path))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 fn applicant_form(csrf: &str, email: &str, photo: &str, signature: &str) -> Form {
-    let part = |name: &str| {
-        let mime = if name.ends_with(".png") {
-            "image/png"
-        } else {
-            "image/jpeg"
-        };
-        Part::bytes(fixture(name))
-            .file_name(name.to_owned())
-            .mime_str(mime)
-            .unwrap()
-    };
-    Form::new()
-        .text("csrf_token", csrf.to_owned())
-        .text("paternal_surname", "Tello")
-        .text("maternal_surname", "Vásquez")
-        .text("given_names", "Carmen Rosa")
-        .text("dni", "10117410")
-        .text("dni_check_digit", "")
-        .text("dni_issued_on", "2019-05-14")
-        .text("email", email.to_owned())
-        .text("position", "Asistente administrativo")
-        .text("unit", "Oficina de Recursos Humanos")
+    applicant_page_form(csrf, email)
         .text("no_glasses_confirmed", "true")
-        .part("photo", part(photo))
-        .part("signature", part(signature))
+        .part("photo", image_part(photo))
+        .part("signature", image_part(signature))
 }
 
 /// The value of the first `<option>` with a value inside the select `name`.
@@ -187,7 +154,7 @@ async fn the_wizard_takes_a_paid_request_from_kind_and_reason_to_sent() {
                 .mime_str("application/pdf")
                 .unwrap(),
         );
-    let res = post_multipart(&app, &next, receipt).await;
+    let res = app.post_page(&next, receipt).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(
         location(&res),
@@ -234,7 +201,9 @@ async fn the_wizard_takes_a_paid_request_from_kind_and_reason_to_sent() {
         "signature_ok.png",
     )
     .text("payment_id", payment_id);
-    let res = post_multipart(&app, &format!("/tramites/{id}/solicitantes"), form).await;
+    let res = app
+        .post_page(&format!("/tramites/{id}/solicitantes"), form)
+        .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let (_, step3) = app.page(&location(&res)).await;
     assert!(step3.contains("Solicitante registrado"));
@@ -354,7 +323,7 @@ async fn a_failed_applicant_upload_keeps_what_was_typed_and_shows_each_error_twi
         "photo_blurred.jpg",
         "signature_black_ink.png",
     );
-    let res = post_multipart(&app, &next, form).await;
+    let res = app.post_page(&next, form).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     // What was typed is still there, each in its own field.
@@ -706,7 +675,7 @@ async fn removing_an_applicant_frees_the_receipt_and_then_the_receipt_can_go() {
                 .mime_str("application/pdf")
                 .unwrap(),
         );
-    assert_eq!(post_multipart(&app, &pagos, receipt).await.status(), 303);
+    assert_eq!(app.post_page(&pagos, receipt).await.status(), 303);
     let step3_path = format!("/tramites/{id}/solicitantes");
     let (_, step3) = app.page(&step3_path).await;
     let form = applicant_form(
@@ -716,7 +685,7 @@ async fn removing_an_applicant_frees_the_receipt_and_then_the_receipt_can_go() {
         "signature_ok.png",
     )
     .text("payment_id", first_option(&step3, "payment_id"));
-    assert_eq!(post_multipart(&app, &step3_path, form).await.status(), 303);
+    assert_eq!(app.post_page(&step3_path, form).await.status(), 303);
 
     // A linked receipt offers no remove button; the applicant does, behind a confirmation.
     let (_, step2) = app.page(&pagos).await;
@@ -797,7 +766,7 @@ async fn send_a_free_emission(app: &TestApp) -> String {
         "photo_ok.jpg",
         "signature_ok.png",
     );
-    assert_eq!(post_multipart(app, &step3_path, form).await.status(), 303);
+    assert_eq!(app.post_page(&step3_path, form).await.status(), 303);
     let (_, step4) = app.page(&format!("/tramites/{id}/enviar")).await;
     let res = app
         .submit(
