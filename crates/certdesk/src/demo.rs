@@ -284,7 +284,7 @@ async fn demo_ticket(
                         .context("demo reject")?;
                 }
                 Status::Programado | Status::EnviadoReniec | Status::Atendido => {
-                    review::approve(app, analyst, id)
+                    review::approve(app, analyst, id, None)
                         .await
                         .context("demo approve")?;
                 }
@@ -298,9 +298,9 @@ async fn demo_ticket(
 /// The analyst takes a demo ticket; the demo leaves older tickets waiting on purpose (to
 /// show the queue), so taking out of turn says why, as the desk requires.
 async fn demo_take(app: &App, analyst: &User, id: TicketId) -> anyhow::Result<()> {
-    match review::take(app, analyst, id).await {
+    match review::take(app, analyst, id, None).await {
         Err(crate::app::AppError::Validation(_)) => {
-            review::take_with_reason(
+            review::take(
                 app,
                 analyst,
                 id,

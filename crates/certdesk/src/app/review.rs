@@ -105,15 +105,9 @@ pub(crate) async fn commit_and_view(
 }
 
 /// Takes a ticket from the queue: it is assigned to the analyst. Only the oldest waiting
-/// ticket is taken without a word; see [`take_with_reason`].
-pub async fn take(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
-    take_with_reason(app, actor, ticket_id, None).await
-}
-
-/// Takes a ticket from the queue with the reason for taking it before older ones, which the
-/// domain requires when any wait (422 on `reason` otherwise). The reason is the history
-/// line's comment.
-pub async fn take_with_reason(
+/// ticket is taken without a word; taking it before older ones needs `reason`, which the
+/// domain requires (422 on `reason` otherwise) and the history line keeps as its comment.
+pub async fn take(
     app: &App,
     actor: &User,
     ticket_id: TicketId,
@@ -412,12 +406,6 @@ pub(crate) async fn forecast_in(
     })
 }
 
-/// Approves an emision/reemision ticket (see [`approve_checked`]) without stating anything
-/// about glasses.
-pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<TicketView> {
-    approve_checked(app, actor, ticket_id, None).await
-}
-
 /// Approves an emision/reemision ticket: each applicant gets its RENIEC dispatch time (its
 /// [`Forecast`], the one the review page showed) and the requester is told when. Runs
 /// under the batch lock, so a closing batch cannot miss it. The times are written first,
@@ -426,7 +414,7 @@ pub async fn approve(app: &App, actor: &User, ticket_id: TicketId) -> AppResult<
 /// The analyst's word on glasses: `Some(true)` is written in the approval's
 /// history line; `Some(false)` is refused on `no_glasses_confirmed` (a photo with glasses is
 /// observed, not approved); `None` says nothing (API clients written before the check).
-pub async fn approve_checked(
+pub async fn approve(
     app: &App,
     actor: &User,
     ticket_id: TicketId,

@@ -788,7 +788,7 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
         .await;
 
     // Observed: the observation stands out, and the way to correct it is offered.
-    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap())
+    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap(), None)
         .await
         .unwrap();
     certdesk::app::review::observe(
@@ -851,10 +851,10 @@ async fn the_ticket_page_shows_the_observation_and_later_the_dispatch_date() {
     assert_eq!(res.status(), 303);
 
     // Approved: each applicant shows when it goes to RENIEC.
-    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap())
+    certdesk::app::review::take(&app.app, &analyst, id.parse().unwrap(), None)
         .await
         .unwrap();
-    certdesk::app::review::approve(&app.app, &analyst, id.parse().unwrap())
+    certdesk::app::review::approve(&app.app, &analyst, id.parse().unwrap(), None)
         .await
         .unwrap();
     let (_, page) = app.page(&format!("/tramites/{id}")).await;

@@ -116,7 +116,7 @@ pub async fn take(
 ) -> ApiResult<Json<TicketJson>> {
     let body: TakeRequest = optional_body(&body, "reason", "{\"reason\": \"…\"}")?;
     Ok(Json(
-        review::take_with_reason(&state.app, &user, id, body.reason.as_deref())
+        review::take(&state.app, &user, id, body.reason.as_deref())
             .await?
             .into(),
     ))
@@ -270,7 +270,7 @@ pub async fn approve(
         "{\"no_glasses_confirmed\": true}",
     )?;
     Ok(Json(
-        review::approve_checked(&state.app, &user, id, body.no_glasses_confirmed)
+        review::approve(&state.app, &user, id, body.no_glasses_confirmed)
             .await?
             .into(),
     ))

@@ -111,7 +111,7 @@ pub async fn take(
 ) -> PageResult {
     let reason = form.data.reason;
     let given = Some(reason.trim()).filter(|r| !r.is_empty());
-    let outcome = review::take_with_reason(&state.app, me.user(), id, given).await;
+    let outcome = review::take(&state.app, me.user(), id, given).await;
     finish(
         &state,
         &me,
@@ -267,7 +267,7 @@ pub async fn approve(
     if !errors.is_empty() {
         return invalid(&state, &me, id, errors, values).await;
     }
-    let outcome = review::approve_checked(&state.app, me.user(), id, Some(true)).await;
+    let outcome = review::approve(&state.app, me.user(), id, Some(true)).await;
     finish(
         &state,
         &me,
