@@ -9,6 +9,7 @@ mod notifications;
 mod outbox;
 mod session;
 pub(crate) mod tickets;
+mod users;
 
 use std::sync::Arc;
 
@@ -93,6 +94,9 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))
+        .routes(routes!(users::list))
+        .routes(routes!(users::show, users::update))
+        .routes(routes!(users::password_link))
 }
 
 /// What the document says besides its paths, which `documented` adds.
