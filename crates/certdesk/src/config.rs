@@ -77,6 +77,24 @@ pub enum Command {
     /// The weekly RENIEC batch.
     #[command(subcommand)]
     Batch(BatchCommand),
+    /// Write a consistent online backup (database and private files) to one archive.
+    Backup(BackupArgs),
+    /// Restore a backup archive into a new, empty data directory.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The archive to write (a ZIP file); it must not exist.
+    #[arg(long, env = "CERTDESK_TO")]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The archive written by `certdesk backup`.
+    #[arg(long, env = "CERTDESK_FROM")]
+    pub from: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

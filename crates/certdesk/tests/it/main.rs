@@ -29,3 +29,4 @@ mod search;
 mod smtp_server;
 mod ticket_pages;
 mod tickets;
+mod users;
