@@ -29,7 +29,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zip::{write::SimpleFileOptions, CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::store::{self, Backend, Store};
+use crate::{
+    app::audit::{self, AuditEvent, Entry},
+    store::{self, Backend, Store},
+};
 
 /// The manifest's name in the archive.
 pub const MANIFEST: &str = "certdesk-backup.json";
@@ -176,6 +179,33 @@ pub async fn take(
     Ok(report)
 }
 
+/// Writes the backup's audit entry (`system.backup`, subject `backup:<file name>`) in the
+/// database that was copied. Its details name the archive, its size and SHA-256, so a copy
+/// found later can be matched to its entry.
+pub async fn record(store: &Store, report: &BackupReport, now: Timestamp) -> anyhow::Result<()> {
+    let name = report
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = std::path::absolute(&report.path).unwrap_or_else(|_| report.path.clone());
+    let m = &report.manifest;
+    let entry = Entry::new(AuditEvent::BackupTaken, None, format!("backup:{name}")).with_detail(
+        serde_json::json!({
+            "file": path.display().to_string(),
+            "bytes": report.bytes,
+            "sha256": report.sha256,
+            "database": if m.database_included { "incluida" } else { "pg_dump" },
+            "files": m.files,
+        }),
+    );
+    let mut conn = store.conn().await?;
+    audit::record(&mut conn, now, entry)
+        .await
+        .context("writing the backup's audit entry")?;
+    Ok(())
+}
+
 /// A private file to copy.
 #[derive(Debug, Clone)]
 struct BlobFile {
@@ -311,21 +341,21 @@ pub struct RestoreReport {
 }
 
 /// How an archive entry is restored.
-enum Entry {
+enum Part {
     Manifest,
     Database,
     /// A stored file, `ab/cdef…`.
     Blob(String),
 }
 
-fn entry_kind(name: &str) -> Option<Entry> {
+fn entry_kind(name: &str) -> Option<Part> {
     match name {
-        MANIFEST => Some(Entry::Manifest),
-        DATABASE_ENTRY => Some(Entry::Database),
+        MANIFEST => Some(Part::Manifest),
+        DATABASE_ENTRY => Some(Part::Database),
         _ => {
             let rest = name.strip_prefix(FILES_PREFIX)?;
             let (first, second) = rest.split_once('/')?;
-            blob_name(first, second).map(Entry::Blob)
+            blob_name(first, second).map(Part::Blob)
         }
     }
 }
@@ -516,8 +546,8 @@ fn extract(from: &Path, database: Option<&Path>, root: &Path) -> anyhow::Result<
         let Some(kind) = kind else { continue };
         let mut entry = zip.by_index(i)?;
         match kind {
-            Entry::Manifest => {}
-            Entry::Database => {
+            Part::Manifest => {}
+            Part::Database => {
                 let Some(db) = database else { continue };
                 if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)?;
@@ -534,7 +564,7 @@ fn extract(from: &Path, database: Option<&Path>, root: &Path) -> anyhow::Result<
                     .map_err(|e| e.into_error())?
                     .sync_all()?;
             }
-            Entry::Blob(name) => {
+            Part::Blob(name) => {
                 let path = root.join(&name);
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
@@ -600,7 +630,7 @@ mod tests {
         assert_eq!(blob_name(a, &format!(".{}", &b[1..])), None);
         assert!(matches!(
             entry_kind(&format!("files/ab/{b}")),
-            Some(Entry::Blob(_))
+            Some(Part::Blob(_))
         ));
         for bad in [
             "files/../x".to_owned(),

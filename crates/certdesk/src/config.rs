@@ -77,10 +77,20 @@ pub enum Command {
     /// The weekly RENIEC batch.
     #[command(subcommand)]
     Batch(BatchCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a consistent online backup (database and private files) to one archive.
     Backup(BackupArgs),
     /// Restore a backup archive into a new, empty data directory.
     Restore(RestoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Seal pending entries, then check the whole hash chain: prints `ok N entries`, or the
+    /// first broken entry and exits 1.
+    Verify,
 }
 
 #[derive(Debug, Clone, Args)]

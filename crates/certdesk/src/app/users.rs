@@ -6,13 +6,16 @@
 //! the accounts lock first, so two admins acting on each other at once cannot both pass the
 //! check). Deactivating closes every session and API token of the account and retires its
 //! unused set-password links in the same transaction; authentication refuses inactive
-//! accounts anyway. Must not depend on `web`.
+//! accounts anyway. Each change is audited in its own transaction (`user.role_changed`,
+//! `user.disabled`, `user.reactivated`, `user.password_link_sent`, subject `user:<id>`).
+//! Must not depend on `web`.
 
 use domain::{ids::UserId, role::Role, validation::FieldErrors};
 use jiff::Timestamp;
 
 use super::{
-    auth,
+    audit::{self, AuditEvent, Entry},
+    auth::{self, user_subject},
     notify::{self, Notice, Recipient},
     settings, App, AppError, AppResult,
 };
@@ -135,6 +138,12 @@ pub async fn update(
     let now = app.now();
     let mut tx = app.store.begin().await?;
     users::lock_accounts(&mut tx).await?;
+    // Read again under the lock: an admin demoted or deactivated a moment ago (whose
+    // request was already under way) no longer acts as one.
+    let me = users::by_id(&mut tx, actor.id).await?;
+    if !(me.active && me.role.is_admin()) {
+        return Err(AppError::Forbidden);
+    }
     let before = users::by_id(&mut tx, id).await?;
     let role = change.role.unwrap_or(before.role);
     let active = change.active.unwrap_or(before.active);
@@ -147,8 +156,15 @@ pub async fn update(
     let role_changed = role != before.role;
     let deactivated = before.active && !active;
     let reactivated = !before.active && active;
+    let subject = user_subject(&id);
+    let mut entries = Vec::new();
     if role_changed {
         users::set_role(&mut tx, id, role).await?;
+        entries.push(
+            Entry::new(AuditEvent::UserRoleChanged, Some(&actor.id), &subject).with_detail(
+                serde_json::json!({ "from": before.role.as_str(), "to": role.as_str() }),
+            ),
+        );
     }
     let mut sessions_closed = 0;
     if deactivated || reactivated {
@@ -157,7 +173,19 @@ pub async fn update(
     if deactivated {
         sessions_closed = sessions::delete_all_but(&mut tx, id, None).await?;
         password_tokens::expire_unused(&mut tx, id, now).await?;
+        entries.push(
+            Entry::new(AuditEvent::UserDisabled, Some(&actor.id), &subject).with_detail(
+                serde_json::json!({ "role": role.as_str(), "sessions_closed": sessions_closed }),
+            ),
+        );
     }
+    if reactivated {
+        entries.push(
+            Entry::new(AuditEvent::UserReactivated, Some(&actor.id), &subject)
+                .with_detail(serde_json::json!({ "role": role.as_str() })),
+        );
+    }
+    audit::record_all(&mut tx, now, &entries).await?;
     let user = users::by_id(&mut tx, id).await?;
     tx.commit().await.map_err(StoreError::from)?;
     if role_changed {
@@ -215,11 +243,15 @@ pub async fn send_password_link(app: &App, actor: &User, id: UserId) -> AppResul
         ),
     };
     notify::send(app, &mut tx, &[notice], now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(user_id = %id, actor_id = %actor.id, "set-password link sent by an admin");
     let expires_at = now
         .checked_add(auth::PASSWORD_LINK_TTL)
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("the link's expiry")))?;
+    // The link itself is a secret: only when it stops working is kept.
+    let entry = Entry::new(AuditEvent::PasswordLinkSent, Some(&actor.id), user_subject(&id))
+        .with_detail(serde_json::json!({ "expires_at": super::rfc3339(expires_at) }));
+    audit::record(&mut tx, now, entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(user_id = %id, actor_id = %actor.id, "set-password link sent by an admin");
     Ok(LinkSent { user, expires_at })
 }
 
