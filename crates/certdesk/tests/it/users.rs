@@ -503,3 +503,103 @@ async fn a_new_set_password_link_lands_in_the_outbox_and_retires_the_older_one()
     problem(res, 409).await;
     assert_eq!(link_mails(&app, &admin.token, REQUESTER).await.len(), 2);
 }
+
+/// The audit entries about `subject`, oldest first: action, actor id and details.
+async fn audited(app: &TestApp, subject: &str) -> Vec<(String, Option<String>, Value)> {
+    let mut conn = app.app.store.conn().await.unwrap();
+    let admin = certdesk::store::users::by_email(&mut conn, ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let filter = certdesk::app::audit::Filter {
+        subject: Some(subject.to_owned()),
+        ..Default::default()
+    };
+    let mut entries = certdesk::app::audit::search(&app.app, &admin, &filter, 100)
+        .await
+        .unwrap();
+    entries.reverse();
+    entries
+        .into_iter()
+        .filter(|e| e.action.starts_with("user.") && e.action != "user.password_set")
+        .map(|e| (e.action, e.actor_id, serde_json::from_str(&e.detail).unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_change_is_audited_with_who_did_it_and_no_secret() {
+    let app = spawn_app().await;
+    let (admin, _, _) = three(&app).await;
+    let admin_id = app.me_by_email(ADMIN).await;
+    let id = app.me_by_email(REQUESTER).await;
+    let subject = format!("user:{id}");
+    assert!(audited(&app, &subject).await.is_empty());
+
+    patch_user(&app, &admin.token, &id, json!({"role": "analista"})).await;
+    patch_user(&app, &admin.token, &id, json!({"role": "analista"})).await; // no change
+    patch_user(&app, &admin.token, &id, json!({"active": false})).await;
+    patch_user(&app, &admin.token, &id, json!({"active": true, "role": "solicitante"})).await;
+    app.post_json(&format!("/api/v1/users/{id}/password-link"), Some(&admin.token), &json!({}))
+        .await;
+    // Refused changes leave nothing.
+    problem(patch_user(&app, &admin.token, &admin_id, json!({"active": false})).await, 409).await;
+
+    let entries = audited(&app, &subject).await;
+    let actions: Vec<&str> = entries.iter().map(|(a, _, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.role_changed",
+            "user.disabled",
+            "user.role_changed",
+            "user.reactivated",
+            "user.password_link_sent"
+        ]
+    );
+    assert!(entries.iter().all(|(_, actor, _)| actor.as_deref() == Some(admin_id.as_str())));
+    assert_eq!(entries[0].2, json!({"from": "solicitante", "to": "analista"}));
+    assert_eq!(entries[1].2["sessions_closed"], 2, "browser and token: {}", entries[1].2);
+    assert_eq!(entries[2].2, json!({"from": "analista", "to": "solicitante"}));
+    let link = &entries[4].2;
+    assert!(link["expires_at"].as_str().is_some());
+    let mail = &link_mails(&app, &admin.token, REQUESTER).await[0];
+    let secret = link_in(&app, mail);
+    let secret = secret.trim_start_matches("/establecer-clave/");
+    assert!(!link.to_string().contains(secret), "the link stays out of the log");
+    assert!(audited(&app, &format!("user:{admin_id}"))
+        .await
+        .iter()
+        .all(|(a, _, _)| a != "user.disabled"));
+}
+
+#[tokio::test]
+async fn two_admins_deactivating_each_other_at_once_leave_one_active_admin() {
+    let app = spawn_app().await;
+    let rosa = Person::sign_up(&app, ADMIN, Role::Admin).await;
+    let luis = Person::sign_up(&app, "luis.admin@regioncajamarca.gob.pe", Role::Admin).await;
+    let rosa_id = app.me_by_email(ADMIN).await;
+    let luis_id = app.me_by_email(&luis.email).await;
+
+    let (a, b) = tokio::join!(
+        patch_user(&app, &rosa.token, &luis_id, json!({"active": false})),
+        patch_user(&app, &luis.token, &rosa_id, json!({"active": false})),
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "exactly one wins: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 401, 403, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let mut conn = app.app.store.conn().await.unwrap();
+    assert_eq!(
+        certdesk::store::users::count_active_admins(&mut conn)
+            .await
+            .unwrap(),
+        1
+    );
+}
