@@ -9,7 +9,7 @@
 
 use domain::{
     audit::{self as chain, ChainError, ChainVerifier},
-    ids::{TicketId, UserId},
+    ids::{TicketId, TicketNumber, UserId},
 };
 use jiff::Timestamp;
 
@@ -18,7 +18,8 @@ pub use domain::audit::AuditEvent;
 use super::{auth, App, AppResult};
 use crate::store::{
     audit::{self as log, NewEntry},
-    users::User,
+    tickets,
+    users::{self, User},
     Conn, StoreError,
 };
 
@@ -177,15 +178,131 @@ pub async fn verify(app: &App) -> AppResult<Result<u64, ChainError>> {
     }
 }
 
-pub use crate::store::audit::{Entry as Stored, Filter};
+pub use crate::store::audit::Listed;
 
 /// Entries per page of the log.
 pub const PAGE: i64 = 50;
 
-/// The log, newest first, for an admin: sealed first, so nothing written is missing.
-pub async fn search(app: &App, me: &User, filter: &Filter, limit: i64) -> AppResult<Vec<Stored>> {
+/// A search of the log as people type it; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// The user: an e-mail address or a user id.
+    pub actor: Option<String>,
+    /// The ticket: its number (`CD-2026-000123`) or id.
+    pub ticket: Option<String>,
+    /// An action code (`auth.login_failed`) or an area (`ticket`, `auth`, `settings`).
+    pub action: Option<String>,
+    /// First day (`YYYY-MM-DD`, Lima) or moment (RFC 3339).
+    pub from: Option<String>,
+    /// Last day, included (`YYYY-MM-DD`, Lima), or moment, excluded (RFC 3339).
+    pub to: Option<String>,
+    /// Keyset cursor: entries numbered below this one.
+    pub before: Option<i64>,
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A day or a moment: a day starts at Lima's midnight; `to` days are included whole.
+fn bound(raw: &str, end: bool) -> Result<Timestamp, String> {
+    if let Ok(at) = raw.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    let day = domain::validation::parse_date(raw).map_err(|e| e.to_string())?;
+    let day = if end {
+        day.tomorrow().map_err(|e| e.to_string())?
+    } else {
+        day
+    };
+    day.to_zoned(super::lima())
+        .map(|z| z.timestamp())
+        .map_err(|e| e.to_string())
+}
+
+/// The log, newest first, for an admin; every bad field of `query` is a 422. Sealed first,
+/// so nothing already written is missing.
+pub async fn search(app: &App, me: &User, query: &Query, limit: i64) -> AppResult<Vec<Listed>> {
     auth::require_admin(me)?;
+    let mut errors = domain::validation::FieldErrors::new();
+    let mut filter = log::Filter {
+        before_seq: query.before,
+        ..Default::default()
+    };
+    let mut conn = app.store.conn().await?;
+    if let Some(actor) = present(&query.actor) {
+        if actor.contains('@') {
+            match users::by_email(&mut conn, &actor.to_lowercase()).await? {
+                Some(user) => filter.actor_id = Some(user.id.to_string()),
+                None => errors.add("actor", "No hay ninguna cuenta con ese correo."),
+            }
+        } else if actor.parse::<UserId>().is_ok() {
+            filter.actor_id = Some(actor.to_owned());
+        } else {
+            errors.add(
+                "actor",
+                "Escriba el correo de la persona o el identificador de su cuenta.",
+            );
+        }
+    }
+    if let Some(ticket) = present(&query.ticket) {
+        if let Ok(id) = ticket.parse::<TicketId>() {
+            filter.subject = Some(ticket_subject(&id));
+        } else {
+            match ticket.to_uppercase().parse::<TicketNumber>() {
+                Ok(number) => match tickets::id_by_number(&mut conn, number).await? {
+                    Some(id) => filter.subject = Some(ticket_subject(&id)),
+                    None => errors.add("ticket", format!("No existe el trámite {number}.")),
+                },
+                Err(e) => errors.add("ticket", e.to_string()),
+            }
+        }
+    }
+    if let Some(action) = present(&query.action) {
+        let well_formed = action.len() <= 64
+            && action
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+        if well_formed {
+            filter.action = Some(action.to_owned());
+        } else {
+            errors.add("action", "La acción no es válida: elíjala de la lista.");
+        }
+    }
+    match present(&query.from).map(|raw| bound(raw, false)) {
+        Some(Ok(at)) => filter.from = Some(at),
+        Some(Err(message)) => errors.add("from", message),
+        None => {}
+    }
+    match present(&query.to).map(|raw| bound(raw, true)) {
+        Some(Ok(at)) => filter.to = Some(at),
+        Some(Err(message)) => errors.add("to", message),
+        None => {}
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from >= to {
+            errors.add("to", "La fecha final debe ser posterior a la inicial.");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    drop(conn);
     seal(app).await?;
     let mut conn = app.store.conn().await?;
-    Ok(log::search(&mut conn, filter, limit.clamp(1, 500)).await?)
+    Ok(log::search(&mut conn, &filter, limit.clamp(1, 500)).await?)
+}
+
+/// Every action code this version writes, with its Spanish label, for the search form.
+pub fn actions() -> Vec<(String, String)> {
+    let ticket = domain::ticket::Event::all().map(chain::ticket_action);
+    AuditEvent::ALL
+        .iter()
+        .map(|e| e.code().to_owned())
+        .chain(ticket)
+        .map(|code| {
+            let label = chain::action_label(&code);
+            (code, label)
+        })
+        .collect()
 }

@@ -164,26 +164,44 @@ pub struct Filter {
     pub before_seq: Option<i64>,
 }
 
+/// A sealed entry with its actor's name and e-mail, for the log's readers.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub entry: Entry,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+}
+
 /// Sealed entries matching `filter`, newest first.
-pub async fn search(conn: &mut Conn, filter: &Filter, limit: i64) -> StoreResult<Vec<Entry>> {
-    let mut select = Select::new(&format!("SELECT {COLUMNS} FROM audit_log"))
-        .where_sql("seq IS NOT NULL")
-        .filter_opt("actor_id = ?", filter.actor_id.clone())
-        .filter_opt("subject = ?", filter.subject.clone());
+pub async fn search(conn: &mut Conn, filter: &Filter, limit: i64) -> StoreResult<Vec<Listed>> {
+    let mut select = Select::new(
+        "SELECT a.id, a.seq, a.at, a.actor_id, a.action, a.subject, a.detail, a.ip, a.hash, \
+         u.name AS actor_name, u.email AS actor_email \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id",
+    )
+    .where_sql("a.seq IS NOT NULL")
+    .filter_opt("a.actor_id = ?", filter.actor_id.clone())
+    .filter_opt("a.subject = ?", filter.subject.clone());
     select = match filter.action.as_deref() {
-        Some(code) if code.contains('.') => select.filter("action = ?", code),
+        Some(code) if code.contains('.') => select.filter("a.action = ?", code),
         // An area (`ticket`, `auth`): every code under it.
         Some(area) => select.filter(
-            "action LIKE ? ESCAPE '\\'",
+            "a.action LIKE ? ESCAPE '\\'",
             format!("{}.%", area.replace('_', "\\_")),
         ),
         None => select,
     };
     select
-        .filter_opt("at >= ?", filter.from.map(ts_to_db))
-        .filter_opt("at < ?", filter.to.map(ts_to_db))
-        .filter_opt("seq < ?", filter.before_seq)
-        .order_limit("seq DESC", limit)
-        .fetch(conn, from_row)
+        .filter_opt("a.at >= ?", filter.from.map(ts_to_db))
+        .filter_opt("a.at < ?", filter.to.map(ts_to_db))
+        .filter_opt("a.seq < ?", filter.before_seq)
+        .order_limit("a.seq DESC", limit)
+        .fetch(conn, |row| {
+            Ok(Listed {
+                entry: from_row(row)?,
+                actor_name: row.try_get("actor_name")?,
+                actor_email: row.try_get("actor_email")?,
+            })
+        })
         .await
 }
