@@ -281,7 +281,14 @@ fn write_archive(
     files: &[BlobFile],
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    // Personal data (Ley 29733): readable by the service's account only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
     let stamp = zip_time(now);
     let deflated = SimpleFileOptions::default()
@@ -390,11 +397,7 @@ pub async fn restore(from: &Path, target: &RestoreTarget) -> anyhow::Result<Rest
                  configurada no es sqlite://: restáurela en un directorio de datos con SQLite.",
             );
         };
-        for existing in [
-            path.clone(),
-            sidecar(&path, "-wal"),
-            sidecar(&path, "-shm"),
-        ] {
+        for existing in [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")] {
             if existing.exists() {
                 return refuse(format!(
                     "Ya existe una base de datos en {}: restore solo escribe en un directorio \
@@ -560,9 +563,7 @@ fn extract(from: &Path, database: Option<&Path>, root: &Path) -> anyhow::Result<
                         .with_context(|| format!("creating {}", db.display()))?,
                 );
                 std::io::copy(&mut entry, &mut out).context("writing the database")?;
-                out.into_inner()
-                    .map_err(|e| e.into_error())?
-                    .sync_all()?;
+                out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             }
             Part::Blob(name) => {
                 let path = root.join(&name);

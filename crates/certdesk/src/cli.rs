@@ -7,9 +7,9 @@ use tokio::sync::watch;
 
 use crate::{
     app::{self, auth, App, AppConfig, AppError},
+    backup::{self, Refused, RestoreTarget},
     blobs::Blobs,
     clock::SystemClock,
-    backup::{self, Refused, RestoreTarget},
     config::{
         redact_url, AuditCommand, BackupArgs, BatchCloseArgs, BatchCommand, Cli, Command,
         GlobalArgs, LogFormat, RestoreArgs, ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
@@ -134,7 +134,9 @@ async fn take_backup(global: &GlobalArgs, args: &BackupArgs) -> anyhow::Result<E
             m.schema.map_or_else(|| "?".to_owned(), |s| s.to_string())
         );
     } else {
-        println!("La base de datos PostgreSQL NO está en este archivo. Cópiela con pg_dump, antes de");
+        println!(
+            "La base de datos PostgreSQL NO está en este archivo. Cópiela con pg_dump, antes de"
+        );
         println!("este comando (así el volcado nunca nombra un archivo que la copia no tenga):");
         println!(
             "  pg_dump --format=custom --no-owner --no-privileges --file={} \"$CERTDESK_DATABASE_URL\"",
@@ -174,7 +176,9 @@ async fn restore_backup(global: &GlobalArgs, args: &RestoreArgs) -> anyhow::Resu
             );
         }
         None => {
-            println!("La base de datos PostgreSQL no está en el archivo: restaure su volcado en una");
+            println!(
+                "La base de datos PostgreSQL no está en el archivo: restaure su volcado en una"
+            );
             println!("base de datos vacía con:");
             println!(
                 "  pg_restore --no-owner --no-privileges --dbname=\"$CERTDESK_DATABASE_URL\" {}",

@@ -128,12 +128,7 @@ pub const LAST_ADMIN: &str = "No se puede quitar el rol de administrador ni desa
 /// Changes an account's role and/or whether it is active, in one transaction. The last
 /// active admin can be neither demoted nor deactivated (409). Deactivating closes the
 /// account's sessions and tokens and retires its unused set-password links at once.
-pub async fn update(
-    app: &App,
-    actor: &User,
-    id: UserId,
-    change: UserChange,
-) -> AppResult<Changed> {
+pub async fn update(app: &App, actor: &User, id: UserId, change: UserChange) -> AppResult<Changed> {
     auth::require_admin(actor)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -149,8 +144,7 @@ pub async fn update(
     let active = change.active.unwrap_or(before.active);
     let was_active_admin = before.active && before.role.is_admin();
     let stays_active_admin = active && role.is_admin();
-    if was_active_admin && !stays_active_admin && users::count_active_admins(&mut tx).await? <= 1
-    {
+    if was_active_admin && !stays_active_admin && users::count_active_admins(&mut tx).await? <= 1 {
         return Err(AppError::Conflict(LAST_ADMIN.into()));
     }
     let role_changed = role != before.role;
@@ -247,8 +241,12 @@ pub async fn send_password_link(app: &App, actor: &User, id: UserId) -> AppResul
         .checked_add(auth::PASSWORD_LINK_TTL)
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("the link's expiry")))?;
     // The link itself is a secret: only when it stops working is kept.
-    let entry = Entry::new(AuditEvent::PasswordLinkSent, Some(&actor.id), user_subject(&id))
-        .with_detail(serde_json::json!({ "expires_at": super::rfc3339(expires_at) }));
+    let entry = Entry::new(
+        AuditEvent::PasswordLinkSent,
+        Some(&actor.id),
+        user_subject(&id),
+    )
+    .with_detail(serde_json::json!({ "expires_at": super::rfc3339(expires_at) }));
     audit::record(&mut tx, now, entry).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(user_id = %id, actor_id = %actor.id, "set-password link sent by an admin");
@@ -277,7 +275,9 @@ mod tests {
 
     #[test]
     fn words_role_and_state_are_read() {
-        let f = query(" maría  @gob ", " Analista", "false").filter().unwrap();
+        let f = query(" maría  @gob ", " Analista", "false")
+            .filter()
+            .unwrap();
         assert_eq!(f.words, vec!["maría", "@gob"]);
         assert_eq!(f.role, Some(Role::Analista));
         assert_eq!(f.active, Some(false));
@@ -286,8 +286,7 @@ mod tests {
 
     #[test]
     fn every_bad_part_is_reported_in_spanish() {
-        let Err(AppError::Validation(errors)) =
-            query(&"x".repeat(101), "jefe", "quizas").filter()
+        let Err(AppError::Validation(errors)) = query(&"x".repeat(101), "jefe", "quizas").filter()
         else {
             panic!("expected a validation error");
         };

@@ -83,7 +83,9 @@ async fn desk_with_files(app: &TestApp, requester: &Person, analyst: &Person) ->
         }
     }
     // Other pictures, so that the second applicant's files are files of their own.
-    let second = app.open_ticket(&requester.token, "emision", Some("a")).await;
+    let second = app
+        .open_ticket(&requester.token, "emision", Some("a"))
+        .await;
     let second = second["id"].as_str().unwrap();
     let form = applicant_form(
         &other,
@@ -276,9 +278,22 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
     let names = entries(&archive);
     assert!(names.contains(&"certdesk.db".to_owned()), "{names:?}");
     let stored: Vec<&String> = names.iter().filter(|n| n.starts_with("files/")).collect();
-    assert_eq!(stored.len(), 5, "2 photos, 2 signatures, 1 receipt: {names:?}");
+    assert_eq!(
+        stored.len(),
+        5,
+        "2 photos, 2 signatures, 1 receipt: {names:?}"
+    );
     let m = manifest(&archive);
-    assert_eq!((m["backend"].as_str(), m["database_included"].as_bool()), (Some("sqlite"), Some(true)));
+    assert_eq!(
+        (m["backend"].as_str(), m["database_included"].as_bool()),
+        (Some("sqlite"), Some(true))
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&archive).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "personal data: the owner only");
+    }
     assert_eq!(m["files"], 5);
 
     // The backup is on record in the database it copied.
@@ -316,19 +331,31 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
         None,
     );
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("Archivos privados: 5."), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Archivos privados: 5."),
+        "{}",
+        stdout(&out)
+    );
     assert!(data_dir.join("certdesk.db").is_file());
 
     // The restored copy's audit log is intact.
     let verify = certdesk(&["audit", "verify"], &data_dir, None);
-    assert!(verify.status.success(), "{}{}", stdout(&verify), stderr(&verify));
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
     assert!(stdout(&verify).starts_with("ok "), "{}", stdout(&verify));
 
     let served = serve(&data_dir);
     let token = login(&served.base, ANALYST).await;
     let after = snapshot(&served.base, &token, &files).await;
     assert_eq!(after.0, before.0, "the same ticket list");
-    assert_eq!(after.1, before.1, "the same tickets, applicants, payments and history");
+    assert_eq!(
+        after.1, before.1,
+        "the same tickets, applicants, payments and history"
+    );
     for (path, (a, b)) in files.iter().zip(after.2.iter().zip(&before.2)) {
         assert!(!a.is_empty(), "{path}");
         assert!(a == b, "{path} differs after restore");
@@ -344,7 +371,11 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
         None,
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("Ya existe una base de datos"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Ya existe una base de datos"),
+        "{}",
+        stderr(&out)
+    );
     assert!(std::fs::read(data_dir.join("certdesk.db")).unwrap() == db_before);
 }
 
@@ -378,13 +409,25 @@ async fn a_damaged_or_foreign_archive_is_refused_and_leaves_nothing_behind() {
 
     let foreign = backups.path().join("otra.zip");
     std::fs::write(&foreign, b"not a zip").unwrap();
-    let out = certdesk(&["restore", "--from", foreign.to_str().unwrap()], &target, None);
+    let out = certdesk(
+        &["restore", "--from", foreign.to_str().unwrap()],
+        &target,
+        None,
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no es una copia de certdesk"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no es una copia de certdesk"),
+        "{}",
+        stderr(&out)
+    );
 
     // A files directory with something in it is not "fresh".
     std::fs::create_dir_all(target.join("files/ab")).unwrap();
-    let out = certdesk(&["restore", "--from", archive.to_str().unwrap()], &target, None);
+    let out = certdesk(
+        &["restore", "--from", archive.to_str().unwrap()],
+        &target,
+        None,
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("no está vacía"), "{}", stderr(&out));
     assert!(!target.join("certdesk.db").exists());
@@ -415,7 +458,10 @@ async fn on_postgresql_the_archive_holds_the_files_and_says_how_to_run_pg_dump()
     assert!(!names.contains(&"certdesk.db".to_owned()), "{names:?}");
     assert_eq!(names.iter().filter(|n| n.starts_with("files/")).count(), 5);
     let m = manifest(&archive);
-    assert_eq!((m["backend"].as_str(), m["database_included"].as_bool()), (Some("postgres"), Some(false)));
+    assert_eq!(
+        (m["backend"].as_str(), m["database_included"].as_bool()),
+        (Some("postgres"), Some(false))
+    );
 
     let target = backups.path().join("datos");
     let out = certdesk(

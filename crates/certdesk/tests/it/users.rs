@@ -129,8 +129,16 @@ async fn analysts_and_requesters_are_refused_every_users_page_and_endpoint() {
         let token = Some(who.token.as_str());
         problem(app.get("/api/v1/users", token).await, 403).await;
         problem(app.get("/api/v1/users?role=admin", token).await, 403).await;
-        problem(app.get(&format!("/api/v1/users/{target}"), token).await, 403).await;
-        for body in [json!({"role": "admin"}), json!({"active": false}), json!({})] {
+        problem(
+            app.get(&format!("/api/v1/users/{target}"), token).await,
+            403,
+        )
+        .await;
+        for body in [
+            json!({"role": "admin"}),
+            json!({"active": false}),
+            json!({}),
+        ] {
             problem(patch_user(&app, &who.token, &target, body).await, 403).await;
         }
         let link = format!("/api/v1/users/{target}/password-link");
@@ -139,7 +147,10 @@ async fn analysts_and_requesters_are_refused_every_users_page_and_endpoint() {
 
     // Nothing changed, nothing was sent; the admin reaches all of it.
     let me = user_json(&app, &admin.token, &target).await;
-    assert_eq!((me["role"].as_str(), me["active"].as_bool()), (Some("solicitante"), Some(true)));
+    assert_eq!(
+        (me["role"].as_str(), me["active"].as_bool()),
+        (Some("solicitante"), Some(true))
+    );
     assert!(link_mails(&app, &admin.token, REQUESTER).await.is_empty());
     assert_eq!(requester.page(&app, "/tramites").await.0, 200);
     assert_eq!(admin.page(&app, "/admin/usuarios").await.0, 200);
@@ -151,10 +162,26 @@ async fn the_list_searches_names_and_emails_filters_by_role_and_state_and_pages_
     let app = spawn_app().await;
     let admin = Person::sign_up_named(&app, ADMIN, "Rosa Quispe Chávez", Role::Admin).await;
     for (email, name, role) in [
-        ("jorge.huaman@regioncajamarca.gob.pe", "Jorge Huamán Díaz", Role::Analista),
-        ("maria.cabrera@regioncajamarca.gob.pe", "María Cabrera Llanos", Role::Solicitante),
-        ("elena.ruiz@regioncajamarca.gob.pe", "Elena Ruiz Vásquez", Role::Solicitante),
-        ("pedro.chavez@regioncajamarca.gob.pe", "Pedro Pablo Chávez", Role::Solicitante),
+        (
+            "jorge.huaman@regioncajamarca.gob.pe",
+            "Jorge Huamán Díaz",
+            Role::Analista,
+        ),
+        (
+            "maria.cabrera@regioncajamarca.gob.pe",
+            "María Cabrera Llanos",
+            Role::Solicitante,
+        ),
+        (
+            "elena.ruiz@regioncajamarca.gob.pe",
+            "Elena Ruiz Vásquez",
+            Role::Solicitante,
+        ),
+        (
+            "pedro.chavez@regioncajamarca.gob.pe",
+            "Pedro Pablo Chávez",
+            Role::Solicitante,
+        ),
     ] {
         certdesk::app::auth::create_user(&app.app, email, name, role, PASSWORD)
             .await
@@ -198,7 +225,10 @@ async fn the_list_searches_names_and_emails_filters_by_role_and_state_and_pages_
         ]
     );
     let me = &users_page(&app, &admin.token, "?role=admin").await["items"][0];
-    assert!(me["last_login_at"].as_str().is_some(), "the admin signed in");
+    assert!(
+        me["last_login_at"].as_str().is_some(),
+        "the admin signed in"
+    );
 
     // Keyset pages by name: every account once, in order.
     let mut seen = Vec::new();
@@ -232,7 +262,11 @@ async fn the_list_searches_names_and_emails_filters_by_role_and_state_and_pages_
         .unwrap()
         .contains("solicitante, analista o admin"));
     assert!(body["errors"]["active"][0].as_str().is_some());
-    problem(app.get("/api/v1/users?after=x", Some(&admin.token)).await, 400).await;
+    problem(
+        app.get("/api/v1/users?after=x", Some(&admin.token)).await,
+        400,
+    )
+    .await;
 
     // The page: the same search, each name linking to the account.
     let (status, html) = admin
@@ -247,8 +281,13 @@ async fn the_list_searches_names_and_emails_filters_by_role_and_state_and_pages_
         texts(&html, ".users-table tbody td[data-label='Estado']"),
         ["Activa", "Activa"]
     );
-    let (_, html) = admin.page(&app, "/admin/usuarios?estado=desactivadas").await;
-    assert_eq!(texts(&html, ".users-table tbody th a"), ["Elena Ruiz Vásquez"]);
+    let (_, html) = admin
+        .page(&app, "/admin/usuarios?estado=desactivadas")
+        .await;
+    assert_eq!(
+        texts(&html, ".users-table tbody th a"),
+        ["Elena Ruiz Vásquez"]
+    );
     assert_eq!(
         attr(&html, ".users-table tbody th a", "href").unwrap(),
         format!("/admin/usuarios/{elena}")
@@ -284,34 +323,58 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated() {
     // The page says so too, and nothing changed.
     let account = format!("/admin/usuarios/{rosa_id}");
     let res = rosa
-        .post(&app, &account, &format!("{account}/rol"), &[("rol", "analista")])
+        .post(
+            &app,
+            &account,
+            &format!("{account}/rol"),
+            &[("rol", "analista")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
     assert!(text(&html, ".alert[role=alert]").contains("último administrador activo"));
     let res = rosa
-        .post(&app, &account, &format!("{account}/desactivar"), &[("confirmar", "si")])
+        .post(
+            &app,
+            &account,
+            &format!("{account}/desactivar"),
+            &[("confirmar", "si")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let me = user_json(&app, &rosa.token, &rosa_id).await;
-    assert_eq!((me["role"].as_str(), me["active"].as_bool()), (Some("admin"), Some(true)));
+    assert_eq!(
+        (me["role"].as_str(), me["active"].as_bool()),
+        (Some("admin"), Some(true))
+    );
 
     // A second active admin: then either may go, but not both.
     let luis = Person::sign_up(&app, "luis.admin@regioncajamarca.gob.pe", Role::Admin).await;
     let luis_id = app.me_by_email(&luis.email).await;
     let res = patch_user(&app, &rosa.token, &luis_id, json!({"active": false})).await;
     assert_eq!(res.status(), 200);
-    problem(patch_user(&app, &rosa.token, &rosa_id, json!({"role": "analista"})).await, 409).await;
+    problem(
+        patch_user(&app, &rosa.token, &rosa_id, json!({"role": "analista"})).await,
+        409,
+    )
+    .await;
     // A deactivated admin is no admin to count: reactivated, Rosa may step down.
     let res = patch_user(&app, &rosa.token, &luis_id, json!({"active": true})).await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!((body["role"].as_str(), body["active"].as_bool()), (Some("admin"), Some(true)));
+    assert_eq!(
+        (body["role"].as_str(), body["active"].as_bool()),
+        (Some("admin"), Some(true))
+    );
     let res = patch_user(&app, &rosa.token, &rosa_id, json!({"role": "analista"})).await;
     assert_eq!(res.status(), 200);
     // Her role counts at once: she is no admin any more, and Luis is now the last one.
     problem(app.get("/api/v1/users", Some(&rosa.token)).await, 403).await;
     let luis_token = app.login_token(&luis.email, PASSWORD).await;
-    problem(patch_user(&app, &luis_token, &luis_id, json!({"active": false})).await, 409).await;
+    problem(
+        patch_user(&app, &luis_token, &luis_id, json!({"active": false})).await,
+        409,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -321,11 +384,28 @@ async fn a_role_change_counts_from_the_next_request_and_a_bad_role_is_422() {
     let id = app.me_by_email(REQUESTER).await;
     problem(app.get("/api/v1/queue", Some(&requester.token)).await, 403).await;
 
-    let body = problem(patch_user(&app, &admin.token, &id, json!({"role": "jefe"})).await, 422).await;
-    assert!(body["errors"]["role"][0].as_str().unwrap().contains("el rol"));
-    problem(patch_user(&app, &admin.token, &id, json!({"rol": "admin"})).await, 422).await;
+    let body = problem(
+        patch_user(&app, &admin.token, &id, json!({"role": "jefe"})).await,
+        422,
+    )
+    .await;
+    assert!(body["errors"]["role"][0]
+        .as_str()
+        .unwrap()
+        .contains("el rol"));
     problem(
-        patch_user(&app, &admin.token, "00000000-0000-7000-8000-000000000000", json!({"role": "admin"})).await,
+        patch_user(&app, &admin.token, &id, json!({"rol": "admin"})).await,
+        422,
+    )
+    .await;
+    problem(
+        patch_user(
+            &app,
+            &admin.token,
+            "00000000-0000-7000-8000-000000000000",
+            json!({"role": "admin"}),
+        )
+        .await,
         404,
     )
     .await;
@@ -333,25 +413,43 @@ async fn a_role_change_counts_from_the_next_request_and_a_bad_role_is_422() {
     let res = patch_user(&app, &admin.token, &id, json!({"role": " Analista "})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["role"], "analista");
-    assert_eq!(app.get("/api/v1/queue", Some(&requester.token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/queue", Some(&requester.token))
+            .await
+            .status(),
+        200
+    );
     assert_eq!(requester.page(&app, "/analista/cola").await.0, 200);
 
     // On the page: the select, then the notice with the new role.
     let account = format!("/admin/usuarios/{id}");
     let res = admin
-        .post(&app, &account, &format!("{account}/rol"), &[("rol", "solicitante")])
+        .post(
+            &app,
+            &account,
+            &format!("{account}/rol"),
+            &[("rol", "solicitante")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), format!("{account}?aviso=rol"));
     let (_, html) = admin.page(&app, &location(&res)).await;
-    assert_eq!(notice(&html).unwrap(), "Rol cambiado: ahora es Solicitante.");
+    assert_eq!(
+        notice(&html).unwrap(),
+        "Rol cambiado: ahora es Solicitante."
+    );
     assert_eq!(
         attr(&html, "#rol option[selected]", "value").as_deref(),
         Some("solicitante")
     );
     assert_eq!(requester.page(&app, "/analista/cola").await.0, 403);
     let res = admin
-        .post(&app, &account, &format!("{account}/rol"), &[("rol", "jefe")])
+        .post(
+            &app,
+            &account,
+            &format!("{account}/rol"),
+            &[("rol", "jefe")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
@@ -363,7 +461,10 @@ async fn a_deactivated_users_token_and_browser_session_stop_at_once_until_reacti
     let app = spawn_app().await;
     let (admin, _, requester) = three(&app).await;
     let id = app.me_by_email(REQUESTER).await;
-    assert_eq!(app.get("/api/v1/me", Some(&requester.token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&requester.token)).await.status(),
+        200
+    );
     assert_eq!(requester.page(&app, "/tramites").await.0, 200);
     assert_eq!(stored_sessions(&app, &id).await, 2);
 
@@ -376,10 +477,18 @@ async fn a_deactivated_users_token_and_browser_session_stop_at_once_until_reacti
     let html = res.text().await.unwrap();
     assert_eq!(error_summary(&html)[0].0, "#confirmar");
     assert!(field_error(&html, "confirmar").contains("Marque la casilla"));
-    assert_eq!(app.get("/api/v1/me", Some(&requester.token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&requester.token)).await.status(),
+        200
+    );
 
     let res = admin
-        .post(&app, &account, &format!("{account}/desactivar"), &[("confirmar", "si")])
+        .post(
+            &app,
+            &account,
+            &format!("{account}/desactivar"),
+            &[("confirmar", "si")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, html) = admin.page(&app, &location(&res)).await;
@@ -412,7 +521,10 @@ async fn a_deactivated_users_token_and_browser_session_stop_at_once_until_reacti
     let (_, html) = admin.page(&app, &location(&res)).await;
     assert!(notice(&html).unwrap().starts_with("Cuenta reactivada"));
     assert_eq!(login_status(&app, REQUESTER, PASSWORD).await, 200);
-    assert_eq!(app.get("/api/v1/me", Some(&requester.token)).await.status(), 401);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&requester.token)).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -420,12 +532,20 @@ async fn deactivating_through_the_api_refuses_the_token_on_its_next_request() {
     let app = spawn_app().await;
     let (admin, analyst, _) = three(&app).await;
     let id = app.me_by_email(ANALYST).await;
-    assert_eq!(app.get("/api/v1/queue", Some(&analyst.token)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/queue", Some(&analyst.token))
+            .await
+            .status(),
+        200
+    );
 
     let res = patch_user(&app, &admin.token, &id, json!({"active": false})).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!((body["active"].as_bool(), body["role"].as_str()), (Some(false), Some("analista")));
+    assert_eq!(
+        (body["active"].as_bool(), body["role"].as_str()),
+        (Some(false), Some("analista"))
+    );
 
     let body = problem(app.get("/api/v1/queue", Some(&analyst.token)).await, 401).await;
     assert!(body["detail"].as_str().unwrap().contains("token"));
@@ -439,7 +559,11 @@ async fn a_new_set_password_link_lands_in_the_outbox_and_retires_the_older_one()
     let id = app.me_by_email(REQUESTER).await;
 
     let res = app
-        .post_json(&format!("/api/v1/users/{id}/password-link"), Some(&admin.token), &json!({}))
+        .post_json(
+            &format!("/api/v1/users/{id}/password-link"),
+            Some(&admin.token),
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 202);
     let body: Value = res.json().await.unwrap();
@@ -447,8 +571,14 @@ async fn a_new_set_password_link_lands_in_the_outbox_and_retires_the_older_one()
     assert!(body["expires_at"].as_str().is_some());
     let mails = link_mails(&app, &admin.token, REQUESTER).await;
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0]["subject"], "Enlace para elegir su contraseña de certdesk");
-    assert!(mails[0]["body_text"].as_str().unwrap().contains("Un administrador"));
+    assert_eq!(
+        mails[0]["subject"],
+        "Enlace para elegir su contraseña de certdesk"
+    );
+    assert!(mails[0]["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("Un administrador"));
     let first = link_in(&app, &mails[0]);
     assert!(first.starts_with("/establecer-clave/"), "{first}");
     assert_eq!(app.page_in(&Client::new(), &first).await.0, 200);
@@ -493,12 +623,19 @@ async fn a_new_set_password_link_lands_in_the_outbox_and_retires_the_older_one()
     assert_eq!(res.status(), 303);
     assert_eq!(login_status(&app, REQUESTER, PASSWORD).await, 401);
     assert_eq!(login_status(&app, REQUESTER, new_password).await, 200);
-    assert_eq!(app.get("/api/v1/me", Some(&requester.token)).await.status(), 401);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&requester.token)).await.status(),
+        401
+    );
 
     // A deactivated account gets no link.
     patch_user(&app, &admin.token, &id, json!({"active": false})).await;
     let res = app
-        .post_json(&format!("/api/v1/users/{id}/password-link"), Some(&admin.token), &json!({}))
+        .post_json(
+            &format!("/api/v1/users/{id}/password-link"),
+            Some(&admin.token),
+            &json!({}),
+        )
         .await;
     problem(res, 409).await;
     assert_eq!(link_mails(&app, &admin.token, REQUESTER).await.len(), 2);
@@ -523,7 +660,13 @@ async fn audited(app: &TestApp, subject: &str) -> Vec<(String, Option<String>, V
     entries
         .into_iter()
         .filter(|e| e.action.starts_with("user.") && e.action != "user.password_set")
-        .map(|e| (e.action, e.actor_id, serde_json::from_str(&e.detail).unwrap()))
+        .map(|e| {
+            (
+                e.action,
+                e.actor_id,
+                serde_json::from_str(&e.detail).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -539,11 +682,25 @@ async fn each_change_is_audited_with_who_did_it_and_no_secret() {
     patch_user(&app, &admin.token, &id, json!({"role": "analista"})).await;
     patch_user(&app, &admin.token, &id, json!({"role": "analista"})).await; // no change
     patch_user(&app, &admin.token, &id, json!({"active": false})).await;
-    patch_user(&app, &admin.token, &id, json!({"active": true, "role": "solicitante"})).await;
-    app.post_json(&format!("/api/v1/users/{id}/password-link"), Some(&admin.token), &json!({}))
-        .await;
+    patch_user(
+        &app,
+        &admin.token,
+        &id,
+        json!({"active": true, "role": "solicitante"}),
+    )
+    .await;
+    app.post_json(
+        &format!("/api/v1/users/{id}/password-link"),
+        Some(&admin.token),
+        &json!({}),
+    )
+    .await;
     // Refused changes leave nothing.
-    problem(patch_user(&app, &admin.token, &admin_id, json!({"active": false})).await, 409).await;
+    problem(
+        patch_user(&app, &admin.token, &admin_id, json!({"active": false})).await,
+        409,
+    )
+    .await;
 
     let entries = audited(&app, &subject).await;
     let actions: Vec<&str> = entries.iter().map(|(a, _, _)| a.as_str()).collect();
@@ -557,16 +714,31 @@ async fn each_change_is_audited_with_who_did_it_and_no_secret() {
             "user.password_link_sent"
         ]
     );
-    assert!(entries.iter().all(|(_, actor, _)| actor.as_deref() == Some(admin_id.as_str())));
-    assert_eq!(entries[0].2, json!({"from": "solicitante", "to": "analista"}));
-    assert_eq!(entries[1].2["sessions_closed"], 2, "browser and token: {}", entries[1].2);
-    assert_eq!(entries[2].2, json!({"from": "analista", "to": "solicitante"}));
+    assert!(entries
+        .iter()
+        .all(|(_, actor, _)| actor.as_deref() == Some(admin_id.as_str())));
+    assert_eq!(
+        entries[0].2,
+        json!({"from": "solicitante", "to": "analista"})
+    );
+    assert_eq!(
+        entries[1].2["sessions_closed"], 2,
+        "browser and token: {}",
+        entries[1].2
+    );
+    assert_eq!(
+        entries[2].2,
+        json!({"from": "analista", "to": "solicitante"})
+    );
     let link = &entries[4].2;
     assert!(link["expires_at"].as_str().is_some());
     let mail = &link_mails(&app, &admin.token, REQUESTER).await[0];
     let secret = link_in(&app, mail);
     let secret = secret.trim_start_matches("/establecer-clave/");
-    assert!(!link.to_string().contains(secret), "the link stays out of the log");
+    assert!(
+        !link.to_string().contains(secret),
+        "the link stays out of the log"
+    );
     assert!(audited(&app, &format!("user:{admin_id}"))
         .await
         .iter()

@@ -9,9 +9,7 @@ use axum::{
 };
 use domain::{ids::UserId, role::Role, validation::FieldErrors};
 
-use super::{
-    datetime, page_cursor, render, see_other, summary, summary_of, Layout, SummaryItem,
-};
+use super::{datetime, page_cursor, render, see_other, summary, summary_of, Layout, SummaryItem};
 use crate::{
     app::{
         auth,
