@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod batch;
+pub mod bulk_results;
 mod error;
 pub mod history;
 pub mod home;
