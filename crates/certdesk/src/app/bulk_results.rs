@@ -160,7 +160,11 @@ pub fn row_field(line: u32) -> String {
 /// it is too big, it is not a spreadsheet, or its header or rows are missing.
 pub fn read_upload(upload: Option<&Upload>) -> AppResult<(sheets::Format, Vec<Entry>)> {
     let refuse = |message: String| AppError::field(FILE_FIELD, message);
-    let Some(upload) = upload else {
+    // A form sent with no file chosen carries an empty part without a name.
+    let chosen = upload.filter(|u| {
+        !u.bytes.is_empty() || u.file_name.as_deref().is_some_and(|n| !n.trim().is_empty())
+    });
+    let Some(upload) = chosen else {
         return Err(refuse(
             "Elija el archivo con los resultados de RENIEC (.xlsx o .csv).".into(),
         ));

@@ -11,6 +11,7 @@ mod accounts;
 mod analyst;
 mod analyst_pages;
 mod auth;
+mod bulk;
 mod corrections;
 mod desk;
 mod forecast;

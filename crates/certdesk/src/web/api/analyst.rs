@@ -710,7 +710,7 @@ pub async fn bulk_results(
             return Err(AppError::field("dry_run", "Use dry_run=true o dry_run=false.").into())
         }
     };
-    let upload = form.file(bulk_results::FILE_FIELD);
+    let upload = form.files.get(bulk_results::FILE_FIELD);
     let (_, preview) = bulk_results::upload(&state.app, &user, id, upload, dry_run).await?;
     let mut response = Json(bulk_json(preview, dry_run)).into_response();
     response.headers_mut().insert(

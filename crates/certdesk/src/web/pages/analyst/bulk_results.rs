@@ -187,7 +187,7 @@ pub async fn upload(
     Id(id): Id<BatchId>,
     form: CsrfMultipart,
 ) -> PageResult {
-    let file = form.form.file(bulk_results::FILE_FIELD);
+    let file = form.form.files.get(bulk_results::FILE_FIELD);
     match bulk_results::upload(&state.app, me.user(), id, file, true).await {
         Ok((format, preview)) => preview_page(&me, &preview, format, StatusCode::OK, None),
         Err(AppError::Validation(errors)) => {
