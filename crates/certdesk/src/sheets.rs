@@ -156,7 +156,11 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Row>, SheetError> {
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     };
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = [b',', b';', b'\t']
@@ -172,9 +176,8 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Row>, SheetError> {
     let mut rows = Vec::new();
     let mut cells = 0usize;
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            SheetError::BadCsv(e.position().map_or(0, csv::Position::line))
-        })?;
+        let record =
+            record.map_err(|e| SheetError::BadCsv(e.position().map_or(0, csv::Position::line)))?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -299,7 +302,10 @@ mod tests {
         assert_eq!(read(b"PK\x03\x04garbage", 10), Err(SheetError::BadXlsx));
         assert_eq!(read(b"%PDF-1.7\n", 10), Err(SheetError::NotASheet));
         let many = "DNI\n".to_owned() + &"41111111\n".repeat(20);
-        assert_eq!(read(many.as_bytes(), 10), Err(SheetError::TooBig { max: 10 }));
+        assert_eq!(
+            read(many.as_bytes(), 10),
+            Err(SheetError::TooBig { max: 10 })
+        );
     }
 
     #[test]

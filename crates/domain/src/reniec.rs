@@ -92,13 +92,7 @@ impl Verdict {
 
 /// Words read as "approved" once folded (case and accents ignored).
 const APPROVED_WORDS: &[&str] = &[
-    "aprobado",
-    "aprobada",
-    "aprobo",
-    "aceptado",
-    "aceptada",
-    "conforme",
-    "approved",
+    "aprobado", "aprobada", "aprobo", "aceptado", "aceptada", "conforme", "approved",
 ];
 
 /// Words read as "rejected" once folded.
@@ -205,8 +199,7 @@ pub fn parse_sheet_date(text: &str) -> Result<Option<Date>, SheetDateError> {
         if !(digits(d, &[1, 2]) && digits(m, &[1, 2]) && digits(y, &[2, 4])) {
             return Err(SheetDateError::Format);
         }
-        let (Ok(d), Ok(m), Ok(mut y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>())
-        else {
+        let (Ok(d), Ok(m), Ok(mut y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) else {
             return Err(SheetDateError::Format);
         };
         if y < 100 {
@@ -547,7 +540,13 @@ mod tests {
         for word in ["aprobado", "APROBADO", " Aprobada ", "Aprobó", "aceptado"] {
             assert_eq!(parse_verdict(word), Ok(Some(Verdict::Aprobado)), "{word}");
         }
-        for word in ["rechazado", "RECHAZADA", "Rechazó", "denegado", "No aprobado"] {
+        for word in [
+            "rechazado",
+            "RECHAZADA",
+            "Rechazó",
+            "denegado",
+            "No aprobado",
+        ] {
             assert_eq!(parse_verdict(word), Ok(Some(Verdict::Rechazado)), "{word}");
         }
         assert_eq!(parse_verdict("  "), Ok(None));
@@ -574,9 +573,15 @@ mod tests {
             assert_eq!(parse_sheet_date(text), Ok(d), "{text}");
         }
         assert_eq!(parse_sheet_date(""), Ok(None));
-        assert_eq!(parse_sheet_date("31/02/2026"), Err(SheetDateError::NotARealDate));
+        assert_eq!(
+            parse_sheet_date("31/02/2026"),
+            Err(SheetDateError::NotARealDate)
+        );
         assert_eq!(parse_sheet_date("12/08/1999"), Err(SheetDateError::TooOld));
-        assert_eq!(parse_sheet_date("8 de diciembre"), Err(SheetDateError::Format));
+        assert_eq!(
+            parse_sheet_date("8 de diciembre"),
+            Err(SheetDateError::Format)
+        );
         assert_eq!(parse_sheet_date("20261208"), Err(SheetDateError::Format));
         assert_eq!(parse_sheet_date("15"), Err(SheetDateError::Format));
     }
@@ -585,7 +590,10 @@ mod tests {
     fn excel_serials_count_days_from_the_end_of_1899() {
         assert_eq!(date_from_excel_serial(36526.0), Some(date(2000, 1, 1)));
         assert_eq!(date_from_excel_serial(45658.0), Some(date(2025, 1, 1)));
-        assert_eq!(date_from_excel_serial(2_958_465.0), Some(date(9999, 12, 31)));
+        assert_eq!(
+            date_from_excel_serial(2_958_465.0),
+            Some(date(9999, 12, 31))
+        );
         assert_eq!(date_from_excel_serial(100.0), None);
         assert_eq!(date_from_excel_serial(f64::NAN), None);
     }
@@ -600,8 +608,14 @@ mod tests {
 
     #[test]
     fn the_header_names_its_columns_in_any_order_and_usual_spelling() {
-        let cols = Columns::find(&strings(&["Motivo", "N° DNI", "Nombre", "RESULTADO", "Fecha DCDelivery"]))
-            .unwrap();
+        let cols = Columns::find(&strings(&[
+            "Motivo",
+            "N° DNI",
+            "Nombre",
+            "RESULTADO",
+            "Fecha DCDelivery",
+        ]))
+        .unwrap();
         assert_eq!(
             cols,
             Columns {
@@ -612,7 +626,10 @@ mod tests {
             }
         );
         let cols = Columns::find(&strings(&TEMPLATE_COLUMNS)).unwrap();
-        assert_eq!((cols.dni, cols.result, cols.delivery, cols.reason), (0, 3, Some(4), Some(5)));
+        assert_eq!(
+            (cols.dni, cols.result, cols.delivery, cols.reason),
+            (0, 3, Some(4), Some(5))
+        );
         assert_eq!(
             Columns::find(&strings(&["Nombre", "Resultado"])),
             Err(FileError::MissingColumns(vec!["DNI"]))
@@ -683,8 +700,15 @@ mod tests {
         assert!(checked[3].errors[0].contains("fila 2"));
         assert!(checked[3].errors[1].contains("fecha"));
         assert_eq!(checked[4].dni.as_ref().map(Dni::as_str), Some("00004444"));
-        assert!(checked[4].errors[0].contains("motivo"), "{:?}", checked[4].errors);
-        assert_eq!(checked[5].errors, vec![AnswerError::FutureDelivery.to_string()]);
+        assert!(
+            checked[4].errors[0].contains("motivo"),
+            "{:?}",
+            checked[4].errors
+        );
+        assert_eq!(
+            checked[5].errors,
+            vec![AnswerError::FutureDelivery.to_string()]
+        );
         assert_eq!(checked[6].errors.len(), 2, "{:?}", checked[6].errors);
         assert!(checked[7].errors[0].contains("«quizá»"));
         for c in &checked[3..] {

@@ -15,7 +15,12 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{auth, registry, tickets::Upload, App, AppError, AppResult};
+use super::{
+    audit::{self, AuditEvent},
+    auth, registry,
+    tickets::Upload,
+    App, AppError, AppResult,
+};
 use crate::{
     sheets,
     store::{
@@ -339,10 +344,26 @@ pub async fn apply(
                 other => other,
             })?;
     }
-    let counts = preview.counts();
-    // TODO(audit): one AuditEvent::BulkResultsApplied entry, subject `batch:<id>`, detail
-    // with `source` and the counts, once `app::audit` lands on main.
-    let _ = (source, counts);
+    // One entry for the upload; each answer's history line is audited on its own.
+    let c = preview.counts();
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::BulkResultsApplied,
+            Some(&actor.id),
+            format!("batch:{}", preview.batch.id),
+        )
+        .with_detail(serde_json::json!({
+            "source": source,
+            "rows": c.rows,
+            "recorded": c.ready,
+            "approved": c.approved,
+            "rejected": c.rejected,
+            "skipped": c.skipped,
+        })),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(preview)
 }

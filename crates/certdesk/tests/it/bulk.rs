@@ -85,7 +85,13 @@ async fn sent_batch() -> Sent {
 
 impl Sent {
     /// `POST /api/v1/batches/{id}/results` with the file `results`.
-    async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>, dry_run: bool) -> reqwest::Response {
+    async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        dry_run: bool,
+    ) -> reqwest::Response {
         let query = if dry_run { "?dry_run=true" } else { "" };
         self.app
             .post_multipart(
@@ -97,15 +103,23 @@ impl Sent {
     }
 
     async fn upload_csv(&self, csv: &str, dry_run: bool) -> reqwest::Response {
-        self.upload(&self.analyst.token, "resultados.csv", csv.as_bytes().to_vec(), dry_run)
-            .await
+        self.upload(
+            &self.analyst.token,
+            "resultados.csv",
+            csv.as_bytes().to_vec(),
+            dry_run,
+        )
+        .await
     }
 
     /// Each applicant of the batch with their status, in FIFO order.
     async fn statuses(&self) -> Vec<(String, String)> {
         let batch: Value = self
             .app
-            .get(&format!("/api/v1/batches/{}", self.batch), Some(&self.analyst.token))
+            .get(
+                &format!("/api/v1/batches/{}", self.batch),
+                Some(&self.analyst.token),
+            )
             .await
             .json()
             .await
@@ -161,7 +175,8 @@ impl Sent {
     }
 }
 
-const HEADER: &str = "DNI,Apellidos y nombres,Trámite,Resultado,Fecha del correo de DCDelivery,Motivo del rechazo\n";
+const HEADER: &str =
+    "DNI,Apellidos y nombres,Trámite,Resultado,Fecha del correo de DCDelivery,Motivo del rechazo\n";
 
 /// Ana approved (DCDelivery 08/12/2026), Beto rejected, Carla approved (07/12/2026).
 fn good_csv() -> String {
@@ -244,14 +259,22 @@ fn ticket_facts(ticket: &Value) -> Value {
 async fn outcome(sent: &Sent) -> Value {
     let mut tickets = Vec::new();
     for id in &sent.tickets {
-        tickets.push(ticket_facts(&ticket_json(&sent.app, &sent.analyst.token, id).await));
+        tickets.push(ticket_facts(
+            &ticket_json(&sent.app, &sent.analyst.token, id).await,
+        ));
     }
     let mut certificates: Vec<Value> = sent
         .certificates()
         .await
         .iter()
         .map(|c| {
-            json!([c["holder_name"], c["dni"], c["state"], c["download_deadline"], c["expires_on"]])
+            json!([
+                c["holder_name"],
+                c["dni"],
+                c["state"],
+                c["download_deadline"],
+                c["expires_on"]
+            ])
         })
         .collect();
     certificates.sort_by_key(|c| c.to_string());
@@ -270,11 +293,10 @@ async fn outcome(sent: &Sent) -> Value {
         .collect();
     notices.sort_by_key(|n| n.to_string());
     let mut conn = sent.app.app.store.conn().await.unwrap();
-    let mut mails: Vec<(String, String)> =
-        sqlx::query_as("SELECT to_address, subject FROM outbox")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
+    let mut mails: Vec<(String, String)> = sqlx::query_as("SELECT to_address, subject FROM outbox")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
     mails.sort();
     json!({"tickets": tickets, "certificates": certificates, "notices": notices, "mails": mails})
 }
@@ -285,7 +307,10 @@ async fn a_good_file_records_every_row_exactly_as_one_by_one_does() {
     let by_hand = sent_batch().await;
     let items: Value = by_hand
         .app
-        .get(&format!("/api/v1/batches/{}", by_hand.batch), Some(&by_hand.analyst.token))
+        .get(
+            &format!("/api/v1/batches/{}", by_hand.batch),
+            Some(&by_hand.analyst.token),
+        )
         .await
         .json()
         .await
@@ -302,9 +327,18 @@ async fn a_good_file_records_every_row_exactly_as_one_by_one_does() {
             .to_owned()
     };
     for (dni, body) in [
-        (ANA, json!({"approved": true, "delivery_sent_on": "2026-12-08"})),
-        (BETO, json!({"approved": false, "reason": "Foto con lentes"})),
-        (CARLA, json!({"approved": true, "delivery_sent_on": "2026-12-07"})),
+        (
+            ANA,
+            json!({"approved": true, "delivery_sent_on": "2026-12-08"}),
+        ),
+        (
+            BETO,
+            json!({"approved": false, "reason": "Foto con lentes"}),
+        ),
+        (
+            CARLA,
+            json!({"approved": true, "delivery_sent_on": "2026-12-07"}),
+        ),
     ] {
         let res = by_hand
             .app
@@ -321,7 +355,10 @@ async fn a_good_file_records_every_row_exactly_as_one_by_one_does() {
     let res = by_file.upload_csv(&good_csv(), false).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!((&body["applied"], &body["dry_run"]), (&json!(true), &json!(false)));
+    assert_eq!(
+        (&body["applied"], &body["dry_run"]),
+        (&json!(true), &json!(false))
+    );
     assert_eq!(body["counts"]["ready"], 3);
 
     assert_eq!(
@@ -341,6 +378,27 @@ async fn a_good_file_records_every_row_exactly_as_one_by_one_does() {
     assert_eq!(got["certificates"].as_array().unwrap().len(), 2);
     assert!(got["mails"].as_array().unwrap().len() >= 3, "{got}");
 
+    // One audit entry for the upload, with counts and no DNI; each answer is on record
+    // through its history line as well.
+    let admin = Person::sign_up(&by_file.app, "jefe@regioncajamarca.gob.pe", Role::Admin).await;
+    let uploads = audit_entries(&by_file, &admin.token, "batch.results_uploaded").await;
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!(uploads[0]["subject"], format!("batch:{}", by_file.batch));
+    assert_eq!(
+        uploads[0]["detail"],
+        json!({"source": "csv", "rows": 3, "recorded": 3, "approved": 2, "rejected": 1, "skipped": 0})
+    );
+    assert_eq!(uploads[0]["actor_email"], by_file.analyst.email.as_str());
+    let everything = audit_entries(&by_file, &admin.token, "").await;
+    for dni in [ANA, BETO, CARLA] {
+        assert!(
+            everything
+                .iter()
+                .all(|e| !e["detail"].to_string().contains(dni)),
+            "a DNI in the audit log"
+        );
+    }
+
     // The same file again: every row is already recorded (422), nothing changes.
     let again = problem(by_file.upload_csv(&good_csv(), false).await, 422).await;
     assert!(
@@ -351,6 +409,30 @@ async fn a_good_file_records_every_row_exactly_as_one_by_one_does() {
         "{again}"
     );
     assert_eq!(outcome(&by_file).await, got);
+    assert_eq!(
+        audit_entries(&by_file, &admin.token, "batch.results_uploaded")
+            .await
+            .len(),
+        1,
+        "a refused upload is not on record as applied"
+    );
+}
+
+/// The audit log's entries with this action (every entry when blank), as the admin behind
+/// `token` reads them.
+async fn audit_entries(sent: &Sent, token: &str, action: &str) -> Vec<Value> {
+    let query = if action.is_empty() {
+        "?limit=200".to_owned()
+    } else {
+        format!("?action={action}&limit=200")
+    };
+    let res = sent
+        .app
+        .get(&format!("/api/v1/audit{query}"), Some(token))
+        .await;
+    assert_eq!(res.status(), 200);
+    let page: Value = res.json().await.unwrap();
+    page["items"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -386,9 +468,14 @@ async fn an_xlsx_is_read_like_a_csv_with_its_numbers_and_date_cells() {
     // cell, a serial number where the date format was lost, words in any case.
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, title) in ["DNI", "Resultado", "Fecha del correo de DCDelivery", "Motivo del rechazo"]
-        .iter()
-        .enumerate()
+    for (col, title) in [
+        "DNI",
+        "Resultado",
+        "Fecha del correo de DCDelivery",
+        "Motivo del rechazo",
+    ]
+    .iter()
+    .enumerate()
     {
         sheet.write_string(0, col as u16, *title).unwrap();
     }
@@ -447,10 +534,16 @@ async fn files_that_cannot_be_applied_get_a_clear_spanish_422() {
     let empty = problem(sent.upload_csv("", false).await, 422).await;
     assert!(file_error(&empty).contains("vacío"), "{empty}");
     let header_only = problem(sent.upload_csv(HEADER, true).await, 422).await;
-    assert!(file_error(&header_only).contains("no tiene filas"), "{header_only}");
+    assert!(
+        file_error(&header_only).contains("no tiene filas"),
+        "{header_only}"
+    );
     let wrong_header = problem(
-        sent.upload_csv(&format!("Documento nacional,Estado\n{ANA},aprobado\n"), true)
-            .await,
+        sent.upload_csv(
+            &format!("Documento nacional,Estado\n{ANA},aprobado\n"),
+            true,
+        )
+        .await,
         422,
     )
     .await;
@@ -469,7 +562,10 @@ async fn files_that_cannot_be_applied_get_a_clear_spanish_422() {
         422,
     )
     .await;
-    assert!(file_error(&no_file).contains("Elija el archivo"), "{no_file}");
+    assert!(
+        file_error(&no_file).contains("Elija el archivo"),
+        "{no_file}"
+    );
     let too_big = format!("{HEADER}{}", format!("{ANA},,,,,\n").repeat(260_000));
     assert!(too_big.len() > 2 * 1024 * 1024);
     let big = problem(sent.upload_csv(&too_big, false).await, 422).await;
@@ -487,11 +583,15 @@ async fn files_that_cannot_be_applied_get_a_clear_spanish_422() {
     .await;
     assert!(file_error(&xls).contains(".xls"), "{xls}");
     let blank = problem(
-        sent.upload_csv(&format!("{HEADER}{ANA},,,,,\n"), false).await,
+        sent.upload_csv(&format!("{HEADER}{ANA},,,,,\n"), false)
+            .await,
         422,
     )
     .await;
-    assert!(file_error(&blank).contains("Ninguna fila trae un resultado"), "{blank}");
+    assert!(
+        file_error(&blank).contains("Ninguna fila trae un resultado"),
+        "{blank}"
+    );
 
     let twice = format!("{HEADER}{ANA},,,aprobado,08/12/2026,\n{ANA},,,rechazado,,Foto\n");
     let body = problem(sent.upload_csv(&twice, false).await, 422).await;
@@ -499,7 +599,8 @@ async fn files_that_cannot_be_applied_get_a_clear_spanish_422() {
         body["errors"]["results[3]"],
         json!(["Este DNI ya está en la fila 2: deje una sola fila por persona."])
     );
-    let words = format!("{HEADER}{ANA},,,pendiente,,\n{BETO},,,aprobado,,\n{CARLA},,,rechazado,,\n");
+    let words =
+        format!("{HEADER}{ANA},,,pendiente,,\n{BETO},,,aprobado,,\n{CARLA},,,rechazado,,\n");
     let body = problem(sent.upload_csv(&words, false).await, 422).await;
     assert_eq!(
         body["errors"]["results[2]"],
@@ -531,7 +632,10 @@ async fn only_analysts_send_results_or_get_the_template() {
         problem(res, 403).await;
     }
     let anonymous = reqwest::Client::new()
-        .post(sent.app.url(&format!("/api/v1/batches/{}/results", sent.batch)))
+        .post(
+            sent.app
+                .url(&format!("/api/v1/batches/{}/results", sent.batch)),
+        )
         .multipart(Form::new().part("results", Part::bytes(bytes.clone()).file_name("r.csv")))
         .send()
         .await
@@ -539,7 +643,9 @@ async fn only_analysts_send_results_or_get_the_template() {
     problem(anonymous, 401).await;
     // An admin is an analyst too.
     let admin = Person::sign_up(&sent.app, "jefe@regioncajamarca.gob.pe", Role::Admin).await;
-    let res = sent.upload(&admin.token, "r.csv", bytes.clone(), true).await;
+    let res = sent
+        .upload(&admin.token, "r.csv", bytes.clone(), true)
+        .await;
     assert_eq!(res.status(), 200);
 
     // The pages: requesters get the 403 page, nobody signed in goes to the login page.
@@ -563,7 +669,10 @@ async fn only_analysts_send_results_or_get_the_template() {
     let (_, home) = requester.page(&sent.app, "/").await;
     let res = requester
         .browser
-        .post(sent.app.url(&format!("/analista/lotes/{}/resultados", sent.batch)))
+        .post(
+            sent.app
+                .url(&format!("/analista/lotes/{}/resultados", sent.batch)),
+        )
         .multipart(
             Form::new()
                 .text("csrf_token", csrf_token(&home))
@@ -582,7 +691,10 @@ async fn the_template_lists_who_still_waits_with_empty_result_columns() {
     // Carla's answer came one by one: she is no longer in the template.
     let items: Value = sent
         .app
-        .get(&format!("/api/v1/batches/{}", sent.batch), Some(&sent.analyst.token))
+        .get(
+            &format!("/api/v1/batches/{}", sent.batch),
+            Some(&sent.analyst.token),
+        )
         .await
         .json()
         .await
@@ -598,7 +710,10 @@ async fn the_template_lists_who_still_waits_with_empty_result_columns() {
         .await;
     assert_eq!(res.status(), 200);
 
-    let url = |ext: &str| sent.app.url(&format!("/analista/lotes/{}/plantilla.{ext}", sent.batch));
+    let url = |ext: &str| {
+        sent.app
+            .url(&format!("/analista/lotes/{}/plantilla.{ext}", sent.batch))
+    };
     let res = sent.analyst.browser.get(url("csv")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -647,7 +762,11 @@ async fn the_template_lists_who_still_waits_with_empty_result_columns() {
         assert_eq!(rows[0][3], "Resultado");
         assert_eq!(
             rows[2][..3],
-            ["05222222".to_owned(), "Tello Vásquez, Beto".into(), "CD-2026-000001".into()],
+            [
+                "05222222".to_owned(),
+                "Tello Vásquez, Beto".into(),
+                "CD-2026-000001".into()
+            ],
             "DNIs stay text, with their leading zero"
         );
     }
@@ -682,9 +801,10 @@ async fn the_batch_page_previews_the_file_and_records_it_on_confirmation() {
         Some(format!("{batch_page}/plantilla.xlsx"))
     );
     let post_file = |csv: String, html: &str| {
-        let form = Form::new()
-            .text("csrf_token", csrf_token(html))
-            .part("results", Part::bytes(csv.into_bytes()).file_name("resultados.csv"));
+        let form = Form::new().text("csrf_token", csrf_token(html)).part(
+            "results",
+            Part::bytes(csv.into_bytes()).file_name("resultados.csv"),
+        );
         sent.analyst
             .browser
             .post(sent.app.url(&format!("{batch_page}/resultados")))
@@ -693,7 +813,9 @@ async fn the_batch_page_previews_the_file_and_records_it_on_confirmation() {
     };
 
     // A file that cannot be read: back on the batch page, the reason beside the input.
-    let res = post_file("Nombre,Estado\nAna,ok\n".into(), &html).await.unwrap();
+    let res = post_file("Nombre,Estado\nAna,ok\n".into(), &html)
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(field_error(&page, "archivo-resultados").contains("Falta: DNI, Resultado"));
@@ -721,7 +843,10 @@ async fn the_batch_page_previews_the_file_and_records_it_on_confirmation() {
             "Fila 5: Este DNI no es de ningún solicitante de este lote.".to_owned()
         )]
     );
-    assert_eq!(texts(&page, "#fila-2 .bulk-state"), vec!["Se registrará".to_owned()]);
+    assert_eq!(
+        texts(&page, "#fila-2 .bulk-state"),
+        vec!["Se registrará".to_owned()]
+    );
     assert!(attr(&page, "input[name=filas]", "value").is_none());
     sent.assert_nothing_recorded().await;
 
@@ -750,7 +875,10 @@ async fn the_batch_page_previews_the_file_and_records_it_on_confirmation() {
         .unwrap();
     assert_eq!(res.status(), 303);
     let to = location(&res);
-    assert!(to.starts_with(&format!("{batch_page}?aviso=resultados-cargados&n=3")), "{to}");
+    assert!(
+        to.starts_with(&format!("{batch_page}?aviso=resultados-cargados&n=3")),
+        "{to}"
+    );
     let (_, page) = sent.analyst.page(&sent.app, &to).await;
     assert_eq!(
         notice(&page).unwrap(),
@@ -783,5 +911,7 @@ async fn the_batch_page_previews_the_file_and_records_it_on_confirmation() {
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert_eq!(error_summary(&page).len(), 3);
-    assert!(error_summary(&page)[0].1.starts_with("Fila 2: Ya se registró el resultado"));
+    assert!(error_summary(&page)[0]
+        .1
+        .starts_with("Fila 2: Ya se registró el resultado"));
 }

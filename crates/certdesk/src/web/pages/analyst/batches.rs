@@ -463,7 +463,15 @@ pub async fn result(
                 values,
                 alert: None,
             };
-            batch_page(&state, &me, id, StatusCode::CONFLICT, (None, None), feedback).await
+            batch_page(
+                &state,
+                &me,
+                id,
+                StatusCode::CONFLICT,
+                (None, None),
+                feedback,
+            )
+            .await
         }
         Err(err) => Err(err.into()),
     }

@@ -136,7 +136,11 @@ fn preview_page(
         })
         .collect();
     if summary.is_empty() && counts.ready == 0 {
-        for message in preview.errors().get(bulk_results::FILE_FIELD).unwrap_or_default() {
+        for message in preview
+            .errors()
+            .get(bulk_results::FILE_FIELD)
+            .unwrap_or_default()
+        {
             summary.push(SummaryItem {
                 field: FILE_INPUT.into(),
                 label: "Archivo de resultados".into(),
@@ -190,17 +194,15 @@ pub async fn upload(
     let file = form.form.files.get(bulk_results::FILE_FIELD);
     match bulk_results::upload(&state.app, me.user(), id, file, true).await {
         Ok((format, preview)) => preview_page(&me, &preview, format, StatusCode::OK, None),
-        Err(AppError::Validation(errors)) => {
-            super::batches::batch_page_with(
-                &state,
-                &me,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                file_feedback(errors),
-            )
-            .await
-            .map(no_store)
-        }
+        Err(AppError::Validation(errors)) => super::batches::batch_page_with(
+            &state,
+            &me,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            file_feedback(errors),
+        )
+        .await
+        .map(no_store),
         Err(err) => Err(err.into()),
     }
 }
