@@ -185,7 +185,7 @@ fn good_csv() -> String {
     )
 }
 
-fn row_of<'a>(body: &'a Value, line: u64) -> &'a Value {
+fn row_of(body: &Value, line: u64) -> &Value {
     body["rows"]
         .as_array()
         .unwrap()
@@ -483,7 +483,7 @@ async fn an_xlsx_is_read_like_a_csv_with_its_numbers_and_date_cells() {
     sheet.write_number(1, 0, 41_111_111.0).unwrap();
     sheet.write_string(1, 1, "APROBADO").unwrap();
     sheet
-        .write_datetime_with_format(1, 2, &ExcelDateTime::from_ymd(2026, 12, 8).unwrap(), &date)
+        .write_datetime_with_format(1, 2, ExcelDateTime::from_ymd(2026, 12, 8).unwrap(), &date)
         .unwrap();
     sheet.write_number(2, 0, 5_222_222.0).unwrap();
     sheet.write_string(2, 1, "Rechazado").unwrap();
