@@ -17,6 +17,7 @@
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
 //! - [`notice`]: the notices sent by e-mail and in the app, and which are always mailed.
 //! - [`audit`]: audit event codes and the hash chain.
+//! - [`report`]: the reports' period, Lima weeks, percentile ranks and look-ahead windows.
 //! - [`settings`]: the settings admins change at run time, typed, with their defaults.
 //! - [`word`]: closed sets of words (kinds, statuses, roles…) with their stored names.
 
@@ -31,6 +32,7 @@ pub mod money;
 pub mod notice;
 pub mod payment;
 pub mod phone;
+pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod settings;

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod observation_texts;
 pub mod outbox;
 pub mod registry;
+pub mod reports;
 pub mod reminders;
 pub mod review;
 pub mod schedule;

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
+pub mod reports;
 pub mod reminders;
 pub mod sessions;
 pub mod settings;

@@ -1,0 +1,35 @@
+-- The reports page (issue 12): which canned texts each observation used, and the indexes
+-- that keep the report queries fast at a million tickets (plans in BENCHMARKS.md,
+-- "Report queries at 1M tickets"). Keep in step with ../sqlite.
+
+-- Which canned observation texts an observation used: one row per text, written with the
+-- `observe` history line (same ticket, same instant `at`). The history keeps the words, so
+-- an admin editing a text later does not change what past observations are counted as.
+CREATE TABLE observation_reasons (
+    ticket_id TEXT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    at        BIGINT NOT NULL,
+    text_id   TEXT NOT NULL REFERENCES observation_texts (id),
+    PRIMARY KEY (ticket_id, at, text_id)
+);
+CREATE INDEX observation_reasons_at ON observation_reasons (at, text_id);
+
+-- Observations made before this migration: the texts whose words they contain.
+INSERT INTO observation_reasons (ticket_id, at, text_id)
+SELECT DISTINCT e.ticket_id, e.at, o.id
+FROM ticket_events e
+JOIN observation_texts o ON e.comment LIKE '%' || o.body || '%'
+WHERE e.event = 'observe';
+
+-- Tickets by status and kind, registered in a period.
+CREATE INDEX tickets_status_kind ON tickets (status, kind, created_at);
+-- Review decisions (observe, approve, reject) per week.
+CREATE INDEX ticket_events_event_at ON ticket_events (event, at);
+-- A ticket's first submission, for the time from submission to dispatch.
+CREATE INDEX ticket_events_submit ON ticket_events (ticket_id, at) WHERE event = 'submit';
+-- Batches closed in a period.
+CREATE INDEX batches_closed ON batches (closed_at);
+-- Certificates expiring soon, and download deadlines at risk.
+CREATE INDEX certificates_expiry ON certificates (state, expires_on);
+CREATE INDEX certificates_deadline ON certificates (state, download_deadline);
+-- The open installation ticket of a certificate whose download deadline is at risk.
+CREATE INDEX tickets_certificate ON tickets (certificate_id);
