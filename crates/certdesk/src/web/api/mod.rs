@@ -7,6 +7,7 @@ mod accounts;
 mod analyst;
 mod notifications;
 mod outbox;
+pub(crate) mod reports;
 mod session;
 pub(crate) mod tickets;
 
@@ -93,6 +94,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))
+        .routes(routes!(reports::show))
 }
 
 /// What the document says besides its paths, which `documented` adds.

@@ -11,6 +11,7 @@ mod home;
 pub(crate) mod notices;
 mod observation_texts;
 mod profile;
+mod reports;
 mod ticket_search;
 mod tickets;
 pub(crate) mod wizard;
@@ -118,6 +119,8 @@ pub fn routes() -> Router<WebState> {
             "/certificados/{id}/renovar",
             get(certificates::renew_form).post(certificates::renew),
         )
+        .route(reports::PATH, get(reports::show))
+        .route("/reportes/{file}", get(reports::csv))
         .merge(analyst::routes())
 }
 
