@@ -4,7 +4,6 @@
 //! «23.4 %»). Also the chart each report is drawn as.
 
 use domain::{
-    report::ReportName,
     schedule::format_date,
     ticket::{Kind, Status},
 };

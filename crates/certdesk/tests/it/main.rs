@@ -24,6 +24,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod registry_search;
+mod reports;
 mod schedule;
 mod search;
 mod smtp_server;
