@@ -24,7 +24,8 @@ words! {
         TramitesPorEstado,
         /// Batches whose cut-off falls in the period, per Lima week, and their applicants.
         LotesPorSemana,
-        /// Time from a ticket's first submission to the close of its applicant's batch.
+        /// Time from a ticket's first submission to the close of its applicant's batch, per
+        /// batch whose cut-off falls in the period.
         TiempoHastaEnvio,
         /// Review decisions per week and the share that were observations.
         TasaDeObservacion,

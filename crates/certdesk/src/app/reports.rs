@@ -20,7 +20,7 @@ use crate::store::{
 pub enum Report {
     TramitesPorEstado(Vec<StatusKindCount>),
     LotesPorSemana(Vec<BatchWeek>),
-    /// The whole period first (`week` None), then each week.
+    /// The whole period first (`cutoff_on` None), then each batch.
     TiempoHastaEnvio(Vec<Waits>),
     /// The whole period first (`week` None), then each week.
     TasaDeObservacion(Vec<Decisions>),

@@ -107,12 +107,12 @@ pub async fn batch_weeks(conn: &mut Conn, span: Span) -> StoreResult<Vec<BatchWe
         .collect()
 }
 
-/// How long the applicants of a group of batches waited, from their ticket's first
-/// submission to the close of their batch, in seconds.
+/// How long the applicants of a batch (or of all the period's batches) waited, from their
+/// ticket's first submission to the close of their batch, in seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waits {
-    /// The week's Monday; `None` for the whole period.
-    pub week: Option<Date>,
+    /// The batch's cut-off day (Lima); `None` for the whole period.
+    pub cutoff_on: Option<Date>,
     pub count: i64,
     pub total_seconds: i64,
     /// Nearest-rank percentiles (`domain::report::nearest_rank`).
@@ -130,83 +130,108 @@ impl Waits {
     }
 }
 
-/// The group of the whole period's row in [`WAITS`]'s answer (weeks are numbered from 0).
-const WHOLE_PERIOD: i64 = -1;
+/// Per batch whose cut-off is in the period: how many applicants it took and their waits'
+/// sum, from the index on `(batch_id, first_submitted_at)` alone.
+const BATCH_WAITS: &str = "SELECT b.id, b.cutoff_at, b.closed_at, COUNT(bi.first_submitted_at) AS n, \
+            CAST(SUM((b.closed_at - bi.first_submitted_at) / 1000000) AS BIGINT) AS total \
+     FROM batches b JOIN batch_items bi ON bi.batch_id = b.id \
+     WHERE b.cutoff_at >= $1 AND b.cutoff_at < $2 \
+     GROUP BY b.id, b.cutoff_at, b.closed_at ORDER BY b.cutoff_at";
 
-/// Every applicant's wait is computed once (`MATERIALIZED`), then ranked twice: within its
-/// week and within the whole period. Only the rows at the median's and the 90th
-/// percentile's rank leave the database: at most two per week, plus two. Each ranking is
-/// one window (the count and the sum share the row number's sort).
-fn waits_sql() -> String {
-    let whole = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING";
+/// The `$2`-th (0-based) latest first submission among a batch's applicants: every
+/// applicant of a batch left at the same instant, so the latest submission is the shortest
+/// wait. An index walk of at most `$2 + 1` entries, no sort.
+const NTH_LATEST_SUBMISSION: &str = "SELECT first_submitted_at FROM batch_items \
+     WHERE batch_id = $1 AND first_submitted_at IS NOT NULL \
+     ORDER BY first_submitted_at DESC LIMIT 1 OFFSET $2";
+
+/// The first submission at 1-based `rank` of the batch `id`'s applicants, latest first
+/// (shortest wait first).
+async fn nth_latest_submission(conn: &mut Conn, id: &str, rank: u64) -> StoreResult<i64> {
+    let row = sqlx::query(NTH_LATEST_SUBMISSION)
+        .bind(id)
+        .bind(i64::try_from(rank.saturating_sub(1)).unwrap_or(i64::MAX))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("first_submitted_at")?)
+}
+
+/// The waits of all the period's applicants, `ASC` or `DESC`, one row at an offset: the
+/// whole period's percentiles. A sort of the period's applicants (bounded by the offset),
+/// done by the database.
+fn nth_wait_sql(order: &str) -> String {
     format!(
-        "WITH waited AS MATERIALIZED ( \
-           SELECT {week} AS week, \
-                  (b.closed_at - (SELECT MIN(e.at) FROM ticket_events e \
-                                  WHERE e.ticket_id = a.ticket_id AND e.event = 'submit')) / 1000000 AS seconds \
-           FROM batches b \
-           JOIN batch_items bi ON bi.batch_id = b.id \
-           JOIN applicants a ON a.id = bi.applicant_id \
-           WHERE b.cutoff_at >= $1 AND b.cutoff_at < $2 \
-         ), ranked AS ( \
-           SELECT week AS grp, seconds, ROW_NUMBER() OVER w AS rn, \
-                  COUNT(*) OVER (w {whole}) AS n, SUM(seconds) OVER (w {whole}) AS total \
-           FROM waited WHERE seconds IS NOT NULL \
-           WINDOW w AS (PARTITION BY week ORDER BY seconds) \
-           UNION ALL \
-           SELECT {WHOLE_PERIOD} AS grp, seconds, ROW_NUMBER() OVER v AS rn, \
-                  COUNT(*) OVER (v {whole}) AS n, SUM(seconds) OVER (v {whole}) AS total \
-           FROM waited WHERE seconds IS NOT NULL \
-           WINDOW v AS (ORDER BY seconds) \
-         ) \
-         SELECT grp, n, CAST(total AS BIGINT) AS total, rn, seconds FROM ranked \
-         WHERE rn = ({median} * n + 99) / 100 OR rn = ({p90} * n + 99) / 100 \
-         ORDER BY grp, rn",
-        week = week_sql("b.cutoff_at"),
-        median = report::MEDIAN,
-        p90 = report::P90,
+        "SELECT (b.closed_at - bi.first_submitted_at) / 1000000 AS seconds \
+         FROM batches b JOIN batch_items bi ON bi.batch_id = b.id \
+         WHERE b.cutoff_at >= $1 AND b.cutoff_at < $2 AND bi.first_submitted_at IS NOT NULL \
+         ORDER BY seconds {order} LIMIT 1 OFFSET $3"
     )
 }
 
+/// The wait at 1-based rank `rank` (shortest first) among `n` in the whole period; the
+/// sort runs from whichever end is nearer, so it never keeps more than half of them.
+async fn nth_wait(conn: &mut Conn, span: Span, n: u64, rank: u64) -> StoreResult<i64> {
+    let (start, end) = span.args();
+    let (order, offset) = if rank <= n / 2 {
+        ("ASC", rank.saturating_sub(1))
+    } else {
+        ("DESC", n - rank)
+    };
+    let row = sqlx::query(&nth_wait_sql(order))
+        .bind(start)
+        .bind(end)
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("seconds")?)
+}
+
 /// The waits of the applicants in the batches whose cut-off falls in `span`: the whole
-/// period's (`week` None) first, then each week's; nothing when no applicant was sent.
+/// period's (`cutoff_on` None) first, then each batch's that took anyone.
 pub async fn waits(conn: &mut Conn, span: Span) -> StoreResult<Vec<Waits>> {
     let (start, end) = span.args();
-    let rows = sqlx::query(&waits_sql())
+    let rows = sqlx::query(BATCH_WAITS)
         .bind(start)
         .bind(end)
         .fetch_all(&mut *conn)
         .await?;
-    let mut out: Vec<Waits> = Vec::new();
-    let mut last_group = None;
+    let mut batches = Vec::with_capacity(rows.len());
     for row in &rows {
-        let grp: i64 = row.try_get("grp")?;
         let n: i64 = row.try_get("n")?;
-        let rn: i64 = row.try_get("rn")?;
-        let seconds: i64 = row.try_get("seconds")?;
-        if last_group != Some(grp) {
-            last_group = Some(grp);
-            out.push(Waits {
-                week: (grp != WHOLE_PERIOD).then(|| report::week_monday(grp)),
-                count: n,
-                total_seconds: row.try_get("total")?,
-                median_seconds: 0,
-                p90_seconds: 0,
-            });
-        }
-        let Some(current) = out.last_mut() else {
+        if n == 0 {
             continue;
-        };
-        let n = u64::try_from(n).unwrap_or(0);
-        let rn = u64::try_from(rn).unwrap_or(0);
-        if rn == report::nearest_rank(n, report::MEDIAN) {
-            current.median_seconds = seconds;
         }
-        if rn == report::nearest_rank(n, report::P90) {
-            current.p90_seconds = seconds;
-        }
+        let id: String = row.try_get("id")?;
+        let closed_at: i64 = row.try_get("closed_at")?;
+        let cutoff = row.ts("cutoff_at")?;
+        let count = u64::try_from(n).unwrap_or(0);
+        let median_seconds = closed_at
+            - nth_latest_submission(conn, &id, report::nearest_rank(count, report::MEDIAN)).await?;
+        let p90_seconds = closed_at
+            - nth_latest_submission(conn, &id, report::nearest_rank(count, report::P90)).await?;
+        batches.push(Waits {
+            cutoff_on: Some(domain::schedule::today_in_lima(cutoff)),
+            count: n,
+            total_seconds: row.try_get("total")?,
+            median_seconds: median_seconds / 1_000_000,
+            p90_seconds: p90_seconds / 1_000_000,
+        });
     }
-    Ok(out)
+    let n: i64 = batches.iter().map(|w| w.count).sum();
+    if n == 0 {
+        return Ok(batches);
+    }
+    let count = u64::try_from(n).unwrap_or(0);
+    let whole = Waits {
+        cutoff_on: None,
+        count: n,
+        total_seconds: batches.iter().map(|w| w.total_seconds).sum(),
+        median_seconds: nth_wait(conn, span, count, report::nearest_rank(count, report::MEDIAN))
+            .await?,
+        p90_seconds: nth_wait(conn, span, count, report::nearest_rank(count, report::P90))
+            .await?,
+    };
+    Ok(std::iter::once(whole).chain(batches).collect())
 }
 
 /// The review decisions of one week (or of the whole period: `week` None).
@@ -429,13 +454,13 @@ pub async fn record_reasons(
 }
 
 /// Each report query's plan on this database (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
-/// PostgreSQL), for the benchmark: `(query, plan lines)`.
+/// PostgreSQL), for the benchmark: `(query, its SQL with the values written in, plan lines)`.
 pub async fn explain(
     conn: &mut Conn,
     backend: Backend,
     span: Span,
     today: Date,
-) -> StoreResult<Vec<(&'static str, Vec<String>)>> {
+) -> StoreResult<Vec<(&'static str, String, Vec<String>)>> {
     let (start, end) = (ts_to_db(span.start).to_string(), ts_to_db(span.end).to_string());
     let literal = |sql: &str| sql.replace("$1", &start).replace("$2", &end);
     let dates = |sql: &str, dates: &[Date]| {
@@ -447,7 +472,17 @@ pub async fn explain(
     let queries: Vec<(&'static str, String)> = vec![
         ("tramites_por_estado", literal(STATUS_KIND)),
         ("lotes_por_semana", literal(&batch_weeks_sql())),
-        ("tiempo_hasta_envio", literal(&waits_sql())),
+        ("tiempo_hasta_envio: por lote", literal(BATCH_WAITS)),
+        (
+            "tiempo_hasta_envio: un lote, en su rango",
+            NTH_LATEST_SUBMISSION
+                .replace("$1", "(SELECT id FROM batches ORDER BY cutoff_at DESC LIMIT 1)")
+                .replace("$2", "1000"),
+        ),
+        (
+            "tiempo_hasta_envio: el periodo, en su rango",
+            literal(&nth_wait_sql("ASC")).replace("$3", "1000"),
+        ),
         ("tasa_de_observacion", literal(&decisions_sql())),
         ("motivos_de_observacion: observaciones", literal(OBSERVATIONS)),
         ("motivos_de_observacion: con texto", literal(WITH_CANNED)),
@@ -494,7 +529,7 @@ pub async fn explain(
                 Backend::Postgres => row.try_get::<String, _>(0).unwrap_or_default(),
             })
             .collect();
-        out.push((name, lines));
+        out.push((name, sql, lines));
     }
     Ok(out)
 }

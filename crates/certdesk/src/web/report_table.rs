@@ -245,12 +245,12 @@ pub fn table(reading: &Reading) -> Table {
                 waits
                     .iter()
                     .enumerate()
-                    .filter(|(_, w)| w.week.is_none())
+                    .filter(|(_, w)| w.cutoff_on.is_none())
                     .map(|(i, _)| i),
             );
             (
                 vec![
-                    col("week", "Semana del lote"),
+                    col("batch_cutoff", "Lote del corte"),
                     num("applicants", "Solicitantes enviados"),
                     num("mean_days", "Promedio (días)"),
                     num("median_days", "Mediana (días)"),
@@ -260,7 +260,10 @@ pub fn table(reading: &Reading) -> Table {
                     .iter()
                     .map(|w| {
                         vec![
-                            week_cell(w.week),
+                            match w.cutoff_on {
+                                Some(day) => Cell::date(day),
+                                None => Cell::coded(Value::Null, "Todo el periodo"),
+                            },
                             Cell::int(w.count),
                             Cell::days(w.mean_seconds()),
                             Cell::days(w.median_seconds as f64),
@@ -475,13 +478,13 @@ pub fn chart(reading: &Reading) -> Option<Chart> {
             "solicitantes",
         ),
         Report::TiempoHastaEnvio(waits) => {
-            let weeks: Vec<_> = waits.iter().filter(|w| w.week.is_some()).collect();
+            let weeks: Vec<_> = waits.iter().filter(|w| w.cutoff_on.is_some()).collect();
             charts::lines(
                 &id,
-                "Días desde el envío del trámite hasta el lote, por semana: mediana y percentil 90",
+                "Días desde el envío del trámite hasta el lote, por lote: mediana y percentil 90",
                 &weeks
                     .iter()
-                    .filter_map(|w| w.week.map(short))
+                    .filter_map(|w| w.cutoff_on.map(short))
                     .collect::<Vec<_>>(),
                 &[
                     Series {

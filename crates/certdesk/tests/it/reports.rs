@@ -53,7 +53,7 @@ struct Fixture {
     clock: FixedClock,
     analyst: Person,
     requester: Person,
-    /// Each dispatched applicant's wait in seconds, with the Monday of its batch's week.
+    /// Each dispatched applicant's wait in seconds, with its batch's cut-off day.
     waits: Vec<(Date, i64)>,
     /// The installation ticket's number (open, for the certificate whose deadline is in 7 days).
     installation_number: String,
@@ -206,8 +206,8 @@ async fn fixture() -> Fixture {
     let batch = close_batch(&app, &a).await;
     assert_eq!(batch["items"].as_array().unwrap().len(), 2, "{batch}");
 
-    let week1 = jiff::civil::date(2026, 11, 23);
-    let week2 = jiff::civil::date(2026, 11, 30);
+    let week1 = jiff::civil::date(2026, 11, 27);
+    let week2 = jiff::civil::date(2026, 12, 4);
     let waits = vec![
         (week1, seconds_between(t1_sent, first_close)),
         (week1, seconds_between(t2_sent, first_close)),
@@ -362,7 +362,7 @@ async fn reports_count_the_tickets_batches_observations_and_certificates_of_the_
         ]
     );
 
-    // Time from first submission to the batch's close: the whole period, then each week.
+    // Time from first submission to the batch's close: the whole period, then each batch.
     let waits = report(&f, "tiempo_hasta_envio").await;
     let expected = |week: Option<Date>| {
         let values: Vec<i64> = f
@@ -373,7 +373,7 @@ async fn reports_count_the_tickets_batches_observations_and_certificates_of_the_
             .collect();
         let mean = values.iter().sum::<i64>() as f64 / values.len() as f64;
         json!({
-            "week": week.map(|w| w.to_string()),
+            "batch_cutoff": week.map(|w| w.to_string()),
             "applicants": values.len(),
             "mean_days": api_days(mean),
             "median_days": api_days(nearest_rank(&values, 50) as f64),
@@ -384,8 +384,8 @@ async fn reports_count_the_tickets_batches_observations_and_certificates_of_the_
         rows(&waits),
         vec![
             expected(None),
-            expected(Some(jiff::civil::date(2026, 11, 23))),
-            expected(Some(jiff::civil::date(2026, 11, 30))),
+            expected(Some(jiff::civil::date(2026, 11, 27))),
+            expected(Some(jiff::civil::date(2026, 12, 4))),
         ]
     );
     // Spelled out once: T3 waited 11 days 5 h 45 min, the longest (the 90th percentile).
@@ -504,20 +504,20 @@ async fn each_report_downloads_as_csv_with_the_pages_words() {
             .map(|(_, s)| *s)
             .collect()
     };
-    let w1 = week(jiff::civil::date(2026, 11, 23));
+    let w1 = week(jiff::civil::date(2026, 11, 27));
     assert_eq!(
         lines,
         vec![
-            "Semana del lote,Solicitantes enviados,Promedio (días),Mediana (días),Percentil 90 (días)"
+            "Lote del corte,Solicitantes enviados,Promedio (días),Mediana (días),Percentil 90 (días)"
                 .to_owned(),
             format!("Todo el periodo,5,{},{},{}", days(490_680), days(370_800), days(971_100)),
             format!(
-                "23/11/2026,3,{},{},{}",
+                "27/11/2026,3,{},{},{}",
                 days(w1.iter().sum::<i64>() / 3),
                 days(nearest_rank(&w1, 50)),
                 days(nearest_rank(&w1, 90))
             ),
-            format!("30/11/2026,2,{},{},{}", days(668_700), days(366_300), days(971_100)),
+            format!("04/12/2026,2,{},{},{}", days(668_700), days(366_300), days(971_100)),
         ]
     );
 
@@ -821,4 +821,79 @@ async fn the_default_period_is_the_last_twelve_weeks_to_today() {
     );
     let (_, html) = analyst.page(&app, "/reportes").await;
     assert_eq!(attr(&html, "#desde", "value").as_deref(), Some("2026-09-21"));
+}
+
+/// The report queries on a database filled by `scripts/reports-bench/fill.sh` (one million
+/// tickets): each query's plan and time through the store, for the default period and for
+/// the whole history. Run by hand (BENCHMARKS.md, "Report queries at 1M tickets"):
+/// `CERTDESK_BENCH_DATABASE_URL=sqlite:///tmp/reports-1m.db cargo nextest run -p certdesk
+/// --test it --run-ignored only report_queries_at_a_million_tickets --no-capture`.
+/// With `CERTDESK_BENCH_SQL_DIR` set, each query's SQL is written there too, to time it
+/// with the engine's own client.
+#[tokio::test]
+#[ignore = "needs a database filled by scripts/reports-bench/fill.sh"]
+async fn report_queries_at_a_million_tickets() {
+    use certdesk::store::{reports as q, Store};
+    use domain::report::Period;
+    use std::time::Instant;
+    let url = std::env::var("CERTDESK_BENCH_DATABASE_URL").expect("CERTDESK_BENCH_DATABASE_URL");
+    let store = Store::connect(&url).await.unwrap();
+    let backend = store.backend();
+    // "Now" in the fill script: Wednesday 2 Dec 2026.
+    let today = jiff::civil::date(2026, 12, 2);
+    let periods = [
+        ("default (12 weeks)", Period::default_for(today)),
+        (
+            "whole history (4 years)",
+            Period {
+                from: jiff::civil::date(2023, 1, 1),
+                to: today,
+            },
+        ),
+    ];
+    let sql_dir = std::env::var("CERTDESK_BENCH_SQL_DIR").ok();
+    for (label, period) in periods {
+        let (start, end) = period.bounds();
+        let span = q::Span { start, end };
+        println!("\n## {} — {label}: {} to {}", backend.as_str(), period.from, period.to);
+        let mut conn = store.conn().await.unwrap();
+        macro_rules! time {
+            ($name:literal, $call:expr) => {{
+                let mut runs = Vec::new();
+                let mut rows = 0;
+                for _ in 0..3 {
+                    let started = Instant::now();
+                    rows = $call.await.unwrap().len();
+                    runs.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                runs.sort_by(f64::total_cmp);
+                println!("{:<28} {:>9.1} ms (median of 3; {rows} rows)", $name, runs[1]);
+            }};
+        }
+        time!("tramites_por_estado", q::status_kind(&mut conn, span));
+        time!("lotes_por_semana", q::batch_weeks(&mut conn, span));
+        time!("tiempo_hasta_envio", q::waits(&mut conn, span));
+        time!("tasa_de_observacion", q::decisions(&mut conn, span));
+        time!(
+            "motivos_de_observacion",
+            async { q::reasons(&mut conn, span).await.map(|r| r.by_text) }
+        );
+        time!("certificados_por_vencer", q::expiring(&mut conn, today));
+        time!(
+            "descargas_en_riesgo",
+            q::at_risk(&mut conn, today, domain::report::days_after(today, 7))
+        );
+        let plans = q::explain(&mut conn, backend, span, today).await.unwrap();
+        for (i, (name, sql, plan)) in plans.iter().enumerate() {
+            println!("\n### {name}\n{}", plan.join("\n"));
+            if let Some(dir) = &sql_dir {
+                let tag = if label.starts_with("default") { "default" } else { "whole" };
+                std::fs::write(
+                    format!("{dir}/{}-{tag}-{i:02}-{name}.sql", backend.as_str()),
+                    format!("{sql};\n"),
+                )
+                .unwrap();
+            }
+        }
+    }
 }

@@ -141,7 +141,7 @@ fn about(name: ReportName) -> &'static str {
             "Lotes cuyo corte cayó en el periodo, por semana (de lunes a domingo), y cuántos solicitantes llevó cada uno."
         }
         ReportName::TiempoHastaEnvio => {
-            "Días desde que se envió el trámite por primera vez hasta que se cerró el lote que llevó a cada solicitante a RENIEC (incluye el tiempo de las observaciones y de los retenidos por la regla de los 10 días). La mediana deja a la mitad de los solicitantes por debajo; el percentil 90, al 90 %."
+            "Días desde que se envió el trámite por primera vez hasta que se cerró el lote que llevó a cada solicitante a RENIEC, por lote (lotes con corte en el periodo). Incluye el tiempo de las observaciones y el de los retenidos por la regla de los 10 días. La mediana deja a la mitad de los solicitantes por debajo; el percentil 90, al 90 %."
         }
         ReportName::TasaDeObservacion => {
             "Revisiones terminadas en la semana (observar, aprobar o rechazar) y qué parte fueron observaciones. Un trámite observado dos veces cuenta dos revisiones."
