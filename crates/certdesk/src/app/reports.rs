@@ -52,12 +52,7 @@ pub fn period(
 }
 
 /// One report (analysts and admins).
-pub async fn one(
-    app: &App,
-    actor: &User,
-    name: ReportName,
-    period: Period,
-) -> AppResult<Reading> {
+pub async fn one(app: &App, actor: &User, name: ReportName, period: Period) -> AppResult<Reading> {
     auth::require_analyst(actor)?;
     let today = app.today();
     let mut tx = app.store.read().await?;
@@ -87,12 +82,7 @@ pub async fn all(app: &App, actor: &User, period: Period) -> AppResult<Vec<Readi
     Ok(out)
 }
 
-async fn read(
-    conn: &mut Conn,
-    name: ReportName,
-    period: Period,
-    today: Date,
-) -> AppResult<Report> {
+async fn read(conn: &mut Conn, name: ReportName, period: Period, today: Date) -> AppResult<Report> {
     let (start, end) = period.bounds();
     let span = Span { start, end };
     Ok(match name {

@@ -208,7 +208,16 @@ pub async fn observe_with(
     let words = observation_words(app, canned, free).await?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    act(app, &mut tx, actor, ticket_id, Action::Observe, Some(&words), now).await?;
+    act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Observe,
+        Some(&words),
+        now,
+    )
+    .await?;
     // Which texts were used, for the reports: the history keeps only the words, which stay
     // as they were sent even when an admin edits a text later.
     reports::record_reasons(&mut tx, ticket_id, canned, now).await?;

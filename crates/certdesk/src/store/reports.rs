@@ -132,7 +132,8 @@ impl Waits {
 
 /// Per batch whose cut-off is in the period: how many applicants it took and their waits'
 /// sum, from the index on `(batch_id, first_submitted_at)` alone.
-const BATCH_WAITS: &str = "SELECT b.id, b.cutoff_at, b.closed_at, COUNT(bi.first_submitted_at) AS n, \
+const BATCH_WAITS: &str =
+    "SELECT b.id, b.cutoff_at, b.closed_at, COUNT(bi.first_submitted_at) AS n, \
             CAST(SUM((b.closed_at - bi.first_submitted_at) / 1000000) AS BIGINT) AS total \
      FROM batches b JOIN batch_items bi ON bi.batch_id = b.id \
      WHERE b.cutoff_at >= $1 AND b.cutoff_at < $2 \
@@ -226,10 +227,14 @@ pub async fn waits(conn: &mut Conn, span: Span) -> StoreResult<Vec<Waits>> {
         cutoff_on: None,
         count: n,
         total_seconds: batches.iter().map(|w| w.total_seconds).sum(),
-        median_seconds: nth_wait(conn, span, count, report::nearest_rank(count, report::MEDIAN))
-            .await?,
-        p90_seconds: nth_wait(conn, span, count, report::nearest_rank(count, report::P90))
-            .await?,
+        median_seconds: nth_wait(
+            conn,
+            span,
+            count,
+            report::nearest_rank(count, report::MEDIAN),
+        )
+        .await?,
+        p90_seconds: nth_wait(conn, span, count, report::nearest_rank(count, report::P90)).await?,
     };
     Ok(std::iter::once(whole).chain(batches).collect())
 }
@@ -354,7 +359,8 @@ async fn count_with(conn: &mut Conn, sql: &str, span: Span) -> StoreResult<i64> 
     Ok(row.try_get("n")?)
 }
 
-const EXPIRING: &str = "SELECT CASE WHEN expires_on <= $2 THEN 1 WHEN expires_on <= $3 THEN 2 ELSE 3 END AS win, \
+const EXPIRING: &str =
+    "SELECT CASE WHEN expires_on <= $2 THEN 1 WHEN expires_on <= $3 THEN 2 ELSE 3 END AS win, \
             COUNT(*) AS n \
      FROM certificates \
      WHERE state IN ('instalado', 'pendiente_descarga') AND expires_on >= $1 AND expires_on <= $4 \
@@ -367,17 +373,20 @@ const EXPIRING: &str = "SELECT CASE WHEN expires_on <= $2 THEN 1 WHEN expires_on
 pub async fn expiring(conn: &mut Conn, today: Date) -> StoreResult<Vec<(i64, i64)>> {
     let [w30, w60, w90] = report::EXPIRY_WINDOWS;
     let rows = sqlx::query(EXPIRING)
-    .bind(date_to_db(today))
-    .bind(date_to_db(report::days_after(today, w30)))
-    .bind(date_to_db(report::days_after(today, w60)))
-    .bind(date_to_db(report::days_after(today, w90)))
-    .fetch_all(&mut *conn)
-    .await?;
+        .bind(date_to_db(today))
+        .bind(date_to_db(report::days_after(today, w30)))
+        .bind(date_to_db(report::days_after(today, w60)))
+        .bind(date_to_db(report::days_after(today, w90)))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut counts = [0i64; 3];
     for row in &rows {
         let win: i64 = row.try_get("win")?;
         let n: i64 = row.try_get("n")?;
-        if let Some(slot) = usize::try_from(win - 1).ok().and_then(|i| counts.get_mut(i)) {
+        if let Some(slot) = usize::try_from(win - 1)
+            .ok()
+            .and_then(|i| counts.get_mut(i))
+        {
             *slot = n;
         }
     }
@@ -408,10 +417,10 @@ const AT_RISK: &str = "SELECT c.id, c.holder_name, c.download_deadline, t.id AS 
 /// soonest first.
 pub async fn at_risk(conn: &mut Conn, today: Date, last: Date) -> StoreResult<Vec<AtRisk>> {
     let rows = sqlx::query(AT_RISK)
-    .bind(date_to_db(today))
-    .bind(date_to_db(last))
-    .fetch_all(&mut *conn)
-    .await?;
+        .bind(date_to_db(today))
+        .bind(date_to_db(last))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out: Vec<AtRisk> = Vec::with_capacity(rows.len());
     for row in &rows {
         let id: CertificateId = row.parse("id")?;
@@ -461,12 +470,19 @@ pub async fn explain(
     span: Span,
     today: Date,
 ) -> StoreResult<Vec<(&'static str, String, Vec<String>)>> {
-    let (start, end) = (ts_to_db(span.start).to_string(), ts_to_db(span.end).to_string());
+    let (start, end) = (
+        ts_to_db(span.start).to_string(),
+        ts_to_db(span.end).to_string(),
+    );
     let literal = |sql: &str| sql.replace("$1", &start).replace("$2", &end);
     let dates = |sql: &str, dates: &[Date]| {
-        dates.iter().enumerate().rev().fold(sql.to_owned(), |acc, (i, d)| {
-            acc.replace(&format!("${}", i + 1), &format!("'{}'", date_to_db(*d)))
-        })
+        dates
+            .iter()
+            .enumerate()
+            .rev()
+            .fold(sql.to_owned(), |acc, (i, d)| {
+                acc.replace(&format!("${}", i + 1), &format!("'{}'", date_to_db(*d)))
+            })
     };
     let [w30, w60, w90] = report::EXPIRY_WINDOWS;
     let queries: Vec<(&'static str, String)> = vec![
@@ -476,7 +492,10 @@ pub async fn explain(
         (
             "tiempo_hasta_envio: un lote, en su rango",
             NTH_LATEST_SUBMISSION
-                .replace("$1", "(SELECT id FROM batches ORDER BY cutoff_at DESC LIMIT 1)")
+                .replace(
+                    "$1",
+                    "(SELECT id FROM batches ORDER BY cutoff_at DESC LIMIT 1)",
+                )
                 .replace("$2", "1000"),
         ),
         (
@@ -484,7 +503,10 @@ pub async fn explain(
             literal(&nth_wait_sql("ASC")).replace("$3", "1000"),
         ),
         ("tasa_de_observacion", literal(&decisions_sql())),
-        ("motivos_de_observacion: observaciones", literal(OBSERVATIONS)),
+        (
+            "motivos_de_observacion: observaciones",
+            literal(OBSERVATIONS),
+        ),
         ("motivos_de_observacion: con texto", literal(WITH_CANNED)),
         ("motivos_de_observacion: por texto", literal(BY_TEXT)),
         (

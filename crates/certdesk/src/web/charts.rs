@@ -315,9 +315,13 @@ mod tests {
             "observaciones",
         )
         .unwrap();
-        assert!(chart.svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 340\""));
+        assert!(chart
+            .svg
+            .starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 340\""));
         assert!(chart.svg.contains("role=\"img\" aria-labelledby=\"g1\""));
-        assert!(chart.svg.contains("<title id=\"g1\">Motivos &lt;y&gt; más</title>"));
+        assert!(chart
+            .svg
+            .contains("<title id=\"g1\">Motivos &lt;y&gt; más</title>"));
         assert!(chart.svg.contains("Foto con lentes"));
         assert!(!chart.svg.contains("<script>"));
         assert!(chart.svg.contains("&lt;script&gt;"));

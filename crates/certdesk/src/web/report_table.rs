@@ -404,8 +404,9 @@ pub fn table(reading: &Reading) -> Table {
                         Cell::date(c.download_deadline),
                         Cell::coded(json!(days), days_left(days)),
                         match &c.installation {
-                            Some((id, number)) => Cell::text(number.clone())
-                                .link(format!("/analista/tramites/{id}")),
+                            Some((id, number)) => {
+                                Cell::text(number.clone()).link(format!("/analista/tramites/{id}"))
+                            }
                             None => Cell::coded(Value::Null, "Sin trámite"),
                         },
                         match c.appointment_at {

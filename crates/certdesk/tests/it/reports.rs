@@ -10,8 +10,8 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    act_ok, app_at, applicant_fields, applicant_with, at, attr, attrs, count, doc,
-    error_summary, file_ticket, problem, texts, Person, TestApp,
+    act_ok, app_at, applicant_fields, applicant_with, at, attr, attrs, count, doc, error_summary,
+    file_ticket, problem, texts, Person, TestApp,
 };
 
 const ANALYST: &str = "analista@regioncajamarca.gob.pe";
@@ -139,7 +139,11 @@ async fn fixture() -> Fixture {
     let file = |dni: &'static str| {
         let app = &app;
         let r = r.clone();
-        async move { file_ticket(app, &r, "emision", "a", &applicant_fields(dni)).await.0 }
+        async move {
+            file_ticket(app, &r, "emision", "a", &applicant_fields(dni))
+                .await
+                .0
+        }
     };
 
     let t1_sent = "2026-11-23T09:00:00-05:00";
@@ -151,13 +155,17 @@ async fn fixture() -> Fixture {
         .as_str()
         .unwrap()
         .to_owned();
-    app.add_applicant(&r, &t2, &applicant_fields("41000002")).await;
+    app.add_applicant(&r, &t2, &applicant_fields("41000002"))
+        .await;
     app.add_applicant(
         &r,
         &t2,
         &applicant_with(
             "41000003",
-            &[("given_names", "Luis"), ("email", "lluis@regioncajamarca.gob.pe")],
+            &[
+                ("given_names", "Luis"),
+                ("email", "lluis@regioncajamarca.gob.pe"),
+            ],
         ),
     )
     .await;
@@ -171,7 +179,14 @@ async fn fixture() -> Fixture {
     clock.set(at("2026-11-23T13:00:00-05:00"));
     take_and(&app, &a, &t1, "approve", json!({})).await;
     clock.set(at("2026-11-23T14:00:00-05:00"));
-    observe(&app, &a, &t2, &[LENTES, DNI_CADUCADO], "Revise también el cargo.").await;
+    observe(
+        &app,
+        &a,
+        &t2,
+        &[LENTES, DNI_CADUCADO],
+        "Revise también el cargo.",
+    )
+    .await;
     clock.set(at("2026-11-23T15:00:00-05:00"));
     observe(&app, &a, &t3, &[], "La constancia no se lee.").await;
     clock.set(at("2026-11-23T16:00:00-05:00"));
@@ -344,7 +359,11 @@ async fn reports_count_the_tickets_batches_observations_and_certificates_of_the_
             .unwrap_or_else(|| panic!("row {status}"))[kind]
             .clone()
     };
-    assert_eq!(cell(json!("enviado_reniec"), "emision"), 4, "T1, T2, T3, T5");
+    assert_eq!(
+        cell(json!("enviado_reniec"), "emision"),
+        4,
+        "T1, T2, T3, T5"
+    );
     assert_eq!(cell(json!("rechazado"), "emision"), 1);
     assert_eq!(cell(json!("borrador"), "emision"), 1);
     assert_eq!(cell(json!("enviado"), "instalacion"), 1);
@@ -467,7 +486,10 @@ async fn csv_lines(res: reqwest::Response) -> Vec<String> {
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\""),
+        "{disposition}"
+    );
     let bytes = res.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
     String::from_utf8(bytes[3..].to_vec())
@@ -523,7 +545,10 @@ async fn each_report_downloads_as_csv_with_the_pages_words() {
 
     // The page's link gives the same kind of file, with the browser's session; ids are
     // for programs and stay out of it.
-    let (_, html) = f.analyst.page(&f.app, "/reportes?desde=2026-11-23&hasta=2026-12-07").await;
+    let (_, html) = f
+        .analyst
+        .page(&f.app, "/reportes?desde=2026-11-23&hasta=2026-12-07")
+        .await;
     let links = attrs(&html, "#motivos-de-observacion .export-link a", "href");
     assert_eq!(
         links,
@@ -560,10 +585,16 @@ async fn each_report_downloads_as_csv_with_the_pages_words() {
         lines[0],
         "Titular,Plazo de descarga,Días restantes,Trámite de instalación,Cita de instalación"
     );
-    assert_eq!(lines[1], "Bruno Hoy,07/12/2026,Hoy es el último día,Sin trámite,");
+    assert_eq!(
+        lines[1],
+        "Bruno Hoy,07/12/2026,Hoy es el último día,Sin trámite,"
+    );
     assert_eq!(
         lines[2],
-        format!("Carla Siete,14/12/2026,Quedan 7 días,{},", f.installation_number)
+        format!(
+            "Carla Siete,14/12/2026,Quedan 7 días,{},",
+            f.installation_number
+        )
     );
 }
 
@@ -600,10 +631,7 @@ fn parse_svg(svg: &str) -> (String, Vec<(String, String)>, String) {
                         .attributes()
                         .map(|a| {
                             let a = a.unwrap();
-                            (
-                                a.key.as_ref().to_owned(),
-                                a.value.clone().into_owned(),
-                            )
+                            (a.key.as_ref().to_owned(), a.value.clone().into_owned())
                         })
                         .collect();
                     root = Some((name.clone(), attributes));
@@ -628,7 +656,10 @@ fn parse_svg(svg: &str) -> (String, Vec<(String, String)>, String) {
 #[tokio::test]
 async fn the_page_shows_each_report_as_a_named_svg_chart_followed_by_its_table() {
     let f = fixture().await;
-    let (status, html) = f.analyst.page(&f.app, "/reportes?desde=2026-11-23&hasta=2026-12-07").await;
+    let (status, html) = f
+        .analyst
+        .page(&f.app, "/reportes?desde=2026-11-23&hasta=2026-12-07")
+        .await;
     assert_eq!(status, 200);
     let charts = svgs(&html);
     // Every report has data in the fixture, so every one has its chart.
@@ -658,8 +689,16 @@ async fn the_page_shows_each_report_as_a_named_svg_chart_followed_by_its_table()
     for name in NAMES {
         let id = name.replace('_', "-");
         let section = format!("section#{id}");
-        assert_eq!(count(&html, &format!("{section} figure.chart svg[role=img]")), 1, "{name}");
-        assert_eq!(count(&html, &format!("{section} table.report-table")), 1, "{name}");
+        assert_eq!(
+            count(&html, &format!("{section} figure.chart svg[role=img]")),
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            count(&html, &format!("{section} table.report-table")),
+            1,
+            "{name}"
+        );
         assert_eq!(
             texts(&html, &format!("{section} .export-link a"))[0],
             format!(
@@ -682,8 +721,14 @@ async fn the_page_shows_each_report_as_a_named_svg_chart_followed_by_its_table()
         ["23/11/2026", "30/11/2026"]
     );
     // The period's fields keep what was asked.
-    assert_eq!(attr(&html, "#desde", "value").as_deref(), Some("2026-11-23"));
-    assert_eq!(attr(&html, "#hasta", "value").as_deref(), Some("2026-12-07"));
+    assert_eq!(
+        attr(&html, "#desde", "value").as_deref(),
+        Some("2026-11-23")
+    );
+    assert_eq!(
+        attr(&html, "#hasta", "value").as_deref(),
+        Some("2026-12-07")
+    );
     // An admin reads the page too.
     let admin = Person::sign_up(&f.app, ADMIN, Role::Admin).await;
     assert_eq!(admin.page(&f.app, "/reportes").await.0, 200);
@@ -702,7 +747,11 @@ async fn requesters_and_strangers_cannot_read_reports() {
         ] {
             problem(app.get(&path, Some(&requester.token)).await, 403).await;
             problem(app.get(&path, None).await, 401).await;
-            assert_eq!(app.get(&path, Some(&analyst.token)).await.status(), 200, "{path}");
+            assert_eq!(
+                app.get(&path, Some(&analyst.token)).await.status(),
+                200,
+                "{path}"
+            );
         }
         let page = format!("/reportes/{name}.csv");
         assert_eq!(requester.page(&app, &page).await.0, 403, "{page}");
@@ -719,7 +768,11 @@ async fn requesters_and_strangers_cannot_read_reports() {
     }
     let (status, html) = requester.page(&app, "/reportes").await;
     assert_eq!(status, 403);
-    assert_eq!(count(&html, "section.report, svg.grafico"), 0, "no report for a requester");
+    assert_eq!(
+        count(&html, "section.report, svg.grafico"),
+        0,
+        "no report for a requester"
+    );
     let res = crate::helpers::new_browser()
         .get(app.url("/reportes"))
         .send()
@@ -771,7 +824,11 @@ async fn a_bad_period_is_refused_in_spanish_on_each_field() {
     );
     assert!(body["errors"].get("from").is_none());
     problem(app.get("/api/v1/reports/ventas", Some(token)).await, 404).await;
-    problem(app.get("/api/v1/reports/ventas.csv", Some(token)).await, 404).await;
+    problem(
+        app.get("/api/v1/reports/ventas.csv", Some(token)).await,
+        404,
+    )
+    .await;
 
     // The page: 422, the error summary and the message beside the field, no report.
     let (status, html) = analyst
@@ -785,8 +842,14 @@ async fn a_bad_period_is_refused_in_spanish_on_each_field() {
             "Hasta: La fecha no existe en el calendario. Revise el día y el mes.".to_owned()
         )]
     );
-    assert_eq!(attr(&html, "#hasta", "aria-invalid").as_deref(), Some("true"));
-    assert_eq!(attr(&html, "#hasta", "value").as_deref(), Some("2026-02-30"));
+    assert_eq!(
+        attr(&html, "#hasta", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(&html, "#hasta", "value").as_deref(),
+        Some("2026-02-30")
+    );
     assert_eq!(count(&html, "section.report"), 0);
     assert_eq!(
         analyst
@@ -806,7 +869,10 @@ async fn the_default_period_is_the_last_twelve_weeks_to_today() {
         .get("/api/v1/reports/tasa_de_observacion", Some(&analyst.token))
         .await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["from"], "2026-09-21", "the Monday 11 weeks before this one");
+    assert_eq!(
+        body["from"], "2026-09-21",
+        "the Monday 11 weeks before this one"
+    );
     assert_eq!(body["to"], "2026-12-07");
     assert_eq!(body["as_of"], "2026-12-07");
     let keys: Vec<&str> = body["columns"]
@@ -817,10 +883,20 @@ async fn the_default_period_is_the_last_twelve_weeks_to_today() {
         .collect();
     assert_eq!(
         keys,
-        ["week", "reviews", "observed", "approved", "rejected", "observation_rate"]
+        [
+            "week",
+            "reviews",
+            "observed",
+            "approved",
+            "rejected",
+            "observation_rate"
+        ]
     );
     let (_, html) = analyst.page(&app, "/reportes").await;
-    assert_eq!(attr(&html, "#desde", "value").as_deref(), Some("2026-09-21"));
+    assert_eq!(
+        attr(&html, "#desde", "value").as_deref(),
+        Some("2026-09-21")
+    );
 }
 
 /// The report queries on a database filled by `scripts/reports-bench/fill.sh` (one million
@@ -855,7 +931,12 @@ async fn report_queries_at_a_million_tickets() {
     for (label, period) in periods {
         let (start, end) = period.bounds();
         let span = q::Span { start, end };
-        println!("\n## {} — {label}: {} to {}", backend.as_str(), period.from, period.to);
+        println!(
+            "\n## {} — {label}: {} to {}",
+            backend.as_str(),
+            period.from,
+            period.to
+        );
         let mut conn = store.conn().await.unwrap();
         macro_rules! time {
             ($name:literal, $call:expr) => {{
@@ -867,17 +948,19 @@ async fn report_queries_at_a_million_tickets() {
                     runs.push(started.elapsed().as_secs_f64() * 1000.0);
                 }
                 runs.sort_by(f64::total_cmp);
-                println!("{:<28} {:>9.1} ms (median of 3; {rows} rows)", $name, runs[1]);
+                println!(
+                    "{:<28} {:>9.1} ms (median of 3; {rows} rows)",
+                    $name, runs[1]
+                );
             }};
         }
         time!("tramites_por_estado", q::status_kind(&mut conn, span));
         time!("lotes_por_semana", q::batch_weeks(&mut conn, span));
         time!("tiempo_hasta_envio", q::waits(&mut conn, span));
         time!("tasa_de_observacion", q::decisions(&mut conn, span));
-        time!(
-            "motivos_de_observacion",
-            async { q::reasons(&mut conn, span).await.map(|r| r.by_text) }
-        );
+        time!("motivos_de_observacion", async {
+            q::reasons(&mut conn, span).await.map(|r| r.by_text)
+        });
         time!("certificados_por_vencer", q::expiring(&mut conn, today));
         time!(
             "descargas_en_riesgo",
@@ -887,7 +970,11 @@ async fn report_queries_at_a_million_tickets() {
         for (i, (name, sql, plan)) in plans.iter().enumerate() {
             println!("\n### {name}\n{}", plan.join("\n"));
             if let Some(dir) = &sql_dir {
-                let tag = if label.starts_with("default") { "default" } else { "whole" };
+                let tag = if label.starts_with("default") {
+                    "default"
+                } else {
+                    "whole"
+                };
                 std::fs::write(
                     format!("{dir}/{}-{tag}-{i:02}-{name}.sql", backend.as_str()),
                     format!("{sql};\n"),
