@@ -49,6 +49,16 @@ fn axis_end(values: impl Iterator<Item = f64>) -> f64 {
         .unwrap_or(max)
 }
 
+/// How many labels a value axis ending at `end` gets: one per unit when counts are few,
+/// so that an axis of counts never shows 0.2 or 0.5.
+fn value_labels(end: f64) -> usize {
+    if end <= 5.0 && (end - end.round()).abs() < 1e-9 {
+        (end as usize) + 1
+    } else {
+        6
+    }
+}
+
 /// A number for an axis: no decimals for whole numbers.
 fn tick(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -112,16 +122,16 @@ pub fn bars(id: &str, title: &str, labels: &[String], values: &[f64], unit: &str
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(label_area)
-            .build_cartesian_2d(0f64..end, (0..n).into_segmented())
+            .build_cartesian_2d(0f64..end, (0..last_segment(n)).into_segmented())
             .ok()?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .axis_style(INK)
             .x_desc(unit)
-            .x_labels(6)
+            .x_labels(value_labels(end))
             .x_label_formatter(&|v| tick(*v))
             .y_labels(labels.len())
             .y_label_formatter(&|v| match v {
@@ -172,16 +182,16 @@ pub fn columns(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..end)
+            .build_cartesian_2d((0..last_segment(n)).into_segmented(), 0f64..end)
             .ok()?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .axis_style(INK)
             .y_desc(unit)
-            .y_labels(6)
+            .y_labels(value_labels(end))
             .y_label_formatter(&|v| tick(*v))
             .x_labels(labels.len().min(8))
             .x_label_formatter(&|v| segment_label(v, labels))
@@ -205,6 +215,13 @@ pub fn columns(
         Some(())
     })?;
     Some(finish(svg, id, title))
+}
+
+/// The last segment of a category axis of `n` categories: plotters' integer ranges include
+/// their end, so `0..n - 1` has `n` segments; a range of one point cannot be drawn, so one
+/// category gets an empty second segment.
+fn last_segment(n: i32) -> i32 {
+    (n - 1).max(1)
 }
 
 fn segment_label(v: &SegmentValue<i32>, labels: &[String]) -> String {
@@ -237,16 +254,16 @@ pub fn lines(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..end)
+            .build_cartesian_2d((0..last_segment(n)).into_segmented(), 0f64..end)
             .ok()?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .axis_style(INK)
             .y_desc(unit)
-            .y_labels(6)
+            .y_labels(value_labels(end))
             .y_label_formatter(&|v| tick(*v))
             .x_labels(labels.len().min(8))
             .x_label_formatter(&|v| segment_label(v, labels))
