@@ -11,7 +11,7 @@ CREATE TABLE observation_reasons (
     text_id   TEXT NOT NULL REFERENCES observation_texts (id),
     PRIMARY KEY (ticket_id, at, text_id)
 );
-CREATE INDEX observation_reasons_at ON observation_reasons (at, text_id);
+CREATE INDEX observation_reasons_at ON observation_reasons (at, text_id, ticket_id);
 
 -- Observations made before this migration: the texts whose words they contain.
 INSERT INTO observation_reasons (ticket_id, at, text_id)
