@@ -19,7 +19,10 @@ const ANALYST = [
 ];
 const ADMIN = [
   '/',
+  '/admin',
   '/admin/solicitudes',
+  '/admin/auditoria',
+  '/admin/usuarios',
   '/admin/correos',
   '/admin/avisos',
   '/admin/observaciones',

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod batch;
 mod error;
@@ -25,6 +26,7 @@ pub mod search;
 pub mod settings;
 pub mod tickets;
 pub mod transition;
+pub mod users;
 
 use std::sync::Arc;
 

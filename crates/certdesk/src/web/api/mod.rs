@@ -5,11 +5,13 @@
 mod access;
 mod accounts;
 mod analyst;
+mod audit;
 mod notifications;
 mod outbox;
 pub(crate) mod reports;
 mod session;
 pub(crate) mod tickets;
+mod users;
 
 use std::sync::Arc;
 
@@ -63,6 +65,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(access::approve))
         .routes(routes!(access::reject))
         .routes(routes!(outbox::list))
+        .routes(routes!(audit::list))
         .routes(routes!(tickets::catalogue))
         .routes(routes!(tickets::image_check).layer(uploads()))
         .routes(routes!(tickets::create, tickets::list))
@@ -94,6 +97,9 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))
+        .routes(routes!(users::list))
+        .routes(routes!(users::show, users::update))
+        .routes(routes!(users::password_link))
         .routes(routes!(reports::show))
 }
 
