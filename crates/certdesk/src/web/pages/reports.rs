@@ -63,6 +63,8 @@ struct Section {
     title: &'static str,
     /// What the numbers are.
     about: &'static str,
+    /// What the page says when there is nothing to show.
+    empty: &'static str,
     chart: Option<String>,
     headings: Vec<Heading>,
     rows: Vec<PageRow>,
@@ -106,6 +108,15 @@ impl Section {
             id: reading.name.as_str().replace('_', "-"),
             title: reading.name.title(),
             about: about(reading.name),
+            empty: match reading.name {
+                ReportName::DescargasEnRiesgo => {
+                    "Ningún plazo de descarga vence en los próximos 7 días."
+                }
+                ReportName::CertificadosPorVencer => {
+                    "Ningún certificado vigente caduca en los próximos 90 días."
+                }
+                _ => "No hay datos para este periodo.",
+            },
             chart: report_table::chart(reading).map(|c| c.svg),
             headings,
             rows,
