@@ -18,6 +18,7 @@
 //! - [`reniec`]: RENIEC's answer for an applicant, and the results file of a whole batch.
 //! - [`notice`]: the notices sent by e-mail and in the app, and which are always mailed.
 //! - [`audit`]: audit event codes and the hash chain.
+//! - [`report`]: the reports' period, Lima weeks, percentile ranks and look-ahead windows.
 //! - [`settings`]: the settings admins change at run time, typed, with their defaults.
 //! - [`word`]: closed sets of words (kinds, statuses, roles…) with their stored names.
 
@@ -33,6 +34,7 @@ pub mod notice;
 pub mod payment;
 pub mod phone;
 pub mod reniec;
+pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod settings;

@@ -20,6 +20,7 @@ pub mod observation_texts;
 pub mod outbox;
 pub mod registry;
 pub mod reminders;
+pub mod reports;
 pub mod review;
 pub mod schedule;
 pub mod search;

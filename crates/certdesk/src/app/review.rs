@@ -25,6 +25,7 @@ use crate::store::{
     certificates::{self, Certificate},
     notes::{self, Note},
     observation_texts::{self, ObservationText},
+    reports,
     tickets::{self as ticket_store, QueueCursor, Ticket},
     users::{self, User},
     Conn, StoreError, Tx,
@@ -205,7 +206,22 @@ pub async fn observe_with(
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
     let words = observation_words(app, canned, free).await?;
-    observe(app, actor, ticket_id, &words).await
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    act(
+        app,
+        &mut tx,
+        actor,
+        ticket_id,
+        Action::Observe,
+        Some(&words),
+        now,
+    )
+    .await?;
+    // Which texts were used, for the reports: the history keeps only the words, which stay
+    // as they were sent even when an admin edits a text later.
+    reports::record_reasons(&mut tx, ticket_id, canned, now).await?;
+    commit_and_view(app, tx, actor, ticket_id).await
 }
 
 /// Returns the ticket to its requester with a comment saying what to correct.

@@ -90,7 +90,8 @@ pub async fn list(conn: &mut Conn, before: Option<BatchId>, limit: i64) -> Store
 }
 
 /// Creates the batch of `cutoff_at` with every programado applicant due by then, in FIFO
-/// order (ticket arrival, then applicant registration), and marks them sent. Returns the
+/// order (ticket arrival, then applicant registration), and marks them sent. Each item keeps
+/// when its ticket was first submitted, for the reports' time from submission to dispatch. Returns the
 /// batch; `Conflict` on [`ONE_BATCH_PER_CUTOFF`] if another closer won.
 pub async fn create(
     conn: &mut Conn,
@@ -109,8 +110,9 @@ pub async fn create(
     .execute(&mut *conn)
     .await?;
     let added = sqlx::query(
-        "INSERT INTO batch_items (batch_id, applicant_id, position) \
-         SELECT $1, a.id, ROW_NUMBER() OVER (ORDER BY t.submitted_at, t.id, a.created_at, a.id) \
+        "INSERT INTO batch_items (batch_id, applicant_id, position, first_submitted_at) \
+         SELECT $1, a.id, ROW_NUMBER() OVER (ORDER BY t.submitted_at, t.id, a.created_at, a.id), \
+                (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.event = 'submit') \
          FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
          WHERE a.status = $3 AND a.dispatch_at <= $2",
     )

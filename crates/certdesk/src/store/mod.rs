@@ -23,6 +23,7 @@ pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
 pub mod reminders;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 mod sql;

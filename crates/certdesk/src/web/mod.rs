@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod assets;
+mod charts;
 pub mod csv;
 pub mod error;
 pub mod extract;
 mod middleware;
 pub mod pages;
+mod report_table;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 

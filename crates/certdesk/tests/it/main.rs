@@ -27,6 +27,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod registry_search;
+mod reports;
 mod schedule;
 mod search;
 mod smtp_server;

@@ -8,6 +8,7 @@ mod analyst;
 mod audit;
 mod notifications;
 mod outbox;
+pub(crate) mod reports;
 mod session;
 pub(crate) mod tickets;
 mod users;
@@ -100,6 +101,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(users::list))
         .routes(routes!(users::show, users::update))
         .routes(routes!(users::password_link))
+        .routes(routes!(reports::show))
 }
 
 /// What the document says besides its paths, which `documented` adds.

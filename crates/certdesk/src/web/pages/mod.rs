@@ -12,6 +12,7 @@ mod home;
 pub(crate) mod notices;
 mod observation_texts;
 mod profile;
+mod reports;
 mod ticket_search;
 mod tickets;
 mod users;
@@ -128,6 +129,8 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/usuarios/{id}/desactivar", post(users::deactivate))
         .route("/admin/usuarios/{id}/reactivar", post(users::reactivate))
         .route("/admin/usuarios/{id}/enlace", post(users::send_link))
+        .route(reports::PATH, get(reports::show))
+        .route("/reportes/{file}", get(reports::csv))
         .merge(analyst::routes())
 }
 
