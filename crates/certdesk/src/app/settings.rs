@@ -2,10 +2,10 @@
 //! admin's change takes effect at once, on every instance, without a restart. What each
 //! setting means is `domain::settings`.
 
-use domain::settings::Settings;
+use domain::settings::{Setting, SettingChange, Settings};
 
-use super::{App, AppResult};
-use crate::store::{settings, Conn};
+use super::{auth, App, AppError, AppResult};
+use crate::store::{settings, users::User, Conn, StoreError};
 
 /// The settings as stored, inside the caller's connection or transaction. A value that
 /// no longer parses keeps its default and is logged (a bad setting never stops the desk).
@@ -23,4 +23,49 @@ pub async fn load_in(conn: &mut Conn) -> AppResult<Settings> {
 pub async fn load(app: &App) -> AppResult<Settings> {
     let mut conn = app.store.conn().await?;
     load_in(&mut conn).await
+}
+
+/// The settings in force, for the admins' page and API.
+pub async fn view(app: &App, actor: &User) -> AppResult<Settings> {
+    auth::require_admin(actor)?;
+    load(app).await
+}
+
+/// What a change of settings did.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The settings now in force.
+    pub settings: Settings,
+    /// What changed (nothing, when every value was already so).
+    pub changes: Vec<SettingChange>,
+}
+
+/// Changes some settings (admins): every value is checked at once, each failing one keyed
+/// by its setting's word (or `image_thresholds.<name>`), and nothing is saved unless all
+/// pass. Only the values that differ are written, and they take effect at once: every use
+/// case reads the settings from the database.
+pub async fn update(app: &App, actor: &User, changes: &[(Setting, String)]) -> AppResult<Saved> {
+    auth::require_admin(actor)?;
+    let mut tx = app.store.begin().await?;
+    settings::lock(&mut tx).await?;
+    let before = load_in(&mut tx).await?;
+    let borrowed: Vec<(Setting, &str)> = changes.iter().map(|(s, v)| (*s, v.as_str())).collect();
+    let after = before.with(&borrowed).map_err(AppError::Validation)?;
+    let changed = after.changes_from(&before);
+    // Write every setting that differs from its stored text (a threshold changed rewrites
+    // the one row that holds them all).
+    for setting in Setting::ALL {
+        if after.stored(*setting) != before.stored(*setting) {
+            settings::set(&mut tx, *setting, &after.stored(*setting)).await?;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    if !changed.is_empty() {
+        let keys: Vec<&str> = changed.iter().map(|c| c.key.as_str()).collect();
+        tracing::info!(user_id = %actor.id, keys = ?keys, "settings changed");
+    }
+    Ok(Saved {
+        settings: after,
+        changes: changed,
+    })
 }

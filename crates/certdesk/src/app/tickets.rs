@@ -1036,8 +1036,11 @@ pub async fn applicant_file(
 ) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let applicant = applicants::by_id(&mut conn, applicant_id).await?;
-    visible_ticket(&mut conn, actor, applicant.ticket_id).await?;
+    let ticket = visible_ticket(&mut conn, actor, applicant.ticket_id).await?;
     drop(conn);
+    if ticket.files_purged_at.is_some() {
+        return Err(super::retention::purged());
+    }
     let sha256 = match which {
         ApplicantFile::Photo => &applicant.photo_sha256,
         ApplicantFile::Signature => &applicant.signature_sha256,
@@ -1058,8 +1061,11 @@ pub async fn receipt_file(
 ) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let payment = payments::by_id(&mut conn, payment_id).await?;
-    visible_ticket(&mut conn, actor, payment.ticket_id).await?;
+    let ticket = visible_ticket(&mut conn, actor, payment.ticket_id).await?;
     drop(conn);
+    if ticket.files_purged_at.is_some() {
+        return Err(super::retention::purged());
+    }
     let bytes = read_blob(app, &payment.receipt_sha256).await?;
     Ok(FileContent {
         bytes,

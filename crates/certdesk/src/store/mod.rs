@@ -21,6 +21,7 @@ pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
 pub mod reminders;
+pub mod retention;
 pub mod sessions;
 pub mod settings;
 mod sql;
