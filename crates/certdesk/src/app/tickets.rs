@@ -519,20 +519,23 @@ impl ImageUploads {
 /// photo) and can hold up to ~150 MB while it decodes, on a 2-core machine.
 static IMAGE_CHECKS: Semaphore = Semaphore::const_new(2);
 
-/// Checks one upload off the async runtime.
+/// Checks one upload off the async runtime, with the thresholds in force (a setting).
 pub async fn check_image(
+    app: &App,
     purpose: ImagePurpose,
     upload: Option<&Upload>,
 ) -> AppResult<Option<Result<CheckedImage, ImageRejection>>> {
     let Some(upload) = upload.filter(|u| !u.bytes.is_empty()) else {
         return Ok(None);
     };
+    let thresholds = settings::load(app).await?.images;
     let _permit = IMAGE_CHECKS
         .acquire()
         .await
         .context("image check permits")?;
     let bytes = upload.bytes.clone();
-    let verdict = tokio::task::spawn_blocking(move || images::check(purpose, &bytes))
+    let verdict =
+        tokio::task::spawn_blocking(move || images::check_with(purpose, &bytes, &thresholds))
         .await
         .context("image check task")?;
     Ok(Some(verdict))
@@ -540,12 +543,13 @@ pub async fn check_image(
 
 /// Checks an applicant's photo and signature (the applicant form, before `add_applicant`).
 pub async fn check_images(
+    app: &App,
     photo: Option<&Upload>,
     signature: Option<&Upload>,
 ) -> AppResult<ImageUploads> {
     Ok(ImageUploads {
-        photo: check_image(ImagePurpose::Photo, photo).await?,
-        signature: check_image(ImagePurpose::Signature, signature).await?,
+        photo: check_image(app, ImagePurpose::Photo, photo).await?,
+        signature: check_image(app, ImagePurpose::Signature, signature).await?,
         require_no_glasses: false,
     })
 }

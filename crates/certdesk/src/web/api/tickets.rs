@@ -475,7 +475,7 @@ pub async fn update_applicant(
         });
     let (patch, images) = if multipart {
         let form = MultipartForm::from_request(req, &state).await?;
-        let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+        let images = uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
         (applicant_patch(&form), images)
     } else {
         let ApiJson(changes) = ApiJson::<ApplicantChanges>::from_request(req, &state).await?;
@@ -498,7 +498,7 @@ pub async fn add_applicant(
     form: MultipartForm,
 ) -> ApiResult<(StatusCode, Json<ApplicantJson>)> {
     let input = applicant_input(&form);
-    let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+    let images = uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
     let applicant = uc::add_applicant(&state.app, &user, id, &input, &images).await?;
     Ok((StatusCode::CREATED, Json(applicant.into())))
 }
@@ -760,6 +760,7 @@ pub struct ImageCheckJson {
     responses((status = 200, body = ImageCheckJson),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn image_check(
+    State(state): State<WebState>,
     ApiUser(_user): ApiUser,
     form: MultipartForm,
 ) -> ApiResult<Json<ImageCheckJson>> {
@@ -772,7 +773,7 @@ pub async fn image_check(
             );
         }
     };
-    let verdict = uc::check_image(purpose, form.file("file"))
+    let verdict = uc::check_image(&state.app, purpose, form.file("file"))
         .await?
         .ok_or_else(|| crate::app::AppError::field("file", "Adjunte la imagen."))?;
     let checked = verdict.map_err(|rejection| crate::app::AppError::field("file", rejection.0))?;
