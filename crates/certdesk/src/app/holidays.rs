@@ -105,10 +105,11 @@ pub async fn add(app: &App, actor: &User, input: &NewHoliday) -> AppResult<Holid
     })
 }
 
-/// Removes a decreed non-working day (admins). A national holiday cannot be removed (409);
-/// a day not listed is 404.
-pub async fn remove(app: &App, actor: &User, date: Date) -> AppResult<Holiday> {
+/// Removes a decreed non-working day (admins), named `YYYY-MM-DD`. A national holiday
+/// cannot be removed (409); a day not listed, or text that is no date, is 404.
+pub async fn remove(app: &App, actor: &User, date: &str) -> AppResult<Holiday> {
     auth::require_admin(actor)?;
+    let date: Date = date.trim().parse().map_err(|_| AppError::NotFound)?;
     let mut tx = app.store.begin().await?;
     let Some(stored) = holidays::on(&mut tx, date).await? else {
         return Err(AppError::NotFound);

@@ -2,7 +2,10 @@
 //! admin's change takes effect at once, on every instance, without a restart. What each
 //! setting means is `domain::settings`.
 
-use domain::settings::{Setting, SettingChange, Settings};
+use domain::{
+    settings::{Setting, SettingChange, Settings},
+    validation::FieldErrors,
+};
 
 use super::{auth, App, AppError, AppResult};
 use crate::store::{settings, users::User, Conn, StoreError};
@@ -42,15 +45,26 @@ pub struct Saved {
 
 /// Changes some settings (admins): every value is checked at once, each failing one keyed
 /// by its setting's word (or `image_thresholds.<name>`), and nothing is saved unless all
-/// pass. Only the values that differ are written, and they take effect at once: every use
-/// case reads the settings from the database.
-pub async fn update(app: &App, actor: &User, changes: &[(Setting, String)]) -> AppResult<Saved> {
+/// pass. `unreadable` holds what the caller already found wrong in the input (a value of the
+/// wrong type); those fail too, together with the rest. Only the values that differ are
+/// written, and they take effect at once: every use case reads the settings from the
+/// database.
+pub async fn update(
+    app: &App,
+    actor: &User,
+    changes: &[(Setting, String)],
+    unreadable: FieldErrors,
+) -> AppResult<Saved> {
     auth::require_admin(actor)?;
     let mut tx = app.store.begin().await?;
     settings::lock(&mut tx).await?;
     let before = load_in(&mut tx).await?;
     let borrowed: Vec<(Setting, &str)> = changes.iter().map(|(s, v)| (*s, v.as_str())).collect();
-    let after = before.with(&borrowed).map_err(AppError::Validation)?;
+    let mut errors = unreadable;
+    let after = errors.absorb(before.with(&borrowed));
+    let Some(after) = after.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
     let changed = after.changes_from(&before);
     // Write every setting that differs from its stored text (a threshold changed rewrites
     // the one row that holds them all).

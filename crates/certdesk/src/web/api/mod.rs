@@ -5,9 +5,11 @@
 mod access;
 mod accounts;
 mod analyst;
+mod holidays;
 mod notifications;
 mod outbox;
 mod session;
+mod settings;
 pub(crate) mod tickets;
 
 use std::sync::Arc;
@@ -93,6 +95,9 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))
+        .routes(routes!(settings::show, settings::update))
+        .routes(routes!(holidays::list, holidays::create))
+        .routes(routes!(holidays::remove))
 }
 
 /// What the document says besides its paths, which `documented` adds.

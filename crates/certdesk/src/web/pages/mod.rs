@@ -7,10 +7,12 @@ mod analyst;
 mod auth;
 mod certificates;
 mod help;
+mod holidays;
 mod home;
 pub(crate) mod notices;
 mod observation_texts;
 mod profile;
+mod settings;
 mod ticket_search;
 mod tickets;
 pub(crate) mod wizard;
@@ -118,6 +120,12 @@ pub fn routes() -> Router<WebState> {
             "/certificados/{id}/renovar",
             get(certificates::renew_form).post(certificates::renew),
         )
+        .route(settings::PATH, get(settings::show).post(settings::save))
+        .route(
+            holidays::PATH,
+            get(holidays::list).post(holidays::add),
+        )
+        .route("/admin/feriados/{date}/quitar", post(holidays::remove))
         .merge(analyst::routes())
 }
 
