@@ -164,6 +164,9 @@ pub struct TicketJson {
     /// Time of the last (re)submission: the ticket's place in the queue.
     pub submitted_at: Option<String>,
     pub created_at: String,
+    /// When the photos, signatures and receipts were deleted, their retention period over
+    /// (Ley 29733); null while they are kept. Their URLs then answer 410.
+    pub files_purged_at: Option<String>,
     pub applicants: Vec<ApplicantJson>,
     pub payments: Vec<PaymentJson>,
     pub history: Vec<HistoryJson>,
@@ -220,6 +223,7 @@ impl From<TicketView> for TicketJson {
             renews_certificate_id: t.renews_certificate_id.map(|c| c.to_string()),
             submitted_at: t.submitted_at.map(rfc3339),
             created_at: rfc3339(t.created_at),
+            files_purged_at: t.files_purged_at.map(rfc3339),
             applicants: v.applicants.into_iter().map(Into::into).collect(),
             payments: v.payments.into_iter().map(Into::into).collect(),
             history: v.history.into_iter().map(Into::into).collect(),
