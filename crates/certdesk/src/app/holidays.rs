@@ -112,15 +112,21 @@ pub async fn remove(app: &App, actor: &User, date: &str) -> AppResult<Holiday> {
     let date: Date = date.trim().parse().map_err(|_| AppError::NotFound)?;
     let mut tx = app.store.begin().await?;
     let Some(stored) = holidays::on(&mut tx, date).await? else {
-        return Err(AppError::NotFound);
+        // A year not seeded yet lists the national holidays the law gives: they are just
+        // as permanent.
+        let seeded = !holidays::seeded_years(&mut tx, date.year(), date.year())
+            .await?
+            .is_empty();
+        return match schedule::national_holidays(date.year())
+            .into_iter()
+            .find(|h| h.date == date)
+        {
+            Some(h) if !seeded => Err(cannot_remove(date, &h.name)),
+            _ => Err(AppError::NotFound),
+        };
     };
     if stored.source == HolidaySource::Nacional {
-        return Err(AppError::Conflict(format!(
-            "El {} ({}) es feriado nacional por ley: no se puede eliminar. Solo se eliminan los \
-             días no laborables agregados por decreto.",
-            schedule::format_date(date),
-            stored.name
-        )));
+        return Err(cannot_remove(date, &stored.name));
     }
     if !holidays::delete_decreed(&mut tx, date).await? {
         return Err(AppError::NotFound);
@@ -148,6 +154,14 @@ pub fn check_year(year: i16) -> AppResult<()> {
             ),
         ))
     }
+}
+
+fn cannot_remove(date: Date, name: &str) -> AppError {
+    AppError::Conflict(format!(
+        "El {} ({name}) es feriado nacional por ley: no se puede quitar. Solo se quitan los \
+         días no laborables agregados por decreto.",
+        schedule::format_date(date)
+    ))
 }
 
 fn is_national(date: Date, name: &str) -> AppError {

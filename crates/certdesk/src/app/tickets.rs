@@ -536,8 +536,8 @@ pub async fn check_image(
     let bytes = upload.bytes.clone();
     let verdict =
         tokio::task::spawn_blocking(move || images::check_with(purpose, &bytes, &thresholds))
-        .await
-        .context("image check task")?;
+            .await
+            .context("image check task")?;
     Ok(Some(verdict))
 }
 

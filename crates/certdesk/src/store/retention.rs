@@ -175,9 +175,7 @@ pub async fn queued_blobs(conn: &mut Conn, limit: i64) -> StoreResult<Vec<String
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get("sha256")?))
-        .collect()
+    rows.iter().map(|row| Ok(row.try_get("sha256")?)).collect()
 }
 
 /// Takes a file off the queue.

@@ -26,6 +26,7 @@ mod pages;
 mod registry_search;
 mod schedule;
 mod search;
+mod settings;
 mod smtp_server;
 mod ticket_pages;
 mod tickets;

@@ -117,10 +117,7 @@ fn read_patch(body: &Map<String, Value>) -> (Vec<(Setting, String)>, FieldErrors
             let known: Vec<&str> = Setting::ALL.iter().map(|s| field_of(*s)).collect();
             errors.add(
                 field,
-                format!(
-                    "Campo desconocido. Los ajustes son: {}.",
-                    known.join(", ")
-                ),
+                format!("Campo desconocido. Los ajustes son: {}.", known.join(", ")),
             );
             continue;
         };
@@ -152,10 +149,9 @@ fn read_patch(body: &Map<String, Value>) -> (Vec<(Setting, String)>, FieldErrors
                         && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
                     match v {
                         Value::Number(n) if plausible => lines.push(format!("{name}={n}")),
-                        Value::Number(_) => errors.add(
-                            &key,
-                            "No es un umbral de las verificaciones de imágenes.",
-                        ),
+                        Value::Number(_) => {
+                            errors.add(&key, "No es un umbral de las verificaciones de imágenes.")
+                        }
                         _ => errors.add(&key, "Escriba el umbral como un número."),
                     }
                 }
@@ -170,7 +166,10 @@ fn read_patch(body: &Map<String, Value>) -> (Vec<(Setting, String)>, FieldErrors
             }
             (Setting::RetentionDays, Value::Number(n)) => Some(n.to_string()),
             (Setting::RetentionDays, _) => {
-                errors.add(field, "Escriba el plazo como un número entero de días, por ejemplo 365.");
+                errors.add(
+                    field,
+                    "Escriba el plazo como un número entero de días, por ejemplo 365.",
+                );
                 None
             }
             (Setting::Fee, Value::Number(_)) => {

@@ -479,7 +479,8 @@ pub async fn update_applicant(
         });
     let (patch, images) = if multipart {
         let form = MultipartForm::from_request(req, &state).await?;
-        let images = uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
+        let images =
+            uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
         (applicant_patch(&form), images)
     } else {
         let ApiJson(changes) = ApiJson::<ApplicantChanges>::from_request(req, &state).await?;

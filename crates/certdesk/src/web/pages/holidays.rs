@@ -132,8 +132,8 @@ async fn page(
             selected: y == year,
         })
         .collect();
-    let layout = Layout::new("Feriados y días no laborables", Some(&me.viewer), PATH)
-        .with_notice(notice);
+    let layout =
+        Layout::new("Feriados y días no laborables", Some(&me.viewer), PATH).with_notice(notice);
     Ok(render(
         status,
         &HolidaysPage {
@@ -155,12 +155,12 @@ async fn page(
 
 fn notice_text(code: Option<&str>) -> Option<String> {
     match code? {
-        "agregado" => Some(
-            "Día no laborable agregado. El próximo corte ya lo tiene en cuenta.".to_owned(),
-        ),
-        "quitado" => Some(
-            "Día no laborable quitado. El próximo corte ya lo tiene en cuenta.".to_owned(),
-        ),
+        "agregado" => {
+            Some("Día no laborable agregado. El próximo corte ya lo tiene en cuenta.".to_owned())
+        }
+        "quitado" => {
+            Some("Día no laborable quitado. El próximo corte ya lo tiene en cuenta.".to_owned())
+        }
         _ => None,
     }
 }
@@ -197,21 +197,14 @@ pub struct AddForm {
     anio: String,
 }
 
-pub async fn add(
-    State(state): State<WebState>,
-    me: Admin,
-    form: CsrfForm<AddForm>,
-) -> PageResult {
+pub async fn add(State(state): State<WebState>, me: Admin, form: CsrfForm<AddForm>) -> PageResult {
     let AddForm { date, name, anio } = form.data;
     let input = NewHoliday {
         date: date.clone(),
         name: name.clone(),
     };
     match holidays::add(&state.app, me.user(), &input).await {
-        Ok(added) => see_other(format!(
-            "{PATH}?anio={}&aviso=agregado",
-            added.date.year()
-        )),
+        Ok(added) => see_other(format!("{PATH}?anio={}&aviso=agregado", added.date.year())),
         Err(AppError::Validation(errors)) => {
             let year = year_of(Some(&anio), state.app.today().year())
                 .unwrap_or_else(|_| state.app.today().year());
@@ -240,8 +233,5 @@ pub async fn remove(
     _form: CsrfForm<Empty>,
 ) -> PageResult {
     let removed = holidays::remove(&state.app, me.user(), &date).await?;
-    see_other(format!(
-        "{PATH}?anio={}&aviso=quitado",
-        removed.date.year()
-    ))
+    see_other(format!("{PATH}?anio={}&aviso=quitado", removed.date.year()))
 }

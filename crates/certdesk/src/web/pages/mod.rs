@@ -121,10 +121,7 @@ pub fn routes() -> Router<WebState> {
             get(certificates::renew_form).post(certificates::renew),
         )
         .route(settings::PATH, get(settings::show).post(settings::save))
-        .route(
-            holidays::PATH,
-            get(holidays::list).post(holidays::add),
-        )
+        .route(holidays::PATH, get(holidays::list).post(holidays::add))
         .route("/admin/feriados/{date}/quitar", post(holidays::remove))
         .merge(analyst::routes())
 }

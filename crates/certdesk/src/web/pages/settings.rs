@@ -39,7 +39,10 @@ const FIELDS: &[(Setting, &str)] = &[
     (Setting::TributeCode, "Código de tributo"),
     (Setting::BatchWeekday, "Día del corte semanal"),
     (Setting::BatchTime, "Hora del corte"),
-    (Setting::InstitutionalDomains, "Dominios de correo institucional"),
+    (
+        Setting::InstitutionalDomains,
+        "Dominios de correo institucional",
+    ),
     (Setting::RetentionDays, "Plazo de conservación (días)"),
 ];
 
