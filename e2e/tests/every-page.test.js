@@ -19,7 +19,9 @@ const ANALYST = [
 ];
 const ADMIN = [
   '/',
+  '/admin',
   '/admin/solicitudes',
+  '/admin/auditoria',
   '/admin/correos',
   '/admin/avisos',
   '/admin/observaciones',

@@ -10,8 +10,8 @@ use crate::{
     blobs::Blobs,
     clock::SystemClock,
     config::{
-        redact_url, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs, LogFormat,
-        ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
+        redact_url, AuditCommand, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs,
+        LogFormat, ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
     },
     demo, jobs,
     mail::smtp::{self, SmtpSender},
@@ -50,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
         Command::Schedule(args) => print_schedule(&cli.global, &args).await,
         Command::Batch(BatchCommand::Close(args)) => close_batch(&cli.global, &args).await,
+        Command::Audit(AuditCommand::Verify) => verify_audit(&cli.global).await,
     }
 }
 
@@ -296,4 +297,23 @@ async fn close_batch(global: &GlobalArgs, args: &BatchCloseArgs) -> anyhow::Resu
         closed.batch.item_count
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `certdesk audit verify`: `ok N entries` on stdout and exit 0, or the first broken entry
+/// on stderr and exit 1.
+async fn verify_audit(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let app = offline_app(global).await?;
+    let outcome = app::audit::verify(&app).await;
+    app.store.close().await;
+    match outcome.context("verifying the audit log")? {
+        Ok(n) => {
+            println!("ok {n} entries");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            println!("broken at entry {}", broken.seq());
+            eprintln!("{broken}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

@@ -77,6 +77,16 @@ pub enum Command {
     /// The weekly RENIEC batch.
     #[command(subcommand)]
     Batch(BatchCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Seal pending entries, then check the whole hash chain: prints `ok N entries`, or the
+    /// first broken entry and exits 1.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

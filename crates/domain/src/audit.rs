@@ -70,40 +70,8 @@ events! {
     UserDisabled => "user.disabled", "Cuenta desactivada";
     /// Password set through the one-time link.
     PasswordSet => "user.password_set", "Contraseña establecida";
-    /// Ticket created (borrador).
-    TicketCreated => "ticket.created", "Trámite registrado";
-    /// Ticket submitted or resubmitted.
-    TicketSubmitted => "ticket.submitted", "Trámite enviado";
-    /// Observed ticket taken back to borrador.
-    TicketCorrected => "ticket.corrected", "Trámite en corrección";
-    /// Ticket withdrawn.
-    TicketWithdrawn => "ticket.withdrawn", "Trámite anulado";
-    /// Ticket taken by an analyst.
-    TicketTaken => "ticket.taken", "Trámite en atención";
-    /// Ticket observed.
-    TicketObserved => "ticket.observed", "Trámite observado";
-    /// Ticket approved and scheduled.
-    TicketApproved => "ticket.approved", "Trámite aprobado y programado";
-    /// Ticket rejected.
-    TicketRejected => "ticket.rejected", "Trámite rechazado";
-    /// Ticket sent to RENIEC.
-    TicketDispatched => "ticket.dispatched", "Trámite enviado a RENIEC";
-    /// Ticket attended (all RENIEC results in).
-    TicketAttended => "ticket.attended", "Trámite atendido";
-    /// Instalacion or cancelacion completed.
-    TicketCompleted => "ticket.completed", "Trámite completado";
-    /// Applicant added.
-    ApplicantAdded => "applicant.added", "Solicitante registrado";
-    /// Applicant changed.
-    ApplicantUpdated => "applicant.updated", "Solicitante modificado";
-    /// Applicant removed.
-    ApplicantRemoved => "applicant.removed", "Solicitante eliminado";
-    /// RENIEC's result recorded for an applicant.
-    ReniecResultRecorded => "applicant.reniec_result", "Resultado de RENIEC registrado";
-    /// Payment receipt registered.
-    PaymentRegistered => "payment.registered", "Constancia de pago registrada";
-    /// A reused operation number was refused.
-    PaymentReuseRefused => "payment.reuse_refused", "Constancia de pago reutilizada rechazada";
+    /// A ticket's history moved (`ticket.<event>`, see [`ticket_action`]).
+    TicketEvent => "ticket.event", "Movimiento de trámite";
     /// Weekly batch closed.
     BatchClosed => "batch.closed", "Lote semanal cerrado";
     /// Batch package downloaded.
@@ -130,6 +98,43 @@ events! {
     HolidayRemoved => "holiday.removed", "Feriado eliminado";
     /// Backup taken.
     BackupTaken => "system.backup", "Copia de seguridad";
+    /// Account reactivated.
+    UserReactivated => "user.reactivated", "Cuenta reactivada";
+    /// A new set-password link was sent by an admin.
+    PasswordLinkSent => "user.password_link_sent", "Enlace para establecer contraseña enviado";
+    /// Password changed by its owner, or reset through a link.
+    PasswordChanged => "user.password_changed", "Contraseña cambiada";
+    /// RENIEC's results uploaded in bulk for a batch.
+    BulkResultsApplied => "batch.results_uploaded", "Resultados de RENIEC cargados en bloque";
+    /// Personal files of finished tickets purged past the retention period (Ley 29733).
+    FilesPurged => "retention.purged", "Archivos personales eliminados por plazo de conservación";
+    /// An observation text of the catalogue was changed.
+    ObservationTextChanged => "settings.observation_text", "Texto de observación modificado";
+    /// A certificate was edited in the registry.
+    CertificateChanged => "certificate.changed", "Certificado modificado";
+    /// The registry's or the queue's CSV export was downloaded.
+    ExportDownloaded => "export.downloaded", "Descarga de exportación con datos personales";
+}
+
+/// The action code of a ticket history line: `ticket.` and the event's stable code
+/// (`ticket.submit`, `ticket.applicant_added`, …).
+pub fn ticket_action(event: crate::ticket::Event) -> String {
+    format!("ticket.{}", event.code())
+}
+
+/// The Spanish label of a stored action code, for the audit page; a code this version does
+/// not know reads as itself.
+pub fn action_label(code: &str) -> String {
+    if let Ok(event) = code.parse::<AuditEvent>() {
+        return event.label().to_owned();
+    }
+    match code
+        .strip_prefix("ticket.")
+        .map(crate::ticket::Event::parse)
+    {
+        Some(Ok(event)) => format!("Trámite: {}", event.label()),
+        _ => code.to_owned(),
+    }
 }
 
 impl fmt::Display for AuditEvent {
@@ -162,35 +167,46 @@ pub struct AuditRecord {
     pub seq: i64,
     /// When it happened.
     pub at: Timestamp,
-    /// Who did it (user id), `None` for the system.
-    pub actor: Option<i64>,
-    /// The event code ([`AuditEvent::code`]).
-    pub event: String,
+    /// Who did it (user id), `None` for the system or an anonymous visitor.
+    pub actor: Option<String>,
+    /// The action code ([`AuditEvent::code`] or [`ticket_action`]).
+    pub action: String,
     /// What it is about, e.g. `ticket:42` or `applicant:7`.
     pub subject: String,
-    /// Free details (JSON text by convention; no secrets, no full DNI).
+    /// Free details (JSON text by convention; no secrets, no DNI, no file contents).
     pub detail: String,
+    /// The client's address, `None` for the system.
+    pub ip: Option<String>,
 }
 
 impl AuditRecord {
     /// The bytes that are hashed: a version tag, then each field length-prefixed
-    /// (u64 big-endian), so field boundaries cannot be forged.
+    /// (u64 big-endian), so field boundaries cannot be forged. An optional field carries a
+    /// presence byte first, so `None` and `Some("")` differ.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128 + self.subject.len() + self.detail.len());
-        let mut field = |bytes: &[u8]| {
+        fn field(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
             out.extend_from_slice(bytes);
-        };
-        field(CANONICAL_TAG);
-        field(&self.seq.to_be_bytes());
-        field(&self.at.as_microsecond().to_be_bytes());
-        match self.actor {
-            Some(id) => field(&id.to_be_bytes()),
-            None => field(&[]),
         }
-        field(self.event.as_bytes());
-        field(self.subject.as_bytes());
-        field(self.detail.as_bytes());
+        fn optional(out: &mut Vec<u8>, value: Option<&str>) {
+            match value {
+                Some(text) => {
+                    out.extend_from_slice(&(text.len() as u64 + 1).to_be_bytes());
+                    out.push(1);
+                    out.extend_from_slice(text.as_bytes());
+                }
+                None => field(out, &[0]),
+            }
+        }
+        let mut out = Vec::with_capacity(128 + self.subject.len() + self.detail.len());
+        field(&mut out, CANONICAL_TAG);
+        field(&mut out, &self.seq.to_be_bytes());
+        field(&mut out, &self.at.as_microsecond().to_be_bytes());
+        optional(&mut out, self.actor.as_deref());
+        field(&mut out, self.action.as_bytes());
+        field(&mut out, self.subject.as_bytes());
+        field(&mut out, self.detail.as_bytes());
+        optional(&mut out, self.ip.as_deref());
         out
     }
 
@@ -329,10 +345,11 @@ mod tests {
         AuditRecord {
             seq,
             at: Timestamp::from_second(1_780_000_000 + seq).unwrap(),
-            actor: if seq % 2 == 0 { Some(7) } else { None },
-            event: AuditEvent::TicketApproved.code().to_string(),
+            actor: (seq % 2 == 0).then(|| "u7".to_string()),
+            action: AuditEvent::SettingsChanged.code().to_string(),
             subject: format!("ticket:{seq}"),
             detail: detail.to_string(),
+            ip: (seq % 3 == 0).then(|| "192.0.2.1".to_string()),
         }
     }
 
@@ -373,7 +390,7 @@ mod tests {
     #[test]
     fn event_codes_never_change() {
         assert_eq!(AuditEvent::LoginSucceeded.code(), "auth.login");
-        assert_eq!(AuditEvent::TicketApproved.code(), "ticket.approved");
+        assert_eq!(AuditEvent::SettingsChanged.code(), "settings.changed");
         assert_eq!(
             AuditEvent::PersonalFileViewed.code(),
             "personal_file.viewed"
@@ -463,5 +480,26 @@ mod tests {
         let mut sys = record(2, "");
         sys.actor = None;
         assert_ne!(sys.canonical_bytes(), record(2, "").canonical_bytes());
+        let mut empty = record(2, "");
+        empty.actor = Some(String::new());
+        assert_ne!(sys.canonical_bytes(), empty.canonical_bytes());
+        let mut moved = record(3, "");
+        moved.ip = None;
+        assert_ne!(moved.canonical_bytes(), record(3, "").canonical_bytes());
+    }
+
+    #[test]
+    fn ticket_actions_carry_the_event_code_and_read_back_in_spanish() {
+        use crate::ticket::{Action, Event};
+        assert_eq!(
+            ticket_action(Event::Action(Action::Submit)),
+            "ticket.submit"
+        );
+        assert_eq!(
+            action_label(&ticket_action(Event::ApplicantAdded)),
+            "Trámite: Registró un solicitante"
+        );
+        assert_eq!(action_label("auth.login"), "Inicio de sesión");
+        assert_eq!(action_label("future.thing"), "future.thing");
     }
 }

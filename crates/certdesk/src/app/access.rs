@@ -8,6 +8,7 @@ use domain::{
 };
 
 use super::{
+    audit::{self, AuditEvent},
     auth,
     notify::{self, Notice, Recipient},
     settings, App, AppError, AppResult,
@@ -127,6 +128,17 @@ pub async fn approve(app: &App, actor: &User, id: AccessRequestId) -> AppResult<
         message: notices::access_approved(&user.name, &link, &entity),
     };
     notify::send(app, &mut tx, &[notice], now).await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::AccessRequestApproved,
+            Some(&actor.id),
+            format!("access_request:{id}"),
+        )
+        .with_detail(serde_json::json!({ "user": user.id.to_string() })),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %id, user_id = %user.id, "access request approved");
     Ok(user)
@@ -177,6 +189,16 @@ pub async fn reject(
     };
     notify::send(app, &mut tx, &[notice], now).await?;
     let request = access_requests::by_id(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::AccessRequestRejected,
+            Some(&actor.id),
+            format!("access_request:{id}"),
+        ),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %id, "access request rejected");
     Ok(request)

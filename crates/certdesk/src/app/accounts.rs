@@ -9,6 +9,7 @@ use domain::{ids::UserId, validation::FieldErrors};
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
+    audit::{self, AuditEvent},
     auth::{self, token_hash},
     notify::{self, Notice, Recipient},
     settings, App, AppError, AppResult,
@@ -185,6 +186,17 @@ pub async fn change_password(
     let closed = sessions::delete_all_but(&mut tx, user.id, current_session).await?;
     password_tokens::expire_unused(&mut tx, user.id, now).await?;
     login_failures::clear_for_email(&mut tx, &user.email).await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::PasswordChanged,
+            Some(&user.id),
+            auth::user_subject(&user.id),
+        )
+        .with_detail(serde_json::json!({ "sessions_closed": closed })),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(user_id = %user.id, closed, "password changed");
     Ok(closed)

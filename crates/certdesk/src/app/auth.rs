@@ -20,7 +20,10 @@ use jiff::SignedDuration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{settings, App, AppError, AppResult};
+use super::{
+    audit::{self, AuditEvent},
+    settings, App, AppError, AppResult,
+};
 use crate::store::{
     self, login_failures, password_tokens,
     sessions::{self, NewSession, SessionKind},
@@ -217,6 +220,13 @@ pub async fn login(
     let (by_email, by_ip) =
         login_failures::count_since(&mut conn, &email, client_ip, since).await?;
     if by_email >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_IP {
+        drop(conn);
+        let mut tx = app.store.begin().await?;
+        let target = users::credentials(&mut tx, &email)
+            .await?
+            .map(|(u, _)| u.id);
+        audit_failed_login(&mut tx, now, target.as_ref(), "throttled").await?;
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(AppError::RateLimited(
             "Demasiados intentos fallidos. Espere 15 minutos e intente de nuevo, o pida a la \
              Mesa de Servicios que restablezca su contraseña."
@@ -229,10 +239,17 @@ pub async fn login(
         Some((user, hash)) if user.active => (Some(user), hash),
         _ => (None, None),
     };
+    let target = user.as_ref().map(|u| u.id);
     let verified = verify_password(password, hash).await;
     let mut tx = app.store.begin().await?;
     let Some(user) = user.filter(|_| verified) else {
         login_failures::record(&mut tx, &email, client_ip, now).await?;
+        let reason = if target.is_some() {
+            "bad_password"
+        } else {
+            "unknown_or_inactive_account"
+        };
+        audit_failed_login(&mut tx, now, target.as_ref(), reason).await?;
         tx.commit().await.map_err(StoreError::from)?;
         return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
     };
@@ -265,6 +282,17 @@ pub async fn login(
         now,
     )
     .await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::LoginSucceeded,
+            Some(&user.id),
+            user_subject(&user.id),
+        )
+        .with_detail(serde_json::json!({ "kind": kind.as_str() })),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(user_id = %user.id, kind = ?kind, "login");
     Ok(NewLogin {
@@ -272,6 +300,29 @@ pub async fn login(
         token,
         csrf_token,
     })
+}
+
+/// The subject of what is done to or by an account.
+pub fn user_subject(id: &UserId) -> String {
+    format!("user:{id}")
+}
+
+/// A refused login: the account it aimed at when there is one (the address typed is not
+/// kept: people type passwords into the wrong box).
+async fn audit_failed_login(
+    conn: &mut store::Conn,
+    now: jiff::Timestamp,
+    target: Option<&UserId>,
+    reason: &str,
+) -> AppResult<()> {
+    let subject = target.map_or_else(|| "login".to_owned(), user_subject);
+    audit::record(
+        conn,
+        now,
+        audit::Entry::new(AuditEvent::LoginFailed, None, subject)
+            .with_detail(serde_json::json!({ "reason": reason })),
+    )
+    .await
 }
 
 /// The session behind a cookie or bearer token, if it is live.
@@ -359,6 +410,16 @@ pub async fn set_password_with_link(
     sessions::delete_all_but(&mut tx, user_id, None).await?;
     password_tokens::expire_unused(&mut tx, user_id, now).await?;
     let user = users::by_id(&mut tx, user_id).await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::PasswordSet,
+            Some(&user_id),
+            user_subject(&user_id),
+        ),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(user)
 }

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 
 use super::{
+    audit::{self, AuditEvent},
     auth,
     schedule::calendar_around,
     settings,
@@ -114,6 +115,17 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
         .collect();
     persist(app, &mut tx, &moves, now).await?;
     let sent = moves.len();
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::BatchClosed,
+            actor.map(|a| &a.id),
+            format!("batch:{}", batch.id),
+        )
+        .with_detail(serde_json::json!({ "items": batch.item_count, "tickets": sent })),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent, "batch closed");
     let batch = ensure_package(app, batch).await?;
@@ -165,6 +177,15 @@ pub async fn package(
         return Err(super::retention::purged());
     }
     let batch = ensure_package(app, batch).await?;
+    audit::record_now(
+        app,
+        audit::Entry::new(
+            AuditEvent::BatchPackageDownloaded,
+            Some(&actor.id),
+            format!("batch:{id}"),
+        ),
+    )
+    .await?;
     let path = batch
         .package_sha256
         .as_deref()

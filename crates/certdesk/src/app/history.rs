@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 
-use super::{notify, App, AppResult};
+use super::{audit, notify, App, AppResult};
 use crate::store::{tickets, Conn};
 
 pub use crate::store::tickets::NewHistory as Line;
@@ -30,5 +30,25 @@ pub async fn record(
         })
         .collect();
     tickets::record_history(conn, &entries, now).await?;
+    let audited: Vec<audit::Entry> = entries.iter().map(audit_entry).collect();
+    audit::record_all(conn, now, &audited).await?;
     notify::on_history(app, conn, &entries, now).await
+}
+
+/// A history line as the audit log keeps it: the move, not the comment (free text may hold
+/// personal data).
+fn audit_entry(line: &Line<'_>) -> audit::Entry {
+    let mut detail = serde_json::json!({ "status": line.to_status.as_str() });
+    if let Some(from) = line.from_status {
+        detail["from"] = from.as_str().into();
+    }
+    if let Some(applicant) = &line.applicant_id {
+        detail["applicant"] = applicant.to_string().into();
+    }
+    audit::Entry::with_action(
+        domain::audit::ticket_action(line.event),
+        line.actor_id.as_ref(),
+        audit::ticket_subject(&line.ticket_id),
+    )
+    .with_detail(detail)
 }

@@ -13,6 +13,7 @@ use domain::{
 use jiff::{civil::Date, Timestamp};
 
 use super::{
+    audit::{self, AuditEvent},
     auth, history,
     review::commit_and_view,
     tickets::{Scope, TicketView, Upload},
@@ -519,6 +520,16 @@ pub async fn attach_public_part(
     )
     .await?;
     let cert = certificates::by_id(&mut tx, certificate_id).await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Entry::new(
+            AuditEvent::CertificateFileAttached,
+            Some(&actor.id),
+            format!("certificate:{certificate_id}"),
+        ),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(cert)
 }
@@ -546,6 +557,20 @@ pub async fn refresh_states(app: &App, now: Timestamp) -> AppResult<usize> {
                     ..Default::default()
                 },
                 now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                now,
+                audit::Entry::new(
+                    AuditEvent::CertificateStateChanged,
+                    None,
+                    format!("certificate:{}", cert.id),
+                )
+                .with_detail(serde_json::json!({
+                    "from": cert.state.as_str(),
+                    "to": state.as_str(),
+                })),
             )
             .await?;
             changed += 1;

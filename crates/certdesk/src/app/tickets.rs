@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use super::{
+    audit::{self, AuditEvent},
     history, settings,
     transition::{act, visible_ticket},
     App, AppError, AppResult,
@@ -1031,6 +1032,25 @@ async fn read_blob(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored file {sha256} is missing")))
 }
 
+/// Keeps on record who saw a personal file of a ticket.
+async fn audit_file_view(
+    app: &App,
+    actor: &User,
+    ticket: &TicketId,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    audit::record_now(
+        app,
+        audit::Entry::new(
+            AuditEvent::PersonalFileViewed,
+            Some(&actor.id),
+            audit::ticket_subject(ticket),
+        )
+        .with_detail(detail),
+    )
+    .await
+}
+
 /// An applicant's photo or signature: only for the ticket's requester, analysts and admins.
 pub async fn applicant_file(
     app: &App,
@@ -1045,11 +1065,21 @@ pub async fn applicant_file(
     if ticket.files_purged_at.is_some() {
         return Err(super::retention::purged());
     }
-    let sha256 = match which {
-        ApplicantFile::Photo => &applicant.photo_sha256,
-        ApplicantFile::Signature => &applicant.signature_sha256,
+    let (sha256, file) = match which {
+        ApplicantFile::Photo => (&applicant.photo_sha256, "photo"),
+        ApplicantFile::Signature => (&applicant.signature_sha256, "signature"),
     };
     let bytes = read_blob(app, sha256).await?;
+    audit_file_view(
+        app,
+        actor,
+        &applicant.ticket_id,
+        serde_json::json!({
+            "file": file,
+            "applicant": applicant_id.to_string(),
+        }),
+    )
+    .await?;
     let mime = infer::get(&bytes)
         .map(|t| t.mime_type())
         .unwrap_or("application/octet-stream")
@@ -1071,6 +1101,16 @@ pub async fn receipt_file(
         return Err(super::retention::purged());
     }
     let bytes = read_blob(app, &payment.receipt_sha256).await?;
+    audit_file_view(
+        app,
+        actor,
+        &payment.ticket_id,
+        serde_json::json!({
+            "file": "receipt",
+            "payment": payment_id.to_string(),
+        }),
+    )
+    .await?;
     Ok(FileContent {
         bytes,
         mime: payment.receipt_mime,

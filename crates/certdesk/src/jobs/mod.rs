@@ -80,6 +80,10 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
                         tracing::warn!(error = ?err, "housekeeping failed; will retry");
                     }
                 }
+                // Last, so the entries this tick's jobs wrote are chained at once.
+                if let Err(err) = crate::app::audit::seal(&app).await {
+                    tracing::error!(error = ?err, "sealing the audit log failed; will retry");
+                }
             }
             _ = shutdown.changed() => break,
         }

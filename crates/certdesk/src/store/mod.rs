@@ -8,6 +8,7 @@
 pub mod access_requests;
 pub mod applicants;
 mod attempts;
+pub mod audit;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;

@@ -173,6 +173,15 @@ pub async fn set_contact_phone(
     Ok(())
 }
 
+/// The id of the ticket with this number, if there is one.
+pub async fn id_by_number(conn: &mut Conn, number: TicketNumber) -> StoreResult<Option<TicketId>> {
+    let row = sqlx::query("SELECT id FROM tickets WHERE number = $1")
+        .bind(number.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| r.parse("id")).transpose()
+}
+
 pub async fn by_id(conn: &mut Conn, id: TicketId) -> StoreResult<Ticket> {
     Select::new(SELECT)
         .filter("t.id = ?", id.to_string())

@@ -1,11 +1,9 @@
 //! Extractors: who is asking (browser session or API token), and request bodies whose
 //! rejections are Spanish problem details or pages instead of axum's plain text.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request},
+    extract::{FromRequest, FromRequestParts, Query, Request},
     http::{header, request::Parts, Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Json,
@@ -48,12 +46,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "desconocida".into());
-        Ok(ClientIp(ip))
+        Ok(ClientIp(super::middleware::peer_ip(&parts.extensions)))
     }
 }
 

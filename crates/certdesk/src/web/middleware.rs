@@ -1,9 +1,10 @@
-//! Cross-cutting request handling: the anonymous CSRF cookie and request metrics.
+//! Cross-cutting request handling: the anonymous CSRF cookie, request metrics, and the
+//! client address the audit log records.
 
-use std::{sync::OnceLock, time::Instant};
+use std::{net::SocketAddr, sync::OnceLock, time::Instant};
 
 use axum::{
-    extract::{MatchedPath, Request},
+    extract::{ConnectInfo, MatchedPath, Request},
     http::{header, HeaderValue},
     middleware::Next,
     response::Response,
@@ -39,6 +40,25 @@ pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
         }
     }
     res
+}
+
+/// Serves the request with its client address in scope, for the audit log's entries.
+pub async fn audit_context(req: Request, next: Next) -> Response {
+    let ip = client_ip(&req);
+    crate::app::audit::with_client_ip(ip, next.run(req)).await
+}
+
+/// The client's address: the socket peer.
+fn client_ip(req: &Request) -> String {
+    peer_ip(req.extensions())
+}
+
+/// The socket peer's address, from a request's extensions.
+pub fn peer_ip(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "desconocida".into())
 }
 
 /// The process-wide Prometheus recorder (installed once, shared by every router).

@@ -63,6 +63,7 @@ pub fn router(app: App) -> Router {
         .route("/favicon.ico", get(assets::favicon))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(middleware::csrf_cookie))
+        .layer(axum::middleware::from_fn(middleware::audit_context))
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(
             TraceLayer::new_for_http()

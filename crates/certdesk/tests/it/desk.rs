@@ -417,9 +417,15 @@ async fn admins_keep_canned_observation_texts_and_analysts_observe_with_them() {
     ] {
         assert!(titles.contains(&seeded.to_owned()), "{titles:?}");
     }
-    assert!(attrs(&html, "nav.site-nav a", "href").contains(&list.to_owned()));
+    // Reached from the administration page, which the menu marks current here.
+    assert_eq!(
+        text(&html, "nav.site-nav [aria-current=page]"),
+        "Administración"
+    );
+    let (_, hub) = admin.page(&app, "/admin").await;
+    assert!(attrs(&hub, ".admin-links a", "href").contains(&list.to_owned()));
     let (_, html) = analyst.page(&app, "/analista/cola").await;
-    assert!(!attrs(&html, "nav.site-nav a", "href").contains(&list.to_owned()));
+    assert!(!attrs(&html, "nav.site-nav a", "href").contains(&"/admin".to_owned()));
     assert_eq!(analyst.page(&app, list).await.0, 403);
     assert_eq!(requester.page(&app, list).await.0, 403);
 

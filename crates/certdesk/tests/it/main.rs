@@ -10,6 +10,7 @@ mod access;
 mod accounts;
 mod analyst;
 mod analyst_pages;
+mod audit;
 mod auth;
 mod corrections;
 mod desk;

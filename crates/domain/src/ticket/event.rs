@@ -66,6 +66,34 @@ impl Event {
         }
     }
 
+    /// What happened, in Spanish, as a history line says it ("Envió la solicitud"). The
+    /// ticket pages say `complete` by kind ("Instaló el certificado").
+    pub fn label(&self) -> &'static str {
+        match self {
+            Event::Created => "Creó el trámite",
+            Event::Action(action) => match action {
+                Action::Submit => "Envió la solicitud",
+                Action::Correct => "Volvió el trámite a borrador para corregirlo",
+                Action::Withdraw => "Anuló el trámite",
+                Action::Take => "Empezó a atender el trámite",
+                Action::Release => "Devolvió el trámite a la cola",
+                Action::Observe => "Observó el trámite",
+                Action::Approve => "Aprobó la solicitud",
+                Action::Reject => "Rechazó la solicitud",
+                Action::Dispatch => "Envió la solicitud a RENIEC",
+                Action::RecordResults => "Registró la respuesta de RENIEC",
+                Action::Appointment => "Registró la cita de instalación",
+                Action::Complete => "Completó el trámite",
+            },
+            Event::ApplicantAdded => "Registró un solicitante",
+            Event::ApplicantRemoved => "Quitó un solicitante",
+            Event::ApplicantEdited => "Corrigió los datos de un solicitante",
+            Event::PaymentAdded => "Registró una constancia de pago",
+            Event::PaymentRemoved => "Quitó una constancia de pago",
+            Event::ReniecAnswered => "Registró el resultado de RENIEC de un solicitante",
+        }
+    }
+
     /// Reads a stored code back.
     pub fn parse(code: &str) -> Result<Event, UnknownWord> {
         Event::all()

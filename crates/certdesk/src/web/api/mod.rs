@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod analyst;
+mod audit;
 mod holidays;
 mod notifications;
 mod outbox;
@@ -64,6 +65,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(access::approve))
         .routes(routes!(access::reject))
         .routes(routes!(outbox::list))
+        .routes(routes!(audit::list))
         .routes(routes!(tickets::catalogue))
         .routes(routes!(tickets::image_check).layer(uploads()))
         .routes(routes!(tickets::create, tickets::list))

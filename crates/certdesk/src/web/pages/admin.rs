@@ -26,6 +26,105 @@ use crate::{
     },
 };
 
+/// The administration page: every admin page, in one list (the menu shows only this).
+pub const HUB_PATH: &str = "/admin";
+
+/// True for the pages the "Administración" menu entry stands for.
+pub fn is_admin_page(path: &str) -> bool {
+    path.starts_with("/admin/")
+}
+
+/// One admin page as the hub lists it.
+struct HubLink {
+    href: &'static str,
+    title: &'static str,
+    what: &'static str,
+}
+
+/// The admin pages, grouped as the hub shows them.
+const HUB: &[(&str, &[HubLink])] = &[
+    (
+        "Personas y accesos",
+        &[
+            HubLink {
+                href: "/admin/solicitudes",
+                title: "Solicitudes de acceso",
+                what: "Aprobar o rechazar a quienes piden una cuenta.",
+            },
+            HubLink {
+                href: "/admin/usuarios",
+                title: "Usuarios",
+                what: "Buscar cuentas, cambiar el rol, desactivar y enviar un enlace para una nueva contraseña.",
+            },
+        ],
+    ),
+    (
+        "Reglas del servicio",
+        &[
+            HubLink {
+                href: "/admin/configuracion",
+                title: "Configuración",
+                what: "Tasa, código de tributo, RUC y nombre de la entidad, corte semanal, dominios de correo, controles de imagen y plazo de conservación.",
+            },
+            HubLink {
+                href: "/admin/feriados",
+                title: "Feriados",
+                what: "Feriados nacionales y días no laborables decretados, que mueven el corte del lote.",
+            },
+            HubLink {
+                href: super::observation_texts::PATH,
+                title: "Observaciones frecuentes",
+                what: "Los textos que los analistas eligen al observar un trámite.",
+            },
+        ],
+    ),
+    (
+        "Seguimiento",
+        &[
+            HubLink {
+                href: super::audit::PATH,
+                title: "Auditoría",
+                what: "Quién hizo qué y cuándo, con su dirección IP; encadenado con hash.",
+            },
+            HubLink {
+                href: "/admin/correos",
+                title: "Correos",
+                what: "Los mensajes enviados y su entrega.",
+            },
+            HubLink {
+                href: super::notices::SAMPLES_PATH,
+                title: "Modelos de avisos",
+                what: "Cómo se ven los avisos y correos que recibe cada persona.",
+            },
+            HubLink {
+                href: "/reportes",
+                title: "Reportes",
+                what: "Trámites, lotes, tiempos, observaciones y certificados por vencer.",
+            },
+        ],
+    ),
+];
+
+#[derive(Template)]
+#[template(path = "admin_hub.html")]
+struct HubPage {
+    layout: Layout,
+    groups: &'static [(&'static str, &'static [HubLink])],
+    pending_requests: i64,
+}
+
+pub async fn hub(State(state): State<WebState>, me: Admin) -> PageResult {
+    let pending_requests = access::pending_count(&state.app, me.user()).await?;
+    Ok(render(
+        StatusCode::OK,
+        &HubPage {
+            layout: Layout::new("Administración", Some(&me.viewer), HUB_PATH),
+            groups: HUB,
+            pending_requests,
+        },
+    ))
+}
+
 /// A request as the list shows it.
 struct RequestRow {
     id: String,

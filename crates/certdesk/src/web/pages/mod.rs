@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod analyst;
+mod audit;
 mod auth;
 mod certificates;
 mod help;
@@ -48,10 +49,12 @@ pub fn routes() -> Router<WebState> {
             get(auth::set_password_form).post(auth::set_password),
         )
         .route("/solicitar-acceso", get(access::form).post(access::submit))
+        .route(admin::HUB_PATH, get(admin::hub))
         .route("/admin/solicitudes", get(admin::access_requests))
         .route("/admin/solicitudes/{id}/aprobar", post(admin::approve))
         .route("/admin/solicitudes/{id}/rechazar", post(admin::reject))
         .route("/admin/correos", get(admin::outbox))
+        .route(audit::PATH, get(audit::show))
         .route("/procedimiento", get(help::show))
         .route(notices::PATH, get(notices::list))
         .route("/avisos/leer-todos", post(notices::mark_all_read))
@@ -197,14 +200,13 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
                 items.push(("/analista/buscar", "Buscar"));
                 items.push(("/analista/lotes", "Lote RENIEC"));
                 items.push(("/analista/certificados", "Certificados"));
+                items.push(("/reportes", "Reportes"));
             }
             items.push(("/tramites", "Mis trámites"));
             items.push(("/certificados", "Mis certificados"));
             if role.is_admin() {
-                items.push(("/admin/solicitudes", "Solicitudes de acceso"));
-                items.push(("/admin/correos", "Correos"));
-                items.push((notices::SAMPLES_PATH, "Modelos de avisos"));
-                items.push((observation_texts::PATH, "Observaciones frecuentes"));
+                // One entry: the admin pages are listed on its page.
+                items.push((admin::HUB_PATH, "Administración"));
             }
             items.push(("/procedimiento", "Procedimiento"));
         }
@@ -214,7 +216,7 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
         .map(|(href, label)| NavItem {
             href,
             label,
-            current: href == current,
+            current: href == current || (href == admin::HUB_PATH && admin::is_admin_page(current)),
         })
         .collect()
 }

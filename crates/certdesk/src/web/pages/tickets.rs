@@ -205,32 +205,10 @@ impl PaymentRow {
 
 /// What a history entry means, in words for people.
 pub(super) fn event_text(event: Event, kind: Kind) -> &'static str {
-    match event {
-        Event::Created => "Creó el trámite",
-        Event::Action(action) => match action {
-            Action::Submit => "Envió la solicitud",
-            Action::Correct => "Volvió el trámite a borrador para corregirlo",
-            Action::Withdraw => "Anuló el trámite",
-            Action::Take => "Empezó a atender el trámite",
-            Action::Release => "Devolvió el trámite a la cola",
-            Action::Observe => "Observó el trámite",
-            Action::Approve => "Aprobó la solicitud",
-            Action::Reject => "Rechazó la solicitud",
-            Action::Dispatch => "Envió la solicitud a RENIEC",
-            Action::RecordResults => "Registró la respuesta de RENIEC",
-            Action::Appointment => "Registró la cita de instalación",
-            Action::Complete => match kind {
-                Kind::Instalacion => "Instaló el certificado",
-                Kind::Cancelacion => "Canceló el certificado",
-                Kind::Emision | Kind::Reemision => "Completó el trámite",
-            },
-        },
-        Event::ApplicantAdded => "Registró un solicitante",
-        Event::ApplicantRemoved => "Quitó un solicitante",
-        Event::ApplicantEdited => "Corrigió los datos de un solicitante",
-        Event::PaymentAdded => "Registró una constancia de pago",
-        Event::PaymentRemoved => "Quitó una constancia de pago",
-        Event::ReniecAnswered => "Registró el resultado de RENIEC de un solicitante",
+    match (event, kind) {
+        (Event::Action(Action::Complete), Kind::Instalacion) => "Instaló el certificado",
+        (Event::Action(Action::Complete), Kind::Cancelacion) => "Canceló el certificado",
+        _ => event.label(),
     }
 }
 
