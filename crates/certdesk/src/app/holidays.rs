@@ -7,7 +7,10 @@ use domain::schedule::{self, parse_holiday_date, parse_holiday_name, HOLIDAY_YEA
 use domain::validation::FieldErrors;
 use jiff::civil::Date;
 
-use super::{auth, App, AppError, AppResult};
+use super::{
+    audit::{self, AuditEvent, Entry},
+    auth, App, AppError, AppResult,
+};
 use crate::store::{
     holidays::{self, HolidaySource},
     users::User,
@@ -96,6 +99,13 @@ pub async fn add(app: &App, actor: &User, input: &NewHoliday) -> AppResult<Holid
             StoreError::Conflict { .. } => already_listed(date, &name),
             other => other.into(),
         })?;
+    audit::record(
+        &mut tx,
+        app.now(),
+        Entry::new(AuditEvent::HolidayAdded, Some(&actor.id), subject(date))
+            .with_detail(serde_json::json!({"date": date.to_string(), "name": name})),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(user_id = %actor.id, %date, "decreed non-working day added");
     Ok(Holiday {
@@ -131,6 +141,13 @@ pub async fn remove(app: &App, actor: &User, date: &str) -> AppResult<Holiday> {
     if !holidays::delete_decreed(&mut tx, date).await? {
         return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        app.now(),
+        Entry::new(AuditEvent::HolidayRemoved, Some(&actor.id), subject(date))
+            .with_detail(serde_json::json!({"date": date.to_string(), "name": stored.name})),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(user_id = %actor.id, %date, "decreed non-working day removed");
     Ok(Holiday {
@@ -154,6 +171,11 @@ pub fn check_year(year: i16) -> AppResult<()> {
             ),
         ))
     }
+}
+
+/// The audit subject of a day of the calendar.
+fn subject(date: Date) -> String {
+    format!("holiday:{date}")
 }
 
 fn cannot_remove(date: Date, name: &str) -> AppError {

@@ -5,14 +5,17 @@
 //! goes once every ticket in it has gone.
 //!
 //! Crash-safe and idempotent: one transaction marks the tickets purged, queues their files
-//! (`blob_purges`) and writes the audit entries; only after it commits are the files deleted
+//! (`blob_purges`) and writes one audit entry per ticket (and per batch package); only after it commits are the files deleted
 //! and taken off the queue. A run that stops half-way leaves files queued, and the next run
 //! deletes them first; a file already gone is fine. A file still named by a row that was
 //! not purged (files are stored by content, and a renewal may reuse a photo) is kept.
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::{settings, App, AppResult};
+use super::{
+    audit::{self, AuditEvent, Entry},
+    settings, App, AppResult,
+};
 use crate::store::{retention, StoreError};
 
 /// What pages and answers say where a purged file was.
@@ -69,6 +72,23 @@ pub async fn purge_due(app: &App, now: Timestamp) -> AppResult<Report> {
             for sha256 in files.hashes() {
                 retention::queue_blob(&mut tx, sha256, now).await?;
             }
+            audit::record(
+                &mut tx,
+                now,
+                Entry::new(
+                    AuditEvent::FilesPurged,
+                    None,
+                    audit::ticket_subject(&ticket.id),
+                )
+                .with_detail(serde_json::json!({
+                    "ticket": ticket.number.to_string(),
+                    "photos": files.photos.len(),
+                    "signatures": files.signatures.len(),
+                    "receipts": files.receipts.len(),
+                    "retention_days": days,
+                })),
+            )
+            .await?;
             tracing::info!(
                 ticket = %ticket.number,
                 photos = files.photos.len(),
@@ -94,6 +114,17 @@ pub async fn purge_due(app: &App, now: Timestamp) -> AppResult<Report> {
             if let Some(sha256) = package {
                 retention::queue_blob(&mut tx, sha256, now).await?;
             }
+            audit::record(
+                &mut tx,
+                now,
+                Entry::new(AuditEvent::FilesPurged, None, format!("batch:{batch}")).with_detail(
+                    serde_json::json!({
+                        "package": package.is_some(),
+                        "retention_days": days,
+                    }),
+                ),
+            )
+            .await?;
             tracing::info!(batch = %batch, "batch package purged (retention)");
             report.batches_purged += 1;
         }

@@ -7,7 +7,10 @@ use domain::{
     validation::FieldErrors,
 };
 
-use super::{auth, App, AppError, AppResult};
+use super::{
+    audit::{self, AuditEvent, Entry},
+    auth, App, AppError, AppResult,
+};
 use crate::store::{settings, users::User, Conn, StoreError};
 
 /// The settings as stored, inside the caller's connection or transaction. A value that
@@ -73,6 +76,9 @@ pub async fn update(
             settings::set(&mut tx, *setting, &after.stored(*setting)).await?;
         }
     }
+    if !changed.is_empty() {
+        audit::record(&mut tx, app.now(), audit_entry(actor, &changed)).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     if !changed.is_empty() {
         let keys: Vec<&str> = changed.iter().map(|c| c.key.as_str()).collect();
@@ -82,4 +88,23 @@ pub async fn update(
         settings: after,
         changes: changed,
     })
+}
+
+/// One audit entry for one save: `setting:<key>` when one value changed, else `settings`;
+/// the detail lists each changed key with its old and new value (settings hold no secrets).
+fn audit_entry(actor: &User, changed: &[SettingChange]) -> Entry {
+    let subject = match changed {
+        [one] => format!("setting:{}", one.key),
+        _ => "settings".to_owned(),
+    };
+    let changes: Vec<serde_json::Value> = changed
+        .iter()
+        .map(|c| serde_json::json!({"key": c.key, "old": c.old, "new": c.new}))
+        .collect();
+    Entry::new(AuditEvent::SettingsChanged, Some(&actor.id), subject).with_detail(
+        serde_json::json!({
+            "keys": changed.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(),
+            "changes": changes,
+        }),
+    )
 }

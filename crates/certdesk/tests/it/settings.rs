@@ -57,6 +57,19 @@ async fn holiday_dates(app: &TestApp, token: &str, year: i32) -> Vec<(String, bo
         .collect()
 }
 
+/// The audit entries with this action code, newest first (as an admin reads them).
+async fn audit_of(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
+    let res = app
+        .get(
+            &format!("/api/v1/audit?action={action}&limit=200"),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "audit of {action}");
+    let body: Value = res.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
 // ---------------------------------------------------------------------------------------
 // Who may
 
@@ -214,8 +227,9 @@ async fn a_patch_with_several_bad_fields_lists_each_in_spanish_and_saves_nothing
     assert!(first("retention_days").contains("entre 30 y 3650"));
     assert!(first("image_thresholds.photo_min_width").contains("entre 1 y 4000"));
     assert!(first("fee").contains("mayor que cero"));
-    // Nothing was saved, not even the good values.
+    // Nothing was saved, not even the good values, and nothing is on record.
     assert_eq!(settings_json(&app, &admin).await, before);
+    assert!(audit_of(&app, &admin, "settings.changed").await.is_empty());
 
     // Wrong JSON types are reported per field too, next to the rule breakers.
     let res = app
@@ -262,6 +276,17 @@ async fn the_entity_ruc_must_have_its_check_digit() {
         settings_json(&app, &admin).await["entity_ruc"],
         "20100047218"
     );
+    // One entry per save, naming the one setting it changed; refused saves left none.
+    let entries = audit_of(&app, &admin, "settings.changed").await;
+    let subjects: Vec<&str> = entries
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["setting:entity_ruc", "setting:entity_ruc"]);
+    assert_eq!(
+        entries[0]["detail"]["changes"],
+        json!([{"key": "entity_ruc", "old": "20131312955", "new": "20100047218"}])
+    );
 }
 
 #[tokio::test]
@@ -286,6 +311,21 @@ async fn a_new_fee_is_what_pages_show_and_receipts_must_match_at_once() {
     assert_eq!(saved["tribute_code"], "00529");
     assert_eq!(saved["image_thresholds"]["photo_min_sharpness"], 30.0);
     assert_eq!(saved["image_thresholds"]["photo_min_width"], 240);
+
+    // One audit entry for the save, with each changed value before and after.
+    let entries = audit_of(&app, &admin, "settings.changed").await;
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!(entry["subject"], "settings");
+    assert_eq!(entry["actor_email"], "admin@regioncajamarca.gob.pe");
+    assert!(entry["ip"].is_string());
+    assert_eq!(
+        entry["detail"]["changes"],
+        json!([
+            {"key": "fee", "old": "8.10", "new": "9.50"},
+            {"key": "image_thresholds.photo_min_sharpness", "old": "25", "new": "30"},
+        ])
+    );
 
     // No restart: the next page and the next receipt already use it.
     let (_, procedure) = app.page("/procedimiento").await;
@@ -418,6 +458,13 @@ async fn the_settings_page_saves_every_field_or_shows_every_error() {
         .collect();
     let res = admin.post(&app, SETTINGS, SETTINGS, &borrowed).await;
     assert_eq!(location(&res), "/admin/configuracion?aviso=sin-cambios");
+    // Only the save that changed something is on record: the cut-off and the domains.
+    let entries = audit_of(&app, &admin.token, "settings.changed").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["detail"]["keys"],
+        json!(["institutional_domains", "batch_weekday", "batch_time"])
+    );
 }
 
 /// Every field of the settings form as the browser would send it.
@@ -518,6 +565,16 @@ async fn a_decreed_day_moves_the_next_cut_off_and_removing_it_moves_it_back() {
         404,
     )
     .await;
+    // Both changes are on record.
+    for action in ["holiday.added", "holiday.removed"] {
+        let entries = audit_of(&app, &admin, action).await;
+        assert_eq!(entries.len(), 1, "{action}");
+        assert_eq!(entries[0]["subject"], "holiday:2026-12-04");
+        assert_eq!(
+            entries[0]["detail"]["name"],
+            "Día no laborable (D.S. N° 100-2026-PCM)"
+        );
+    }
 }
 
 #[tokio::test]
@@ -845,9 +902,20 @@ mod retention {
             assert_eq!(page.count("a[href^='/api/v1/payments/']"), 0, "{path}");
         }
 
-        // Again: nothing left to do.
+        // One audit entry for the ticket, by the system.
+        let admin = app.token_for(Role::Admin).await;
+        let entries = audit_of(&app, &admin, "retention.purged").await;
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["subject"], format!("ticket:{finished}"));
+        assert!(entries[0]["actor"].is_null());
+        assert_eq!(entries[0]["detail"]["photos"], 1);
+        assert_eq!(entries[0]["detail"]["receipts"], 1);
+        assert_eq!(entries[0]["detail"]["retention_days"], 365);
+
+        // Again: nothing left to do, nothing more on record.
         let report = jobs::retention::run_once(&app.app, later).await.unwrap();
         assert_eq!(report, jobs::retention::Report::default());
+        assert_eq!(audit_of(&app, &admin, "retention.purged").await.len(), 1);
     }
 
     #[tokio::test]
@@ -898,6 +966,15 @@ mod retention {
             .unwrap();
         assert_eq!(report.tickets_purged, 1);
         assert_eq!(report.batches_purged, 1);
+        let subjects: Vec<String> = audit_of(&app, &admin, "retention.purged")
+            .await
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            subjects,
+            [format!("batch:{batch_id}"), format!("ticket:{id}")]
+        );
 
         let res = app
             .get(&format!("/api/v1/batches/{batch_id}"), Some(&analyst))
