@@ -25,6 +25,8 @@ const ADMIN = [
   '/admin/correos',
   '/admin/avisos',
   '/admin/observaciones',
+  '/admin/configuracion',
+  '/admin/feriados',
   '/perfil',
 ];
 
