@@ -358,6 +358,55 @@ async fn a_new_fee_is_what_pages_show_and_receipts_must_match_at_once() {
     assert_eq!(res.status(), 201);
 }
 
+/// The codes of the checks a photo fails, through the live check of the upload forms.
+async fn failed_photo_checks(app: &TestApp, token: &str, photo: &str) -> Vec<String> {
+    let form = reqwest::multipart::Form::new()
+        .text("purpose", "photo")
+        .part("file", image_part(photo));
+    let res = app
+        .post_multipart("/api/v1/image-checks", token, form)
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn changed_image_thresholds_judge_the_next_upload() {
+    let (app, _) = app_at(WEDNESDAY).await;
+    let admin = app.token_for(Role::Admin).await;
+    let requester = app.token_for(Role::Solicitante).await;
+    assert!(failed_photo_checks(&app, &requester, "photo_ok.jpg")
+        .await
+        .is_empty());
+    assert_eq!(
+        failed_photo_checks(&app, &requester, "photo_blurred.jpg").await,
+        ["photo.sharpness"]
+    );
+    let res = app
+        .patch_json(
+            "/api/v1/settings",
+            &admin,
+            &json!({"image_thresholds": {"photo_min_width": 2000, "photo_min_sharpness": 0}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // A good photo is now too small; the blurred one is sharp enough.
+    assert_eq!(
+        failed_photo_checks(&app, &requester, "photo_ok.jpg").await,
+        ["photo.size"]
+    );
+    assert!(!failed_photo_checks(&app, &requester, "photo_blurred.jpg")
+        .await
+        .contains(&"photo.sharpness".to_owned()));
+}
+
 // ---------------------------------------------------------------------------------------
 // Settings page
 
