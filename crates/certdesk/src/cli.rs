@@ -7,11 +7,12 @@ use tokio::sync::watch;
 
 use crate::{
     app::{self, auth, App, AppConfig, AppError},
+    backup::{self, Refused, RestoreTarget},
     blobs::Blobs,
     clock::SystemClock,
     config::{
-        redact_url, AuditCommand, BatchCloseArgs, BatchCommand, Cli, Command, GlobalArgs,
-        LogFormat, ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
+        redact_url, AuditCommand, BackupArgs, BatchCloseArgs, BatchCommand, Cli, Command,
+        GlobalArgs, LogFormat, RestoreArgs, ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
     },
     demo, jobs,
     mail::smtp::{self, SmtpSender},
@@ -50,8 +51,143 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Create(args)) => create_user(&cli.global, &args).await,
         Command::Schedule(args) => print_schedule(&cli.global, &args).await,
         Command::Batch(BatchCommand::Close(args)) => close_batch(&cli.global, &args).await,
+        Command::Backup(args) => take_backup(&cli.global, &args).await,
+        Command::Restore(args) => restore_backup(&cli.global, &args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(&cli.global).await,
     }
+}
+
+/// A refusal the operator must act on (exit 2, its Spanish words), or the error itself.
+fn refused_or(err: anyhow::Error) -> anyhow::Result<ExitCode> {
+    match err.downcast_ref::<Refused>() {
+        Some(refused) => {
+            eprintln!("{refused}");
+            Ok(ExitCode::from(2))
+        }
+        None => Err(err),
+    }
+}
+
+/// Sizes as people read them: `12,3 MB`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit]).replace('.', ",")
+    }
+}
+
+/// The `pg_dump` file kept beside an archive: `copia.zip` → `copia.dump`.
+fn dump_beside(archive: &std::path::Path) -> std::path::PathBuf {
+    archive.with_extension("dump")
+}
+
+async fn take_backup(global: &GlobalArgs, args: &BackupArgs) -> anyhow::Result<ExitCode> {
+    let url = global.database_url();
+    if let Some(path) = backup::sqlite_path(&url) {
+        if !path.exists() {
+            eprintln!(
+                "No hay base de datos en {}: revise --data-dir o --database-url.",
+                path.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
+    // Not `open_store`: a backup copies the database as it is, it never migrates it.
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("connecting to {}", redact_url(&url)))?;
+    let now = crate::clock::Clock::now(&SystemClock);
+    let files = global.data_dir.join("files");
+    let taken = backup::take(&store, &files, &args.to, now).await;
+    let report = match taken {
+        Ok(report) => report,
+        Err(err) => {
+            store.close().await;
+            return refused_or(err.context("taking the backup"));
+        }
+    };
+    let recorded = backup::record(&store, &report, now).await;
+    store.close().await;
+    let m = &report.manifest;
+    println!(
+        "Copia escrita en {} ({}, SHA-256 {}).",
+        report.path.display(),
+        human_bytes(report.bytes),
+        report.sha256
+    );
+    println!(
+        "Archivos privados (fotos, firmas, constancias, paquetes): {} ({}).",
+        m.files,
+        human_bytes(m.files_bytes)
+    );
+    if m.database_included {
+        println!(
+            "Base de datos: SQLite, copia consistente con VACUUM INTO (esquema {}).",
+            m.schema.map_or_else(|| "?".to_owned(), |s| s.to_string())
+        );
+    } else {
+        println!(
+            "La base de datos PostgreSQL NO está en este archivo. Cópiela con pg_dump, antes de"
+        );
+        println!("este comando (así el volcado nunca nombra un archivo que la copia no tenga):");
+        println!(
+            "  pg_dump --format=custom --no-owner --no-privileges --file={} \"$CERTDESK_DATABASE_URL\"",
+            dump_beside(&report.path).display()
+        );
+        println!("y guarde el volcado junto a este archivo. Vea docs/operations.md.");
+    }
+    if let Err(err) = recorded {
+        eprintln!("La copia está completa, pero no se pudo registrar en la auditoría: {err:#}");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore_backup(global: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
+    let target = RestoreTarget {
+        database_url: global.database_url(),
+        files_root: global.data_dir.join("files"),
+    };
+    let report = match backup::restore(&args.from, &target).await {
+        Ok(report) => report,
+        Err(err) => return refused_or(err.context("restoring the backup")),
+    };
+    let m = &report.manifest;
+    println!(
+        "Copia del {} restaurada en {}.",
+        m.created_at,
+        global.data_dir.display()
+    );
+    println!("Archivos privados: {}.", report.files);
+    match &report.database {
+        Some(db) => {
+            println!("Base de datos: {}.", db.display());
+            println!(
+                "Inicie el servicio con: certdesk serve --data-dir {}",
+                global.data_dir.display()
+            );
+        }
+        None => {
+            println!(
+                "La base de datos PostgreSQL no está en el archivo: restaure su volcado en una"
+            );
+            println!("base de datos vacía con:");
+            println!(
+                "  pg_restore --no-owner --no-privileges --dbname=\"$CERTDESK_DATABASE_URL\" {}",
+                dump_beside(&args.from).display()
+            );
+            println!("y luego inicie el servicio (aplica las migraciones que falten).");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Connects and applies pending migrations.

@@ -80,6 +80,10 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent online backup (database and private files) to one archive.
+    Backup(BackupArgs),
+    /// Restore a backup archive into a new, empty data directory.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +91,20 @@ pub enum AuditCommand {
     /// Seal pending entries, then check the whole hash chain: prints `ok N entries`, or the
     /// first broken entry and exits 1.
     Verify,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The archive to write (a ZIP file); it must not exist.
+    #[arg(long, env = "CERTDESK_TO")]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The archive written by `certdesk backup`.
+    #[arg(long, env = "CERTDESK_FROM")]
+    pub from: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,9 +12,11 @@
 //! - [`web`]: axum routes: HTML pages for people, JSON API under `/api/v1`.
 //! - [`images`]: upload bytes → bounded decode → checks → bytes to store.
 //! - [`demo`]: the demo data loaded by `serve --demo`.
+//! - [`backup`]: backup archives (database copy and private files) and their restore.
 //! - [`cli`]: what each subcommand of the `certdesk` binary does.
 
 pub mod app;
+pub mod backup;
 pub mod blobs;
 pub mod cli;
 pub mod clock;

@@ -254,6 +254,7 @@ pub async fn login(
         return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
     };
     login_failures::clear_for_email(&mut tx, &email).await?;
+    users::record_login(&mut tx, user.id, now).await?;
     let token = random_token();
     let csrf_token = random_token();
     let ttl = match kind {

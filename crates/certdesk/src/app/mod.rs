@@ -27,6 +27,7 @@ pub mod search;
 pub mod settings;
 pub mod tickets;
 pub mod transition;
+pub mod users;
 
 use std::sync::Arc;
 

@@ -94,6 +94,28 @@ pub fn password_reset(name: &str, link_path: &str, valid_hours: i64, entity: &st
     .action("Elegir una nueva contraseña", link_path)
 }
 
+/// A link to choose a password (`link_path`), valid for `valid_hours`, that an admin sent
+/// from the accounts page (the account never got one, its link expired, or its owner asked
+/// the service desk). Same kind as [`password_reset`]: its in-app twin never carries the link.
+pub fn password_link_from_admin(
+    name: &str,
+    link_path: &str,
+    valid_hours: i64,
+    entity: &str,
+) -> Message {
+    Message::new(
+        NoticeKind::PasswordReset,
+        "Enlace para elegir su contraseña de certdesk",
+        name,
+        "Un administrador de certdesk le envió un enlace para elegir la contraseña de su cuenta.",
+        entity,
+    )
+    .paragraph(format!("Para elegir su contraseña, abra el enlace de abajo. Vale por {valid_hours} horas y se usa una sola vez; los enlaces que se enviaron antes ya no sirven."))
+    .paragraph("Al guardar la nueva contraseña se cierran todas las sesiones abiertas de su cuenta.")
+    .paragraph("Si usted no lo esperaba, ignore este mensaje: su contraseña actual, si tiene una, sigue valiendo.")
+    .action("Elegir mi contraseña", link_path)
+}
+
 /// The ticket reached the service desk (again, after a correction, when `resubmitted`).
 pub fn ticket_received(t: &TicketRef, name: &str, resubmitted: bool, entity: &str) -> Message {
     let lead = if resubmitted {

@@ -9,6 +9,7 @@ pub mod access_requests;
 pub mod applicants;
 mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;
@@ -191,6 +192,15 @@ impl Store {
         };
         migrator.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// The newest migration this build knows for `backend` (the schema it expects).
+    pub fn known_schema(backend: Backend) -> Option<i64> {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max()
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock up front

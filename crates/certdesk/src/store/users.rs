@@ -1,4 +1,5 @@
-//! Accounts.
+//! Accounts: creating them, reading them for sign-in, and the admins' list, role and
+//! activation changes.
 
 use domain::{ids::UserId, role::Role};
 use jiff::Timestamp;
@@ -6,7 +7,7 @@ use sqlx::{any::AnyRow, Row};
 
 use super::{
     new_id,
-    sql::{RowExt, Select},
+    sql::{contains_pattern, fold, fold_sql, RowExt, Select},
     ts_to_db, Conn, StoreError, StoreResult,
 };
 
@@ -21,6 +22,8 @@ pub struct User {
     pub created_at: Timestamp,
     /// Also wants by e-mail the notices that are in-app only by default.
     pub mail_copies: bool,
+    /// When the account last signed in (browser or API), if ever since this was recorded.
+    pub last_login_at: Option<Timestamp>,
 }
 
 /// What is needed to create an account.
@@ -36,7 +39,8 @@ pub struct NewUser<'a> {
     pub dependency: Option<&'a str>,
 }
 
-pub(super) const COLUMNS: &str = "id, email, name, role, active, created_at, mail_copies";
+pub(super) const COLUMNS: &str =
+    "id, email, name, role, active, created_at, mail_copies, last_login_at";
 
 pub(super) fn from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
@@ -47,6 +51,7 @@ pub(super) fn from_row(row: &AnyRow) -> StoreResult<User> {
         active: row.try_get::<i64, _>("active")? == 1,
         created_at: row.ts("created_at")?,
         mail_copies: row.try_get::<i64, _>("mail_copies")? == 1,
+        last_login_at: row.ts_opt("last_login_at")?,
     })
 }
 
@@ -148,4 +153,98 @@ pub async fn by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<User>>
         .filter("email = ?", email)
         .first(conn, from_row)
         .await
+}
+
+/// What the admins' list of accounts is narrowed to; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Each word must appear in the name or the e-mail (case and accents ignored).
+    pub words: Vec<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Accounts by name (then id), as `filter` says; `after` is the last id of the previous
+/// page. The cursor is an id: its name is looked up, so the page goes on after it.
+pub async fn search(
+    conn: &mut Conn,
+    filter: &UserFilter,
+    after: Option<UserId>,
+    limit: i64,
+) -> StoreResult<Vec<User>> {
+    let matches = format!(
+        "({} LIKE ? ESCAPE '\\' OR LOWER(email) LIKE ? ESCAPE '\\')",
+        fold_sql("name")
+    );
+    let mut select = Select::new(&format!("SELECT {COLUMNS} FROM users"))
+        .filter_opt("role = ?", filter.role.map(|r| r.as_str()))
+        .filter_opt("active = ?", filter.active.map(i64::from));
+    for word in &filter.words {
+        select = select.filter(&matches, contains_pattern(&fold(word)));
+    }
+    if let Some(after) = after {
+        let id = after.to_string();
+        select = select.filter_pair(
+            "(name > (SELECT c.name FROM users c WHERE c.id = ?1) \
+             OR (name = (SELECT c.name FROM users c WHERE c.id = ?1) AND id > ?2))",
+            id.clone(),
+            id,
+        );
+    }
+    select
+        .order_limit("name, id", limit)
+        .fetch(conn, from_row)
+        .await
+}
+
+/// Takes the accounts lock for the rest of the transaction: role and activation changes
+/// run one after the other, so the "last active admin" check cannot race.
+pub async fn lock_accounts(conn: &mut Conn) -> StoreResult<()> {
+    sqlx::query("UPDATE batch_lock SET ticks = ticks + 1 WHERE name = 'accounts'")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// How many active admins there are.
+pub async fn count_active_admins(conn: &mut Conn) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = $1 AND active = 1")
+        .bind(Role::Admin.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_active(conn: &mut Conn, id: UserId, active: bool) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(i64::from(active))
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Records a successful sign-in.
+pub async fn record_login(conn: &mut Conn, id: UserId, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(ts_to_db(now))
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

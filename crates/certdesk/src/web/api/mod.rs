@@ -12,6 +12,7 @@ mod outbox;
 mod session;
 mod settings;
 pub(crate) mod tickets;
+mod users;
 
 use std::sync::Arc;
 
@@ -97,6 +98,9 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))
+        .routes(routes!(users::list))
+        .routes(routes!(users::show, users::update))
+        .routes(routes!(users::password_link))
         .routes(routes!(settings::show, settings::update))
         .routes(routes!(holidays::list, holidays::create))
         .routes(routes!(holidays::remove))

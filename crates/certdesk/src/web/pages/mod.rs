@@ -16,6 +16,7 @@ mod profile;
 mod settings;
 mod ticket_search;
 mod tickets;
+mod users;
 pub(crate) mod wizard;
 
 use askama::Template;
@@ -123,6 +124,12 @@ pub fn routes() -> Router<WebState> {
             "/certificados/{id}/renovar",
             get(certificates::renew_form).post(certificates::renew),
         )
+        .route(users::PATH, get(users::list))
+        .route("/admin/usuarios/{id}", get(users::show))
+        .route("/admin/usuarios/{id}/rol", post(users::change_role))
+        .route("/admin/usuarios/{id}/desactivar", post(users::deactivate))
+        .route("/admin/usuarios/{id}/reactivar", post(users::reactivate))
+        .route("/admin/usuarios/{id}/enlace", post(users::send_link))
         .route(settings::PATH, get(settings::show).post(settings::save))
         .route(holidays::PATH, get(holidays::list).post(holidays::add))
         .route("/admin/feriados/{date}/quitar", post(holidays::remove))
