@@ -22,6 +22,7 @@ const ADMIN = [
   '/admin',
   '/admin/solicitudes',
   '/admin/auditoria',
+  '/admin/usuarios',
   '/admin/correos',
   '/admin/avisos',
   '/admin/observaciones',

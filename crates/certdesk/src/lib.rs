@@ -11,6 +11,7 @@
 //! - [`jobs`]: background work, each a `run_once(now)` step plus a loop.
 //! - [`web`]: axum routes: HTML pages for people, JSON API under `/api/v1`.
 //! - [`images`]: upload bytes → bounded decode → checks → bytes to store.
+//! - [`sheets`]: uploaded CSV/XLSX → rows of text cells (bounded); XLSX templates to fill in.
 //! - [`demo`]: the demo data loaded by `serve --demo`.
 //! - [`backup`]: backup archives (database copy and private files) and their restore.
 //! - [`cli`]: what each subcommand of the `certdesk` binary does.
@@ -25,5 +26,6 @@ pub mod demo;
 pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod sheets;
 pub mod store;
 pub mod web;

@@ -15,6 +15,7 @@
 //! - [`schedule`]: Lima time, cut-offs, holidays (Easter-based), the 10-day rule, dispatch time.
 //! - [`images`]: photo and signature checks on decoded pixels, thresholds, Spanish reasons.
 //! - [`certificate`]: certificate states, download deadline, reminder dates.
+//! - [`reniec`]: RENIEC's answer for an applicant, and the results file of a whole batch.
 //! - [`notice`]: the notices sent by e-mail and in the app, and which are always mailed.
 //! - [`audit`]: audit event codes and the hash chain.
 //! - [`settings`]: the settings admins change at run time, typed, with their defaults.
@@ -31,6 +32,7 @@ pub mod money;
 pub mod notice;
 pub mod payment;
 pub mod phone;
+pub mod reniec;
 pub mod role;
 pub mod schedule;
 pub mod settings;

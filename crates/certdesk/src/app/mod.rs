@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod batch;
+pub mod bulk_results;
 mod error;
 pub mod history;
 pub mod holidays;

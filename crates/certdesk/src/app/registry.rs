@@ -6,7 +6,7 @@ use anyhow::Context;
 use domain::{
     certificate::{self, CertificateFacts, CertificateState, Medium, Ownership},
     ids::{ApplicantId, CertificateId, TicketId, UserId},
-    schedule,
+    reniec, schedule,
     ticket::{Action, Event, Kind, TransitionError},
     validation::{parse_date, FieldErrors},
 };
@@ -25,7 +25,7 @@ use crate::store::{
     certificates::{self, Certificate, CertificateFilter, CertificateUpdate, NewCertificate},
     tickets::{self as ticket_store, Appointment},
     users::{self, User},
-    StoreError,
+    Conn, StoreError,
 };
 
 /// RENIEC's answer for one applicant.
@@ -35,6 +35,20 @@ pub enum ReniecResult {
     Approved { delivery_sent_on: String },
     /// Rejected, with RENIEC's reason.
     Rejected { reason: String },
+}
+
+/// The answer `result` stands for, by the rules of `domain::reniec` (a real DCDelivery date
+/// not after `today`, or a reason).
+pub fn answer_of(result: &ReniecResult, today: Date) -> AppResult<ReniecAnswer> {
+    let answer = match result {
+        ReniecResult::Approved { delivery_sent_on } => {
+            let date = parse_date(delivery_sent_on)
+                .map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
+            reniec::approved(date, today)
+        }
+        ReniecResult::Rejected { reason } => reniec::rejected(reason),
+    };
+    answer.map_err(|e| AppError::field(e.field(), e.to_string()))
 }
 
 /// Records RENIEC's result; an approval creates the certificate record in
@@ -47,59 +61,49 @@ pub async fn record_result(
     result: &ReniecResult,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
-    let today = app.today();
-    let answer = match result {
-        ReniecResult::Approved { delivery_sent_on } => {
-            let date = parse_date(delivery_sent_on)
-                .map_err(|e| AppError::field("delivery_sent_on", e.to_string()))?;
-            if date > today {
-                return Err(AppError::field(
-                    "delivery_sent_on",
-                    "La fecha del correo de DCDelivery no puede ser futura.",
-                ));
-            }
-            ReniecAnswer::Approved {
-                delivery_sent_on: date,
-            }
-        }
-        ReniecResult::Rejected { reason } => {
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(AppError::field(
-                    "reason",
-                    "Escriba el motivo que indicó RENIEC.",
-                ));
-            }
-            ReniecAnswer::Rejected {
-                reason: reason.to_owned(),
-            }
-        }
-    };
+    let answer = answer_of(result, app.today())?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let applicant = applicants::by_id(&mut tx, applicant_id).await?;
+    let ticket_id = record_result_in(app, &mut tx, actor, applicant_id, &answer, now).await?;
+    commit_and_view(app, tx, actor, ticket_id).await
+}
+
+/// [`record_result`]'s work inside the caller's transaction, for an answer already checked:
+/// the applicant's result, the certificate of an approval, the history line (and so its
+/// notices) and, with the last answer, the ticket's move to atendido. Results in bulk call
+/// it once per row, in one transaction. Returns the applicant's ticket.
+pub(crate) async fn record_result_in(
+    app: &App,
+    tx: &mut Conn,
+    actor: &User,
+    applicant_id: ApplicantId,
+    answer: &ReniecAnswer,
+    now: Timestamp,
+) -> AppResult<TicketId> {
+    auth::require_analyst(actor)?;
+    let applicant = applicants::by_id(tx, applicant_id).await?;
     if !applicant.status.awaits_result() {
         return Err(AppError::Conflict(format!(
             "El resultado se registra para solicitantes enviados a RENIEC; este está «{}».",
             applicant.status.label()
         )));
     }
-    applicants::record_result(&mut tx, applicant.id, &answer, now)
+    applicants::record_result(tx, applicant.id, answer, now)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AppError::Conflict("El resultado ya fue registrado.".into()),
             other => other.into(),
         })?;
-    let ticket = visible_ticket(&mut tx, actor, applicant.ticket_id).await?;
-    if let ReniecAnswer::Approved { delivery_sent_on } = &answer {
+    let ticket = visible_ticket(tx, actor, applicant.ticket_id).await?;
+    if let ReniecAnswer::Approved { delivery_sent_on } = answer {
         // The certificate is the subscriber's: theirs if they have an account, else the
         // requester's (who registered it on their behalf).
-        let owner = match users::by_email(&mut tx, &applicant.email).await? {
+        let owner = match users::by_email(tx, &applicant.email).await? {
             Some(user) => user.id,
             None => ticket.requester_id,
         };
         certificates::insert(
-            &mut tx,
+            tx,
             &NewCertificate {
                 owner_id: owner,
                 holder_name: &applicant.full_name(),
@@ -117,7 +121,7 @@ pub async fn record_result(
         )
         .await?;
     }
-    let note = match &answer {
+    let note = match answer {
         ReniecAnswer::Approved { delivery_sent_on } => format!(
             "{}: aprobado por RENIEC (DCDelivery del {})",
             applicant.full_name(),
@@ -130,7 +134,7 @@ pub async fn record_result(
     };
     history::record(
         app,
-        &mut tx,
+        tx,
         &[history::Line {
             ticket_id: ticket.id,
             actor_id: Some(actor.id),
@@ -144,21 +148,11 @@ pub async fn record_result(
     )
     .await?;
     // The ticket is atendido once every applicant has an answer: the state machine says so.
-    match try_act(
-        app,
-        &mut tx,
-        actor,
-        ticket.id,
-        Action::RecordResults,
-        None,
-        now,
-    )
-    .await?
-    {
+    match try_act(app, tx, actor, ticket.id, Action::RecordResults, None, now).await? {
         Ok(_) | Err(TransitionError::ResultsMissing(_)) => {}
         Err(other) => return Err(refused(other)),
     }
-    commit_and_view(app, tx, actor, ticket.id).await
+    Ok(ticket.id)
 }
 
 /// Books the installation appointment agreed with the subscriber (the state machine checks

@@ -242,13 +242,7 @@ pub async fn schedule(conn: &mut Conn, id: ApplicantId, dispatch_at: Timestamp) 
 }
 
 /// RENIEC's answer for one applicant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReniecAnswer {
-    /// Approved; the date of the DCDelivery e-mail.
-    Approved { delivery_sent_on: Date },
-    /// Rejected, with RENIEC's reason.
-    Rejected { reason: String },
-}
+pub use domain::reniec::Answer as ReniecAnswer;
 
 /// Records RENIEC's answer for an applicant that was sent; `NotFound` when it was not
 /// waiting for one (someone recorded it first).

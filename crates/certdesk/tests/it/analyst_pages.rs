@@ -644,7 +644,7 @@ async fn the_batch_page_closes_the_batch_and_its_package_downloads() {
         .starts_with("Lote cerrado: 2 solicitante(s)"));
     assert_eq!(h1(&html), "Lote del viernes 04/12/2026 a las 16:30");
     assert_eq!(
-        attrs(&html, "main a[download]", "href"),
+        attrs(&html, ".batch-head a[download]", "href"),
         vec![format!("/api/v1/batches/{batch_id}/package.zip")]
     );
     // Items in FIFO order, each linking to its ticket.

@@ -13,6 +13,7 @@ mod analyst_pages;
 mod audit;
 mod auth;
 mod backup;
+mod bulk;
 mod corrections;
 mod desk;
 mod forecast;

@@ -160,7 +160,7 @@ async fn every_upload_route_takes_bodies_up_to_the_upload_limit_and_no_more() {
                 .is_some()
         })
         .collect();
-    assert_eq!(uploads.len(), 5, "{uploads:?}");
+    assert_eq!(uploads.len(), 6, "{uploads:?}");
 
     let post = |method: &str, path: &str, len: usize| {
         let (content_type, body) = multipart_of(len);

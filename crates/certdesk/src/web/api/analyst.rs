@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     app::{
-        batch, notes, registry,
+        batch, bulk_results, notes, registry,
         registry::{Installation, ReniecResult},
         review, AppError,
     },
@@ -592,4 +592,134 @@ pub async fn public_part(
     let cert =
         registry::attach_public_part(&state.app, &user, id, form.file("certificate")).await?;
     Ok(Json(cert.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BulkResultsParams {
+    /// `true` previews every row and saves nothing.
+    pub dry_run: Option<String>,
+}
+
+/// One row of a results file, checked and matched with the batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResultRowJson {
+    /// The row's number in the file, as the spreadsheet shows it.
+    pub row: u32,
+    /// The DNI as read (8 digits when it is one).
+    pub dni: String,
+    /// `aprobado` or `rechazado`; null when the row says neither.
+    pub result: Option<String>,
+    /// When approved: the DCDelivery date read (`YYYY-MM-DD`).
+    pub delivery_sent_on: Option<String>,
+    /// When rejected: RENIEC's reason.
+    pub reason: Option<String>,
+    /// `listo` (will be recorded), `sin_resultado` (left out), `no_coincide` (no applicant
+    /// of the batch has this DNI) or `con_errores`.
+    pub state: String,
+    /// Whether an applicant of the batch has this DNI.
+    pub matched: bool,
+    pub applicant_id: Option<String>,
+    pub ticket_id: Option<String>,
+    pub ticket_number: Option<String>,
+    pub full_name: Option<String>,
+    /// What is wrong with the row, in Spanish.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResultCountsJson {
+    pub rows: usize,
+    pub ready: usize,
+    pub approved: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub unmatched: usize,
+    pub invalid: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResultsJson {
+    pub batch_id: String,
+    pub dry_run: bool,
+    /// Whether the rows were recorded (never in a dry run).
+    pub applied: bool,
+    /// Whether applying these rows would record them all.
+    pub can_apply: bool,
+    pub counts: BulkResultCountsJson,
+    pub rows: Vec<BulkResultRowJson>,
+}
+
+fn bulk_json(preview: bulk_results::Preview, dry_run: bool) -> BulkResultsJson {
+    let c = preview.counts();
+    BulkResultsJson {
+        batch_id: preview.batch.id.to_string(),
+        dry_run,
+        applied: !dry_run,
+        can_apply: preview.can_apply(),
+        counts: BulkResultCountsJson {
+            rows: c.rows,
+            ready: c.ready,
+            approved: c.approved,
+            rejected: c.rejected,
+            skipped: c.skipped,
+            unmatched: c.unmatched,
+            invalid: c.invalid,
+        },
+        rows: preview
+            .rows
+            .into_iter()
+            .map(|r| {
+                let checked = &r.checked;
+                BulkResultRowJson {
+                    row: checked.entry.line,
+                    dni: checked
+                        .dni
+                        .as_ref()
+                        .map_or_else(|| checked.entry.dni.clone(), |d| d.to_string()),
+                    result: checked.verdict.map(|v| v.as_str().to_owned()),
+                    delivery_sent_on: checked.delivery_sent_on.map(|d| d.to_string()),
+                    reason: checked.reason.clone(),
+                    state: r.state.as_str().to_owned(),
+                    matched: r.matched.is_some(),
+                    applicant_id: r.matched.as_ref().map(|i| i.applicant_id.to_string()),
+                    ticket_id: r.matched.as_ref().map(|i| i.ticket_id.to_string()),
+                    ticket_number: r.matched.as_ref().map(|i| i.ticket_number.to_string()),
+                    full_name: r.matched.as_ref().map(|i| i.full_name.clone()),
+                    errors: r.errors,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Record RENIEC's results for a whole batch from a file (multipart file `results`, CSV or
+/// XLSX; columns DNI, Resultado, Fecha del correo de DCDelivery, Motivo del rechazo). With
+/// `?dry_run=true` every row is previewed and nothing is saved; otherwise every row is
+/// recorded in one transaction, or none (422 with every failing row, keyed `results[<row>]`).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/results", tag = "análisis", security(("bearer" = [])),
+    params(("id" = String, Path), BulkResultsParams),
+    request_body(content_type = "multipart/form-data", description = "file results (CSV or XLSX)"),
+    responses((status = 200, body = BulkResultsJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn bulk_results(
+    State(state): State<WebState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id<BatchId>,
+    ApiQuery(params): ApiQuery<BulkResultsParams>,
+    form: MultipartForm,
+) -> ApiResult<Response> {
+    let dry_run = match params.dry_run.as_deref().map(str::trim) {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => {
+            return Err(AppError::field("dry_run", "Use dry_run=true o dry_run=false.").into())
+        }
+    };
+    let upload = form.files.get(bulk_results::FILE_FIELD);
+    let (_, preview) = bulk_results::upload(&state.app, &user, id, upload, dry_run).await?;
+    let mut response = Json(bulk_json(preview, dry_run)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }

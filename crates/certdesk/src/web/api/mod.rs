@@ -95,6 +95,7 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(analyst::show))
         .routes(routes!(analyst::package))
         .routes(routes!(analyst::reniec_result))
+        .routes(routes!(analyst::bulk_results).layer(uploads()))
         .routes(routes!(analyst::release))
         .routes(routes!(analyst::add_note, analyst::notes))
         .routes(routes!(tickets::update_applicant).layer(uploads()))

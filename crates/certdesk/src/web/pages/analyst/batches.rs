@@ -2,7 +2,6 @@
 //! applicants wait for it, the closed batches with their package, a "close now" button, and
 //! one batch's items in FIFO order (`/analista/lotes/{id}`).
 
-use crate::web::pages::NoticeQuery;
 use askama::Template;
 use axum::{
     extract::{Query, State},
@@ -273,23 +272,45 @@ struct BatchPage {
     waiting: usize,
     batch_id: String,
     summary: Vec<crate::web::pages::SummaryItem>,
+    /// The results file's input, with what the last upload left on it.
+    upload: super::result_forms::Field,
+    /// The largest results file taken, in MB.
+    upload_mb: usize,
+}
+
+/// The batch page's `?aviso=` and, after results in bulk, how many were recorded.
+#[derive(serde::Deserialize)]
+pub struct BatchQuery {
+    aviso: Option<String>,
+    n: Option<usize>,
 }
 
 pub async fn show(
     State(state): State<WebState>,
     me: Analyst,
     Id(id): Id<BatchId>,
-    Query(query): Query<NoticeQuery>,
+    Query(query): Query<BatchQuery>,
 ) -> PageResult {
     batch_page(
         &state,
         &me,
         id,
         StatusCode::OK,
-        query.aviso.as_deref(),
+        (query.aviso.as_deref(), query.n),
         Feedback::default(),
     )
     .await
+}
+
+/// The batch page with what a form left to show (the results file's errors), no notice.
+pub(super) async fn batch_page_with(
+    state: &WebState,
+    me: &Analyst,
+    id: BatchId,
+    status: StatusCode,
+    feedback: Feedback,
+) -> PageResult {
+    batch_page(state, me, id, status, (None, None), feedback).await
 }
 
 /// RENIEC's answer in words.
@@ -308,7 +329,9 @@ fn result_text(i: &crate::store::batches::Item) -> Option<String> {
 
 /// The label of an element of the batch page in the error summary.
 fn label_of(id: &str) -> String {
-    if id.starts_with("entrega-") {
+    if id == super::bulk_results::FILE_INPUT {
+        "Archivo de resultados"
+    } else if id.starts_with("entrega-") {
         "Fecha del correo de DCDelivery"
     } else if id.starts_with("motivo-reniec-") {
         "Motivo de RENIEC"
@@ -323,7 +346,7 @@ async fn batch_page(
     me: &Analyst,
     id: BatchId,
     status: StatusCode,
-    aviso: Option<&str>,
+    (aviso, count): (Option<&str>, Option<usize>),
     feedback: Feedback,
 ) -> PageResult {
     let (b, items) = batch::view(&state.app, me.user(), id).await?;
@@ -359,6 +382,10 @@ async fn batch_page(
         Some("resultado") => Some(
             "Resultado de RENIEC registrado: se avisó al solicitante por correo.".into(),
         ),
+        Some("resultados-cargados") => Some(format!(
+            "Se registraron {} resultado(s) de RENIEC desde el archivo: se avisó a cada solicitante por correo.",
+            count.unwrap_or_default()
+        )),
         _ => None,
     };
     let layout = Layout::new(
@@ -381,6 +408,8 @@ async fn batch_page(
         waiting,
         batch_id: b.id.to_string(),
         summary: super::summary_of(&feedback.errors, label_of),
+        upload: feedback.field(super::bulk_results::FILE_INPUT),
+        upload_mb: crate::app::bulk_results::MAX_FILE_BYTES / (1024 * 1024),
     };
     Ok(render(status, &page))
 }
@@ -426,7 +455,7 @@ pub async fn result(
                 &me,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
+                (None, None),
                 feedback,
             )
             .await
@@ -439,7 +468,15 @@ pub async fn result(
                 values,
                 alert: None,
             };
-            batch_page(&state, &me, id, StatusCode::CONFLICT, None, feedback).await
+            batch_page(
+                &state,
+                &me,
+                id,
+                StatusCode::CONFLICT,
+                (None, None),
+                feedback,
+            )
+            .await
         }
         Err(err) => Err(err.into()),
     }

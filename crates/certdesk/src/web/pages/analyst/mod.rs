@@ -9,6 +9,7 @@
 //! URLs.
 
 mod batches;
+mod bulk_results;
 mod certificates;
 mod queue;
 mod result_forms;
@@ -51,6 +52,22 @@ pub fn routes() -> Router<WebState> {
         .route(
             "/analista/lotes/{id}/solicitantes/{applicant_id}/resultado",
             post(batches::result),
+        )
+        .route(
+            "/analista/lotes/{id}/resultados",
+            post(bulk_results::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/analista/lotes/{id}/resultados/aplicar",
+            post(bulk_results::apply).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/analista/lotes/{id}/plantilla.csv",
+            get(bulk_results::template_csv),
+        )
+        .route(
+            "/analista/lotes/{id}/plantilla.xlsx",
+            get(bulk_results::template_xlsx),
         )
         .route(certificates::CSV_PATH, get(certificates::csv))
         .route(
