@@ -26,6 +26,8 @@ const ADMIN = [
   '/admin/correos',
   '/admin/avisos',
   '/admin/observaciones',
+  '/admin/configuracion',
+  '/admin/feriados',
   '/perfil',
 ];
 

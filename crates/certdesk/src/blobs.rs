@@ -80,6 +80,18 @@ impl Blobs {
         Ok((sha256, size))
     }
 
+    /// Deletes a stored file; false when there was none (deleting twice is harmless).
+    pub async fn remove(&self, sha256: &str) -> std::io::Result<bool> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(false);
+        };
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The stored bytes, or `None` when no such file exists.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
         let Some(path) = self.path_of(sha256) else {
@@ -111,5 +123,16 @@ mod tests {
             None,
             "only hashes resolve"
         );
+    }
+
+    #[tokio::test]
+    async fn a_removed_file_is_gone_and_removing_it_again_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let sha = blobs.put(b"firma").await.unwrap();
+        assert!(blobs.remove(&sha).await.unwrap());
+        assert_eq!(blobs.get(&sha).await.unwrap(), None);
+        assert!(!blobs.remove(&sha).await.unwrap());
+        assert!(!blobs.remove("../../etc/passwd").await.unwrap());
     }
 }

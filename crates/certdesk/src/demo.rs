@@ -224,6 +224,7 @@ async fn demo_ticket(
     };
     let renewal = kind == "reemision" && reason == "a";
     let images = tickets::check_images(
+        app,
         Some(&Upload {
             file_name: Some("foto.jpg".into()),
             bytes: PHOTO.to_vec(),

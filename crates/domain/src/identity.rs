@@ -172,8 +172,25 @@ impl std::str::FromStr for Dni {
 
 /// Weights of the RUC check digit, over the first ten digits.
 const RUC_WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-/// Prefixes SUNAT issues: 10 (persons), 15/17 (special), 20 (legal entities).
-const RUC_PREFIXES: [&str; 4] = ["10", "15", "17", "20"];
+/// Prefixes SUNAT issues: 10 (persons), 15/16/17 (special registrations: persons without
+/// a DNI, foreigners, and the like), 20 (legal entities, public ones included).
+const RUC_PREFIXES: [&str; 5] = ["10", "15", "16", "17", "20"];
+
+/// SUNAT's modulo-11 check digit of a RUC from its first ten digits (each 0–9): the sum of
+/// each digit times the weights 5, 4, 3, 2, 7, 6, 5, 4, 3, 2; then `11 − (sum mod 11)`,
+/// where 10 stands for 0 and 11 for 1 (that is, `(11 − sum mod 11) mod 10`). `None` unless
+/// given exactly ten digits.
+pub fn ruc_check_digit(first_ten: &[u32]) -> Option<u32> {
+    if first_ten.len() != RUC_WEIGHTS.len() || first_ten.iter().any(|d| *d > 9) {
+        return None;
+    }
+    let sum: u32 = first_ten.iter().zip(RUC_WEIGHTS).map(|(d, w)| d * w).sum();
+    Some(match 11 - sum % 11 {
+        10 => 0,
+        11 => 1,
+        digit => digit,
+    })
+}
 
 /// A Peruvian taxpayer number (RUC): 11 digits, known prefix, valid check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -185,8 +202,8 @@ pub enum RucError {
     /// Not exactly 11 digits.
     #[error("El RUC debe tener exactamente 11 dígitos.")]
     Format,
-    /// Not one of 10, 15, 17, 20.
-    #[error("El RUC debe empezar con 10, 15, 17 o 20.")]
+    /// Not one of 10, 15, 16, 17, 20.
+    #[error("El RUC debe empezar con 10, 15, 16, 17 o 20.")]
     Prefix,
     /// The last digit does not match.
     #[error("El RUC no es válido: su dígito verificador no corresponde. Revise el número.")]
@@ -204,7 +221,7 @@ impl Ruc {
             return Err(RucError::Prefix);
         }
         let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
-        if Ruc::expected_check_digit(&digits[..10]) != digits[10] {
+        if ruc_check_digit(&digits[..10]) != Some(digits[10]) {
             return Err(RucError::CheckDigit);
         }
         Ok(Ruc(s.to_string()))
@@ -214,12 +231,6 @@ impl Ruc {
     /// checks that it is valid).
     pub fn grc() -> Ruc {
         Ruc("20453744168".to_string())
-    }
-
-    /// `(11 − Σ dᵢ·wᵢ mod 11) mod 10` over the first ten digits.
-    fn expected_check_digit(first_ten: &[u32]) -> u32 {
-        let sum: u32 = first_ten.iter().zip(RUC_WEIGHTS).map(|(d, w)| d * w).sum();
-        (11 - sum % 11) % 10
     }
 
     /// The 11 digits.
@@ -631,14 +642,61 @@ mod tests {
         }
 
         #[test]
-        fn a_valid_ruc_changed_in_its_last_digit_is_refused(body in "[0-9]{8}", prefix in 0usize..4, delta in 1u32..10) {
+        fn a_valid_ruc_changed_in_its_last_digit_is_refused(body in "[0-9]{8}", prefix in 0usize..5, delta in 1u32..10) {
             let first_ten = format!("{}{body}", RUC_PREFIXES[prefix]);
             let digits: Vec<u32> = first_ten.bytes().map(|b| u32::from(b - b'0')).collect();
-            let good = Ruc::expected_check_digit(&digits);
+            let good = ruc_check_digit(&digits).unwrap();
             let good_ruc = format!("{}{}", first_ten, good);
             prop_assert!(Ruc::parse(&good_ruc).is_ok());
             let bad = (good + delta) % 10;
             prop_assert_eq!(Ruc::parse(&format!("{first_ten}{bad}")), Err(RucError::CheckDigit));
+        }
+    }
+
+    #[test]
+    fn real_rucs_are_accepted_with_their_check_digit() {
+        // SUNAT itself, the Banco de la Nación, and the Gobierno Regional Cajamarca.
+        for ruc in ["20131312955", "20100047218", "20453744168"] {
+            assert_eq!(Ruc::parse(ruc).unwrap().as_str(), ruc);
+        }
+        // 2·5 + 0·4 + 1·3 + 3·2 + 1·7 + 3·6 + 1·5 + 2·4 + 9·3 + 5·2 = 94; 94 mod 11 = 6;
+        // 11 − 6 = 5.
+        assert_eq!(ruc_check_digit(&[2, 0, 1, 3, 1, 3, 1, 2, 9, 5]), Some(5));
+        // Each of those with any other last digit is refused.
+        for ruc in ["20131312955", "20100047218"] {
+            for other in (0..10).filter(|d| *d != ruc.as_bytes()[10] - b'0') {
+                let changed = format!("{}{other}", &ruc[..10]);
+                assert_eq!(Ruc::parse(&changed), Err(RucError::CheckDigit), "{changed}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_remainder_giving_ten_or_eleven_maps_to_zero_or_one() {
+        // Sum 0: 11 − 0 = 11 → 1.
+        assert_eq!(ruc_check_digit(&[0; 10]), Some(1));
+        // 1·5 + 0 … + 1·2 = 7 → 11 − 7 = 4; and 1·5 + 1·4 + 1·2 = 11 → 11 − 0 = 11 → 1;
+        // 1·5 + 1·4 + 1·3 = 12 → 12 mod 11 = 1 → 11 − 1 = 10 → 0.
+        assert_eq!(ruc_check_digit(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 1]), Some(4));
+        assert_eq!(ruc_check_digit(&[1, 1, 0, 0, 0, 0, 0, 0, 0, 1]), Some(1));
+        assert_eq!(ruc_check_digit(&[1, 1, 1, 0, 0, 0, 0, 0, 0, 0]), Some(0));
+        assert_eq!(ruc_check_digit(&[1, 2, 3]), None);
+        assert_eq!(ruc_check_digit(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn every_sunat_prefix_is_accepted_and_others_are_refused() {
+        for prefix in ["10", "15", "16", "17", "20"] {
+            let body: Vec<u32> = format!("{prefix}12345678")
+                .bytes()
+                .map(|b| u32::from(b - b'0'))
+                .collect();
+            let ruc = format!("{prefix}12345678{}", ruc_check_digit(&body).unwrap());
+            assert!(Ruc::parse(&ruc).is_ok(), "{ruc}");
+        }
+        for prefix in ["11", "12", "18", "21", "30", "99"] {
+            let ruc = format!("{prefix}123456789");
+            assert_eq!(Ruc::parse(&ruc), Err(RucError::Prefix), "{ruc}");
         }
     }
 
@@ -657,7 +715,7 @@ mod tests {
         assert_eq!(Ruc::parse("2045374416A"), Err(RucError::Format));
         assert_eq!(Ruc::parse("30453744168"), Err(RucError::Prefix));
         assert_eq!(Ruc::parse("20453744169"), Err(RucError::CheckDigit));
-        assert!(RucError::Prefix.to_string().contains("10, 15, 17 o 20"));
+        assert!(RucError::Prefix.to_string().contains("10, 15, 16, 17 o 20"));
         assert!(RucError::Format.to_string().contains("11 dígitos"));
         assert!(RucError::CheckDigit.to_string().contains("verificador"));
     }

@@ -183,6 +183,217 @@ impl Default for ImageThresholds {
     }
 }
 
+/// Which part of the checks a threshold tunes (how the settings page groups them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdGroup {
+    /// How images are prepared before they are measured.
+    Analysis,
+    /// The photo's checks.
+    Photo,
+    /// The signature's checks (the post-firma ones included).
+    Signature,
+}
+
+/// One tunable number of [`ImageThresholds`]: its field name (the settings' key), what it
+/// means in Spanish, and the range an admin may set it to. The ranges keep every check
+/// meaningful (a share between 0 and 1, a grey level between 0 and 255, a size that cannot
+/// exhaust memory); any value inside them is safe (the checks never panic, property-tested).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdField {
+    pub name: &'static str,
+    pub group: ThresholdGroup,
+    pub label: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Whole numbers only.
+    pub integer: bool,
+}
+
+macro_rules! threshold_fields {
+    ($($field:ident: $ty:ident, $group:ident, $min:literal ..= $max:literal, $label:literal;)+) => {
+        /// Every tunable threshold, in the order the settings page shows them.
+        pub const THRESHOLD_FIELDS: &[ThresholdField] = &[$(ThresholdField {
+            name: stringify!($field),
+            group: ThresholdGroup::$group,
+            label: $label,
+            min: $min as f64,
+            max: $max as f64,
+            integer: threshold_fields!(@integer $ty),
+        },)+];
+
+        impl ImageThresholds {
+            /// The threshold named `name`, as a number; `None` for a name that is not one.
+            pub fn value(&self, name: &str) -> Option<f64> {
+                match name {
+                    $(stringify!($field) => Some(self.$field as f64),)+
+                    _ => None,
+                }
+            }
+
+            /// Stores `value` (already checked against its field's range) in the field.
+            fn assign(&mut self, name: &str, value: f64) {
+                match name {
+                    $(stringify!($field) => self.$field = value as $ty,)+
+                    _ => {}
+                }
+            }
+        }
+    };
+    (@integer f64) => { false };
+    (@integer $other:ident) => { true };
+}
+
+threshold_fields! {
+    analysis_max_side: u32, Analysis, 160 ..= 2048,
+        "Tamaño de análisis: lado mayor, en píxeles";
+    face_detection_max_side: u32, Analysis, 80 ..= 1024,
+        "Tamaño para detectar el rostro: lado mayor, en píxeles";
+    photo_min_width: u32, Photo, 1 ..= 4000, "Ancho mínimo de la foto, en píxeles";
+    photo_min_height: u32, Photo, 1 ..= 4000, "Alto mínimo de la foto, en píxeles";
+    photo_aspect_tolerance: f64, Photo, 0 ..= 0.5,
+        "Tolerancia de la proporción 3:4 o 4:5 (ancho ÷ alto)";
+    photo_min_sharpness: f64, Photo, 0 ..= 1000,
+        "Nitidez mínima (varianza del laplaciano)";
+    photo_dark_max_mean: f64, Photo, 0 ..= 255,
+        "Muy oscura si el brillo medio es menor que (0 a 255)";
+    photo_bright_min_p25: u8, Photo, 0 ..= 255,
+        "Muy clara si su cuarto más oscuro llega a (0 a 255)";
+    photo_min_contrast: u8, Photo, 0 ..= 255, "Contraste mínimo (0 a 255)";
+    signature_min_paper_luma: u8, Signature, 0 ..= 255,
+        "Brillo mínimo del papel (0 a 255)";
+    signature_ink_contrast: u8, Signature, 1 ..= 255,
+        "Diferencia mínima entre la tinta y el papel (1 a 255)";
+    signature_min_ink_share: f64, Signature, 0 ..= 0.5,
+        "Proporción mínima de tinta en la imagen";
+    signature_blue_margin: u8, Signature, 0 ..= 255,
+        "Cuánto más azul que rojo y verde es la tinta azul (0 a 255)";
+    signature_min_blue_share: f64, Signature, 0 ..= 1,
+        "Proporción mínima de tinta azul (0 a 1)";
+    signature_edge_margin: f64, Signature, 0 ..= 0.25,
+        "Margen que cuenta como borde (proporción del lado)";
+    signature_edge_min_pixels: usize, Signature, 0 ..= 100000,
+        "Píxeles de tinta en un borde para considerar la firma cortada";
+    signature_max_centre_offset_x: f64, Signature, 0 ..= 0.5,
+        "Desplazamiento horizontal máximo desde el centro (proporción del ancho)";
+    signature_max_centre_offset_y: f64, Signature, 0 ..= 0.5,
+        "Desplazamiento vertical máximo desde el centro (proporción del alto)";
+    signature_min_width_share: f64, Signature, 0 ..= 1,
+        "Ancho mínimo de la firma (proporción del ancho de la imagen)";
+    signature_max_width_share: f64, Signature, 0 ..= 1,
+        "Ancho máximo de la firma (proporción del ancho de la imagen)";
+    postfirma_min_gap: f64, Signature, 0 ..= 0.5,
+        "Espacio en blanco que separa una postfirma (proporción del alto)";
+    postfirma_min_mass_share: f64, Signature, 0 ..= 1,
+        "Tinta mínima de un bloque, frente al mayor, para contarlo (proporción)";
+    postfirma_min_height: f64, Signature, 0 ..= 0.5,
+        "Alto mínimo de un bloque de texto bajo la firma (proporción del alto)";
+}
+
+impl ThresholdField {
+    /// The field named `name`.
+    pub fn named(name: &str) -> Option<&'static ThresholdField> {
+        THRESHOLD_FIELDS.iter().find(|f| f.name == name)
+    }
+
+    /// Reads a typed number for this field: a decimal comma is accepted ("0,5"), the range
+    /// and wholeness are checked; the error is Spanish.
+    pub fn parse(&self, text: &str) -> Result<f64, String> {
+        let text = text.trim();
+        let normal = if text.contains(',') && !text.contains('.') {
+            text.replacen(',', ".", 1)
+        } else {
+            text.to_owned()
+        };
+        let value: f64 = normal
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| {
+                format!(
+                    "«{text}» no es un número: escriba un número entre {} y {}.",
+                    self.show(self.min),
+                    self.show(self.max)
+                )
+            })?;
+        if self.integer && value.fract() != 0.0 {
+            return Err("Escriba un número entero, sin decimales.".into());
+        }
+        if value < self.min || value > self.max {
+            return Err(format!(
+                "Debe estar entre {} y {}.",
+                self.show(self.min),
+                self.show(self.max)
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A value of this field as text: whole numbers without decimals.
+    pub fn show(&self, value: f64) -> String {
+        if self.integer || value.fract() == 0.0 {
+            format!("{value:.0}")
+        } else {
+            format!("{value}")
+        }
+    }
+}
+
+impl ImageThresholds {
+    /// Every threshold as `name=value` lines, in [`THRESHOLD_FIELDS`] order: the text a
+    /// settings row stores.
+    pub fn to_lines(&self) -> String {
+        THRESHOLD_FIELDS
+            .iter()
+            .filter_map(|f| Some(format!("{}={}", f.name, f.show(self.value(f.name)?))))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// These thresholds with the `name=value` lines (or `;`-separated pairs) of `text`
+    /// applied; names not given keep their value. Every bad line is reported, keyed by the
+    /// threshold's name (or the text given as a name), and then nothing changes.
+    pub fn with_lines(&self, text: &str) -> Result<ImageThresholds, Vec<(String, String)>> {
+        let mut next = self.clone();
+        let mut errors = Vec::new();
+        for line in text
+            .split(['\n', ';'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            let Some((name, value)) = line.split_once('=') else {
+                errors.push((
+                    line.to_owned(),
+                    "Escriba cada umbral como nombre=valor.".to_owned(),
+                ));
+                continue;
+            };
+            let name = name.trim();
+            let Some(field) = ThresholdField::named(name) else {
+                errors.push((
+                    name.to_owned(),
+                    format!("«{name}» no es un umbral de las verificaciones de imágenes."),
+                ));
+                continue;
+            };
+            match field.parse(value) {
+                Ok(v) => next.assign(field.name, v),
+                Err(message) => errors.push((field.name.to_owned(), message)),
+            }
+        }
+        if errors.is_empty() && next.signature_min_width_share > next.signature_max_width_share {
+            errors.push((
+                "signature_max_width_share".to_owned(),
+                "El ancho máximo de la firma no puede ser menor que el mínimo.".to_owned(),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// One line of the ✓/✗ list shown after an upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageCheck {
@@ -1179,6 +1390,67 @@ mod tests {
             t.photo_min_width,
             ImageThresholds::default().photo_min_width
         );
+    }
+
+    #[test]
+    fn every_threshold_is_listed_once_and_its_default_is_within_its_range() {
+        let t = ImageThresholds::default();
+        let mut names: Vec<&str> = THRESHOLD_FIELDS.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), THRESHOLD_FIELDS.len());
+        // Every field of the struct is tunable: the serialised struct has the same names.
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), THRESHOLD_FIELDS.len());
+        for f in THRESHOLD_FIELDS {
+            let v = t.value(f.name).unwrap();
+            assert!(f.min <= v && v <= f.max, "{} = {v}", f.name);
+            assert_eq!(json[f.name].as_f64().unwrap(), v, "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn thresholds_read_back_what_they_write_as_lines() {
+        let t = ImageThresholds::default();
+        assert_eq!(t.with_lines(&t.to_lines()).unwrap(), t);
+        assert!(t.to_lines().contains("photo_min_sharpness=25\n"));
+        assert!(t.to_lines().contains("signature_min_ink_share=0.0005"));
+    }
+
+    #[test]
+    fn changed_thresholds_keep_the_others_and_accept_a_decimal_comma() {
+        let t = ImageThresholds::default()
+            .with_lines("photo_min_sharpness = 40; signature_min_blue_share=0,7")
+            .unwrap();
+        assert_eq!(t.photo_min_sharpness, 40.0);
+        assert_eq!(t.signature_min_blue_share, 0.7);
+        assert_eq!(t.photo_min_width, 240);
+    }
+
+    #[test]
+    fn bad_thresholds_are_each_reported_and_change_nothing() {
+        let errors = ImageThresholds::default()
+            .with_lines(
+                "photo_min_width=12.5\nphoto_min_sharpness=-1\nsignature_min_blue_share=mucho\nfoo=1",
+            )
+            .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "photo_min_width",
+                "photo_min_sharpness",
+                "signature_min_blue_share",
+                "foo"
+            ]
+        );
+        assert!(errors[0].1.contains("entero"));
+        assert!(errors[1].1.contains("entre 0 y 1000"));
+        assert!(errors[2].1.contains("no es un número"));
+        let crossed = ImageThresholds::default()
+            .with_lines("signature_min_width_share=0.8\nsignature_max_width_share=0.5")
+            .unwrap_err();
+        assert_eq!(crossed[0].0, "signature_max_width_share");
     }
 
     #[test]

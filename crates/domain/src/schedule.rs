@@ -172,6 +172,52 @@ pub struct Holiday {
     pub name: String,
 }
 
+/// The years whose calendar admins may read and edit.
+pub const HOLIDAY_YEARS: std::ops::RangeInclusive<i16> = 2000..=2100;
+
+/// Longest name of a holiday.
+pub const MAX_HOLIDAY_NAME: usize = 120;
+
+/// A holiday's name as typed: blanks collapsed, not empty, at most [`MAX_HOLIDAY_NAME`]
+/// characters.
+pub fn parse_holiday_name(value: &str) -> Result<String, String> {
+    let name = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(
+            "Escriba el nombre del día no laborable, por ejemplo «Día no laborable (D.S. N° 123-2025-PCM)».".into(),
+        );
+    }
+    if name.chars().count() > MAX_HOLIDAY_NAME {
+        return Err(format!(
+            "El nombre puede tener hasta {MAX_HOLIDAY_NAME} caracteres."
+        ));
+    }
+    Ok(name)
+}
+
+/// A holiday's date as typed, `AAAA-MM-DD`, a real day of a year in [`HOLIDAY_YEARS`].
+pub fn parse_holiday_date(value: &str) -> Result<Date, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("Indique la fecha del día no laborable.".into());
+    }
+    let date: Date = value
+        .parse()
+        .ok()
+        .filter(|_| value.len() == 10)
+        .ok_or_else(|| {
+            format!("«{value}» no es una fecha válida: use el formato AAAA-MM-DD, por ejemplo 2026-01-02.")
+        })?;
+    if !HOLIDAY_YEARS.contains(&date.year()) {
+        return Err(format!(
+            "La fecha debe ser de un año entre {} y {}.",
+            HOLIDAY_YEARS.start(),
+            HOLIDAY_YEARS.end()
+        ));
+    }
+    Ok(date)
+}
+
 /// Easter Sunday of `year` (Gregorian computus, Meeus/Jones/Butcher). `None` before 1583,
 /// when the Gregorian calendar did not exist, and beyond jiff's range.
 pub fn easter_sunday(year: i16) -> Option<Date> {

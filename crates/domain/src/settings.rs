@@ -1,13 +1,16 @@
 //! The settings an admin changes at run time (SPEC.md "Users and roles": fee, tribute code,
-//! RUC, batch day and time, institutional e-mail domains; and the entity's name), as one
-//! typed value. Rules, pages and mail all read this struct; nobody reads a key by name.
+//! RUC, batch day and time, institutional e-mail domains; and the entity's name, the image
+//! checks' thresholds and how long personal files are kept), as one typed value. Rules, pages and mail all read this struct; nobody reads a key by name.
 //!
 //! Stored as text, one row per [`Setting`]. Reading them back never fails: a value that no
 //! longer parses keeps its default (and is reported, for the log), because a bad setting
 //! must not stop the service desk. Changing them checks every value at once, each with a
 //! Spanish message on its own field. Pure: no I/O.
 
+use jiff::civil::Weekday;
+
 use crate::identity::{Ruc, DEFAULT_INSTITUTIONAL_DOMAIN};
+use crate::images::{ImageThresholds, ThresholdField};
 use crate::money::Money;
 use crate::payment::{parse_tribute_code, PaymentRules};
 use crate::schedule::{parse_hh_mm, parse_weekday, weekday_name, Cutoff, CutoffError};
@@ -19,6 +22,15 @@ pub const DEFAULT_ENTITY_NAME: &str = "Gobierno Regional Cajamarca";
 
 /// Longest entity name accepted.
 const MAX_ENTITY_NAME: usize = 160;
+
+/// How long, in days, the photos, signatures and receipts of a finished ticket are kept
+/// after it finished (Ley 29733: personal data only as long as the purpose needs): a year
+/// covers the certificate's download and installation and any later question about them.
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+/// The shortest retention: a month, past the 30-day download window of a new certificate.
+pub const MIN_RETENTION_DAYS: u32 = 30;
+/// The longest retention: ten years.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 words! {
     /// One stored setting; its word is the key of its row.
@@ -39,11 +51,16 @@ words! {
         BatchWeekday,
         /// Lima time of the cut-off, `16:30`.
         BatchTime,
+        /// The image checks' thresholds, `name=value` lines ([`ImageThresholds::to_lines`]);
+        /// a change names only the thresholds it changes.
+        ImageThresholds,
+        /// Days a finished ticket's photos, signatures and receipts are kept.
+        RetentionDays,
     }
 }
 
 /// Every setting, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The entity the service desk belongs to.
     pub entity_name: String,
@@ -53,6 +70,20 @@ pub struct Settings {
     pub payment: PaymentRules,
     /// The weekly cut-off (holidays are a calendar of their own).
     pub cutoff: Cutoff,
+    /// The numbers that decide the photo and signature checks.
+    pub images: ImageThresholds,
+    /// Days a finished ticket's personal files are kept ([`DEFAULT_RETENTION_DAYS`]).
+    pub retention_days: u32,
+}
+
+/// One value that a change of settings changed, for the audit log: the key (a setting's
+/// word, or `image_thresholds.<name>` for one threshold) and the stored text before and
+/// after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingChange {
+    pub key: String,
+    pub old: String,
+    pub new: String,
 }
 
 impl Default for Settings {
@@ -64,6 +95,8 @@ impl Default for Settings {
             institutional_domains: vec![DEFAULT_INSTITUTIONAL_DOMAIN.to_owned()],
             payment: PaymentRules::default(),
             cutoff: Cutoff::default(),
+            images: ImageThresholds::default(),
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -79,23 +112,19 @@ impl Settings {
         let mut errors = FieldErrors::new();
         for (key, value) in rows {
             if let Ok(setting) = key.parse::<Setting>() {
-                if let Err(message) = settings.set(setting, value) {
-                    errors.add(setting.as_str(), message);
-                }
+                settings.set(setting, value, &mut errors);
             }
         }
         (settings, errors)
     }
 
     /// These settings with `changes` applied, every value checked at once; errors are keyed
-    /// by each setting's word.
+    /// by each setting's word, and by `image_thresholds.<name>` for one threshold.
     pub fn with(&self, changes: &[(Setting, &str)]) -> Result<Settings, FieldErrors> {
         let mut next = self.clone();
         let mut errors = FieldErrors::new();
         for (setting, value) in changes {
-            if let Err(message) = next.set(*setting, value) {
-                errors.add(setting.as_str(), message);
-            }
+            next.set(*setting, value, &mut errors);
         }
         if errors.is_empty() {
             Ok(next)
@@ -104,8 +133,61 @@ impl Settings {
         }
     }
 
-    /// Sets one setting from its text; on error nothing changes.
-    fn set(&mut self, setting: Setting, value: &str) -> Result<(), String> {
+    /// What differs from `before`, in [`Setting::ALL`] order, one threshold at a time.
+    pub fn changes_from(&self, before: &Settings) -> Vec<SettingChange> {
+        let mut out = Vec::new();
+        for setting in Setting::ALL {
+            if *setting == Setting::ImageThresholds {
+                for field in crate::images::THRESHOLD_FIELDS {
+                    let (Some(old), Some(new)) = (
+                        before.images.value(field.name),
+                        self.images.value(field.name),
+                    ) else {
+                        continue;
+                    };
+                    if old != new {
+                        out.push(SettingChange {
+                            key: format!("{}.{}", setting.as_str(), field.name),
+                            old: field.show(old),
+                            new: field.show(new),
+                        });
+                    }
+                }
+                continue;
+            }
+            let (old, new) = (before.stored(*setting), self.stored(*setting));
+            if old != new {
+                out.push(SettingChange {
+                    key: setting.as_str().to_owned(),
+                    old,
+                    new,
+                });
+            }
+        }
+        out
+    }
+
+    /// Sets one setting from its text, or records why not in `errors` (keyed by the
+    /// setting's word, or `image_thresholds.<name>`); on error nothing changes.
+    fn set(&mut self, setting: Setting, value: &str, errors: &mut FieldErrors) {
+        if setting == Setting::ImageThresholds {
+            match self.images.with_lines(value) {
+                Ok(images) => self.images = images,
+                Err(problems) => {
+                    for (name, message) in problems {
+                        errors.add(&format!("{}.{name}", setting.as_str()), message);
+                    }
+                }
+            }
+            return;
+        }
+        if let Err(message) = self.set_text(setting, value) {
+            errors.add(setting.as_str(), message);
+        }
+    }
+
+    /// Sets one setting whose value is one piece of text; on error nothing changes.
+    fn set_text(&mut self, setting: Setting, value: &str) -> Result<(), String> {
         match setting {
             Setting::EntityName => self.entity_name = parse_entity_name(value)?,
             Setting::InstitutionalDomains => {
@@ -125,13 +207,22 @@ impl Settings {
                 self.payment.ruc = Ruc::parse(value).map_err(|e| e.to_string())?
             }
             Setting::BatchWeekday => {
-                self.cutoff.weekday =
+                let weekday =
                     parse_weekday(value).ok_or_else(|| CutoffError::Weekday.to_string())?;
+                if matches!(weekday, Weekday::Saturday | Weekday::Sunday) {
+                    return Err(
+                        "El corte debe caer en un día hábil: elija de lunes a viernes.".into(),
+                    );
+                }
+                self.cutoff.weekday = weekday;
             }
             Setting::BatchTime => {
                 self.cutoff.time =
                     parse_hh_mm(value).ok_or_else(|| CutoffError::Time.to_string())?;
             }
+            Setting::RetentionDays => self.retention_days = parse_retention_days(value)?,
+            // Set by `set`, threshold by threshold.
+            Setting::ImageThresholds => {}
         }
         Ok(())
     }
@@ -146,6 +237,8 @@ impl Settings {
             Setting::EntityRuc => self.payment.ruc.as_str().to_owned(),
             Setting::BatchWeekday => weekday_name(self.cutoff.weekday).to_owned(),
             Setting::BatchTime => self.cutoff.time.strftime("%H:%M").to_string(),
+            Setting::ImageThresholds => self.images.to_lines(),
+            Setting::RetentionDays => self.retention_days.to_string(),
         }
     }
 
@@ -159,6 +252,29 @@ impl Settings {
             .collect();
         one_of(&at)
     }
+}
+
+/// A whole number of days between [`MIN_RETENTION_DAYS`] and [`MAX_RETENTION_DAYS`].
+fn parse_retention_days(value: &str) -> Result<u32, String> {
+    let range = format!(
+        "entre {MIN_RETENTION_DAYS} y {MAX_RETENTION_DAYS} días ({} años)",
+        MAX_RETENTION_DAYS / 365
+    );
+    let days: u32 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("Escriba el plazo como un número entero de días, {range}."))?;
+    if !(MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
+        return Err(format!("El plazo de conservación debe estar {range}."));
+    }
+    Ok(days)
+}
+
+/// Whether `key` names one image threshold (`image_thresholds.<name>`), for forms that
+/// label errors.
+pub fn threshold_of_key(key: &str) -> Option<&'static ThresholdField> {
+    let name = key.strip_prefix("image_thresholds.")?;
+    ThresholdField::named(name)
 }
 
 fn parse_entity_name(value: &str) -> Result<String, String> {
@@ -276,9 +392,80 @@ mod tests {
     }
 
     #[test]
+    fn thresholds_and_retention_are_settings_checked_like_the_others() {
+        let base = Settings::default();
+        let next = base
+            .with(&[
+                (Setting::ImageThresholds, "photo_min_sharpness=40"),
+                (Setting::RetentionDays, "730"),
+            ])
+            .unwrap();
+        assert_eq!(next.images.photo_min_sharpness, 40.0);
+        assert_eq!(next.images.photo_min_width, 240);
+        assert_eq!(next.retention_days, 730);
+        let err = base
+            .with(&[
+                (
+                    Setting::ImageThresholds,
+                    "photo_min_width=0\nsignature_min_blue_share=2",
+                ),
+                (Setting::RetentionDays, "7"),
+                (Setting::BatchWeekday, "sábado"),
+            ])
+            .unwrap_err();
+        for field in [
+            "image_thresholds.photo_min_width",
+            "image_thresholds.signature_min_blue_share",
+            "retention_days",
+            "batch_weekday",
+        ] {
+            assert!(err.contains(field), "{field}: {err:?}");
+        }
+        assert!(err.get("retention_days").unwrap()[0].contains("entre 30 y 3650"));
+        assert!(threshold_of_key("image_thresholds.photo_min_width").is_some());
+        assert!(threshold_of_key("image_thresholds.nada").is_none());
+    }
+
+    #[test]
+    fn the_changes_name_each_changed_value_with_its_old_and_new_text() {
+        let base = Settings::default();
+        let next = base
+            .with(&[
+                (Setting::Fee, "9.50"),
+                (Setting::TributeCode, "00529"),
+                (
+                    Setting::ImageThresholds,
+                    "photo_min_sharpness=30\nphoto_min_width=240",
+                ),
+            ])
+            .unwrap();
+        let changes = next.changes_from(&base);
+        assert_eq!(
+            changes,
+            [
+                SettingChange {
+                    key: "fee".into(),
+                    old: "8.10".into(),
+                    new: "9.50".into()
+                },
+                SettingChange {
+                    key: "image_thresholds.photo_min_sharpness".into(),
+                    old: "25".into(),
+                    new: "30".into()
+                },
+            ]
+        );
+        assert!(base.changes_from(&base).is_empty());
+    }
+
+    #[test]
     fn every_setting_reads_back_what_it_stores() {
         let s = Settings::default()
-            .with(&[(Setting::InstitutionalDomains, "@a.gob.pe b.gob.pe")])
+            .with(&[
+                (Setting::InstitutionalDomains, "@a.gob.pe b.gob.pe"),
+                (Setting::ImageThresholds, "signature_min_ink_share=0.001"),
+                (Setting::RetentionDays, "400"),
+            ])
             .unwrap();
         let rows: Vec<(&str, String)> = Setting::ALL
             .iter()

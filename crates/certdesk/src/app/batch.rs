@@ -173,6 +173,9 @@ pub async fn package(
     let mut conn = app.store.conn().await?;
     let batch = batches::by_id(&mut conn, id).await?;
     drop(conn);
+    if batch.files_purged_at.is_some() {
+        return Err(super::retention::purged());
+    }
     let batch = ensure_package(app, batch).await?;
     audit::record_now(
         app,

@@ -21,6 +21,10 @@ pub enum AppError {
     /// The thing is in a state that does not allow this (409). The message is for people.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// It existed but was deleted for good, e.g. a file past its retention period (410).
+    /// The message is for people.
+    #[error("gone: {0}")]
+    Gone(String),
     /// Too many attempts (429). The message is for people.
     #[error("rate limited: {0}")]
     RateLimited(String),

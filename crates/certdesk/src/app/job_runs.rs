@@ -22,16 +22,19 @@ pub enum Job {
     Housekeeping,
     /// Mail delivery over SMTP (every few seconds, when a server is configured).
     Outbox,
+    /// Deletes personal files past their retention period (daily).
+    Retention,
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::Batch,
         Job::Outbox,
         Job::Certificates,
         Job::Reminders,
         Job::Housekeeping,
         Job::QueueSummary,
+        Job::Retention,
     ];
 
     /// The key of its `job_runs` row.
@@ -43,6 +46,7 @@ impl Job {
             Job::Reminders => "reminders",
             Job::Housekeeping => "housekeeping",
             Job::Outbox => "outbox",
+            Job::Retention => "retention",
         }
     }
 
@@ -55,6 +59,7 @@ impl Job {
             Job::Reminders => "Recordatorios de caducidad y de descarga",
             Job::Housekeeping => "Mantenimiento (sesiones vencidas, feriados)",
             Job::Outbox => "Envío de correos por SMTP",
+            Job::Retention => "Eliminación de fotos, firmas y constancias vencidas (Ley 29733)",
         }
     }
 
@@ -65,6 +70,7 @@ impl Job {
             Job::Outbox => "cada 5 segundos",
             Job::Certificates | Job::Reminders | Job::Housekeeping => "cada hora",
             Job::QueueSummary => "cada día desde las 08:00",
+            Job::Retention => "cada día",
         }
     }
 
@@ -74,7 +80,7 @@ impl Job {
         match self {
             Job::Batch | Job::Outbox => SignedDuration::from_mins(5),
             Job::Certificates | Job::Reminders | Job::Housekeeping => SignedDuration::from_hours(3),
-            Job::QueueSummary => SignedDuration::from_hours(26),
+            Job::QueueSummary | Job::Retention => SignedDuration::from_hours(26),
         }
     }
 }

@@ -520,33 +520,37 @@ impl ImageUploads {
 /// photo) and can hold up to ~150 MB while it decodes, on a 2-core machine.
 static IMAGE_CHECKS: Semaphore = Semaphore::const_new(2);
 
-/// Checks one upload off the async runtime.
+/// Checks one upload off the async runtime, with the thresholds in force (a setting).
 pub async fn check_image(
+    app: &App,
     purpose: ImagePurpose,
     upload: Option<&Upload>,
 ) -> AppResult<Option<Result<CheckedImage, ImageRejection>>> {
     let Some(upload) = upload.filter(|u| !u.bytes.is_empty()) else {
         return Ok(None);
     };
+    let thresholds = settings::load(app).await?.images;
     let _permit = IMAGE_CHECKS
         .acquire()
         .await
         .context("image check permits")?;
     let bytes = upload.bytes.clone();
-    let verdict = tokio::task::spawn_blocking(move || images::check(purpose, &bytes))
-        .await
-        .context("image check task")?;
+    let verdict =
+        tokio::task::spawn_blocking(move || images::check_with(purpose, &bytes, &thresholds))
+            .await
+            .context("image check task")?;
     Ok(Some(verdict))
 }
 
 /// Checks an applicant's photo and signature (the applicant form, before `add_applicant`).
 pub async fn check_images(
+    app: &App,
     photo: Option<&Upload>,
     signature: Option<&Upload>,
 ) -> AppResult<ImageUploads> {
     Ok(ImageUploads {
-        photo: check_image(ImagePurpose::Photo, photo).await?,
-        signature: check_image(ImagePurpose::Signature, signature).await?,
+        photo: check_image(app, ImagePurpose::Photo, photo).await?,
+        signature: check_image(app, ImagePurpose::Signature, signature).await?,
         require_no_glasses: false,
     })
 }
@@ -1056,8 +1060,11 @@ pub async fn applicant_file(
 ) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let applicant = applicants::by_id(&mut conn, applicant_id).await?;
-    visible_ticket(&mut conn, actor, applicant.ticket_id).await?;
+    let ticket = visible_ticket(&mut conn, actor, applicant.ticket_id).await?;
     drop(conn);
+    if ticket.files_purged_at.is_some() {
+        return Err(super::retention::purged());
+    }
     let (sha256, file) = match which {
         ApplicantFile::Photo => (&applicant.photo_sha256, "photo"),
         ApplicantFile::Signature => (&applicant.signature_sha256, "signature"),
@@ -1088,8 +1095,11 @@ pub async fn receipt_file(
 ) -> AppResult<FileContent> {
     let mut conn = app.store.conn().await?;
     let payment = payments::by_id(&mut conn, payment_id).await?;
-    visible_ticket(&mut conn, actor, payment.ticket_id).await?;
+    let ticket = visible_ticket(&mut conn, actor, payment.ticket_id).await?;
     drop(conn);
+    if ticket.files_purged_at.is_some() {
+        return Err(super::retention::purged());
+    }
     let bytes = read_blob(app, &payment.receipt_sha256).await?;
     audit_file_view(
         app,

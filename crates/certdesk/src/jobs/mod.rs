@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod housekeeping;
 pub mod outbox;
 pub mod reminders;
+pub mod retention;
 
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_hourly: Option<jiff::Timestamp> = None;
     let mut summary_tried: Option<jiff::civil::Date> = None;
+    let mut retention_done: Option<jiff::civil::Date> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -45,6 +47,15 @@ pub async fn run_all(app: App, mut shutdown: watch::Receiver<bool>) {
                     match outcome {
                         Ok(_) => summary_tried = Some(today),
                         Err(err) => tracing::warn!(error = ?err, "queue summary failed; will retry"),
+                    }
+                }
+                // Retention purges once a day (retried on the next tick after a failure).
+                if retention_done != Some(today) {
+                    let outcome = retention::run_once(&app, now).await;
+                    record(&app, Job::Retention, now, &outcome).await;
+                    match outcome {
+                        Ok(_) => retention_done = Some(today),
+                        Err(err) => tracing::warn!(error = ?err, "retention purge failed; will retry"),
                     }
                 }
                 let hourly_due = last_hourly

@@ -32,6 +32,8 @@ pub struct Batch {
     pub item_count: i64,
     pub package_sha256: Option<String>,
     pub package_bytes: Option<i64>,
+    /// When its package was deleted, every ticket in it having had its files purged.
+    pub files_purged_at: Option<Timestamp>,
 }
 
 const SELECT: &str =
@@ -48,6 +50,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Batch> {
         item_count: row.try_get("item_count")?,
         package_sha256: row.try_get("package_sha256")?,
         package_bytes: row.try_get("package_bytes")?,
+        files_purged_at: row.ts_opt("files_purged_at")?,
     })
 }
 

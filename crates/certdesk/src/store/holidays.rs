@@ -1,4 +1,5 @@
-//! Non-working days for the batch calendar.
+//! Non-working days for the batch calendar: national holidays (seeded per year) and the
+//! days admins add by decree.
 
 use jiff::{civil::Date, Timestamp};
 use sqlx::Row;
@@ -21,6 +22,82 @@ impl HolidaySource {
             HolidaySource::Decretado => "decretado",
         }
     }
+
+    fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "nacional" => Ok(HolidaySource::Nacional),
+            "decretado" => Ok(HolidaySource::Decretado),
+            other => Err(StoreError::Corrupt(format!("holiday source {other}"))),
+        }
+    }
+}
+
+/// A stored non-working day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHoliday {
+    pub date: Date,
+    pub name: String,
+    pub source: HolidaySource,
+}
+
+fn stored_from(row: &sqlx::any::AnyRow) -> StoreResult<StoredHoliday> {
+    let day: String = row.try_get("day")?;
+    let source: String = row.try_get("source")?;
+    Ok(StoredHoliday {
+        date: day
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("holiday {day}")))?,
+        name: row.try_get("name")?,
+        source: HolidaySource::parse(&source)?,
+    })
+}
+
+/// Every stored non-working day of `year`, in date order.
+pub async fn in_year(conn: &mut Conn, year: i16) -> StoreResult<Vec<StoredHoliday>> {
+    // `day` is `YYYY-MM-DD` text: the year's days sort between these two strings.
+    let rows = sqlx::query(
+        "SELECT day, name, source FROM holidays WHERE day >= $1 AND day <= $2 ORDER BY day",
+    )
+    .bind(format!("{year:04}-01-01"))
+    .bind(format!("{year:04}-12-31"))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(stored_from).collect()
+}
+
+/// The stored non-working day on `day`, if any.
+pub async fn on(conn: &mut Conn, day: Date) -> StoreResult<Option<StoredHoliday>> {
+    let row = sqlx::query("SELECT day, name, source FROM holidays WHERE day = $1")
+        .bind(day.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(stored_from).transpose()
+}
+
+/// Adds a non-working day; a day already listed is `Conflict` (on `day`).
+pub async fn insert(
+    conn: &mut Conn,
+    day: Date,
+    name: &str,
+    source: HolidaySource,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO holidays (day, name, source) VALUES ($1, $2, $3)")
+        .bind(day.to_string())
+        .bind(name)
+        .bind(source.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a decreed day; false when there was no decreed day on `day`.
+pub async fn delete_decreed(conn: &mut Conn, day: Date) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM holidays WHERE day = $1 AND source = $2")
+        .bind(day.to_string())
+        .bind(HolidaySource::Decretado.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Years whose national holidays were already seeded, among `years`.

@@ -24,6 +24,7 @@ pub mod password_tokens;
 pub mod payments;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 pub mod sessions;
 pub mod settings;
 mod sql;

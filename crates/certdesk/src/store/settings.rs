@@ -20,6 +20,18 @@ pub async fn all(conn: &mut Conn) -> StoreResult<Vec<(String, String)>> {
         .collect()
 }
 
+/// Serialises changes of settings: the first statement of a transaction that changes them,
+/// so that on PostgreSQL a second admin saving at the same moment waits, then reads what
+/// the first one saved (SQLite has one writer anyway). Touches the `fee` row, which the
+/// migrations seed and nothing deletes.
+pub async fn lock(conn: &mut Conn) -> StoreResult<()> {
+    sqlx::query("UPDATE settings SET value = value WHERE key = $1")
+        .bind(Setting::Fee.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Stores one setting's text.
 pub async fn set(conn: &mut Conn, setting: Setting, value: &str) -> StoreResult<()> {
     sqlx::query(

@@ -38,6 +38,9 @@ pub struct Ticket {
     pub renews_certificate_id: Option<CertificateId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When its photos, signatures and receipts were deleted, their retention period over
+    /// (Ley 29733); the ticket and its data stay.
+    pub files_purged_at: Option<Timestamp>,
 }
 
 /// An installation appointment agreed with the subscriber.
@@ -81,6 +84,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Ticket> {
         renews_certificate_id: row.parse_opt("renews_certificate_id")?,
         created_at: row.ts("created_at")?,
         updated_at: row.ts("updated_at")?,
+        files_purged_at: row.ts_opt("files_purged_at")?,
     })
 }
 

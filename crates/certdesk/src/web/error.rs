@@ -158,6 +158,9 @@ impl From<AppError> for Answer {
                 "No se pudo completar",
                 detail,
             ),
+            AppError::Gone(detail) => {
+                Answer::new(StatusCode::GONE, "eliminado", "Archivo eliminado", detail)
+            }
             AppError::RateLimited(detail) => Answer::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "demasiados-intentos",

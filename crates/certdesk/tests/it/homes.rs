@@ -297,7 +297,7 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     for _ in 0..100 {
         let mut conn = app.app.store.conn().await.unwrap();
         let runs = certdesk::store::job_runs::all(&mut conn).await.unwrap();
-        if runs.len() == 5 {
+        if runs.len() == 6 {
             break;
         }
         drop(conn);
@@ -348,6 +348,7 @@ async fn the_admins_home_shows_pending_requests_failed_mail_and_the_jobs_health(
     assert_eq!(row_of(Job::Batch.label()), "Al día");
     assert_eq!(row_of(Job::Housekeeping.label()), "Al día");
     assert_eq!(row_of(Job::QueueSummary.label()), "Al día");
+    assert_eq!(row_of(Job::Retention.label()), "Al día");
     assert_eq!(row_of(Job::Outbox.label()), "Sin ejecuciones registradas");
     assert_eq!(
         jobs_card.text_at(".todo-none"),

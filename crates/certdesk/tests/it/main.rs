@@ -30,6 +30,7 @@ mod registry_search;
 mod reports;
 mod schedule;
 mod search;
+mod settings;
 mod smtp_server;
 mod ticket_pages;
 mod tickets;

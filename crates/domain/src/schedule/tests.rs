@@ -576,3 +576,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_decreed_days_date_and_name_are_read_as_typed_or_refused_in_spanish() {
+    assert_eq!(
+        parse_holiday_date(" 2026-01-02 ").unwrap(),
+        date(2026, 1, 2)
+    );
+    for bad in [
+        "",
+        "2026-02-30",
+        "02/01/2026",
+        "2026-1-2",
+        "1999-12-31",
+        "2101-01-01",
+    ] {
+        assert!(parse_holiday_date(bad).is_err(), "{bad:?}");
+    }
+    assert!(parse_holiday_date("2026-02-30")
+        .unwrap_err()
+        .contains("AAAA-MM-DD"));
+    assert_eq!(
+        parse_holiday_name("  Día   no laborable ").unwrap(),
+        "Día no laborable"
+    );
+    assert!(parse_holiday_name("   ").is_err());
+    assert!(parse_holiday_name(&"x".repeat(MAX_HOLIDAY_NAME + 1)).is_err());
+}

@@ -410,6 +410,9 @@ pub struct BatchJson {
     pub item_count: i64,
     pub package_sha256: Option<String>,
     pub package_url: String,
+    /// When the package was deleted, every ticket in it past its retention period; its URL
+    /// then answers 410.
+    pub files_purged_at: Option<String>,
     pub items: Vec<BatchItemJson>,
 }
 
@@ -421,6 +424,7 @@ fn batch_json(b: Batch, items: Vec<Item>) -> BatchJson {
         closed_at: rfc3339(b.closed_at),
         item_count: b.item_count,
         package_sha256: b.package_sha256,
+        files_purged_at: b.files_purged_at.map(rfc3339),
         items: items.into_iter().map(Into::into).collect(),
     }
 }

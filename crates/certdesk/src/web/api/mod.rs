@@ -6,10 +6,12 @@ mod access;
 mod accounts;
 mod analyst;
 mod audit;
+mod holidays;
 mod notifications;
 mod outbox;
 pub(crate) mod reports;
 mod session;
+mod settings;
 pub(crate) mod tickets;
 mod users;
 
@@ -102,6 +104,9 @@ fn documented() -> OpenApiRouter<WebState> {
         .routes(routes!(users::show, users::update))
         .routes(routes!(users::password_link))
         .routes(routes!(reports::show))
+        .routes(routes!(settings::show, settings::update))
+        .routes(routes!(holidays::list, holidays::create))
+        .routes(routes!(holidays::remove))
 }
 
 /// What the document says besides its paths, which `documented` adds.

@@ -164,6 +164,9 @@ pub struct TicketJson {
     /// Time of the last (re)submission: the ticket's place in the queue.
     pub submitted_at: Option<String>,
     pub created_at: String,
+    /// When the photos, signatures and receipts were deleted, their retention period over
+    /// (Ley 29733); null while they are kept. Their URLs then answer 410.
+    pub files_purged_at: Option<String>,
     pub applicants: Vec<ApplicantJson>,
     pub payments: Vec<PaymentJson>,
     pub history: Vec<HistoryJson>,
@@ -220,6 +223,7 @@ impl From<TicketView> for TicketJson {
             renews_certificate_id: t.renews_certificate_id.map(|c| c.to_string()),
             submitted_at: t.submitted_at.map(rfc3339),
             created_at: rfc3339(t.created_at),
+            files_purged_at: t.files_purged_at.map(rfc3339),
             applicants: v.applicants.into_iter().map(Into::into).collect(),
             payments: v.payments.into_iter().map(Into::into).collect(),
             history: v.history.into_iter().map(Into::into).collect(),
@@ -475,7 +479,8 @@ pub async fn update_applicant(
         });
     let (patch, images) = if multipart {
         let form = MultipartForm::from_request(req, &state).await?;
-        let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+        let images =
+            uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
         (applicant_patch(&form), images)
     } else {
         let ApiJson(changes) = ApiJson::<ApplicantChanges>::from_request(req, &state).await?;
@@ -498,7 +503,7 @@ pub async fn add_applicant(
     form: MultipartForm,
 ) -> ApiResult<(StatusCode, Json<ApplicantJson>)> {
     let input = applicant_input(&form);
-    let images = uc::check_images(form.file("photo"), form.file("signature")).await?;
+    let images = uc::check_images(&state.app, form.file("photo"), form.file("signature")).await?;
     let applicant = uc::add_applicant(&state.app, &user, id, &input, &images).await?;
     Ok((StatusCode::CREATED, Json(applicant.into())))
 }
@@ -760,6 +765,7 @@ pub struct ImageCheckJson {
     responses((status = 200, body = ImageCheckJson),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn image_check(
+    State(state): State<WebState>,
     ApiUser(_user): ApiUser,
     form: MultipartForm,
 ) -> ApiResult<Json<ImageCheckJson>> {
@@ -772,7 +778,7 @@ pub async fn image_check(
             );
         }
     };
-    let verdict = uc::check_image(purpose, form.file("file"))
+    let verdict = uc::check_image(&state.app, purpose, form.file("file"))
         .await?
         .ok_or_else(|| crate::app::AppError::field("file", "Adjunte la imagen."))?;
     let checked = verdict.map_err(|rejection| crate::app::AppError::field("file", rejection.0))?;

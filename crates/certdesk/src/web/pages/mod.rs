@@ -8,11 +8,13 @@ mod audit;
 mod auth;
 mod certificates;
 mod help;
+mod holidays;
 mod home;
 pub(crate) mod notices;
 mod observation_texts;
 mod profile;
 mod reports;
+mod settings;
 mod ticket_search;
 mod tickets;
 mod users;
@@ -131,6 +133,9 @@ pub fn routes() -> Router<WebState> {
         .route("/admin/usuarios/{id}/enlace", post(users::send_link))
         .route(reports::PATH, get(reports::show))
         .route("/reportes/{file}", get(reports::csv))
+        .route(settings::PATH, get(settings::show).post(settings::save))
+        .route(holidays::PATH, get(holidays::list).post(holidays::add))
+        .route("/admin/feriados/{date}/quitar", post(holidays::remove))
         .merge(analyst::routes())
 }
 

@@ -95,14 +95,20 @@ pub(super) struct ApplicantRow {
     pub receipt: Option<String>,
     pub photo_url: String,
     pub signature_url: String,
+    /// The photo and signature were deleted, their retention period over (Ley 29733).
+    pub files_purged: bool,
 }
 
 impl ApplicantRow {
     /// Every applicant of the ticket, in order.
     pub fn all(view: &uc::TicketView) -> Vec<Self> {
+        let files_purged = view.ticket.files_purged_at.is_some();
         view.applicants
             .iter()
-            .map(|a| ApplicantRow::new(a, &view.payments))
+            .map(|a| ApplicantRow {
+                files_purged,
+                ..ApplicantRow::new(a, &view.payments)
+            })
             .collect()
     }
 
@@ -136,6 +142,7 @@ impl ApplicantRow {
             }),
             photo_url: format!("/api/v1/applicants/{}/photo", a.id),
             signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+            files_purged: false,
         }
     }
 }
@@ -153,14 +160,20 @@ pub(super) struct PaymentRow {
     pub linked_to: Option<String>,
     pub file_url: String,
     pub file_kind: &'static str,
+    /// The receipt's file was deleted, its retention period over (Ley 29733).
+    pub files_purged: bool,
 }
 
 impl PaymentRow {
     /// Every receipt of the ticket, in order.
     pub fn all(view: &uc::TicketView) -> Vec<Self> {
+        let files_purged = view.ticket.files_purged_at.is_some();
         view.payments
             .iter()
-            .map(|p| PaymentRow::new(p, &view.applicants))
+            .map(|p| PaymentRow {
+                files_purged,
+                ..PaymentRow::new(p, &view.applicants)
+            })
             .collect()
     }
 
@@ -185,6 +198,7 @@ impl PaymentRow {
             } else {
                 "imagen"
             },
+            files_purged: false,
         }
     }
 }

@@ -39,6 +39,8 @@ struct BatchRow {
     items: i64,
     package_url: String,
     package_size: Option<String>,
+    /// The package was deleted, every ticket in it past its retention period.
+    package_purged: bool,
 }
 
 /// The state of the batch this week, in words.
@@ -138,6 +140,7 @@ fn rows(batches: Vec<Batch>) -> Vec<BatchRow> {
             items: b.item_count,
             package_url: format!("/api/v1/batches/{}/package.zip", b.id),
             package_size: b.package_bytes.map(size_text),
+            package_purged: b.files_purged_at.is_some(),
             id: b.id.to_string(),
         })
         .collect()
@@ -264,6 +267,7 @@ struct BatchPage {
     package_url: String,
     package_size: Option<String>,
     package_sha256: Option<String>,
+    package_purged: bool,
     items: Vec<ItemRow>,
     waiting: usize,
     batch_id: String,
@@ -399,6 +403,7 @@ async fn batch_page(
         package_url: format!("/api/v1/batches/{}/package.zip", b.id),
         package_size: b.package_bytes.map(size_text),
         package_sha256: b.package_sha256,
+        package_purged: b.files_purged_at.is_some(),
         items,
         waiting,
         batch_id: b.id.to_string(),

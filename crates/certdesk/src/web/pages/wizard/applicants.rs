@@ -333,9 +333,13 @@ pub async fn add_applicant(
     form: CsrfMultipart,
 ) -> PageResult {
     let input = applicant_input(&form.form);
-    let uploads = uc::check_images(form.form.file("photo"), form.form.file("signature"))
-        .await?
-        .requiring_no_glasses();
+    let uploads = uc::check_images(
+        &state.app,
+        form.form.file("photo"),
+        form.form.file("signature"),
+    )
+    .await?
+    .requiring_no_glasses();
     match uc::add_applicant(&state.app, me.user(), id, &input, &uploads).await {
         Ok(_) => see_other(format!("/tramites/{id}/solicitantes?aviso=registrado")),
         Err(AppError::Validation(errors)) => {
@@ -512,9 +516,13 @@ pub async fn edit(
     // An unticked box sends nothing: the current photo keeps its confirmation, and a new
     // photo needs the tick.
     let patch = applicant_patch(&form.form);
-    let uploads = uc::check_images(form.form.file("photo"), form.form.file("signature"))
-        .await?
-        .requiring_no_glasses();
+    let uploads = uc::check_images(
+        &state.app,
+        form.form.file("photo"),
+        form.form.file("signature"),
+    )
+    .await?
+    .requiring_no_glasses();
     match uc::update_applicant(&state.app, me.user(), applicant_id, &patch, &uploads).await {
         Ok(_) => see_other(format!("/tramites/{id}/solicitantes?aviso=corregido")),
         Err(AppError::Validation(errors)) => {

@@ -85,6 +85,8 @@ struct ApplicantCard {
     receipt: Option<Receipt>,
     photo_url: String,
     signature_url: String,
+    /// The photo, signature and receipt were deleted, their retention period over.
+    files_purged: bool,
     /// The requester ticked "sin lentes" for this photo.
     no_glasses_confirmed: bool,
     /// Present while the applicant waits for RENIEC's answer.
@@ -414,6 +416,7 @@ fn card(
         receipt: receipt_of(a, &view.payments, &view.applicants),
         photo_url: format!("/api/v1/applicants/{}/photo", a.id),
         signature_url: format!("/api/v1/applicants/{}/signature", a.id),
+        files_purged: view.ticket.files_purged_at.is_some(),
         no_glasses_confirmed: a.no_glasses_confirmed,
         result,
         batch: batches
