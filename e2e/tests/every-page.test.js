@@ -15,6 +15,7 @@ const ANALYST = [
   '/analista/buscar?q=cabrera',
   '/analista/lotes',
   '/analista/certificados',
+  '/reportes',
   '/avisos',
 ];
 const ADMIN = [
@@ -28,6 +29,7 @@ const ADMIN = [
   '/admin/observaciones',
   '/admin/configuracion',
   '/admin/feriados',
+  '/reportes',
   '/perfil',
 ];
 
