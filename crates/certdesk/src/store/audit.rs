@@ -170,14 +170,21 @@ pub struct Listed {
     pub entry: Entry,
     pub actor_name: Option<String>,
     pub actor_email: Option<String>,
+    /// The ticket's number when the subject is a ticket.
+    pub ticket_number: Option<String>,
+    /// The account's name when the subject is a user.
+    pub subject_user_name: Option<String>,
 }
 
 /// Sealed entries matching `filter`, newest first.
 pub async fn search(conn: &mut Conn, filter: &Filter, limit: i64) -> StoreResult<Vec<Listed>> {
     let mut select = Select::new(
         "SELECT a.id, a.seq, a.at, a.actor_id, a.action, a.subject, a.detail, a.ip, a.hash, \
-         u.name AS actor_name, u.email AS actor_email \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id",
+         u.name AS actor_name, u.email AS actor_email, \
+         t.number AS ticket_number, su.name AS subject_user_name \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         LEFT JOIN tickets t ON a.subject LIKE 'ticket:%' AND t.id = SUBSTR(a.subject, 8) \
+         LEFT JOIN users su ON a.subject LIKE 'user:%' AND su.id = SUBSTR(a.subject, 6)",
     )
     .where_sql("a.seq IS NOT NULL")
     .filter_opt("a.actor_id = ?", filter.actor_id.clone())
@@ -201,6 +208,8 @@ pub async fn search(conn: &mut Conn, filter: &Filter, limit: i64) -> StoreResult
                 entry: from_row(row)?,
                 actor_name: row.try_get("actor_name")?,
                 actor_email: row.try_get("actor_email")?,
+                ticket_number: row.try_get("ticket_number")?,
+                subject_user_name: row.try_get("subject_user_name")?,
             })
         })
         .await

@@ -248,7 +248,8 @@ pub fn lines(
         return None;
     }
     let n = i32::try_from(labels.len()).ok()?;
-    let end = axis_end(series.iter().flat_map(|s| s.values.iter().copied()));
+    // A tenth of headroom: a point on the axis's top edge reads as cut off.
+    let end = axis_end(series.iter().flat_map(|s| s.values.iter().map(|v| v * 1.1)));
     let svg = draw_svg(|root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)

@@ -81,6 +81,8 @@ struct Row {
     who_email: String,
     action: String,
     subject: String,
+    /// What the entry is about, in words: «Trámite CD-2026-000012», «Cuenta de Ana Quispe».
+    subject_text: String,
     /// A link to what the entry is about, when it has a page.
     subject_href: Option<String>,
     detail: String,
@@ -92,10 +94,19 @@ struct Row {
 impl From<Listed> for Row {
     fn from(l: Listed) -> Self {
         let e = l.entry;
-        let subject_href = e
-            .subject
-            .strip_prefix("ticket:")
-            .map(|id| format!("/analista/tramites/{id}"));
+        let subject_href = if let Some(id) = e.subject.strip_prefix("ticket:") {
+            Some(format!("/analista/tramites/{id}"))
+        } else {
+            e.subject
+                .strip_prefix("user:")
+                .filter(|_| l.subject_user_name.is_some())
+                .map(|id| format!("/admin/usuarios/{id}"))
+        };
+        let subject_text = match (&l.ticket_number, &l.subject_user_name) {
+            (Some(number), _) => format!("Trámite {number}"),
+            (None, Some(name)) => format!("Cuenta de {name}"),
+            (None, None) => e.subject.clone(),
+        };
         let hash = e.hash.unwrap_or_default();
         Row {
             seq: e.seq.unwrap_or_default(),
@@ -110,17 +121,80 @@ impl From<Listed> for Row {
             who_email: l.actor_email.unwrap_or_default(),
             action: domain::audit::action_label(&e.action),
             subject: e.subject,
+            subject_text,
             subject_href,
-            detail: if e.detail == "{}" {
-                String::new()
-            } else {
-                e.detail
-            },
+            detail: detail_text(&e.detail),
             ip: e.ip.unwrap_or_default(),
             hash_short: hash.chars().take(12).collect(),
             hash,
         }
     }
+}
+
+/// An entry's details as people read them: `fee: 8.10 → 8.50` for changes, `clave: valor`
+/// for the rest; text that is not JSON as it is.
+fn detail_text(raw: &str) -> String {
+    use serde_json::Value;
+    fn scalar(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "—".into(),
+            Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        }
+    }
+    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(raw) else {
+        return raw.to_owned();
+    };
+    let status = |v: &Value| {
+        let code = scalar(v);
+        code.parse::<domain::ticket::Status>()
+            .map(|s| s.label().to_owned())
+            .unwrap_or(code)
+    };
+    let mut parts = Vec::new();
+    if let Some(to) = fields.get("status") {
+        parts.push(match fields.get("from") {
+            Some(from) => format!("Estado: {} → {}", status(from), status(to)),
+            None => format!("Estado: {}", status(to)),
+        });
+    }
+    for (key, value) in &fields {
+        let word = match key.as_str() {
+            "kind" => "vía",
+            "file" => "archivo",
+            "reason" => "motivo",
+            "items" => "solicitantes",
+            "tickets" => "trámites",
+            other => other,
+        };
+        match (key.as_str(), value) {
+            ("status" | "from", _) => {}
+            // Ids are in the subject's page; they say nothing here.
+            ("applicant" | "payment" | "user", _) => {}
+            ("file", Value::String(f)) => parts.push(format!(
+                "archivo: {}",
+                match f.as_str() {
+                    "photo" => "foto",
+                    "signature" => "firma",
+                    "receipt" => "constancia de pago",
+                    other => other,
+                }
+            )),
+            ("changes", Value::Array(changes)) => {
+                for change in changes {
+                    let name = change.get("key").map(scalar).unwrap_or_default();
+                    let old = change.get("old").map(scalar).unwrap_or_default();
+                    let new = change.get("new").map(scalar).unwrap_or_default();
+                    parts.push(format!("{name}: {old} → {new}"));
+                }
+            }
+            // The changed keys are already named by the changes.
+            ("keys", _) if fields.contains_key("changes") => {}
+            _ => parts.push(format!("{word}: {}", scalar(value))),
+        }
+    }
+    parts.join(" · ")
 }
 
 #[derive(Template)]
@@ -219,4 +293,28 @@ pub async fn show(
             form,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detail_text;
+
+    #[test]
+    fn details_read_as_words_not_json() {
+        assert_eq!(
+            detail_text(r#"{"changes":[{"key":"fee","new":"8.50","old":"8.10"}],"keys":["fee"]}"#),
+            "fee: 8.10 → 8.50"
+        );
+        assert_eq!(
+            detail_text(r#"{"file":"photo","applicant":"a1"}"#),
+            "archivo: foto"
+        );
+        assert_eq!(
+            detail_text(r#"{"from":"borrador","status":"enviado"}"#),
+            "Estado: Borrador → Enviado"
+        );
+        assert_eq!(detail_text(r#"{"kind":"web"}"#), "vía: web");
+        assert_eq!(detail_text("{}"), "");
+        assert_eq!(detail_text("not json"), "not json");
+    }
 }
