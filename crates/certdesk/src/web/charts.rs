@@ -108,6 +108,47 @@ fn draw_svg(
     Some(svg)
 }
 
+/// A chart over `n` labelled columns (weeks, batches) and values from 0 to `end`.
+type ColumnChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<
+        plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordi32>,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The axes and grid of a column chart: one segment per label, values 0..`end` in `unit`.
+fn week_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    n: i32,
+    labels: &[String],
+    end: f64,
+    unit: &str,
+) -> Option<ColumnChart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((0..last_segment(n)).into_segmented(), 0f64..end)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .axis_style(INK)
+        .y_desc(unit)
+        .y_labels(value_labels(end))
+        .y_label_formatter(&|v| tick(*v))
+        .x_labels(labels.len().min(8))
+        .x_label_formatter(&|v| segment_label(v, labels))
+        .label_style(("sans-serif", 15).into_font().color(&INK))
+        .draw()
+        .ok()?;
+    Some(chart)
+}
+
 /// Horizontal bars, one per label, top to bottom in the order given.
 pub fn bars(id: &str, title: &str, labels: &[String], values: &[f64], unit: &str) -> Option<Chart> {
     if labels.is_empty() {
@@ -178,26 +219,7 @@ pub fn columns(
     let n = i32::try_from(labels.len()).ok()?;
     let end = axis_end(values.iter().copied());
     let svg = draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d((0..last_segment(n)).into_segmented(), 0f64..end)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .y_desc(unit)
-            .y_labels(value_labels(end))
-            .y_label_formatter(&|v| tick(*v))
-            .x_labels(labels.len().min(8))
-            .x_label_formatter(&|v| segment_label(v, labels))
-            .label_style(("sans-serif", 15).into_font().color(&INK))
-            .draw()
-            .ok()?;
+        let mut chart = week_axes(root, n, labels, end, unit)?;
         chart
             .draw_series(values.iter().enumerate().map(|(i, v)| {
                 let col = i32::try_from(i).unwrap_or(0);
@@ -251,26 +273,7 @@ pub fn lines(
     // A tenth of headroom: a point on the axis's top edge reads as cut off.
     let end = axis_end(series.iter().flat_map(|s| s.values.iter().map(|v| v * 1.1)));
     let svg = draw_svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d((0..last_segment(n)).into_segmented(), 0f64..end)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .y_desc(unit)
-            .y_labels(value_labels(end))
-            .y_label_formatter(&|v| tick(*v))
-            .x_labels(labels.len().min(8))
-            .x_label_formatter(&|v| segment_label(v, labels))
-            .label_style(("sans-serif", 15).into_font().color(&INK))
-            .draw()
-            .ok()?;
+        let mut chart = week_axes(root, n, labels, end, unit)?;
         for (k, s) in series.iter().take(2).enumerate() {
             let colour = if k == 0 { BLUE } else { ORANGE };
             let points: Vec<(SegmentValue<i32>, f64)> = s

@@ -7,12 +7,9 @@ use axum::{
 };
 use domain::validation::FieldErrors;
 
-use super::{datetime, render, summary, Layout, SummaryItem};
+use super::{datetime, found_or_errors, render, summary, Layout, SummaryItem};
 use crate::{
-    app::{
-        audit::{self, Listed},
-        AppError,
-    },
+    app::audit::{self, Listed},
     web::{error::PageResult, extract::Admin, WebState},
 };
 
@@ -246,22 +243,11 @@ pub async fn show(
         to: Some(form.hasta.clone()),
         before,
     };
-    let (rows, errors) = match audit::search(&state.app, me.user(), &query, audit::PAGE).await {
-        Ok(entries) => (
-            entries.into_iter().map(Row::from).collect::<Vec<_>>(),
-            FieldErrors::new(),
-        ),
-        Err(AppError::Validation(errors)) => {
-            let mut renamed = FieldErrors::new();
-            for (field, messages) in errors.iter() {
-                for m in messages {
-                    renamed.add(form_field(field), m.clone());
-                }
-            }
-            (Vec::new(), renamed)
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let (entries, errors) = found_or_errors(
+        audit::search(&state.app, me.user(), &query, audit::PAGE).await,
+        form_field,
+    )?;
+    let rows: Vec<Row> = entries.into_iter().map(Row::from).collect();
     let next = (rows.len() as i64 == audit::PAGE)
         .then(|| {
             rows.last()

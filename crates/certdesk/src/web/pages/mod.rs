@@ -231,6 +231,28 @@ fn nav_for(role: Option<Role>, current: &str) -> Vec<NavItem> {
         .collect()
 }
 
+/// A search's results, or, when what was typed does not validate, no results and the
+/// errors keyed by the page's own field names (`field` renames them) to show beside the
+/// form. Any other error passes on.
+pub(crate) fn found_or_errors<T>(
+    result: crate::app::AppResult<Vec<T>>,
+    field: fn(&str) -> &str,
+) -> Result<(Vec<T>, FieldErrors), crate::app::AppError> {
+    match result {
+        Ok(found) => Ok((found, FieldErrors::new())),
+        Err(crate::app::AppError::Validation(errors)) => {
+            let mut placed = FieldErrors::new();
+            for (name, messages) in errors.iter() {
+                for m in messages {
+                    placed.add(field(name), m.clone());
+                }
+            }
+            Ok((Vec::new(), placed))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// One line of a form's error summary.
 pub struct SummaryItem {
     pub field: String,

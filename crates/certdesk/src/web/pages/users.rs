@@ -143,20 +143,10 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> PageResult {
     let after = page_cursor::<UserId>(query.despues.as_deref())?;
-    let (found, errors) =
-        match users::list(&state.app, me.user(), &query.user_query(), after, PAGE + 1).await {
-            Ok(found) => (found, FieldErrors::new()),
-            Err(AppError::Validation(errors)) => {
-                let mut placed = FieldErrors::new();
-                for (field, messages) in errors.iter() {
-                    for m in messages {
-                        placed.add(page_field(field), m.clone());
-                    }
-                }
-                (Vec::new(), placed)
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let (found, errors) = super::found_or_errors(
+        users::list(&state.app, me.user(), &query.user_query(), after, PAGE + 1).await,
+        page_field,
+    )?;
     let more = found.len() as i64 > PAGE;
     let rows: Vec<Row> = found
         .into_iter()
