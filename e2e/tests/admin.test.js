@@ -1,5 +1,6 @@
 // The administration and follow-up pages with the demo data: the officer changes the fee,
-// finds that change in the audit log, and reads the reports; each page is audited
+// finds that change in the audit log (and puts the fee back: the other files share the demo
+// server), and reads the reports; each page is audited
 // (axe-core, no sideways scrolling) and saved as a screenshot at a phone and a desktop.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -51,6 +52,12 @@ test('the officer changes a setting and finds it in the audit log', async (t) =>
     assert.match(move, /Trámite: .* Estado: .* → .*Trámite CD-\d{4}-\d{6}/);
     await page.goto('/admin/auditoria');
     await auditedScreenshot(page, 'admin-auditoria-escritorio');
+
+    // The other tests share this demo server and read the fee: put it back.
+    await page.goto('/admin/configuracion');
+    await page.getByLabel('Monto de la tasa (S/)').fill(before);
+    await page.getByRole('button', { name: 'Guardar cambios' }).click();
+    await page.getByText('Configuración guardada.').waitFor();
   });
 });
 
