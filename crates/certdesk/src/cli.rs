@@ -420,6 +420,14 @@ async fn close_batch(global: &GlobalArgs, args: &BatchCloseArgs) -> anyhow::Resu
     };
     let closed = app::batch::close(&app, None, now).await;
     app.store.close().await;
+    if let Err(AppError::Validation(errors)) = &closed {
+        for (_, messages) in errors.iter() {
+            for m in messages {
+                eprintln!("--now: {m}");
+            }
+        }
+        return Ok(ExitCode::from(2));
+    }
     let closed = closed.context("closing the batch")?;
     println!("{} {}", closed.batch.id, closed.batch.item_count);
     eprintln!(

@@ -46,11 +46,23 @@ pub struct Closed {
     pub newly_closed: bool,
 }
 
+/// How far back a late close may reach: cut-offs missed while the service was down are
+/// caught up, but a batch of years ago is a typing mistake (and its package's dates could
+/// not even be written in a ZIP, which knows only 1980–2107).
+pub const MAX_LATE_CLOSE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 366);
+
 /// Closes the batch of the latest cut-off at or before `now`, if it is not closed yet.
-/// `actor` is None for the scheduler.
+/// `actor` is None for the scheduler. `now` may be in the past (a missed cut-off), by at
+/// most [`MAX_LATE_CLOSE`]; the API and the CLI refuse a future one.
 pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult<Closed> {
     if let Some(actor) = actor {
         auth::require_analyst(actor)?;
+    }
+    if app.now().duration_since(now) > MAX_LATE_CLOSE {
+        return Err(AppError::field(
+            "now",
+            "Solo se puede cerrar un corte del último año. Revise la fecha.",
+        ));
     }
     let mut tx = app.store.begin().await?;
     // Serialises with approvals and with other closers (other servers included).

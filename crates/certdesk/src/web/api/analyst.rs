@@ -460,6 +460,7 @@ pub async fn close(
                     "Use fecha y hora RFC 3339 con zona, por ejemplo 2026-11-27T16:30:00-05:00.",
                 )
             })?;
+            // A too-old one is refused by the use case.
             if at > real_now {
                 return Err(AppError::field("now", "No se puede cerrar un corte futuro.").into());
             }
