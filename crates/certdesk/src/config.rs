@@ -261,13 +261,19 @@ mod tests {
         let proxies = TrustedProxies::parse(" 127.0.0.1, 10.0.0.0/8 ,::1,").unwrap();
         assert!(proxies.trusts("127.0.0.1".parse().unwrap()));
         assert!(proxies.trusts("10.200.3.4".parse().unwrap()));
-        assert!(proxies.trusts("::ffff:10.1.1.1".parse().unwrap()), "IPv4-mapped");
+        assert!(
+            proxies.trusts("::ffff:10.1.1.1".parse().unwrap()),
+            "IPv4-mapped"
+        );
         assert!(proxies.trusts("::1".parse().unwrap()));
         assert!(!proxies.trusts("127.0.0.2".parse().unwrap()));
         assert!(!proxies.trusts("192.168.1.1".parse().unwrap()));
         assert!(TrustedProxies::parse("").unwrap().is_empty());
         let err = TrustedProxies::parse("10.0.0.1, proxy.local").unwrap_err();
-        assert!(err.contains("«proxy.local» no es una dirección IP"), "{err}");
+        assert!(
+            err.contains("«proxy.local» no es una dirección IP"),
+            "{err}"
+        );
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
     }
 

@@ -169,8 +169,7 @@ const COMMON_PASSWORDS: &str = include_str!("../../assets/passwords/common-passw
 
 /// [`COMMON_PASSWORDS`] folded ([`fold_password`]), built on first use.
 fn common_passwords() -> &'static std::collections::HashSet<String> {
-    static SET: std::sync::OnceLock<std::collections::HashSet<String>> =
-        std::sync::OnceLock::new();
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         COMMON_PASSWORDS
             .lines()
@@ -226,8 +225,7 @@ pub fn check_password_policy(password: &str, context: &[&str]) -> Result<(), Str
         return Err("La contraseña no puede ser solo espacios.".into());
     }
     let folded = fold_password(password);
-    if common_passwords().contains(&folded)
-        || common_passwords().contains(&folded.replace(' ', ""))
+    if common_passwords().contains(&folded) || common_passwords().contains(&folded.replace(' ', ""))
     {
         return Err(
             "Esa contraseña es demasiado común y se prueba primero al adivinar. Elija otra: \
@@ -310,7 +308,10 @@ pub async fn create_user(
     let domains = settings::load(app).await?.institutional_domains;
     let email = errors.check("email", InstitutionalEmail::parse(email, &domains));
     let name = errors.check("name", PersonName::parse(name));
-    errors.check("password", check_password_policy(password, &[email_in, name_in]));
+    errors.check(
+        "password",
+        check_password_policy(password, &[email_in, name_in]),
+    );
     let (Some(email), Some(name)) = (email, name) else {
         return Err(AppError::Validation(errors));
     };
@@ -376,7 +377,9 @@ impl Throttled {
             format!("{minutes} minutos")
         };
         AppError::RateLimited {
-            detail: format!("Demasiados intentos fallidos. Espere {wait} e intente de nuevo{advice}."),
+            detail: format!(
+                "Demasiados intentos fallidos. Espere {wait} e intente de nuevo{advice}."
+            ),
             retry_after_secs: u64::try_from(seconds).unwrap_or(1),
         }
     }
@@ -406,8 +409,8 @@ pub(crate) async fn reserve_attempt(
             until: window_ends,
         }));
     }
-    let ip = rate_limits::reserve(&mut tx, &ip_key, MAX_FAILURES_PER_IP, FAILURE_WINDOW, now)
-        .await?;
+    let ip =
+        rate_limits::reserve(&mut tx, &ip_key, MAX_FAILURES_PER_IP, FAILURE_WINDOW, now).await?;
     let ip_window_ends = match ip {
         Reservation::Taken { window_ends, .. } => window_ends,
         // Dropping the transaction gives the pair's place back too.
@@ -466,14 +469,14 @@ pub async fn login(
                     "login refused: too many failed attempts"
                 ),
                 None => tracing::warn!(
-                    ip = client_ip, limit = throttled.scope,
+                    ip = client_ip,
+                    limit = throttled.scope,
                     "login refused: too many failed attempts (no such active account)"
                 ),
             }
-            return Err(throttled.error(
-                now,
-                ", o pida un enlace nuevo con «¿Olvidó su contraseña?»",
-            ));
+            return Err(
+                throttled.error(now, ", o pida un enlace nuevo con «¿Olvidó su contraseña?»")
+            );
         }
     };
     let mut conn = app.store.conn().await?;
@@ -722,6 +725,98 @@ mod tests {
         let err = check_password_policy("corta", &[]).unwrap_err();
         assert!(err.contains("al menos 10 caracteres"), "{err}");
         assert!(check_password_policy("una clave larga", &[]).is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case_or_accents() {
+        for common in [
+            "contraseña123",
+            "Contraseña123",
+            "CONTRASENA123",
+            "1234567890",
+            "qwertyuiop",
+            "Cajamarca2026",
+            "alianzalima123",
+            "password123",
+            "bienvenido2025",
+        ] {
+            let err = check_password_policy(common, &[]).unwrap_err();
+            assert!(err.contains("demasiado común"), "{common}: {err}");
+        }
+        // Too short is said first.
+        let err = check_password_policy("peru2024", &[]).unwrap_err();
+        assert!(err.contains("al menos 10"), "{err}");
+        assert!(common_passwords().contains("peru2024"));
+        assert!(common_passwords().len() > 50_000);
+    }
+
+    #[test]
+    fn length_counts_not_composition() {
+        assert!(check_password_policy("caballo correcto batería grapa", &[]).is_ok());
+        assert!(check_password_policy("solo letras minúsculas aquí", &[]).is_ok());
+        let longest = "x".repeat(MAX_PASSWORD_CHARS - 1) + "y";
+        assert!(check_password_policy(&longest, &[]).is_ok());
+        let err = check_password_policy(&(longest + "z"), &[]).unwrap_err();
+        assert!(err.contains("como máximo 128"), "{err}");
+        assert!(check_password_policy("          ", &[]).is_err());
+    }
+
+    #[test]
+    fn ones_own_address_or_name_is_refused() {
+        let me = [
+            "rquispe.chavez@regioncajamarca.gob.pe",
+            "Rosa Quispe Chávez",
+        ];
+        for own in [
+            "rquispe.chavez@regioncajamarca.gob.pe",
+            "mi correo es rquispe.chavez@regioncajamarca.gob.pe",
+            "Rquispe.Chavez2026",
+            "rosa quispe chavez 1",
+            "Chávez-2026-!!",
+            "QUISPE12345678",
+        ] {
+            let err = check_password_policy(own, &me).unwrap_err();
+            assert!(err.contains("su correo ni su nombre"), "{own}: {err}");
+        }
+        // Words of one's name among others are fine.
+        assert!(check_password_policy("rosa cultiva papas en celendín", &me).is_ok());
+    }
+
+    #[test]
+    fn the_demo_and_test_passwords_follow_the_policy() {
+        for login in crate::demo::LOGINS {
+            assert_eq!(
+                check_password_policy(login.password, &[login.email, login.name]),
+                Ok(()),
+                "{}",
+                login.email
+            );
+        }
+        // The integration tests' (tests/it/helpers.rs and others) and e2e's passwords.
+        for password in [
+            "clave segura 2026",
+            "clave-de-prueba-1",
+            "clave correcta 1",
+            "una clave bastante larga",
+            "mi clave nueva 2026",
+            "una clave nueva de ana",
+            "otra clave distinta 1",
+        ] {
+            assert_eq!(check_password_policy(password, &[]), Ok(()), "{password}");
+        }
+    }
+
+    #[test]
+    fn an_anonymous_csrf_token_is_bound_to_the_key() {
+        let key = [7u8; 32];
+        let token = new_anon_csrf(&key);
+        assert!(anon_csrf_is_valid(&key, &token));
+        assert!(!anon_csrf_is_valid(&[8u8; 32], &token));
+        let (nonce, _) = token.split_once('.').unwrap();
+        assert!(!anon_csrf_is_valid(&key, nonce));
+        assert!(!anon_csrf_is_valid(&key, &format!("{nonce}.AAAA")));
+        assert!(!anon_csrf_is_valid(&key, &random_token()));
+        assert_ne!(new_anon_csrf(&key), token);
     }
 
     #[test]

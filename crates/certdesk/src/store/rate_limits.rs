@@ -68,10 +68,11 @@ pub async fn reserve(
             window_ends: ts_from_db(row.try_get("window_ends")?)?,
         });
     }
-    let ends: Option<i64> = sqlx::query_scalar("SELECT window_ends FROM rate_limits WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let ends: Option<i64> =
+        sqlx::query_scalar("SELECT window_ends FROM rate_limits WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(Reservation::Full {
         window_ends: ts_from_db(ends.unwrap_or(fresh_end))?,
     })

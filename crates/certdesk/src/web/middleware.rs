@@ -73,7 +73,11 @@ pub async fn csrf_cookie(State(state): State<WebState>, mut req: Request, next: 
 
 /// Works out where the request comes from ([`ClientContext`], for rate limits, sessions and
 /// cookies) and serves it with the client address in scope for the audit log's entries.
-pub async fn client_context(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
+pub async fn client_context(
+    State(state): State<WebState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let config = &state.app.config;
     let peer = req
         .extensions()
