@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Access requests one client address may file within [`ACCESS_WINDOW`].
-pub const MAX_ACCESS_REQUESTS_PER_IP: i64 = 10;
+pub const MAX_ACCESS_REQUESTS_PER_IP: i64 = 20;
 /// The window of [`MAX_ACCESS_REQUESTS_PER_IP`].
 pub const ACCESS_WINDOW: SignedDuration = SignedDuration::from_hours(1);
 /// At most one "you already have an account" mail per address within this window.
