@@ -67,15 +67,12 @@ pub async fn file(app: &App, input: &AccessRequestInput, client_ip: &str) -> App
     drop(conn);
     if let Reservation::Full { window_ends } = reservation {
         tracing::warn!(ip = client_ip, "access request refused: rate limit reached");
-        let seconds = now.duration_until(window_ends).as_secs().max(1);
-        let minutes = (seconds + 59) / 60;
-        return Err(AppError::RateLimited {
-            detail: format!(
-                "Se enviaron demasiadas solicitudes de acceso desde esta conexión. Espere \
-                 {minutes} minutos e intente de nuevo."
-            ),
-            retry_after_secs: u64::try_from(seconds).unwrap_or(1),
-        });
+        return Err(auth::rate_limited(now, window_ends, |wait| {
+            format!(
+                "Se enviaron demasiadas solicitudes de acceso desde esta conexión. Espere {wait} \
+                 e intente de nuevo."
+            )
+        }));
     }
     let email = valid.email.as_str();
     let answer = |id| Filed {

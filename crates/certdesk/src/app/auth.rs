@@ -369,19 +369,29 @@ pub(crate) struct Throttled {
 impl Throttled {
     /// The 429 answer: Spanish words and how long to wait.
     pub(crate) fn error(self, now: jiff::Timestamp, advice: &str) -> AppError {
-        let seconds = now.duration_until(self.until).as_secs().max(1);
-        let minutes = (seconds + 59) / 60;
-        let wait = if minutes == 1 {
-            "1 minuto".to_owned()
-        } else {
-            format!("{minutes} minutos")
-        };
-        AppError::RateLimited {
-            detail: format!(
-                "Demasiados intentos fallidos. Espere {wait} e intente de nuevo{advice}."
-            ),
-            retry_after_secs: u64::try_from(seconds).unwrap_or(1),
-        }
+        rate_limited(now, self.until, |wait| {
+            format!("Demasiados intentos fallidos. Espere {wait} e intente de nuevo{advice}.")
+        })
+    }
+}
+
+/// A 429 until `until`: `words` gets the wait in Spanish («3 minutos») and says the rest;
+/// `Retry-After` gets the seconds.
+pub(crate) fn rate_limited(
+    now: jiff::Timestamp,
+    until: jiff::Timestamp,
+    words: impl FnOnce(&str) -> String,
+) -> AppError {
+    let seconds = now.duration_until(until).as_secs().max(1);
+    let minutes = (seconds + 59) / 60;
+    let wait = if minutes == 1 {
+        "1 minuto".to_owned()
+    } else {
+        format!("{minutes} minutos")
+    };
+    AppError::RateLimited {
+        detail: words(&wait),
+        retry_after_secs: u64::try_from(seconds).unwrap_or(1),
     }
 }
 
