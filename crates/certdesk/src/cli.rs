@@ -216,6 +216,7 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         Arc::new(SystemClock),
         AppConfig {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
             mail_from: args.mail_from.clone(),
             ..AppConfig::new(args.base_url())
         },

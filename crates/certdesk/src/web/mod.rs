@@ -64,8 +64,14 @@ pub fn router(app: App) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(middleware::csrf_cookie))
-        .layer(axum::middleware::from_fn(middleware::audit_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_cookie,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_context,
+        ))
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(
             TraceLayer::new_for_http()

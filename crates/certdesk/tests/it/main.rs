@@ -20,6 +20,7 @@ mod forecast;
 mod helpers;
 mod homes;
 mod images;
+mod login_security;
 mod mail_delivery;
 mod migrations;
 mod notifications;

@@ -368,7 +368,13 @@ pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next
     let viewer = Viewer::from_request_parts(&mut parts, &state).await.ok();
     let mut res = next.run(Request::from_parts(parts, body)).await;
     match res.extensions_mut().remove::<PageFailure>() {
-        Some(PageFailure(answer)) => error_page(&answer, viewer.as_ref()),
+        Some(PageFailure(answer)) => {
+            let mut page = error_page(&answer, viewer.as_ref());
+            if let Some((name, value)) = answer.retry_after_header() {
+                page.headers_mut().insert(name, value);
+            }
+            page
+        }
         None => res,
     }
 }
