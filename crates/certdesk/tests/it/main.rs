@@ -21,6 +21,7 @@ mod helpers;
 mod homes;
 mod images;
 mod mail_delivery;
+mod matrix;
 mod migrations;
 mod notifications;
 mod openapi;
