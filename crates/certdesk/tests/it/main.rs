@@ -27,6 +27,7 @@ mod notifications;
 mod openapi;
 mod operations;
 mod pages;
+mod privacy;
 mod registry_search;
 mod reports;
 mod schedule;
