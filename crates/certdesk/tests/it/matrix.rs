@@ -23,21 +23,29 @@
 //!   with only its CSRF token, `{}` or an empty multipart form for the API), so an allowed
 //!   attempt may end in 400, 409 or 422 (validation or the state machine refused it): that
 //!   still counts as allowed. Anything but 401, 403, 404, 405, 5xx and a redirect to the
-//!   login page (a logout's redirect, which ends the session, is allowed).
+//!   login page (a logout's redirect, which ends the session, is allowed). On the sign-in
+//!   routes a 401 (wrong password) and on rate-limited routes a 429 count as allowed too.
 //! - `L`, sign in first: a page redirects to `/login`, the API answers 401.
 //! - `F`, forbidden: 403 (the Spanish "Acceso denegado" page, or problem+json); never the
 //!   CSRF refusal, since every form carries a valid token.
 //! - `H`, hidden: 404, as for an id that does not exist. Resources of one requester are
 //!   hidden from the others, so an id tells a stranger nothing.
+//! - `R`, sent elsewhere: a redirect, not to the login page, that does nothing (the
+//!   requester's editing pages send everyone else to the ticket's page).
 //!
-//! **Denied writes change nothing.** For a state-changing method (POST, PATCH, DELETE) the
-//! denied actors ask first; the whole database (every row of every table) and the files
-//! directory are compared before and after their attempts. Then the allowed actors ask,
+//! **Denied attempts change nothing.** On every row the denied actors (`L`, `F`, `H`, `R`)
+//! ask first; the whole database (every row of every table) and the files directory are
+//! compared before and after their attempts. Then the allowed actors ask,
 //! whose attempts may change things (an analyst's `take` does take the ticket): later rows
 //! see that state, which only moves an allowed answer between 2xx, 409 and 422. Routes that
 //! delete what they name get a fresh resource of their own, and the actors sign in again
-//! when a row ended their session (logout, closing the other sessions). Reads are checked
-//! too: all the GET rows, run first, together leave the database as they found it.
+//! when a row ended their session (logout, closing the other sessions). The GET rows run
+//! first and, all together, write nothing but the audit log's record of who looked at
+//! personal files ([`READ_AUDIT`]).
+//!
+//! **Updating the table.** On a failure the test prints each cell that disagrees and the
+//! whole observed matrix (the status each actor got on each route); a new route is reported
+//! as a row to paste, with `?` for each actor.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -261,9 +269,21 @@ const MULTIPART_PAGES: &[&str] = &[
     "/analista/certificados/{id}/parte-publica",
 ];
 
-/// The sign-in routes: their 401 is the answer to a wrong password and their 429 the
-/// throttle's, not a refusal to let anyone try; both count as allowed there.
+/// The sign-in routes: their 401 is the answer to a wrong password, not a refusal to let
+/// anyone try; it counts as allowed there.
 const SIGN_IN: &[(&str, &str)] = &[("POST", "/login"), ("POST", "/api/v1/session")];
+
+/// Routes with a rate limit, which the matrix's repeated attempts may reach: their 429 is the
+/// throttle's, which is not authorization; it counts as allowed there.
+const THROTTLED: &[(&str, &str)] = &[
+    ("POST", "/login"),
+    ("POST", "/api/v1/session"),
+    ("POST", "/solicitar-acceso"),
+    ("POST", "/api/v1/access-requests"),
+    ("POST", "/olvide-clave"),
+    ("POST", "/api/v1/password-resets"),
+    ("POST", "/establecer-clave/{token}/nuevo"),
+];
 
 /// The audit entries a read writes: who looked at which personal file.
 const READ_AUDIT: &[&str] = &["personal_file.viewed", "batch.package_downloaded"];
@@ -694,10 +714,11 @@ async fn classify(res: Response, method: &Method, template: &str) -> Got {
             .unwrap_or_default()
     };
     let redirect = (300..400).contains(&status);
-    let sign_in = SIGN_IN.contains(&(method.as_str(), template));
+    let route = (method.as_str(), template);
     let want = match status {
         _ if redirect && location.starts_with("/login") && !ends_session => Some(L),
-        401 | 429 if sign_in => Some(A),
+        401 if SIGN_IN.contains(&route) => Some(A),
+        429 if THROTTLED.contains(&route) => Some(A),
         401 => Some(L),
         403 if body.contains("caducó") || body.contains("X-CSRF-Token") => None,
         403 => Some(F),
@@ -963,7 +984,7 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
     // Every method of every path, as the running router answers them.
     let mut routes: BTreeSet<(String, String)> = BTreeSet::new();
     for path in &paths {
-        let url = scenario.value_free_url(&app, path).await;
+        let url = scenario.probe_url(path);
         let res = Client::new()
             .request(Method::TRACE, app.url(&url))
             .send()
@@ -1007,7 +1028,8 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
     let mut wrong = Vec::new();
     let mut observed = Vec::new();
     let mut cells = 0;
-    let mut denied_writes = 0;
+    // Denied attempts checked to change nothing: writes, reads.
+    let mut denied_checked = [0; 2];
     for pass in ["reads", "writes"] {
         for (method, template, want) in MATRIX {
             let is_read = *method == "GET";
@@ -1036,9 +1058,7 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
                                 changed.join("\n  ")
                             ));
                         }
-                        if !is_read {
-                            denied_writes += denied;
-                        }
+                        denied_checked[usize::from(is_read)] += denied;
                     }
                 }
                 let res = ask(&app, &doc, &actors[i], &method, template, &url).await;
@@ -1056,9 +1076,7 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
                 if let Some(before) = before.take() {
                     let changed = changes(&before, &fingerprint(&app, &snapshot).await);
                     assert!(changed.is_empty(), "{method} {template}: {changed:?}");
-                    if !is_read {
-                        denied_writes += denied;
-                    }
+                    denied_checked[usize::from(is_read)] += denied;
                 }
             }
             observed.push(format!(
@@ -1094,9 +1112,11 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
     }
     println!(
         "authorization matrix: {} routes (method and path) x {} actors = {cells} cells; \
-         {denied_writes} denied writes checked to change nothing ({})",
+         {} denied writes and {} denied reads checked to change nothing ({})",
         MATRIX.len(),
         ACTORS.len(),
+        denied_checked[0],
+        denied_checked[1],
         backend_name()
     );
     assert!(
@@ -1112,7 +1132,7 @@ async fn every_route_answers_every_actor_as_the_authorization_matrix_says() {
 impl Scenario {
     /// A concrete URL of `template` for probing its methods: ids that exist, without
     /// creating anything.
-    async fn value_free_url(&self, _app: &TestApp, template: &str) -> String {
+    fn probe_url(&self, template: &str) -> String {
         let segments: Vec<&str> = template.split('/').collect();
         segments
             .iter()
