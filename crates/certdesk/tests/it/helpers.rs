@@ -46,7 +46,7 @@ impl Drop for TestApp {
 }
 
 /// A fresh PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -76,7 +76,7 @@ impl Drop for PgDatabase {
 }
 
 /// The URL of a database for this test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
+pub async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
     match std::env::var(POSTGRES_ENV) {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("certdesk_test_{}", uuid::Uuid::new_v4().simple());

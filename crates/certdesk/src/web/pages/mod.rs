@@ -27,7 +27,6 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Response},
     routing::{get, post},
-    Router,
 };
 use domain::{role::Role, settings::DEFAULT_ENTITY_NAME, validation::FieldErrors};
 use jiff::Timestamp;
@@ -37,12 +36,13 @@ use super::{
     assets,
     error::{Answer, PageError, PageFailure, PageResult},
     extract::Viewer,
-    WebState,
+    Routes, WebState,
 };
 use crate::store::users::User;
 
-pub fn routes() -> Router<WebState> {
-    Router::new()
+/// Every page and form, each path once (see [`Routes`]).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/", get(home::show))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
