@@ -1,14 +1,55 @@
 //! Private files (photos, signatures, receipts) stored by SHA-256 under the data dir.
 //!
 //! Never under a public path: the web layer serves a file only after the use case checked
-//! who is asking. Writing the same content twice stores it once. A file is written before
-//! the transaction that references it commits; a rolled-back transaction can leave an
-//! unreferenced file behind, which is harmless (a later clean-up can collect them).
+//! who is asking. Writing the same content twice stores it once.
+//!
+//! Write order (RELIABILITY.md): a file is written whole (temporary name, fsync, rename)
+//! before the transaction that names it commits, so a committed row never names a missing
+//! file. A crash or a rolled-back transaction between the two can leave a file that nothing
+//! names; [`Blobs::sweep_blocking`] (run by `app::files::sweep_orphans` on start and
+//! hourly) deletes those once they are older than a grace period. Storing content that
+//! exists already refreshes the file's modification time, so a file about to be named
+//! again is never old enough to be swept.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+
+/// The scratch dir under the root, for files being built.
+const SCRATCH: &str = "tmp";
+
+/// What a sweep deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Stored files no row named.
+    pub orphans: u64,
+    /// Their size in bytes.
+    pub bytes: u64,
+    /// Temporary files and scratch leftovers of interrupted writes.
+    pub partial: u64,
+}
+
+/// Sets a file's modification time to now; `NotFound` when it is gone.
+// The sweep compares file times, which are the filesystem's clock, not the app's.
+#[allow(clippy::disallowed_methods)]
+fn touch(path: &Path) -> std::io::Result<()> {
+    std::fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(SystemTime::now())
+}
+
+fn ignore_gone(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Blobs {
@@ -38,7 +79,17 @@ impl Blobs {
             return Err(std::io::Error::other("bad hash"));
         };
         if tokio::fs::try_exists(&path).await? {
-            return Ok(sha256);
+            // Young again, so the orphan sweep leaves it alone until our row commits. If
+            // the sweep took it in the meantime, it is written anew below.
+            let touched = path.clone();
+            let fresh = tokio::task::spawn_blocking(move || touch(&touched))
+                .await
+                .map_err(std::io::Error::other)?;
+            match fresh {
+                Ok(()) => return Ok(sha256),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
         let dir = path.parent().unwrap_or(&self.root);
         tokio::fs::create_dir_all(dir).await?;
@@ -58,7 +109,7 @@ impl Blobs {
 
     /// A directory for files being built, on the same filesystem as the store.
     pub fn scratch_dir(&self) -> std::io::Result<PathBuf> {
-        let dir = self.root.join("tmp");
+        let dir = self.root.join(SCRATCH);
         std::fs::create_dir_all(&dir)?;
         Ok(dir)
     }
@@ -78,6 +129,105 @@ impl Blobs {
         }
         std::fs::rename(tmp, &path)?;
         Ok((sha256, size))
+    }
+
+    /// Deletes what no row names and what a crash left half-made, when it is older than
+    /// `older_than`: stored files whose hash is not in `referenced`, temporary files of
+    /// interrupted writes, and leftovers in the scratch dir. Blocking: call off the runtime.
+    ///
+    /// A stored file is first renamed aside and its age checked again: a request that stored
+    /// the same content meanwhile refreshed its time (see [`Blobs::put`]), and it is put
+    /// back; one that comes after the rename finds no file and writes it anew.
+    pub fn sweep_blocking(
+        &self,
+        referenced: &HashSet<String>,
+        older_than: SystemTime,
+    ) -> std::io::Result<SweepReport> {
+        let mut report = SweepReport::default();
+        let old = |meta: &std::fs::Metadata| meta.modified().map(|m| m < older_than);
+        let Ok(fanout) = std::fs::read_dir(&self.root) else {
+            return Ok(report); // no files yet
+        };
+        for dir in fanout {
+            let dir = dir?;
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if !dir.file_type()?.is_dir() {
+                continue;
+            }
+            if name == SCRATCH {
+                for entry in std::fs::read_dir(dir.path())? {
+                    let entry = entry?;
+                    if !old(&entry.metadata()?)? {
+                        continue;
+                    }
+                    let removed = if entry.file_type()?.is_dir() {
+                        std::fs::remove_dir_all(entry.path())
+                    } else {
+                        std::fs::remove_file(entry.path())
+                    };
+                    ignore_gone(removed)?;
+                    report.partial += 1;
+                }
+                continue;
+            }
+            if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue; // not ours
+            }
+            for entry in std::fs::read_dir(dir.path())? {
+                let entry = entry?;
+                let file = entry.file_name().to_string_lossy().into_owned();
+                let meta = entry.metadata()?;
+                if !meta.is_file() || !old(&meta)? {
+                    continue;
+                }
+                if file.starts_with('.') {
+                    // A write that never reached its rename (or an interrupted sweep's).
+                    ignore_gone(std::fs::remove_file(entry.path()))?;
+                    report.partial += 1;
+                    continue;
+                }
+                let sha256 = format!("{name}{file}");
+                if self.path_of(&sha256).is_none() || referenced.contains(&sha256) {
+                    continue;
+                }
+                let aside = dir.path().join(format!(".{file}.sweep"));
+                match std::fs::rename(entry.path(), &aside) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                }
+                if old(&std::fs::metadata(&aside)?)? {
+                    std::fs::remove_file(&aside)?;
+                    report.orphans += 1;
+                    report.bytes += meta.len();
+                } else {
+                    std::fs::rename(&aside, entry.path())?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every stored file's hash (tests and checks).
+    pub fn stored_blocking(&self) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        let Ok(fanout) = std::fs::read_dir(&self.root) else {
+            return Ok(out);
+        };
+        for dir in fanout {
+            let dir = dir?;
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(dir.path())? {
+                let sha256 = format!("{name}{}", entry?.file_name().to_string_lossy());
+                if self.path_of(&sha256).is_some() {
+                    out.push(sha256);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Deletes a stored file; false when there was none (deleting twice is harmless).

@@ -217,12 +217,17 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         AppConfig {
             secure_cookies: args.secure_cookies,
             mail_from: args.mail_from.clone(),
+            orphan_grace: std::time::Duration::from_secs(args.orphan_grace_secs),
             ..AppConfig::new(args.base_url())
         },
     );
     app::schedule::seed_holidays(&app, app.now())
         .await
         .context("seeding the national holidays")?;
+    // Before listening: what a crash left half-written is gone before anyone looks.
+    app::files::sweep_orphans(&app, app::files::Sweep::OnStart)
+        .await
+        .context("sweeping orphan files")?;
     if args.demo {
         if demo::load(&app).await? {
             tracing::info!("demo data loaded");
