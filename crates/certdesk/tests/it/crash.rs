@@ -311,7 +311,6 @@ pub struct Checked {
     pub tickets: usize,
     pub submitted: usize,
     pub files: usize,
-    pub acked_requests: u64,
 }
 
 /// Every check of the issue, on the database and files as the restarted server sees them.
@@ -351,8 +350,6 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
     struct ApplicantRow {
         ticket: String,
         payment: Option<String>,
-        photo: String,
-        signature: String,
     }
     let applicants: HashMap<String, ApplicantRow> =
         rows("SELECT id, ticket_id, payment_id, photo_sha256, signature_sha256 FROM applicants")
@@ -366,8 +363,6 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
                     ApplicantRow {
                         ticket: r.get("ticket_id"),
                         payment: r.get("payment_id"),
-                        photo: r.get("photo_sha256"),
-                        signature: r.get("signature_sha256"),
                     },
                 )
             })
@@ -477,60 +472,7 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
     }
 
     // 3. Files: every named file is there, whole; nothing else is.
-    let mut referenced: HashSet<String> = HashSet::new();
-    for (_, _, receipt) in payments.values() {
-        referenced.insert(receipt.clone());
-    }
-    for a in applicants.values() {
-        referenced.insert(a.photo.clone());
-        referenced.insert(a.signature.clone());
-    }
-    for r in rows("SELECT package_sha256 FROM batches WHERE package_sha256 IS NOT NULL")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap()
-    {
-        referenced.insert(r.get("package_sha256"));
-    }
-    let files_root = spec.data_dir.join("files");
-    let blobs = Blobs::new(&files_root);
-    for sha in &referenced {
-        let path = blobs.path_of(sha).unwrap();
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            let owners: Vec<String> = payments
-                .iter()
-                .filter(|(_, p)| &p.2 == sha)
-                .map(|(id, p)| format!("receipt {id} of ticket {}", p.0))
-                .chain(
-                    applicants
-                        .iter()
-                        .filter(|(_, a)| &a.photo == sha || &a.signature == sha)
-                        .map(|(id, a)| format!("applicant {id} of ticket {}", a.ticket)),
-                )
-                .collect();
-            panic!("file {sha} missing ({owners:?}): {e}")
-        });
-        assert_eq!(
-            &hex::encode(Sha256::digest(&bytes)),
-            sha,
-            "file {sha} is damaged"
-        );
-    }
-    let stored: HashSet<String> = blobs.stored_blocking().unwrap().into_iter().collect();
-    let orphans: Vec<&String> = stored.difference(&referenced).collect();
-    assert!(orphans.is_empty(), "files nothing refers to: {orphans:?}");
-    for dir in std::fs::read_dir(&files_root).into_iter().flatten() {
-        let dir = dir.unwrap();
-        if dir.file_name() == "tmp" {
-            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-            assert!(left.is_empty(), "scratch leftovers: {left:?}");
-            continue;
-        }
-        for entry in std::fs::read_dir(dir.path()).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(!name.starts_with('.'), "a half-written file: {name}");
-        }
-    }
+    let files = assert_files_whole(&mut conn, &spec.data_dir).await;
 
     // 4. The database is intact.
     if store.backend() == certdesk::store::Backend::Sqlite {
@@ -563,9 +505,69 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
     Checked {
         tickets: tickets.len(),
         submitted,
-        files: referenced.len(),
-        acked_requests: ledger.ok,
+        files,
     }
+}
+
+/// Every file a row names is in the files directory, whole (its name is its SHA-256), and
+/// nothing else is there: no orphan, no half-written temporary file, no scratch leftover.
+/// How many files there are.
+pub async fn assert_files_whole(
+    conn: &mut sqlx::AnyConnection,
+    data_dir: &std::path::Path,
+) -> usize {
+    let mut referenced: HashMap<String, String> = HashMap::new();
+    for (sql, what) in [
+        ("SELECT receipt_sha256 AS sha, id FROM payments", "receipt"),
+        ("SELECT photo_sha256 AS sha, id FROM applicants", "photo of applicant"),
+        ("SELECT signature_sha256 AS sha, id FROM applicants", "signature of applicant"),
+        (
+            "SELECT package_sha256 AS sha, id FROM batches WHERE package_sha256 IS NOT NULL",
+            "package of batch",
+        ),
+        (
+            "SELECT public_part_sha256 AS sha, id FROM certificates WHERE public_part_sha256 IS NOT NULL",
+            "public part of certificate",
+        ),
+    ] {
+        for r in sqlx::query(sql).fetch_all(&mut *conn).await.unwrap() {
+            referenced.insert(
+                r.get("sha"),
+                format!("{what} {}", r.get::<String, _>("id")),
+            );
+        }
+    }
+    let files_root = data_dir.join("files");
+    let blobs = Blobs::new(&files_root);
+    for (sha, owner) in &referenced {
+        let path = blobs.path_of(sha).unwrap();
+        let bytes =
+            std::fs::read(&path).unwrap_or_else(|e| panic!("file {sha} ({owner}) is missing: {e}"));
+        assert_eq!(
+            &hex::encode(Sha256::digest(&bytes)),
+            sha,
+            "file {sha} ({owner}) is damaged"
+        );
+    }
+    let stored: HashSet<String> = blobs.stored_blocking().unwrap().into_iter().collect();
+    let orphans: Vec<&String> = stored
+        .iter()
+        .filter(|s| !referenced.contains_key(*s))
+        .collect();
+    assert!(orphans.is_empty(), "files nothing refers to: {orphans:?}");
+    for dir in std::fs::read_dir(&files_root).into_iter().flatten() {
+        let dir = dir.unwrap();
+        if dir.file_name() == "tmp" {
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert!(left.is_empty(), "scratch leftovers: {left:?}");
+            continue;
+        }
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "a half-written file: {name}");
+        }
+    }
+    referenced.len()
 }
 
 /// A few acknowledged, submitted tickets read back through the restarted server's API.

@@ -70,7 +70,6 @@ impl ServeSpec {
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
-        let (log_tx, log_rx) = mpsc::channel();
         // Keeps draining the log, so the server never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut sent = false;
@@ -92,14 +91,12 @@ impl ServeSpec {
                 {
                     eprintln!("certdesk serve: {line}");
                 }
-                let _ = log_tx.send(line);
             }
         });
         let base = rx.recv_timeout(Duration::from_secs(60)).ok();
         Served {
             child: Some(child),
             base,
-            log: log_rx,
         }
     }
 
@@ -114,7 +111,6 @@ pub struct Served {
     child: Option<Child>,
     /// `http://127.0.0.1:<port>`, once it said so.
     pub base: Option<String>,
-    log: mpsc::Receiver<String>,
 }
 
 impl Served {
@@ -148,11 +144,6 @@ impl Served {
             std::thread::sleep(Duration::from_millis(20));
         }
         None
-    }
-
-    /// The log lines written so far (JSON, one a line).
-    pub fn log_lines(&self) -> Vec<String> {
-        self.log.try_iter().collect()
     }
 }
 
