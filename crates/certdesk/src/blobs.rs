@@ -38,10 +38,8 @@ pub struct SweepReport {
 // The sweep compares file times, which are the filesystem's clock, not the app's.
 #[allow(clippy::disallowed_methods)]
 fn touch(path: &Path) -> std::io::Result<()> {
-    std::fs::File::options()
-        .write(true)
-        .open(path)?
-        .set_modified(SystemTime::now())
+    // Explicit times need the file's owner, not write access.
+    std::fs::File::open(path)?.set_modified(SystemTime::now())
 }
 
 fn ignore_gone(result: std::io::Result<()>) -> std::io::Result<()> {
@@ -273,6 +271,87 @@ mod tests {
             None,
             "only hashes resolve"
         );
+    }
+
+    /// Sets a file's modification time to `secs` after the epoch.
+    fn age(path: &Path, secs: u64) {
+        std::fs::File::open(path)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    const DAY: u64 = 24 * 3600;
+
+    #[tokio::test]
+    async fn the_sweep_deletes_old_orphans_and_half_written_files_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let named = blobs.put(b"foto de un solicitante").await.unwrap();
+        let orphan = blobs
+            .put(b"foto de una solicitud que no llego a guardarse")
+            .await
+            .unwrap();
+        let young_orphan = blobs.put(b"foto de una solicitud en curso").await.unwrap();
+        for sha in [&named, &orphan] {
+            age(&blobs.path_of(sha).unwrap(), DAY);
+        }
+        age(&blobs.path_of(&young_orphan).unwrap(), 3 * DAY);
+        let fanout = blobs.path_of(&named).unwrap().parent().unwrap().to_owned();
+        let half = fanout.join(".abc.0123");
+        std::fs::write(&half, b"medio archivo").unwrap();
+        age(&half, DAY);
+        let scratch = blobs.scratch_dir().unwrap().join("lote-x");
+        std::fs::create_dir_all(&scratch).unwrap();
+        std::fs::write(scratch.join("paquete.zip"), b"zip a medias").unwrap();
+        age(&scratch, DAY);
+        let referenced: HashSet<String> = [named.clone()].into();
+
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let report = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+
+        assert_eq!(report.orphans, 1);
+        assert_eq!(report.partial, 2);
+        assert!(blobs.get(&named).await.unwrap().is_some(), "named: kept");
+        assert!(
+            blobs.get(&orphan).await.unwrap().is_none(),
+            "old orphan: gone"
+        );
+        assert!(
+            blobs.get(&young_orphan).await.unwrap().is_some(),
+            "young: kept"
+        );
+        assert!(!half.exists());
+        assert!(!scratch.exists());
+        let mut stored = blobs.stored_blocking().unwrap();
+        stored.sort();
+        let mut want = vec![named, young_orphan];
+        want.sort();
+        assert_eq!(stored, want);
+        // Nothing more to do the second time.
+        let again = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+        assert_eq!(again, SweepReport::default());
+    }
+
+    #[tokio::test]
+    async fn storing_content_again_makes_its_file_young_so_the_sweep_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let sha = blobs.put(b"la misma firma").await.unwrap();
+        let path = blobs.path_of(&sha).unwrap();
+        age(&path, DAY);
+        // A request stores the same bytes; its row is not committed yet.
+        assert_eq!(blobs.put(b"la misma firma").await.unwrap(), sha);
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let report = blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap();
+        assert_eq!(report.orphans, 0);
+        assert!(path.exists());
+        // Once the sweep took a file, storing it writes it anew.
+        age(&path, DAY);
+        blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap();
+        assert!(!path.exists());
+        assert_eq!(blobs.put(b"la misma firma").await.unwrap(), sha);
+        assert_eq!(blobs.get(&sha).await.unwrap().unwrap(), b"la misma firma");
     }
 
     #[tokio::test]

@@ -334,3 +334,34 @@ pub fn new_id<T: From<uuid::Uuid>>(now: Timestamp) -> T {
 
 /// Shorthand used by every store module.
 pub(crate) type Conn = AnyConnection;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_told_apart_from_a_broken_request() {
+        let down = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ];
+        for err in down {
+            let text = err.to_string();
+            let wrapped = anyhow::Error::new(StoreError::from(err)).context("opening a ticket");
+            assert!(is_unavailable(wrapped.as_ref()), "{text}");
+        }
+        for err in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::ColumnNotFound("x".into()),
+        ] {
+            let wrapped = anyhow::Error::new(StoreError::from(err));
+            assert!(!is_unavailable(wrapped.as_ref()));
+        }
+        let io = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(
+            !is_unavailable(io.as_ref()),
+            "a file error is not the database's"
+        );
+    }
+}

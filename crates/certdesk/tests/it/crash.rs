@@ -68,12 +68,15 @@ pub struct Load {
     pub counter: Arc<AtomicU64>,
     pub tokens: Arc<Vec<String>>,
     /// Photo and signature pairs, each different, made ahead by [`image_maker`].
-    pub images: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<(Vec<u8>, Vec<u8>)>>>,
+    pub images: Arc<tokio::sync::Mutex<Images>>,
 }
+
+/// Photo and signature pairs (JPEG bytes), each pair different from every other.
+pub type Images = tokio::sync::mpsc::Receiver<(Vec<u8>, Vec<u8>)>;
 
 /// A thread that makes different photo and signature pairs ahead of the clients (making
 /// them takes longer than sending them on a busy machine).
-pub fn image_maker() -> tokio::sync::mpsc::Receiver<(Vec<u8>, Vec<u8>)> {
+pub fn image_maker() -> Images {
     let (tx, rx) = tokio::sync::mpsc::channel(12);
     std::thread::spawn(move || {
         for n in 0.. {

@@ -408,3 +408,14 @@ async fn postgres_restarted_mid_load_answers_503_in_spanish_recovers_by_itself_a
         started.elapsed().as_secs_f64()
     );
 }
+
+/// The same answers without a server to stop: the app's pool is closed under it (both
+/// backends, every run).
+#[tokio::test]
+async fn with_the_database_out_of_reach_the_api_pages_and_health_answer_503_in_spanish() {
+    let t = crate::helpers::spawn_app().await;
+    let email = "carmen@regioncajamarca.gob.pe";
+    let person = crate::helpers::Person::sign_up(&t, email, Role::Solicitante).await;
+    t.app.store.close().await;
+    everything_answers_503_in_spanish(&t.base, &person.token, &person.browser).await;
+}
