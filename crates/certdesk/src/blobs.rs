@@ -23,6 +23,16 @@ use tokio::io::AsyncWriteExt;
 /// The scratch dir under the root, for files being built.
 const SCRATCH: &str = "tmp";
 
+/// The suffix of a file the sweep set aside while it re-checks its age.
+const ASIDE: &str = ".sweep";
+
+/// The sweep refuses to delete more than this many orphans when they are also more than
+/// [`SWEEP_SAFE_SHARE`] of the stored files: that is a database that does not belong to
+/// this files directory, not a crash's leftovers.
+pub const SWEEP_SAFE_COUNT: usize = 20;
+/// See [`SWEEP_SAFE_COUNT`].
+pub const SWEEP_SAFE_SHARE: f64 = 0.5;
+
 /// What a sweep deleted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
@@ -135,7 +145,9 @@ impl Blobs {
     ///
     /// A stored file is first renamed aside and its age checked again: a request that stored
     /// the same content meanwhile refreshed its time (see [`Blobs::put`]), and it is put
-    /// back; one that comes after the rename finds no file and writes it anew.
+    /// back; one that comes after the rename finds no file and writes it anew. Refuses (an
+    /// error, nothing deleted) when the orphans are most of the files: see
+    /// [`SWEEP_SAFE_COUNT`].
     pub fn sweep_blocking(
         &self,
         referenced: &HashSet<String>,
@@ -143,6 +155,9 @@ impl Blobs {
     ) -> std::io::Result<SweepReport> {
         let mut report = SweepReport::default();
         let old = |meta: &std::fs::Metadata| meta.modified().map(|m| m < older_than);
+        // Stored files seen, and the old ones no row names: (fan-out dir, name, size).
+        let mut stored = 0usize;
+        let mut candidates: Vec<(PathBuf, String, u64)> = Vec::new();
         let Ok(fanout) = std::fs::read_dir(&self.root) else {
             return Ok(report); // no files yet
         };
@@ -175,32 +190,63 @@ impl Blobs {
                 let entry = entry?;
                 let file = entry.file_name().to_string_lossy().into_owned();
                 let meta = entry.metadata()?;
-                if !meta.is_file() || !old(&meta)? {
+                if !meta.is_file() {
+                    continue;
+                }
+                if let Some(name_aside) = file.strip_prefix('.').and_then(|f| f.strip_suffix(ASIDE))
+                {
+                    // A sweep died between setting it aside and deciding: put it back and
+                    // let the next sweep decide again.
+                    let back = dir.path().join(name_aside);
+                    if !back.exists() {
+                        ignore_gone(std::fs::rename(entry.path(), back))?;
+                        continue;
+                    }
+                }
+                if !old(&meta)? {
+                    if !file.starts_with('.') {
+                        stored += 1;
+                    }
                     continue;
                 }
                 if file.starts_with('.') {
-                    // A write that never reached its rename (or an interrupted sweep's).
+                    // A write that never reached its rename (or a duplicate set aside).
                     ignore_gone(std::fs::remove_file(entry.path()))?;
                     report.partial += 1;
                     continue;
                 }
+                stored += 1;
                 let sha256 = format!("{name}{file}");
-                if self.path_of(&sha256).is_none() || referenced.contains(&sha256) {
-                    continue;
+                if self.path_of(&sha256).is_some() && !referenced.contains(&sha256) {
+                    candidates.push((dir.path(), file, meta.len()));
                 }
-                let aside = dir.path().join(format!(".{file}.sweep"));
-                match std::fs::rename(entry.path(), &aside) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e),
-                }
-                if old(&std::fs::metadata(&aside)?)? {
-                    std::fs::remove_file(&aside)?;
-                    report.orphans += 1;
-                    report.bytes += meta.len();
-                } else {
-                    std::fs::rename(&aside, entry.path())?;
-                }
+            }
+        }
+        // A database that names almost nothing (a wrong CERTDESK_DATABASE_URL, an empty
+        // database beside a full files directory) must not cost every file.
+        let too_many = candidates.len() > SWEEP_SAFE_COUNT
+            && candidates.len() as f64 > stored as f64 * SWEEP_SAFE_SHARE;
+        if too_many {
+            return Err(std::io::Error::other(format!(
+                "refusing to delete {} of {stored} files that no row names: is this the right \
+                 database for this files directory?",
+                candidates.len()
+            )));
+        }
+        for (dir, file, len) in candidates {
+            let path = dir.join(&file);
+            let aside = dir.join(format!(".{file}{ASIDE}"));
+            match std::fs::rename(&path, &aside) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+            if old(&std::fs::metadata(&aside)?)? {
+                std::fs::remove_file(&aside)?;
+                report.orphans += 1;
+                report.bytes += len;
+            } else {
+                std::fs::rename(&aside, &path)?;
             }
         }
         Ok(report)
@@ -331,6 +377,45 @@ mod tests {
         // Nothing more to do the second time.
         let again = blobs.sweep_blocking(&referenced, cutoff).unwrap();
         assert_eq!(again, SweepReport::default());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_refuses_when_most_files_are_unnamed_and_deletes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let mut all = Vec::new();
+        for i in 0..=SWEEP_SAFE_COUNT {
+            let sha = blobs.put(format!("foto {i}").as_bytes()).await.unwrap();
+            age(&blobs.path_of(&sha).unwrap(), DAY);
+            all.push(sha);
+        }
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        // An empty database beside these files: nothing is named.
+        let err = blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap_err();
+        assert!(err.to_string().contains("right database"), "{err}");
+        assert_eq!(blobs.stored_blocking().unwrap().len(), all.len());
+        // With most of them named, the few others go.
+        let named: HashSet<String> = all[3..].iter().cloned().collect();
+        let report = blobs.sweep_blocking(&named, cutoff).unwrap();
+        assert_eq!(report.orphans, 3);
+    }
+
+    #[tokio::test]
+    async fn a_file_an_interrupted_sweep_set_aside_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let sha = blobs.put(b"firma nombrada").await.unwrap();
+        let path = blobs.path_of(&sha).unwrap();
+        let aside = path
+            .parent()
+            .unwrap()
+            .join(format!(".{}{ASIDE}", &sha[2..]));
+        std::fs::rename(&path, &aside).unwrap();
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let referenced: HashSet<String> = [sha.clone()].into();
+        let report = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+        assert_eq!(report, SweepReport::default());
+        assert!(path.exists() && !aside.exists());
     }
 
     #[tokio::test]

@@ -224,10 +224,11 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
     app::schedule::seed_holidays(&app, app.now())
         .await
         .context("seeding the national holidays")?;
-    // Before listening: what a crash left half-written is gone before anyone looks.
-    app::files::sweep_orphans(&app, app::files::Sweep::OnStart)
-        .await
-        .context("sweeping orphan files")?;
+    // Before listening: what a crash left half-written is gone before anyone looks. A sweep
+    // that refuses (most files unnamed: the wrong database?) is logged, and serving goes on.
+    if let Err(err) = app::files::sweep_orphans(&app, app::files::Sweep::OnStart).await {
+        tracing::error!(error = ?err, "the orphan file sweep on start failed; files were kept");
+    }
     if args.demo {
         if demo::load(&app).await? {
             tracing::info!("demo data loaded");
