@@ -218,12 +218,18 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
             mail_from: args.mail_from.clone(),
+            orphan_grace: std::time::Duration::from_secs(args.orphan_grace_secs),
             ..AppConfig::new(args.base_url())
         },
     );
     app::schedule::seed_holidays(&app, app.now())
         .await
         .context("seeding the national holidays")?;
+    // Before listening: what a crash left half-written is gone before anyone looks. A sweep
+    // that refuses (most files unnamed: the wrong database?) is logged, and serving goes on.
+    if let Err(err) = app::files::sweep_orphans(&app, app::files::Sweep::OnStart).await {
+        tracing::error!(error = ?err, "the orphan file sweep on start failed; files were kept");
+    }
     if args.demo {
         if demo::load(&app).await? {
             tracing::info!("demo data loaded");

@@ -164,6 +164,12 @@ pub struct ServeArgs {
     /// (TLS from the start). Unset: mail stays in the outbox for admins to read.
     #[arg(long, env = "CERTDESK_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Seconds an unreferenced file is kept before the orphan sweep run on start deletes
+    /// it: longer than any request takes. 0 when no other server shares the files directory
+    /// (a restart after a crash then leaves nothing behind). The hourly sweep while serving
+    /// never uses less than 900.
+    #[arg(long, env = "CERTDESK_ORPHAN_GRACE_SECS", default_value_t = 900)]
+    pub orphan_grace_secs: u64,
 }
 
 impl ServeArgs {

@@ -15,6 +15,7 @@
 //! - [`demo`]: the demo data loaded by `serve --demo`.
 //! - [`backup`]: backup archives (database copy and private files) and their restore.
 //! - [`cli`]: what each subcommand of the `certdesk` binary does.
+//! - [`fault`]: named fault points the crash tests trip (`CERTDESK_FAULT`); inert otherwise.
 
 pub mod app;
 pub mod backup;
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod fault;
 pub mod images;
 pub mod jobs;
 pub mod mail;

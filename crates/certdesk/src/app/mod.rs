@@ -10,6 +10,7 @@ pub mod auth;
 pub mod batch;
 pub mod bulk_results;
 mod error;
+pub mod files;
 pub mod history;
 pub mod holidays;
 pub mod home;
@@ -63,6 +64,10 @@ pub struct AppConfig {
     /// The sender of every mail (`CERTDESK_MAIL_FROM`), e.g.
     /// `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     pub mail_from: Option<String>,
+    /// How old an unreferenced file must be before the sweep on start deletes it
+    /// (`CERTDESK_ORPHAN_GRACE_SECS`): longer than any request takes from writing its files
+    /// to committing the rows that name them. See [`files::Sweep`].
+    pub orphan_grace: std::time::Duration,
 }
 
 impl AppConfig {
@@ -73,6 +78,7 @@ impl AppConfig {
             secure_cookies: false,
             trusted_proxies: TrustedProxies::default(),
             mail_from: None,
+            orphan_grace: files::DEFAULT_ORPHAN_GRACE,
         }
     }
 

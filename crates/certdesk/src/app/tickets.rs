@@ -712,6 +712,7 @@ pub async fn add_applicant(
         .put(&signature.bytes)
         .await
         .context("storing a signature")?;
+    crate::fault::point("files.before_commit");
     let check = check_digit(input);
     let now = app.now();
     let mut tx = app.store.begin().await?;

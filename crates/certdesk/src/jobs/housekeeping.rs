@@ -1,5 +1,6 @@
-//! Removes expired sessions and rate-limit counters whose window ended, and seeds the national holidays
-//! of the coming years ahead of time (so reading the calendar never has to write).
+//! Removes expired sessions and rate-limit counters whose window ended, seeds the national
+//! holidays of the coming years ahead of time (so reading the calendar never has to write),
+//! and sweeps the files that nothing refers to (`app::files`).
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -16,6 +17,8 @@ pub struct Report {
     pub failures_removed: u64,
     /// Years whose national holidays were seeded by this run.
     pub holiday_years_seeded: Vec<i16>,
+    /// Files that no row named, deleted by the sweep.
+    pub orphan_files_removed: u64,
 }
 
 pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
@@ -29,9 +32,14 @@ pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
     let failures_removed = rate_limits::purge_ended(&mut conn, now).await?;
     // Reset requests (typed addresses, known or not) are kept only while a limit counts them.
     password_resets::purge_before(&mut conn, now.checked_sub(RESET_WINDOW)?).await?;
+    drop(conn);
+    let swept = crate::app::files::sweep_orphans(app, crate::app::files::Sweep::WhileServing)
+        .await
+        .context("sweeping orphan files")?;
     Ok(Report {
         sessions_removed,
         failures_removed,
         holiday_years_seeded,
+        orphan_files_removed: swept.orphans + swept.partial,
     })
 }

@@ -106,10 +106,14 @@ async fn run<S: Sender>(
             }
             outbox::get(&mut conn, id).await?
         };
+        crate::fault::point("outbox.after_claim");
         let result = match smtp::message(&mail, &from, &domain) {
             Ok(message) => sender.send(message).await,
             Err(err) => Err(err),
         };
+        if result.is_ok() {
+            crate::fault::point("outbox.after_send");
+        }
         let done = now.max(app.now());
         let mut tx = app.store.begin().await?;
         let (recorded, stop) = match &result {

@@ -93,6 +93,10 @@ impl IntoResponse for Problem {
     }
 }
 
+/// What people read while the database is out of reach (503).
+pub const UNAVAILABLE: &str = "El servicio no está disponible en este momento porque no se puede \
+     acceder a la base de datos. Intente de nuevo en unos minutos.";
+
 /// How a use-case error is answered: the one mapping from [`AppError`] to an HTTP status
 /// and Spanish words, shared by the API (problem+json) and the pages (the error page).
 /// Internal errors are logged here, once, with their cause; people see an opaque message.
@@ -191,6 +195,19 @@ impl From<AppError> for Answer {
                     detail,
                 )
             },
+            AppError::Internal(cause)
+                if crate::store::is_unavailable(
+                    cause.as_ref() as &(dyn std::error::Error + 'static)
+                ) =>
+            {
+                tracing::warn!(error = %cause, "database unavailable");
+                Answer::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no-disponible",
+                    "Servicio no disponible",
+                    UNAVAILABLE,
+                )
+            }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Answer::new(

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use domain::{role::Role, settings::Settings};
 
 use super::{
-    error::{PageError, Problem},
+    error::{Answer, PageError, Problem},
     WebState,
 };
 use crate::{
@@ -105,16 +105,30 @@ impl FromRequestParts<WebState> for Viewer {
         if let Some(viewer) = parts.extensions.get::<Viewer>() {
             return Ok(viewer.clone());
         }
+        // Failed once in this request (the database is down): fail again at once rather
+        // than wait for the database a second time.
+        if let Some(ViewerFailed(answer)) = parts.extensions.get::<ViewerFailed>() {
+            return Err(PageError::Show(answer.clone()).into_response());
+        }
+        let failed = |parts: &mut Parts, err: AppError| {
+            let answer = Answer::from(err);
+            parts.extensions.insert(ViewerFailed(answer.clone()));
+            PageError::Show(answer).into_response()
+        };
         let jar = CookieJar::from_headers(&parts.headers);
         let session = match jar.get(SESSION_COOKIE) {
-            Some(cookie) => auth::authenticate(&state.app, cookie.value(), SessionKind::Web)
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
+            Some(cookie) => {
+                match auth::authenticate(&state.app, cookie.value(), SessionKind::Web).await {
+                    Ok(session) => session,
+                    Err(e) => return Err(failed(parts, e)),
+                }
+            }
             None => None,
         };
-        let settings = settings::load(&state.app)
-            .await
-            .map_err(|e| PageError::from(e).into_response())?;
+        let settings = match settings::load(&state.app).await {
+            Ok(settings) => settings,
+            Err(e) => return Err(failed(parts, e)),
+        };
         let anon = parts
             .extensions
             .get::<AnonCsrf>()
@@ -125,9 +139,10 @@ impl FromRequestParts<WebState> for Viewer {
             None => anon,
         };
         let unread = match &session {
-            Some(s) => crate::app::notifications::unread_count(&state.app, &s.user)
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
+            Some(s) => match crate::app::notifications::unread_count(&state.app, &s.user).await {
+                Ok(n) => n,
+                Err(e) => return Err(failed(parts, e)),
+            },
             None => 0,
         };
         let viewer = Viewer {
@@ -140,6 +155,10 @@ impl FromRequestParts<WebState> for Viewer {
         Ok(viewer)
     }
 }
+
+/// Marks a request whose [`Viewer`] could not be read, with the answer it got.
+#[derive(Debug, Clone)]
+struct ViewerFailed(Answer);
 
 /// A signed-in person on a page; anyone else is sent to the login page.
 #[derive(Debug, Clone)]
