@@ -152,6 +152,11 @@ pub struct ServeArgs {
     /// (TLS from the start). Unset: mail stays in the outbox for admins to read.
     #[arg(long, env = "CERTDESK_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// A bearer token that lets a metrics scraper read `/metrics` (at least 32
+    /// characters); without it only admins can. Prefer the environment variable: a flag
+    /// shows in the process list.
+    #[arg(long, env = "CERTDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {

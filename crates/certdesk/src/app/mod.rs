@@ -58,6 +58,18 @@ pub struct AppConfig {
     /// The sender of every mail (`CERTDESK_MAIL_FROM`), e.g.
     /// `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     pub mail_from: Option<String>,
+    /// The bearer token that opens `/metrics` besides an admin's (`CERTDESK_METRICS_TOKEN`).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// A secret shared with the metrics scraper; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl AppConfig {
@@ -67,7 +79,16 @@ impl AppConfig {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             secure_cookies: false,
             mail_from: None,
+            metrics_token: None,
         }
+    }
+
+    /// Whether people reach the service over HTTPS: its public URL (`CERTDESK_BASE_URL`)
+    /// says `https://`. Then every answer carries `Strict-Transport-Security`.
+    pub fn served_over_https(&self) -> bool {
+        self.base_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// The right-hand side of Message-IDs: the sender's domain, else the public URL's host.

@@ -19,8 +19,8 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
 use crate::{
-    app::App,
-    mail::smtp::{self, Failure, Sender},
+    app::{outbox::Minted, App},
+    mail::smtp::{self, Failure, SendError, Sender},
     store::outbox,
 };
 
@@ -106,9 +106,14 @@ async fn run<S: Sender>(
             }
             outbox::get(&mut conn, id).await?
         };
-        let result = match smtp::message(&mail, &from, &domain) {
-            Ok(message) => sender.send(message).await,
-            Err(err) => Err(err),
+        // A set-password link is minted now, so that no stored row ever holds it.
+        let attempts = mail.attempts;
+        let result = match crate::app::outbox::mint_link(app, mail, at).await? {
+            Minted::Ready(mail) => match smtp::message(&mail, &from, &domain) {
+                Ok(message) => sender.send(message).await,
+                Err(err) => Err(err),
+            },
+            Minted::Refused(why) => Err(SendError::unsendable(why)),
         };
         let done = now.max(app.now());
         let mut tx = app.store.begin().await?;
@@ -127,7 +132,7 @@ async fn run<S: Sender>(
             }
             Err(err) => {
                 report.retried += 1;
-                let failures = mail.attempts.saturating_add(1);
+                let failures = attempts.saturating_add(1);
                 let next = done.checked_add(backoff(failures))?;
                 tracing::warn!(outbox_id = %id, attempt = failures, error = %err.log_summary(),
                     next_attempt_at = %next, "mail not delivered; will retry");

@@ -242,7 +242,7 @@ fn form_expired() -> PageError {
     )
 }
 
-fn tokens_match(given: &str, expected: &str) -> bool {
+pub(crate) fn tokens_match(given: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
@@ -266,7 +266,23 @@ impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
         let viewer = Viewer::from_request_parts(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|rejection| {
+                let status = rejection.status();
+                let answer = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    PageError::new(
+                        status,
+                        "Formulario demasiado grande",
+                        "El formulario pesa más de 1 MB: acorte los textos e intente de nuevo.",
+                    )
+                } else {
+                    PageError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Formulario inválido",
+                        "No pudimos leer el formulario. Vuelva a cargar la página e intente de nuevo.",
+                    )
+                };
+                answer.into_response()
+            })?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if !tokens_match(&field.csrf_token, &viewer.csrf_token) {
             tracing::warn!("form refused: missing or wrong CSRF token");
@@ -368,6 +384,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
                 Err(problem)
             }
+            Err(other) if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "demasiado-grande",
+                "Solicitud demasiado grande",
+                "El cuerpo de la solicitud pesa más de 1 MB.",
+            )),
             Err(other) => Err(Problem::bad_request(format!(
                 "No pudimos leer el cuerpo de la solicitud ({}).",
                 other.status()
@@ -487,7 +509,18 @@ impl MultipartForm {
                 "Los archivos enviados pesan demasiado. Cada archivo puede pesar hasta 10 MB.",
             )
         };
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| too_big())? {
+        // The body's limit gives 413; anything else is a malformed body, a 400.
+        let unreadable = |err: axum::extract::multipart::MultipartError| {
+            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_big()
+            } else {
+                Problem::bad_request(
+                    "El formulario multipart está mal formado: no pudimos leer sus campos. \
+                     Envíelo de nuevo como multipart/form-data.",
+                )
+            }
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             let file_name = field.file_name().map(str::to_owned);
             let is_file = file_name.is_some();
@@ -497,7 +530,7 @@ impl MultipartForm {
                 MAX_TEXT_FIELD
             };
             let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| too_big())? {
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                 let room = cap.saturating_sub(bytes.len());
                 bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }

@@ -17,6 +17,7 @@ mod bulk;
 mod corrections;
 mod desk;
 mod forecast;
+mod hardening;
 mod helpers;
 mod homes;
 mod images;

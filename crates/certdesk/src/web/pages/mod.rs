@@ -369,6 +369,10 @@ pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next
     let mut res = next.run(Request::from_parts(parts, body)).await;
     match res.extensions_mut().remove::<PageFailure>() {
         Some(PageFailure(answer)) => error_page(&answer, viewer.as_ref()),
+        // An extractor's own rejection (English plain text): the same page, in Spanish.
+        None if super::error::is_foreign_error(&res) => {
+            error_page(&Answer::generic(res.status()), viewer.as_ref())
+        }
         None => res,
     }
 }
