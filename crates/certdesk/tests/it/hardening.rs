@@ -608,3 +608,274 @@ async fn every_error_a_person_can_meet_is_a_spanish_page_and_programs_get_proble
     let body = problem(res, 405).await;
     assert_eq!(body["title"], "Método no permitido");
 }
+
+/// `photo_ok.jpg` with an Exif block carrying a GPS position put in after its first
+/// segment, as a phone writes it.
+fn jpeg_with_gps() -> Vec<u8> {
+    let plain = crate::helpers::fixture("photo_ok.jpg");
+    assert_eq!(&plain[..2], b"\xFF\xD8");
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\0\0\0\0\0".to_vec();
+    exif.extend_from_slice(b"GPSLatitude S 7 9 49.7 GPSLongitude W 78 30 1.1");
+    let len = u16::try_from(exif.len() + 2).unwrap();
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+fn receipt_form(
+    operation_number: &str,
+    bytes: Vec<u8>,
+    name: &str,
+    mime: &str,
+) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("operation_number", operation_number.to_owned())
+        .text("paid_on", "2026-11-02")
+        .text("amount", "8.10")
+        .text("tribute_code", "00529")
+        .text("payer_dni", "10117410")
+        .text("channel", "ventanilla")
+        .part(
+            "receipt",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str(mime)
+                .unwrap(),
+        )
+}
+
+#[tokio::test]
+async fn a_receipt_photo_loses_its_gps_and_a_pdf_receipt_is_downloaded() {
+    let app = spawn_app().await;
+    let owner = app.token_for(Role::Solicitante).await;
+    let ticket = app.open_ticket(&owner, "emision", Some("c")).await;
+    let id = ticket["id"].as_str().unwrap();
+    let original = jpeg_with_gps();
+    let mut receipts = Vec::new();
+    for (number, form) in [
+        (
+            "55555555",
+            receipt_form("55555555", original.clone(), "pago.jpg", "image/jpeg"),
+        ),
+        ("66666666", crate::helpers::payment_form("66666666")),
+    ] {
+        let res = app
+            .post_multipart(&format!("/api/v1/tickets/{id}/payments"), &owner, form)
+            .await;
+        assert_eq!(res.status(), 201, "{number}");
+        let payment: Value = res.json().await.unwrap();
+        receipts.push(format!(
+            "/api/v1/payments/{}/receipt",
+            payment["id"].as_str().unwrap()
+        ));
+    }
+
+    let res = app.get(&receipts[0], Some(&owner)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "inline; filename=\"constancia-55555555.jpg\""
+    );
+    let served = res.bytes().await.unwrap().to_vec();
+    assert_ne!(served, original);
+    assert!(
+        !served.windows(11).any(|w| w == b"GPSLatitude"),
+        "the GPS position is gone"
+    );
+    assert!(!served.windows(6).any(|w| w == b"Exif\0\0"));
+    // Not re-encoded: the same pixels.
+    assert_eq!(
+        image::load_from_memory(&served).unwrap().to_rgb8(),
+        image::load_from_memory(&original).unwrap().to_rgb8()
+    );
+    // Nor is it kept on disk.
+    let mut stored = 0;
+    for entry in walk(&app.dir.path().join("files")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(11).any(|w| w == b"GPSLatitude"),
+            "{}",
+            entry.display()
+        );
+        stored += 1;
+    }
+    assert!(stored >= 2);
+
+    let res = app.get(&receipts[1], Some(&owner)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"constancia-66666666.pdf\""
+    );
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        crate::helpers::receipt_pdf()
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The messages of a 422 for `field`.
+async fn refused_field(res: reqwest::Response, field: &str) -> String {
+    let body = problem(res, 422).await;
+    let messages = body["errors"][field]
+        .as_array()
+        .unwrap_or_else(|| panic!("no error on {field}: {body}"));
+    messages[0].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn free_text_is_bounded_with_a_spanish_422_naming_the_field_and_its_limit() {
+    let (app, clock) = crate::helpers::app_at(crate::helpers::WEDNESDAY).await;
+    let requester = Person::sign_up(&app, LUIS, Role::Solicitante).await;
+    let analyst = app.token_for(Role::Analista).await;
+    let admin = app.token_for(Role::Admin).await;
+    let huge = |n: usize| "x".repeat(n);
+
+    // A withdraw comment of a million characters, and one just over the comment limit.
+    let draft = app
+        .open_ticket(&requester.token, "reemision", Some("a"))
+        .await;
+    let draft = draft["id"].as_str().unwrap();
+    let withdraw = format!("/api/v1/tickets/{draft}/withdraw");
+    let message = refused_field(
+        app.post_json(
+            &withdraw,
+            Some(&requester.token),
+            &json!({"comment": huge(1_000_000)}),
+        )
+        .await,
+        "comment",
+    )
+    .await;
+    assert!(message.starts_with("Como máximo ") && message.ends_with(" el texto tiene 1000000."));
+    let message = refused_field(
+        app.post_json(
+            &withdraw,
+            Some(&requester.token),
+            &json!({"comment": huge(2001)}),
+        )
+        .await,
+        "comment",
+    )
+    .await;
+    assert_eq!(message, "Como máximo 2000 caracteres; el texto tiene 2001.");
+    // The page's form says the same on its page.
+    let page = format!("/tramites/{draft}/anular");
+    let res = app
+        .post_form(
+            &requester.browser,
+            &page,
+            &page,
+            &[("comment", &huge(20_000))],
+        )
+        .await;
+    let html = spanish_page(res, 422).await;
+    assert!(html.contains("Como máximo 10000 caracteres"), "{html}");
+    assert_eq!(
+        crate::helpers::ticket_json(&app, &requester.token, draft).await["status"],
+        "borrador",
+        "nothing happened"
+    );
+
+    // A 900 KB observation.
+    let (id, _) = crate::helpers::submitted(&app, &requester.token, "41111111").await;
+    crate::helpers::act_ok(&app, &analyst, &id, "take", json!({})).await;
+    let observe = |comment: String| {
+        crate::helpers::act(
+            &app,
+            &analyst,
+            &id,
+            "observe",
+            json!({ "comment": comment }),
+        )
+    };
+    refused_field(observe(huge(900 * 1024)).await, "comment").await;
+    let message = refused_field(observe(huge(2500)).await, "comment").await;
+    assert!(message.contains("2000"), "{message}");
+    // A rejection's reason is named as such.
+    let reject = crate::helpers::act(&app, &analyst, &id, "reject", json!({"reason": huge(3000)}));
+    assert!(refused_field(reject.await, "reason").await.contains("2000"));
+    let ticket = crate::helpers::ticket_json(&app, &analyst, &id).await;
+    assert_eq!(
+        ticket["status"], "en_atencion",
+        "still taken, nothing observed"
+    );
+
+    // A 200,000-character RENIEC reason.
+    crate::helpers::act_ok(&app, &analyst, &id, "approve", json!({})).await;
+    let applicant = ticket["applicants"][0]["id"].as_str().unwrap().to_owned();
+    clock.set(crate::helpers::at("2026-12-09T09:00:00-05:00"));
+    app.post_json("/api/v1/batches/close", Some(&analyst), &json!({}))
+        .await;
+    let result = format!("/api/v1/applicants/{applicant}/reniec-result");
+    for (n, limit) in [(200_000, "10000"), (1001, "1000")] {
+        let res = app
+            .post_json(
+                &result,
+                Some(&analyst),
+                &json!({"approved": false, "reason": huge(n)}),
+            )
+            .await;
+        assert!(refused_field(res, "reason").await.contains(limit));
+    }
+    let res = app
+        .post_json(
+            &result,
+            Some(&analyst),
+            &json!({"approved": false, "reason": "Foto no válida"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "a reason within the limit is kept");
+
+    // A sample of others: a multipart text field, an appointment's note, a search, the
+    // institutional domains.
+    let mut fields = crate::helpers::applicant_fields("42222222");
+    fields.iter_mut().find(|(k, _)| *k == "position").unwrap().1 = huge(12_000);
+    let res = app
+        .post_multipart(
+            &format!("/api/v1/tickets/{draft}/applicants"),
+            &requester.token,
+            crate::helpers::applicant_form(&fields, &[]),
+        )
+        .await;
+    refused_field(res, "position").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/tickets/{id}/appointment"),
+            Some(&analyst),
+            &json!({"at": "2026-12-10T10:00:00-05:00", "note": huge(201)}),
+        )
+        .await;
+    assert!(refused_field(res, "note").await.contains("200"));
+    let res = app
+        .get(&format!("/api/v1/users?q={}", huge(10_001)), Some(&admin))
+        .await;
+    refused_field(res, "q").await;
+    let res = app
+        .patch_json(
+            "/api/v1/settings",
+            &admin,
+            &json!({"email_domains": [format!("{}.gob.pe", huge(300))]}),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    assert!(body.to_string().contains("253"), "{body}");
+}
