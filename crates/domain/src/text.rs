@@ -49,6 +49,7 @@ pub fn within_opt(text: Option<&str>, max: usize) -> Result<Option<&str>, TooLon
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

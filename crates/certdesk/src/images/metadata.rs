@@ -93,6 +93,7 @@ fn strip_png(bytes: &[u8]) -> Result<Vec<u8>, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// A small JPEG made here, with an Exif block holding `gps` and an orientation, an XMP
