@@ -369,6 +369,10 @@ pub async fn with_stored_links(conn: &mut Conn) -> StoreResult<Vec<OutboxMail>> 
         .where_sql(
             "(body_text LIKE '%/establecer-clave/%' OR body_html LIKE '%/establecer-clave/%')",
         )
+        // Not those scrubbed already (LIKE takes the brackets as they are on both databases).
+        .where_sql(&format!(
+            "body_text NOT LIKE '%/establecer-clave/{LINK_PLACEHOLDER}%'"
+        ))
         .order_limit("id", i64::MAX)
         .fetch(conn, from_row)
         .await

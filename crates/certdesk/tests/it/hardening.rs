@@ -844,6 +844,21 @@ async fn free_text_is_bounded_with_a_spanish_422_naming_the_field_and_its_limit(
         )
         .await;
     assert_eq!(res.status(), 200, "a reason within the limit is kept");
+    // A text stored before the limits (here: made long in the database) is still shown whole.
+    let old = huge(50_000);
+    sqlx::query(
+        "UPDATE ticket_events SET comment = $1 WHERE ticket_id = $2 AND comment IS NOT NULL",
+    )
+    .bind(&old)
+    .bind(&id)
+    .execute(app.app.store.pool())
+    .await
+    .unwrap();
+    let shown = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(&analyst))
+        .await;
+    assert_eq!(shown.status(), 200);
+    assert!(shown.text().await.unwrap().contains(&old));
 
     // A sample of others: a multipart text field, an appointment's note, a search, the
     // institutional domains.
