@@ -894,3 +894,38 @@ async fn free_text_is_bounded_with_a_spanish_422_naming_the_field_and_its_limit(
     let body = problem(res, 422).await;
     assert!(body.to_string().contains("253"), "{body}");
 }
+
+#[test]
+fn serve_refuses_a_guessable_metrics_token_and_never_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("CERTDESK_DATA_DIR", dir.path())
+        .env("CERTDESK_METRICS_TOKEN", "corto-123")
+        .env_remove("CERTDESK_DATABASE_URL")
+        .env_remove("CERTDESK_SMTP_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut exited = false;
+    for _ in 0..1000 {
+        if child.try_wait().unwrap().is_some() {
+            exited = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    if !exited {
+        child.kill().unwrap();
+        panic!("serve started with a 9-character metrics token");
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("CERTDESK_METRICS_TOKEN") && stderr.contains("32"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("corto-123"), "{stderr}");
+}
