@@ -8,6 +8,9 @@
 //! the server itself is at fault (unreachable, TLS, credentials) the run stops there, since
 //! the other mails would only wait on the same server.
 //!
+//! A mail with a set-password link gets its link only here, as it is sent
+//! (`app::outbox::mint_link`): the stored row holds a placeholder, never the secret.
+//!
 //! Delivery is at least once: if the server took a mail but the worker could not record it
 //! (crash, database down), the lease runs out and the mail is sent again with the same
 //! Message-ID, the key receiving systems use to tell it is the same mail.
