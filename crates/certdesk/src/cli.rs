@@ -237,6 +237,7 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         Arc::new(SystemClock),
         AppConfig {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
             mail_from: args.mail_from.clone(),
             metrics_token: args.metrics_token.clone().map(app::MetricsToken),
             ..AppConfig::new(args.base_url())

@@ -37,7 +37,7 @@ use jiff::{civil::Date, tz::TimeZone, Timestamp};
 
 pub use error::{AppError, AppResult};
 
-use crate::{blobs::Blobs, clock::Clock, store::Store};
+use crate::{blobs::Blobs, clock::Clock, config::TrustedProxies, store::Store};
 
 /// What every use case needs.
 #[derive(Clone)]
@@ -46,6 +46,8 @@ pub struct App {
     pub blobs: Blobs,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
+    /// The key that signs anonymous CSRF tokens, read from the database on first use.
+    pub(crate) csrf_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 /// Settings fixed at start-up (settings admins change at run time live in the database).
@@ -53,8 +55,11 @@ pub struct App {
 pub struct AppConfig {
     /// Public URL without a trailing slash, for links in e-mails.
     pub base_url: String,
-    /// Mark cookies `Secure`.
+    /// Mark cookies `Secure` (they also are when `base_url` is `https://`, or a trusted
+    /// proxy says the request came over HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: TrustedProxies,
     /// The sender of every mail (`CERTDESK_MAIL_FROM`), e.g.
     /// `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     pub mail_from: Option<String>,
@@ -78,6 +83,7 @@ impl AppConfig {
         Self {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             secure_cookies: false,
+            trusted_proxies: TrustedProxies::default(),
             mail_from: None,
             metrics_token: None,
         }
@@ -116,11 +122,18 @@ impl App {
             blobs,
             clock,
             config: Arc::new(config),
+            csrf_key: Arc::default(),
         }
     }
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// True when cookies must be `Secure` whatever the request says: configured so, or the
+    /// public URL is HTTPS.
+    pub fn always_https(&self) -> bool {
+        self.config.secure_cookies || self.config.base_url.starts_with("https://")
     }
 
     /// True when the database answers (for `/healthz`).

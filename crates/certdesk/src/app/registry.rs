@@ -35,6 +35,9 @@ pub enum ReniecResult {
     Approved { delivery_sent_on: String },
     /// Rejected, with RENIEC's reason.
     Rejected { reason: String },
+    /// The request said neither (the API's `approved` left out): refused on `approved`,
+    /// like any other bad field, once the actor may record results at all.
+    Unstated,
 }
 
 /// The answer `result` stands for, by the rules of `domain::reniec` (a real DCDelivery date
@@ -47,6 +50,12 @@ pub fn answer_of(result: &ReniecResult, today: Date) -> AppResult<ReniecAnswer> 
             reniec::approved(date, today)
         }
         ReniecResult::Rejected { reason } => reniec::rejected(reason),
+        ReniecResult::Unstated => {
+            return Err(AppError::field(
+                "approved",
+                "Indique si RENIEC aprobó (true) o rechazó (false).",
+            ))
+        }
     };
     answer.map_err(|e| AppError::field(e.field(), e.to_string()))
 }

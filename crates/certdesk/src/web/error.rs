@@ -27,6 +27,9 @@ pub struct Problem {
     pub detail: String,
     /// Every failing field with its Spanish messages (empty unless a validation failure).
     pub errors: BTreeMap<String, Vec<String>>,
+    /// Seconds to wait before trying again: sent as `Retry-After`, not in the body.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -37,6 +40,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: BTreeMap::new(),
+            retry_after: None,
         }
     }
 
@@ -75,12 +79,17 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status_code();
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let mut res = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        res
     }
 }
 
@@ -98,6 +107,8 @@ pub struct Answer {
     pub detail: String,
     /// Every failing field with its Spanish messages (validation only).
     pub errors: BTreeMap<String, Vec<String>>,
+    /// Seconds to wait before trying again (429 only): the `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -118,7 +129,14 @@ impl Answer {
             title,
             detail: detail.into(),
             errors: BTreeMap::new(),
+            retry_after: None,
         }
+    }
+
+    /// The `Retry-After` header of this answer, if it has one.
+    pub fn retry_after_header(&self) -> Option<(header::HeaderName, header::HeaderValue)> {
+        self.retry_after
+            .map(|secs| (header::RETRY_AFTER, header::HeaderValue::from(secs)))
     }
 }
 
@@ -231,12 +249,18 @@ impl From<AppError> for Answer {
             AppError::Gone(detail) => {
                 Answer::new(StatusCode::GONE, "eliminado", "Archivo eliminado", detail)
             }
-            AppError::RateLimited(detail) => Answer::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "demasiados-intentos",
-                "Demasiados intentos",
+            AppError::RateLimited {
                 detail,
-            ),
+                retry_after_secs,
+            } => Answer {
+                retry_after: Some(retry_after_secs),
+                ..Answer::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "demasiados-intentos",
+                    "Demasiados intentos",
+                    detail,
+                )
+            },
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Answer::new(
@@ -254,6 +278,7 @@ impl From<Answer> for Problem {
     fn from(a: Answer) -> Self {
         Problem {
             errors: a.errors,
+            retry_after: a.retry_after,
             ..Problem::new(a.status, a.slug, a.title, a.detail)
         }
     }

@@ -104,7 +104,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Debug, Clone)]
 pub struct AnonCsrf(pub String);
 
-/// The client's address, for rate limits.
+/// The client's address (through trusted proxies only), for rate limits.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -112,7 +112,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(super::middleware::peer_ip(&parts.extensions)))
+        Ok(ClientIp(super::middleware::client_ip(&parts.extensions)))
+    }
+}
+
+/// True when the request came over HTTPS (cookies are then `Secure`).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Https {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Https(super::middleware::came_over_https(&parts.extensions)))
     }
 }
 

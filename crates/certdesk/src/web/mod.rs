@@ -11,6 +11,9 @@ pub mod extract;
 mod middleware;
 pub mod pages;
 mod report_table;
+mod routes;
+
+pub use routes::Routes;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -62,19 +65,27 @@ pub fn router(app: App) -> Router {
         ),
     ];
     let mut router = Router::new()
-        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            pages::show_errors,
-        )))
+        .merge(
+            pages::routes()
+                .into_router()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    pages::show_errors,
+                )),
+        )
         // The API under `/api/v1`, `/healthz` and the OpenAPI document of both.
-        .merge(api::router())
-        .route("/metrics", get(metrics))
-        .route("/static/{*path}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
+        .merge(api::routes().into_router())
+        .merge(operations().into_router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(middleware::spanish_errors))
-        .layer(axum::middleware::from_fn(middleware::csrf_cookie))
-        .layer(axum::middleware::from_fn(middleware::audit_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_cookie,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_context,
+        ))
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(
             TraceLayer::new_for_http()
@@ -113,6 +124,25 @@ pub fn router(app: App) -> Router {
         ));
     }
     router.with_state(state)
+}
+
+/// The routes besides the pages and the API: metrics and static files.
+fn operations() -> Routes {
+    Routes::new()
+        .route("/metrics", get(metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+}
+
+/// Every path [`router`] serves, as registered (`/tramites/{id}`): the pages, the API and
+/// the operational routes. Only [`Routes`] add routes to the router, so nothing it serves
+/// is missing here; the authorization matrix test goes through each of these paths.
+pub fn route_paths() -> Vec<String> {
+    pages::routes()
+        .merge(api::routes())
+        .merge(operations())
+        .paths()
+        .to_vec()
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

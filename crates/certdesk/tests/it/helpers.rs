@@ -90,7 +90,7 @@ impl Drop for TestApp {
 }
 
 /// A fresh PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -120,7 +120,7 @@ impl Drop for PgDatabase {
 }
 
 /// The URL of a database for this test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
+pub async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
     match std::env::var(POSTGRES_ENV) {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("certdesk_test_{}", uuid::Uuid::new_v4().simple());
@@ -177,6 +177,15 @@ pub fn new_browser() -> Client {
 }
 
 pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+    spawn_app_with(clock, |_| {}).await
+}
+
+/// A running app whose start-up configuration `configure` changes (trusted proxies, the
+/// public URL, …).
+pub async fn spawn_app_with(
+    clock: Arc<dyn Clock>,
+    configure: impl FnOnce(&mut AppConfig),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = fresh_database(&dir).await;
     let store = Store::connect(&database_url).await.unwrap();
@@ -184,11 +193,13 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
+    let mut config = AppConfig::new(base.clone());
+    configure(&mut config);
     let app = App::new(
         store,
         certdesk::blobs::Blobs::new(dir.path().join("files")),
         clock,
-        AppConfig::new(base.clone()),
+        config,
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_app = app.clone();
