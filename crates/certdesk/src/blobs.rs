@@ -99,15 +99,19 @@ impl Blobs {
                 Err(e) => return Err(e),
             }
         }
-        let dir = path.parent().unwrap_or(&self.root);
-        tokio::fs::create_dir_all(dir).await?;
+        let dir = path.parent().unwrap_or(&self.root).to_owned();
+        let made = dir.clone();
+        tokio::task::spawn_blocking(move || crate::private_fs::create_dir_all(&made))
+            .await
+            .map_err(std::io::Error::other)??;
         // Write to a temporary name, then rename: readers never see half a file.
         let tmp = dir.join(format!(
             ".{}.{}",
             &sha256[2..],
             uuid::Uuid::new_v4().simple()
         ));
-        let mut file = tokio::fs::File::create(&tmp).await?;
+        let options = tokio::fs::OpenOptions::from(crate::private_fs::file_options());
+        let mut file = options.open(&tmp).await?;
         file.write_all(bytes).await?;
         file.sync_all().await?;
         drop(file);
@@ -118,7 +122,7 @@ impl Blobs {
     /// A directory for files being built, on the same filesystem as the store.
     pub fn scratch_dir(&self) -> std::io::Result<PathBuf> {
         let dir = self.root.join(SCRATCH);
-        std::fs::create_dir_all(&dir)?;
+        crate::private_fs::create_dir_all(&dir)?;
         Ok(dir)
     }
 
@@ -133,8 +137,10 @@ impl Blobs {
             .path_of(&sha256)
             .ok_or_else(|| std::io::Error::other("bad hash"))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private_fs::create_dir_all(dir)?;
         }
+        // Built elsewhere (a ZIP writer): made private before it takes its stored name.
+        crate::private_fs::secure_existing(tmp)?;
         std::fs::rename(tmp, &path)?;
         Ok((sha256, size))
     }

@@ -170,6 +170,11 @@ pub struct ServeArgs {
     /// never uses less than 900.
     #[arg(long, env = "CERTDESK_ORPHAN_GRACE_SECS", default_value_t = 900)]
     pub orphan_grace_secs: u64,
+    /// A bearer token that lets a metrics scraper read `/metrics` (at least 32
+    /// characters); without it only admins can. Prefer the environment variable: a flag
+    /// shows in the process list.
+    #[arg(long, env = "CERTDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {

@@ -178,12 +178,13 @@ pub async fn approve(app: &App, actor: &User, id: AccessRequestId) -> AppResult<
         now,
     )
     .await?;
-    let link = auth::issue_password_link(app, &mut tx, user.id).await?;
+    let link = auth::pending_password_link(app, user.id, auth::PASSWORD_LINK_TTL)?;
     let entity = settings::load_in(&mut tx).await?.entity_name;
     let notice = Notice {
         to: Recipient::user(&user),
         ticket: None,
-        message: notices::access_approved(&user.name, &link, &entity),
+        message: notices::access_approved(&user.name, &super::outbox::pending_link_path(), &entity)
+            .with_password_link(link),
     };
     notify::send(app, &mut tx, &[notice], now).await?;
     audit::record(

@@ -118,12 +118,18 @@ async fn send_reset_link(
     now: Timestamp,
 ) -> AppResult<()> {
     password_tokens::expire_unused(tx, user.id, now).await?;
-    let link = auth::issue_password_link_for(app, tx, user.id, RESET_LINK_TTL).await?;
+    let link = auth::pending_password_link(app, user.id, RESET_LINK_TTL)?;
     let entity = settings::load_in(tx).await?.entity_name;
     let notice = Notice {
         to: Recipient::user(user),
         ticket: None,
-        message: notices::password_reset(&user.name, &link, RESET_LINK_TTL.as_hours(), &entity),
+        message: notices::password_reset(
+            &user.name,
+            &super::outbox::pending_link_path(),
+            RESET_LINK_TTL.as_hours(),
+            &entity,
+        )
+        .with_password_link(link),
     };
     notify::send(app, tx, &[notice], now).await?;
     tracing::info!(user_id = %user.id, "password reset link sent");

@@ -25,7 +25,9 @@ use super::{
     settings, App, AppError, AppResult,
 };
 use crate::store::{
-    self, password_tokens,
+    self,
+    outbox::PendingLink,
+    password_tokens,
     rate_limits::{self, Reservation},
     server_keys,
     sessions::{self, NewSession, SessionKind},
@@ -606,30 +608,22 @@ pub async fn logout(app: &App, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Writes a one-time set-password link for `user_id` inside the caller's transaction;
-/// returns the full URL to e-mail.
-pub async fn issue_password_link(
+/// A one-time set-password link for `user_id`, valid for `ttl` from now, for a mail to
+/// carry: its secret is minted only when the mail is delivered (`app::outbox::mint_link`),
+/// so no stored row holds it. Put [`super::outbox::pending_link_path`] in the message.
+pub(crate) fn pending_password_link(
     app: &App,
-    tx: &mut store::Tx,
-    user_id: UserId,
-) -> AppResult<String> {
-    issue_password_link_for(app, tx, user_id, PASSWORD_LINK_TTL).await
-}
-
-/// Like [`issue_password_link`], valid for `ttl`.
-pub(crate) async fn issue_password_link_for(
-    app: &App,
-    tx: &mut store::Tx,
     user_id: UserId,
     ttl: SignedDuration,
-) -> AppResult<String> {
-    let token = random_token();
-    let now = app.now();
-    let expires_at = now
+) -> AppResult<PendingLink> {
+    let expires_at = app
+        .now()
         .checked_add(ttl)
         .context("a set-password link's expiry")?;
-    password_tokens::insert(tx, &token_hash(&token), user_id, now, expires_at).await?;
-    Ok(format!("/establecer-clave/{token}"))
+    Ok(PendingLink {
+        user_id,
+        expires_at,
+    })
 }
 
 /// True when the link is still usable (for showing the form).

@@ -68,6 +68,18 @@ pub struct AppConfig {
     /// (`CERTDESK_ORPHAN_GRACE_SECS`): longer than any request takes from writing its files
     /// to committing the rows that name them. See [`files::Sweep`].
     pub orphan_grace: std::time::Duration,
+    /// The bearer token that opens `/metrics` besides an admin's (`CERTDESK_METRICS_TOKEN`).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// A secret shared with the metrics scraper; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl AppConfig {
@@ -79,7 +91,16 @@ impl AppConfig {
             trusted_proxies: TrustedProxies::default(),
             mail_from: None,
             orphan_grace: files::DEFAULT_ORPHAN_GRACE,
+            metrics_token: None,
         }
+    }
+
+    /// Whether people reach the service over HTTPS: its public URL (`CERTDESK_BASE_URL`)
+    /// says `https://`. Then every answer carries `Strict-Transport-Security`.
+    pub fn served_over_https(&self) -> bool {
+        self.base_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// The right-hand side of Message-IDs: the sender's domain, else the public URL's host.

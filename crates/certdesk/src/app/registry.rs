@@ -174,12 +174,17 @@ pub async fn record_appointment(
     note: Option<&str>,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
-    let at: Timestamp = at.trim().parse().map_err(|_| {
-        AppError::field(
-            "at",
-            "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.",
-        )
-    })?;
+    let mut errors = FieldErrors::new();
+    let at: Option<Timestamp> = errors.check(
+        "at",
+        at.trim()
+            .parse()
+            .map_err(|_| "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00."),
+    );
+    errors.check("note", domain::text::within_opt(note, domain::text::LINE));
+    let (Some(at), true) = (at, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
     let appointment = Appointment {
         at,
         note: note
@@ -316,6 +321,10 @@ pub async fn complete(
             let mut errors = FieldErrors::new();
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
+            errors.check(
+                "serial",
+                domain::text::within_opt(typed(&installation.serial), domain::text::LINE),
+            );
             let dates = installed_dates(
                 &cert,
                 installation,

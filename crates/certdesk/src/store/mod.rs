@@ -174,6 +174,27 @@ pub const PING_TIMEOUT: Duration = Duration::from_secs(3);
 /// come back) before it is answered 503.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Creates the SQLite file private to the service's user before SQLite opens it (SQLite
+/// gives its `-wal` and `-shm` files the database's permissions), and makes an existing
+/// one private. `:memory:` and the like are left alone.
+fn private_database_file(file: &std::path::Path) -> std::io::Result<()> {
+    let name = file.to_string_lossy();
+    if name.is_empty() || name.starts_with(':') {
+        return Ok(());
+    }
+    if !file.exists() {
+        let mut options = crate::private_fs::file_options();
+        options.truncate(false);
+        options.open(file)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.as_os_str().to_owned();
+        path.push(suffix);
+        crate::private_fs::secure_existing(std::path::Path::new(&path))?;
+    }
+    Ok(())
+}
+
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -192,13 +213,17 @@ impl Store {
                     .trim_start_matches("sqlite://")
                     .trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
-                if let Some(dir) = std::path::Path::new(path).parent() {
+                let file = std::path::Path::new(path);
+                if let Some(dir) = file.parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
+                        crate::private_fs::create_dir_all(dir).map_err(|e| {
                             StoreError::Config(format!("no se pudo crear {}: {e}", dir.display()))
                         })?;
                     }
                 }
+                private_database_file(file).map_err(|e| {
+                    StoreError::Config(format!("no se pudo preparar {}: {e}", file.display()))
+                })?;
                 if url.contains('?') {
                     url.to_owned()
                 } else {

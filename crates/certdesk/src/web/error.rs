@@ -144,6 +144,76 @@ impl Answer {
     }
 }
 
+impl Answer {
+    /// Spanish words for an error answer that none of our handlers wrote: an extractor's
+    /// rejection (English plain text: a body over the limit, a broken query string or
+    /// path, a repeated form field) or an empty one (a method the route does not take).
+    pub fn generic(status: StatusCode) -> Self {
+        let (slug, title, detail) = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "demasiado-grande",
+                "Solicitud demasiado grande",
+                "Lo enviado pesa demasiado: un formulario o JSON puede pesar hasta 1 MB, y cada \
+                 archivo hasta 10 MB.",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "metodo-no-permitido",
+                "Método no permitido",
+                "Esta dirección no acepta esa operación. Vuelva a la página anterior e intente \
+                 desde el formulario o botón correspondiente.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "tipo-no-soportado",
+                "Tipo de contenido no soportado",
+                "El tipo de contenido enviado no es el que esta dirección espera.",
+            ),
+            StatusCode::NOT_FOUND => (
+                "no-encontrado",
+                "No encontrado",
+                "No existe lo que busca, o no tiene acceso a ello.",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => (
+                "validacion",
+                "Datos inválidos",
+                "Los datos enviados no tienen la forma esperada. Vuelva a cargar la página e \
+                 intente de nuevo.",
+            ),
+            s if s.is_server_error() => (
+                "error-interno",
+                "Error inesperado",
+                "Ocurrió un error inesperado. Intente de nuevo; si persiste, avise a la Mesa de \
+                 Servicios.",
+            ),
+            _ => (
+                "solicitud-invalida",
+                "Solicitud inválida",
+                "No pudimos leer la solicitud: el formulario o el enlace está incompleto o \
+                 tiene un campo repetido. Vuelva a cargar la página e intente de nuevo.",
+            ),
+        };
+        Answer::new(status, slug, title, detail)
+    }
+}
+
+/// True for an error answer whose body is not one of ours (see [`Answer::generic`]): no
+/// content type, or plain text without the marker of a [`PageError`].
+pub fn is_foreign_error(res: &Response) -> bool {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    if res.extensions().get::<PageFailure>().is_some() {
+        return false;
+    }
+    match res.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .map(|v| v.starts_with("text/plain"))
+            .unwrap_or(true),
+    }
+}
+
 impl From<AppError> for Answer {
     fn from(err: AppError) -> Self {
         match err {

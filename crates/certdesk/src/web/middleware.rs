@@ -12,12 +12,13 @@ use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
     http::{header, HeaderValue},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use super::{
+    error::{is_foreign_error, Answer, Problem},
     extract::{AnonCsrf, CSRF_COOKIE},
     WebState,
 };
@@ -69,6 +70,30 @@ pub async fn csrf_cookie(State(state): State<WebState>, mut req: Request, next: 
         }
     }
     res
+}
+
+/// Answers in Spanish every error that none of our handlers worded (see
+/// [`Answer::generic`]): problem+json under `/api/` (and for `/metrics`, `/healthz`), the
+/// error page elsewhere. Pages get theirs from `pages::show_errors`, with the viewer's
+/// header; this catches the rest (a method a route does not take, static files).
+pub async fn spanish_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/metrics" || path == "/healthz";
+    let res = next.run(req).await;
+    if !is_foreign_error(&res) {
+        return res;
+    }
+    let answer = Answer::generic(res.status());
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut out = if api {
+        Problem::from(answer).into_response()
+    } else {
+        super::pages::error_page(&answer, None)
+    };
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
 }
 
 /// Works out where the request comes from ([`ClientContext`], for rate limits, sessions and

@@ -375,6 +375,7 @@ async fn mail_killed_mid_delivery_reaches_the_server_once_or_twice_with_one_mess
                 body_text: format!("Texto de «{subject}».\n"),
                 body_html: format!("<p>HTML de «{subject}».</p>"),
                 attachment: None,
+                link: None,
             };
             outbox::enqueue(&mut conn, &mail, "regioncajamarca.gob.pe", t.app.now())
                 .await

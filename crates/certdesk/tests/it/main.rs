@@ -19,6 +19,7 @@ mod crash;
 mod desk;
 mod faults;
 mod forecast;
+mod hardening;
 mod helpers;
 mod homes;
 mod images;

@@ -375,6 +375,10 @@ pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next
             }
             page
         }
+        // An extractor's own rejection (English plain text): the same page, in Spanish.
+        None if super::error::is_foreign_error(&res) => {
+            error_page(&Answer::generic(res.status()), viewer.as_ref())
+        }
         None => res,
     }
 }
