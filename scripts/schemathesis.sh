@@ -21,6 +21,16 @@ BASE=http://127.0.0.1:$PORT
 
 if [[ ! -x "$VENV/bin/schemathesis" ]] ||
   [[ "$("$VENV/bin/schemathesis" --version)" != *"$SCHEMATHESIS_VERSION"* ]]; then
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # Debian ships venv apart; CI runs as root on a fresh Debian machine.
+    if ((EUID == 0)) && command -v apt-get >/dev/null; then
+      apt-get update -qq && apt-get install -y -qq python3-venv
+    else
+      echo "python3 has no venv module: install python3-venv" >&2
+      exit 1
+    fi
+  fi
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -622,7 +622,10 @@ pub async fn signature(
 
 /// A receipt's file (the requester, analysts and admins only).
 #[utoipa::path(get, path = "/api/v1/payments/{id}/receipt", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The file as uploaded: a photo or a PDF",
+               content(("image/jpeg"), ("image/png"), ("application/pdf"))),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn receipt(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
