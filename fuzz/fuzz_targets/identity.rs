@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = Dni::parse_with_check(first, Some(second));
     let domains: Vec<String> = second.split(',').map(str::to_owned).collect();
     if let Ok(email) = InstitutionalEmail::parse(first, &domains) {
-        assert_eq!(Email::parse(email.as_str()).ok().as_ref(), Some(email.as_email()));
+        assert_eq!(
+            Email::parse(email.as_str()).ok().as_ref(),
+            Some(email.as_email())
+        );
     } else if let Err(err) = InstitutionalEmail::parse(first, &domains) {
         let _ = err.to_string();
     }

@@ -3,9 +3,7 @@
 #![no_main]
 
 use domain::money::Money;
-use domain::payment::{
-    normalize_operation_number, parse_tribute_code, PaymentInput, PaymentRules,
-};
+use domain::payment::{normalize_operation_number, parse_tribute_code, PaymentInput, PaymentRules};
 use domain::validation::{parse_date, parse_past_date};
 use libfuzzer_sys::fuzz_target;
 
