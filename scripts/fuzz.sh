@@ -6,7 +6,8 @@
 #
 # Only the stable toolchain is installed: RUSTC_BOOTSTRAP=1 lets it take the -Z flags
 # cargo fuzz passes (sanitizer coverage, AddressSanitizer). FUZZ_SANITIZER=none skips ASan.
-# FUZZ_TARGET_DIR sets the cargo target dir (default fuzz/target).
+# FUZZ_TARGET_DIR sets the cargo target dir (default fuzz/target); FUZZ_MAX_LEN overrides
+# the largest input (e.g. 4096 makes image_upload fast on headers instead of whole photos).
 # The corpus grows in fuzz/corpus/<target> (git-ignored); a crash is written to
 # fuzz/artifacts/<target>/ and makes the script exit 1 after the other targets ran.
 set -euo pipefail
@@ -84,7 +85,7 @@ for target in "${TARGETS[@]}"; do
   echo "== $target: ${SECONDS_PER_TARGET}s (log $log)"
   started=$SECONDS
   if cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "$corpus" "$SEEDS/$target" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len="${MAX_LEN[$target]:-4096}" \
+    -max_total_time="$SECONDS_PER_TARGET" -max_len="${FUZZ_MAX_LEN:-${MAX_LEN[$target]:-4096}}" \
     -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else

@@ -1,9 +1,11 @@
 // "¿Olvidó su contraseña?" end to end, as a person would on a phone and a desktop: the login
-// page's link, the form, the mail's one-time link (read from the outbox through the admins'
-// API), choosing a new password, logging in with it, and "Mi cuenta". Every page is audited
+// page's link, the form, the mail's one-time link (read from the delivered mail, which
+// .ci/e2e catches with e2e/mail-sink.js), choosing a new password, logging in with it, and "Mi cuenta". Every page is audited
 // (axe-core, no sideways scrolling). A fresh account per run, so the demo logins that other
 // tests use are never touched.
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { DEMO, PHONE, audit, launchBrowser, screenshot, withPage } from './helpers.js';
@@ -59,17 +61,44 @@ async function freshAccount(request, token, tag) {
   return email;
 }
 
-/** The path of the newest password-reset link mailed to `email`, from the outbox. */
+/** A mail's text as a mailbox shows it: quoted-printable and base64 parts decoded. */
+function decodedParts(raw) {
+  const parts = [raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))];
+  const base64 = /Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/g;
+  for (const m of raw.matchAll(base64)) parts.push(Buffer.from(m[1].replace(/\s/g, ''), 'base64').toString('utf8'));
+  return parts;
+}
+
+/**
+ * The path of the newest set-password link mailed to `email`. Links exist only in delivered
+ * mail (the outbox keeps a placeholder, which the admins' API shows): .ci/e2e runs certdesk
+ * with a small SMTP server of ours that writes each mail to CERTDESK_E2E_MAIL_DIR. The
+ * outbox worker runs every few seconds, so this waits up to 30 s.
+ */
 async function resetLink(request, token, email) {
   const res = await request.get('/api/v1/outbox?limit=200', {
     headers: { authorization: `Bearer ${token}` },
   });
   assert.equal(res.status(), 200);
-  const mail = (await res.json()).items.find((m) => m.kind === 'password_reset' && m.to === email);
-  assert.ok(mail, `no password-reset mail to ${email} in the outbox`);
-  const match = mail.body_text.match(/\/establecer-clave\/[A-Za-z0-9_-]+/);
-  assert.ok(match, `no link in the mail: ${mail.body_text}`);
-  return match[0];
+  const stored = (await res.json()).items.find((m) => m.kind === 'password_reset' && m.to === email);
+  assert.ok(stored, `no password-reset mail to ${email} in the outbox`);
+  assert.doesNotMatch(stored.body_text, /\/establecer-clave\/[A-Za-z0-9_-]{20,}/, 'the outbox shows no secret');
+  const dir = process.env.CERTDESK_E2E_MAIL_DIR;
+  assert.ok(dir, 'CERTDESK_E2E_MAIL_DIR is not set: run the browser tests through .ci/e2e');
+  for (let waited = 0; waited < 30_000; waited += 250) {
+    const names = readdirSync(dir).sort().reverse();
+    for (const name of names) {
+      const raw = readFileSync(join(dir, name), 'utf8');
+      if (!raw.includes(stored.message_id)) continue;
+      for (const text of decodedParts(raw)) {
+        const match = text.match(/\/establecer-clave\/[A-Za-z0-9_-]{20,}/);
+        if (match) return match[0];
+      }
+      assert.fail(`the mail to ${email} has no link`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.fail(`no mail to ${email} was delivered within 30 s`);
 }
 
 for (const [vpName, vp] of VIEWPORTS) {

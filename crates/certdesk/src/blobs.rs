@@ -1,14 +1,63 @@
 //! Private files (photos, signatures, receipts) stored by SHA-256 under the data dir.
 //!
 //! Never under a public path: the web layer serves a file only after the use case checked
-//! who is asking. Writing the same content twice stores it once. A file is written before
-//! the transaction that references it commits; a rolled-back transaction can leave an
-//! unreferenced file behind, which is harmless (a later clean-up can collect them).
+//! who is asking. Writing the same content twice stores it once.
+//!
+//! Write order (RELIABILITY.md): a file is written whole (temporary name, fsync, rename)
+//! before the transaction that names it commits, so a committed row never names a missing
+//! file. A crash or a rolled-back transaction between the two can leave a file that nothing
+//! names; [`Blobs::sweep_blocking`] (run by `app::files::sweep_orphans` on start and
+//! hourly) deletes those once they are older than a grace period. Storing content that
+//! exists already refreshes the file's modification time, so a file about to be named
+//! again is never old enough to be swept.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+
+/// The scratch dir under the root, for files being built.
+const SCRATCH: &str = "tmp";
+
+/// The suffix of a file the sweep set aside while it re-checks its age.
+const ASIDE: &str = ".sweep";
+
+/// The sweep refuses to delete more than this many orphans when they are also more than
+/// [`SWEEP_SAFE_SHARE`] of the stored files: that is a database that does not belong to
+/// this files directory, not a crash's leftovers.
+pub const SWEEP_SAFE_COUNT: usize = 20;
+/// See [`SWEEP_SAFE_COUNT`].
+pub const SWEEP_SAFE_SHARE: f64 = 0.5;
+
+/// What a sweep deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Stored files no row named.
+    pub orphans: u64,
+    /// Their size in bytes.
+    pub bytes: u64,
+    /// Temporary files and scratch leftovers of interrupted writes.
+    pub partial: u64,
+}
+
+/// Sets a file's modification time to now; `NotFound` when it is gone.
+// The sweep compares file times, which are the filesystem's clock, not the app's.
+#[allow(clippy::disallowed_methods)]
+fn touch(path: &Path) -> std::io::Result<()> {
+    // Explicit times need the file's owner, not write access.
+    std::fs::File::open(path)?.set_modified(SystemTime::now())
+}
+
+fn ignore_gone(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Blobs {
@@ -38,17 +87,31 @@ impl Blobs {
             return Err(std::io::Error::other("bad hash"));
         };
         if tokio::fs::try_exists(&path).await? {
-            return Ok(sha256);
+            // Young again, so the orphan sweep leaves it alone until our row commits. If
+            // the sweep took it in the meantime, it is written anew below.
+            let touched = path.clone();
+            let fresh = tokio::task::spawn_blocking(move || touch(&touched))
+                .await
+                .map_err(std::io::Error::other)?;
+            match fresh {
+                Ok(()) => return Ok(sha256),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
-        let dir = path.parent().unwrap_or(&self.root);
-        tokio::fs::create_dir_all(dir).await?;
+        let dir = path.parent().unwrap_or(&self.root).to_owned();
+        let made = dir.clone();
+        tokio::task::spawn_blocking(move || crate::private_fs::create_dir_all(&made))
+            .await
+            .map_err(std::io::Error::other)??;
         // Write to a temporary name, then rename: readers never see half a file.
         let tmp = dir.join(format!(
             ".{}.{}",
             &sha256[2..],
             uuid::Uuid::new_v4().simple()
         ));
-        let mut file = tokio::fs::File::create(&tmp).await?;
+        let options = tokio::fs::OpenOptions::from(crate::private_fs::file_options());
+        let mut file = options.open(&tmp).await?;
         file.write_all(bytes).await?;
         file.sync_all().await?;
         drop(file);
@@ -58,8 +121,8 @@ impl Blobs {
 
     /// A directory for files being built, on the same filesystem as the store.
     pub fn scratch_dir(&self) -> std::io::Result<PathBuf> {
-        let dir = self.root.join("tmp");
-        std::fs::create_dir_all(&dir)?;
+        let dir = self.root.join(SCRATCH);
+        crate::private_fs::create_dir_all(&dir)?;
         Ok(dir)
     }
 
@@ -74,10 +137,147 @@ impl Blobs {
             .path_of(&sha256)
             .ok_or_else(|| std::io::Error::other("bad hash"))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private_fs::create_dir_all(dir)?;
         }
+        // Built elsewhere (a ZIP writer): made private before it takes its stored name.
+        crate::private_fs::secure_existing(tmp)?;
         std::fs::rename(tmp, &path)?;
         Ok((sha256, size))
+    }
+
+    /// Deletes what no row names and what a crash left half-made, when it is older than
+    /// `older_than`: stored files whose hash is not in `referenced`, temporary files of
+    /// interrupted writes, and leftovers in the scratch dir. Blocking: call off the runtime.
+    ///
+    /// A stored file is first renamed aside and its age checked again: a request that stored
+    /// the same content meanwhile refreshed its time (see [`Blobs::put`]), and it is put
+    /// back; one that comes after the rename finds no file and writes it anew. Refuses (an
+    /// error, nothing deleted) when the orphans are most of the files: see
+    /// [`SWEEP_SAFE_COUNT`].
+    pub fn sweep_blocking(
+        &self,
+        referenced: &HashSet<String>,
+        older_than: SystemTime,
+    ) -> std::io::Result<SweepReport> {
+        let mut report = SweepReport::default();
+        let old = |meta: &std::fs::Metadata| meta.modified().map(|m| m < older_than);
+        // Stored files seen, and the old ones no row names: (fan-out dir, name, size).
+        let mut stored = 0usize;
+        let mut candidates: Vec<(PathBuf, String, u64)> = Vec::new();
+        let Ok(fanout) = std::fs::read_dir(&self.root) else {
+            return Ok(report); // no files yet
+        };
+        for dir in fanout {
+            let dir = dir?;
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if !dir.file_type()?.is_dir() {
+                continue;
+            }
+            if name == SCRATCH {
+                for entry in std::fs::read_dir(dir.path())? {
+                    let entry = entry?;
+                    if !old(&entry.metadata()?)? {
+                        continue;
+                    }
+                    let removed = if entry.file_type()?.is_dir() {
+                        std::fs::remove_dir_all(entry.path())
+                    } else {
+                        std::fs::remove_file(entry.path())
+                    };
+                    ignore_gone(removed)?;
+                    report.partial += 1;
+                }
+                continue;
+            }
+            if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue; // not ours
+            }
+            for entry in std::fs::read_dir(dir.path())? {
+                let entry = entry?;
+                let file = entry.file_name().to_string_lossy().into_owned();
+                let meta = entry.metadata()?;
+                if !meta.is_file() {
+                    continue;
+                }
+                if let Some(name_aside) = file.strip_prefix('.').and_then(|f| f.strip_suffix(ASIDE))
+                {
+                    // A sweep died between setting it aside and deciding: put it back and
+                    // let the next sweep decide again.
+                    let back = dir.path().join(name_aside);
+                    if !back.exists() {
+                        ignore_gone(std::fs::rename(entry.path(), back))?;
+                        continue;
+                    }
+                }
+                if !old(&meta)? {
+                    if !file.starts_with('.') {
+                        stored += 1;
+                    }
+                    continue;
+                }
+                if file.starts_with('.') {
+                    // A write that never reached its rename (or a duplicate set aside).
+                    ignore_gone(std::fs::remove_file(entry.path()))?;
+                    report.partial += 1;
+                    continue;
+                }
+                stored += 1;
+                let sha256 = format!("{name}{file}");
+                if self.path_of(&sha256).is_some() && !referenced.contains(&sha256) {
+                    candidates.push((dir.path(), file, meta.len()));
+                }
+            }
+        }
+        // A database that names almost nothing (a wrong CERTDESK_DATABASE_URL, an empty
+        // database beside a full files directory) must not cost every file.
+        let too_many = candidates.len() > SWEEP_SAFE_COUNT
+            && candidates.len() as f64 > stored as f64 * SWEEP_SAFE_SHARE;
+        if too_many {
+            return Err(std::io::Error::other(format!(
+                "refusing to delete {} of {stored} files that no row names: is this the right \
+                 database for this files directory?",
+                candidates.len()
+            )));
+        }
+        for (dir, file, len) in candidates {
+            let path = dir.join(&file);
+            let aside = dir.join(format!(".{file}{ASIDE}"));
+            match std::fs::rename(&path, &aside) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+            if old(&std::fs::metadata(&aside)?)? {
+                std::fs::remove_file(&aside)?;
+                report.orphans += 1;
+                report.bytes += len;
+            } else {
+                std::fs::rename(&aside, &path)?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every stored file's hash (tests and checks).
+    pub fn stored_blocking(&self) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        let Ok(fanout) = std::fs::read_dir(&self.root) else {
+            return Ok(out);
+        };
+        for dir in fanout {
+            let dir = dir?;
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(dir.path())? {
+                let sha256 = format!("{name}{}", entry?.file_name().to_string_lossy());
+                if self.path_of(&sha256).is_some() {
+                    out.push(sha256);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Deletes a stored file; false when there was none (deleting twice is harmless).
@@ -123,6 +323,126 @@ mod tests {
             None,
             "only hashes resolve"
         );
+    }
+
+    /// Sets a file's modification time to `secs` after the epoch.
+    fn age(path: &Path, secs: u64) {
+        std::fs::File::open(path)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    const DAY: u64 = 24 * 3600;
+
+    #[tokio::test]
+    async fn the_sweep_deletes_old_orphans_and_half_written_files_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let named = blobs.put(b"foto de un solicitante").await.unwrap();
+        let orphan = blobs
+            .put(b"foto de una solicitud que no llego a guardarse")
+            .await
+            .unwrap();
+        let young_orphan = blobs.put(b"foto de una solicitud en curso").await.unwrap();
+        for sha in [&named, &orphan] {
+            age(&blobs.path_of(sha).unwrap(), DAY);
+        }
+        age(&blobs.path_of(&young_orphan).unwrap(), 3 * DAY);
+        let fanout = blobs.path_of(&named).unwrap().parent().unwrap().to_owned();
+        let half = fanout.join(".abc.0123");
+        std::fs::write(&half, b"medio archivo").unwrap();
+        age(&half, DAY);
+        let scratch = blobs.scratch_dir().unwrap().join("lote-x");
+        std::fs::create_dir_all(&scratch).unwrap();
+        std::fs::write(scratch.join("paquete.zip"), b"zip a medias").unwrap();
+        age(&scratch, DAY);
+        let referenced: HashSet<String> = [named.clone()].into();
+
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let report = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+
+        assert_eq!(report.orphans, 1);
+        assert_eq!(report.partial, 2);
+        assert!(blobs.get(&named).await.unwrap().is_some(), "named: kept");
+        assert!(
+            blobs.get(&orphan).await.unwrap().is_none(),
+            "old orphan: gone"
+        );
+        assert!(
+            blobs.get(&young_orphan).await.unwrap().is_some(),
+            "young: kept"
+        );
+        assert!(!half.exists());
+        assert!(!scratch.exists());
+        let mut stored = blobs.stored_blocking().unwrap();
+        stored.sort();
+        let mut want = vec![named, young_orphan];
+        want.sort();
+        assert_eq!(stored, want);
+        // Nothing more to do the second time.
+        let again = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+        assert_eq!(again, SweepReport::default());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_refuses_when_most_files_are_unnamed_and_deletes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let mut all = Vec::new();
+        for i in 0..=SWEEP_SAFE_COUNT {
+            let sha = blobs.put(format!("foto {i}").as_bytes()).await.unwrap();
+            age(&blobs.path_of(&sha).unwrap(), DAY);
+            all.push(sha);
+        }
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        // An empty database beside these files: nothing is named.
+        let err = blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap_err();
+        assert!(err.to_string().contains("right database"), "{err}");
+        assert_eq!(blobs.stored_blocking().unwrap().len(), all.len());
+        // With most of them named, the few others go.
+        let named: HashSet<String> = all[3..].iter().cloned().collect();
+        let report = blobs.sweep_blocking(&named, cutoff).unwrap();
+        assert_eq!(report.orphans, 3);
+    }
+
+    #[tokio::test]
+    async fn a_file_an_interrupted_sweep_set_aside_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let sha = blobs.put(b"firma nombrada").await.unwrap();
+        let path = blobs.path_of(&sha).unwrap();
+        let aside = path
+            .parent()
+            .unwrap()
+            .join(format!(".{}{ASIDE}", &sha[2..]));
+        std::fs::rename(&path, &aside).unwrap();
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let referenced: HashSet<String> = [sha.clone()].into();
+        let report = blobs.sweep_blocking(&referenced, cutoff).unwrap();
+        assert_eq!(report, SweepReport::default());
+        assert!(path.exists() && !aside.exists());
+    }
+
+    #[tokio::test]
+    async fn storing_content_again_makes_its_file_young_so_the_sweep_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path());
+        let sha = blobs.put(b"la misma firma").await.unwrap();
+        let path = blobs.path_of(&sha).unwrap();
+        age(&path, DAY);
+        // A request stores the same bytes; its row is not committed yet.
+        assert_eq!(blobs.put(b"la misma firma").await.unwrap(), sha);
+        let cutoff = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(2 * DAY);
+        let report = blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap();
+        assert_eq!(report.orphans, 0);
+        assert!(path.exists());
+        // Once the sweep took a file, storing it writes it anew.
+        age(&path, DAY);
+        blobs.sweep_blocking(&HashSet::new(), cutoff).unwrap();
+        assert!(!path.exists());
+        assert_eq!(blobs.put(b"la misma firma").await.unwrap(), sha);
+        assert_eq!(blobs.get(&sha).await.unwrap().unwrap(), b"la misma firma");
     }
 
     #[tokio::test]

@@ -197,8 +197,15 @@ pub async fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
         .await
         .with_context(|| format!("connecting to {}", redact_url(&url)))?;
     store.migrate().await.context("applying migrations")?;
+    // Mails written by older versions may hold set-password links: take them out.
+    app::outbox::scrub_stored_links(&store, crate::clock::Clock::now(&SystemClock))
+        .await
+        .context("taking set-password links out of stored mails")?;
     Ok(store)
 }
+
+/// The shortest metrics token `serve` accepts: a guessable one would open the metrics.
+const MIN_METRICS_TOKEN_CHARS: usize = 32;
 
 async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let sender = match smtp_sender(args) {
@@ -208,6 +215,20 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
             return Ok(ExitCode::from(2));
         }
     };
+    if args
+        .metrics_token
+        .as_deref()
+        .is_some_and(|t| t.trim().chars().count() < MIN_METRICS_TOKEN_CHARS)
+    {
+        eprintln!(
+            "CERTDESK_METRICS_TOKEN debe tener al menos {MIN_METRICS_TOKEN_CHARS} caracteres \
+             (por ejemplo, la salida de: openssl rand -hex 32)."
+        );
+        return Ok(ExitCode::from(2));
+    }
+    // Private to the service's user, also when an older version made it readable by others.
+    crate::private_fs::prepare_data_dir(&global.data_dir)
+        .with_context(|| format!("preparing the data dir {}", global.data_dir.display()))?;
     let store = open_store(global).await?;
     tracing::info!(backend = store.backend().as_str(), "database ready");
     let app = App::new(
@@ -216,13 +237,21 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
         Arc::new(SystemClock),
         AppConfig {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
             mail_from: args.mail_from.clone(),
+            orphan_grace: std::time::Duration::from_secs(args.orphan_grace_secs),
+            metrics_token: args.metrics_token.clone().map(app::MetricsToken),
             ..AppConfig::new(args.base_url())
         },
     );
     app::schedule::seed_holidays(&app, app.now())
         .await
         .context("seeding the national holidays")?;
+    // Before listening: what a crash left half-written is gone before anyone looks. A sweep
+    // that refuses (most files unnamed: the wrong database?) is logged, and serving goes on.
+    if let Err(err) = app::files::sweep_orphans(&app, app::files::Sweep::OnStart).await {
+        tracing::error!(error = ?err, "the orphan file sweep on start failed; files were kept");
+    }
     if args.demo {
         if demo::load(&app).await? {
             tracing::info!("demo data loaded");

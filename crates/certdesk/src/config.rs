@@ -2,7 +2,10 @@
 //!
 //! Secrets (database and SMTP passwords in URLs) are redacted wherever the config is printed.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -141,9 +144,18 @@ pub struct ServeArgs {
     /// Load demo accounts (once) and print their logins.
     #[arg(long, env = "CERTDESK_DEMO")]
     pub demo: bool,
-    /// Mark session cookies `Secure` (set when served over HTTPS).
+    /// Mark session cookies `Secure` (set when served over HTTPS). They are also `Secure`
+    /// when `--base-url` starts with `https://`, or when a trusted proxy says
+    /// `X-Forwarded-Proto: https`.
     #[arg(long, env = "CERTDESK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed:
+    /// comma-separated addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8,::1`. Only when
+    /// the connection comes from one of them is the client address taken from
+    /// `X-Forwarded-For` (its rightmost address that is not a trusted proxy). Empty (the
+    /// default): trust none, the client is the connection's peer.
+    #[arg(long, env = "CERTDESK_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
     /// Sender of every mail, e.g. `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     #[arg(long, env = "CERTDESK_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -152,6 +164,17 @@ pub struct ServeArgs {
     /// (TLS from the start). Unset: mail stays in the outbox for admins to read.
     #[arg(long, env = "CERTDESK_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Seconds an unreferenced file is kept before the orphan sweep run on start deletes
+    /// it: longer than any request takes. 0 when no other server shares the files directory
+    /// (a restart after a crash then leaves nothing behind). The hourly sweep while serving
+    /// never uses less than 900.
+    #[arg(long, env = "CERTDESK_ORPHAN_GRACE_SECS", default_value_t = 900)]
+    pub orphan_grace_secs: u64,
+    /// A bearer token that lets a metrics scraper read `/metrics` (at least 32
+    /// characters); without it only admins can. Prefer the environment variable: a flag
+    /// shows in the process list.
+    #[arg(long, env = "CERTDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -183,6 +206,49 @@ pub struct UserCreateArgs {
     pub password_stdin: bool,
 }
 
+/// The reverse proxies whose forwarding headers are believed (`CERTDESK_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Comma-separated addresses (`10.0.0.5`, `::1`) or CIDR ranges (`10.0.0.0/8`); blanks
+    /// around commas are ignored; an empty text trusts none. The error names what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut nets = Vec::new();
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let net = match item.parse::<ipnet::IpNet>() {
+                Ok(net) => net,
+                Err(_) => match item.parse::<IpAddr>() {
+                    Ok(ip) => ipnet::IpNet::from(ip),
+                    Err(_) => {
+                        return Err(format!(
+                            "«{item}» no es una dirección IP ni un rango CIDR (ejemplos: \
+                             10.0.0.5, 10.0.0.0/8, ::1)"
+                        ))
+                    }
+                },
+            };
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    /// Trusts the proxies of `text`; for tests and embedders.
+    pub fn from_nets(nets: Vec<ipnet::IpNet>) -> Self {
+        TrustedProxies(nets)
+    }
+
+    /// True when `ip` is one of the trusted proxies (IPv4-mapped IPv6 counts as IPv4).
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A database or SMTP URL with any password replaced, safe to log.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -200,6 +266,36 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges_and_anything_else_is_named() {
+        let proxies = TrustedProxies::parse(" 127.0.0.1, 10.0.0.0/8 ,::1,").unwrap();
+        assert!(proxies.trusts("127.0.0.1".parse().unwrap()));
+        assert!(proxies.trusts("10.200.3.4".parse().unwrap()));
+        assert!(
+            proxies.trusts("::ffff:10.1.1.1".parse().unwrap()),
+            "IPv4-mapped"
+        );
+        assert!(proxies.trusts("::1".parse().unwrap()));
+        assert!(!proxies.trusts("127.0.0.2".parse().unwrap()));
+        assert!(!proxies.trusts("192.168.1.1".parse().unwrap()));
+        assert!(TrustedProxies::parse("").unwrap().is_empty());
+        let err = TrustedProxies::parse("10.0.0.1, proxy.local").unwrap_err();
+        assert!(
+            err.contains("«proxy.local» no es una dirección IP"),
+            "{err}"
+        );
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn a_bad_trusted_proxies_value_stops_the_start_with_its_name() {
+        let err = Cli::try_parse_from(["certdesk", "serve", "--trusted-proxies", "10.0.0.1,x"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--trusted-proxies"), "{err}");
+        assert!(err.contains("«x» no es una dirección IP"), "{err}");
+    }
 
     #[test]
     fn a_password_in_a_database_url_is_redacted() {

@@ -96,6 +96,7 @@ pub async fn load(app: &App) -> anyhow::Result<bool> {
             start_date: "2025-03-01".into(),
             email: "lvargas@regioncajamarca.gob.pe".into(),
         },
+        "demo",
     )
     .await
     .context("demo access request")?;

@@ -6,6 +6,7 @@
 //! - [`clock`]: the only source of "now"; tests pass a fixed clock.
 //! - [`store`]: the only module that knows SQL; one code path for SQLite and PostgreSQL.
 //! - [`blobs`]: private files by content hash under the data dir.
+//! - [`private_fs`]: directories `0700` and files `0600`, for the data dir and what is in it.
 //! - [`app`]: use cases, one transaction each; who-may-do-what is enforced here.
 //! - [`mail`]: the e-mails certdesk writes to the transactional outbox.
 //! - [`jobs`]: background work, each a `run_once(now)` step plus a loop.
@@ -15,6 +16,7 @@
 //! - [`demo`]: the demo data loaded by `serve --demo`.
 //! - [`backup`]: backup archives (database copy and private files) and their restore.
 //! - [`cli`]: what each subcommand of the `certdesk` binary does.
+//! - [`fault`]: named fault points the crash tests trip (`CERTDESK_FAULT`); inert otherwise.
 
 pub mod app;
 pub mod backup;
@@ -23,9 +25,11 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod fault;
 pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod private_fs;
 pub mod sheets;
 pub mod store;
 pub mod web;

@@ -20,6 +20,7 @@
 //! - [`audit`]: audit event codes and the hash chain.
 //! - [`report`]: the reports' period, Lima weeks, percentile ranks and look-ahead windows.
 //! - [`settings`]: the settings admins change at run time, typed, with their defaults.
+//! - [`text`]: how long free text may be (comments, lines, any field), one Spanish message.
 //! - [`word`]: closed sets of words (kinds, statuses, roles…) with their stored names.
 
 pub mod access;
@@ -38,6 +39,7 @@ pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod settings;
+pub mod text;
 pub mod ticket;
 pub mod validation;
 pub mod word;

@@ -291,12 +291,22 @@ fn parse_entity_name(value: &str) -> Result<String, String> {
 }
 
 /// Comma- or blank-separated domains: lower case, without `@`, each with a dot.
+/// The longest domain name DNS allows.
+const MAX_DOMAIN_CHARS: usize = 253;
+/// More institutional domains than any entity has.
+const MAX_DOMAINS: usize = 50;
+
 fn parse_domains(value: &str) -> Result<Vec<String>, String> {
     let mut domains: Vec<String> = Vec::new();
     for raw in value.split(|c: char| c == ',' || c.is_whitespace()) {
         let domain = raw.trim().trim_start_matches('@').to_lowercase();
         if domain.is_empty() {
             continue;
+        }
+        if domain.len() > MAX_DOMAIN_CHARS {
+            return Err(format!(
+                "Un dominio de correo tiene como máximo {MAX_DOMAIN_CHARS} caracteres."
+            ));
         }
         let plausible = domain.contains('.')
             && !domain.starts_with('.')
@@ -311,6 +321,11 @@ fn parse_domains(value: &str) -> Result<Vec<String>, String> {
         }
         if !domains.contains(&domain) {
             domains.push(domain);
+        }
+        if domains.len() > MAX_DOMAINS {
+            return Err(format!(
+                "Indique como máximo {MAX_DOMAINS} dominios de correo institucional."
+            ));
         }
     }
     if domains.is_empty() {

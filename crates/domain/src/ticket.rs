@@ -666,6 +666,9 @@ pub enum TransitionError {
     /// Results missing.
     #[error("Falta registrar el resultado de RENIEC de {0} solicitante(s).")]
     ResultsMissing(usize),
+    /// A comment or reason over [`crate::text::COMMENT`] characters.
+    #[error("{1}")]
+    CommentTooLong(Action, crate::text::TooLong),
     /// Taking a ticket while older ones wait, without saying why.
     #[error("Hay {0} trámite(s) que llegaron antes y esperan su turno. Para atender este primero, escriba el motivo: queda en el historial del trámite.")]
     OutOfOrderReasonRequired(usize),
@@ -690,7 +693,8 @@ impl TransitionError {
             | TransitionError::AppointmentMissing
             | TransitionError::NotAllDispatched(_)
             | TransitionError::ResultsMissing(_)
-            | TransitionError::OutOfOrderReasonRequired(_) => ErrorKind::Invalid,
+            | TransitionError::OutOfOrderReasonRequired(_)
+            | TransitionError::CommentTooLong(..) => ErrorKind::Invalid,
         }
     }
 }
@@ -751,6 +755,10 @@ pub fn transition(
         action,
         status: from,
     })?;
+    if let Some(comment) = facts.comment() {
+        crate::text::within(comment, crate::text::COMMENT)
+            .map_err(|e| TransitionError::CommentTooLong(action, e))?;
+    }
     match action {
         Action::Submit => check_submit(kind, reason, facts)?,
         Action::Observe if facts.comment().is_none() => {

@@ -52,6 +52,12 @@ impl FieldErrors {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 
+    /// Errors from a map of field names to messages (the inverse of
+    /// [`FieldErrors::into_inner`]).
+    pub fn from_map(map: BTreeMap<String, Vec<String>>) -> Self {
+        Self(map)
+    }
+
     /// The underlying map.
     pub fn into_inner(self) -> BTreeMap<String, Vec<String>> {
         self.0

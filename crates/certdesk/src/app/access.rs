@@ -7,6 +7,8 @@ use domain::{
     role::Role,
 };
 
+use jiff::SignedDuration;
+
 use super::{
     audit::{self, AuditEvent},
     auth,
@@ -17,52 +19,108 @@ use crate::{
     mail::notices,
     store::{
         access_requests::{self, AccessRequest},
+        new_id,
+        rate_limits::{self, Reservation},
         users::{self, NewUser, User},
         StoreError,
     },
 };
 
-/// Files a new request; every failing field is reported at once.
-pub async fn file(app: &App, input: &AccessRequestInput) -> AppResult<AccessRequest> {
-    let mut tx = app.store.begin().await?;
-    let settings = settings::load_in(&mut tx).await?;
-    let valid = input.validate(&settings.institutional_domains, app.today())?;
+/// Access requests one client address may file within [`ACCESS_WINDOW`].
+pub const MAX_ACCESS_REQUESTS_PER_IP: i64 = 20;
+/// The window of [`MAX_ACCESS_REQUESTS_PER_IP`].
+pub const ACCESS_WINDOW: SignedDuration = SignedDuration::from_hours(1);
+/// At most one "you already have an account" mail per address within this window.
+pub const OWNER_NOTICE_WINDOW: SignedDuration = SignedDuration::from_hours(24);
+
+/// What filing answers: the same shape whether or not the address already had an account
+/// or a pending request, so the answer tells a stranger nothing about which addresses exist.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: AccessRequestId,
+    pub email: String,
+    pub status: AccessRequestStatus,
+}
+
+/// Files a new request; every failing field is reported at once. A client address may
+/// file [`MAX_ACCESS_REQUESTS_PER_IP`] valid requests an hour (429 after that).
+///
+/// No account enumeration: an address that already has an account, or a pending request,
+/// gets the same answer as a new one (a fresh id that names nothing). Nothing is stored
+/// then; the account's owner gets one mail a day at most saying that access was asked for
+/// with their address and how to recover the password; a pending request's author already
+/// got the acknowledgement.
+pub async fn file(app: &App, input: &AccessRequestInput, client_ip: &str) -> AppResult<Filed> {
+    let now = app.now();
+    let domains = settings::load(app).await?.institutional_domains;
+    let valid = input.validate(&domains, app.today())?;
+    let mut conn = app.store.conn().await?;
+    let key = rate_limits::key("access-ip", &[client_ip]);
+    let reservation = rate_limits::reserve(
+        &mut conn,
+        &key,
+        MAX_ACCESS_REQUESTS_PER_IP,
+        ACCESS_WINDOW,
+        now,
+    )
+    .await?;
+    drop(conn);
+    if let Reservation::Full { window_ends } = reservation {
+        tracing::warn!(ip = client_ip, "access request refused: rate limit reached");
+        return Err(auth::rate_limited(now, window_ends, |wait| {
+            format!(
+                "Se enviaron demasiadas solicitudes de acceso desde esta conexión. Espere {wait} \
+                 e intente de nuevo."
+            )
+        }));
+    }
     let email = valid.email.as_str();
-    if users::exists_with_email(&mut tx, email).await? {
-        return Err(AppError::field(
-            "email",
-            "Ya existe una cuenta con este correo. Si olvidó su contraseña, pida a la Mesa de \
-             Servicios que la restablezca.",
-        ));
+    let answer = |id| Filed {
+        id,
+        email: email.to_owned(),
+        status: AccessRequestStatus::Pendiente,
+    };
+    let mut tx = app.store.begin().await?;
+    let entity = settings::load_in(&mut tx).await?.entity_name;
+    if let Some(owner) = users::by_email(&mut tx, email).await? {
+        let once = rate_limits::key("access-owner-notice", &[email]);
+        let notify_owner = matches!(
+            rate_limits::reserve(&mut tx, &once, 1, OWNER_NOTICE_WINDOW, now).await?,
+            Reservation::Taken { .. }
+        );
+        if notify_owner {
+            let notice = Notice {
+                to: Recipient::person(&owner.email, &owner.name),
+                ticket: None,
+                message: notices::access_requested_for_existing_account(&owner.name, &entity),
+            };
+            notify::send(app, &mut tx, &[notice], now).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::info!(user_id = %owner.id, "access request for an existing account: not filed");
+        return Ok(answer(new_id(now)));
     }
     if access_requests::has_pending_for_email(&mut tx, email).await? {
-        return Err(already_pending());
+        tracing::info!("access request for an address with a pending one: not filed");
+        return Ok(answer(new_id(now)));
     }
-    let request = access_requests::insert(&mut tx, &valid, app.now())
-        .await
-        .map_err(|e| {
-            if e.on_constraint(access_requests::ONE_PENDING_PER_EMAIL) {
-                already_pending()
-            } else {
-                e.into()
-            }
-        })?;
+    let request = match access_requests::insert(&mut tx, &valid, now).await {
+        Ok(request) => request,
+        // Filed a moment ago by a parallel request: the same answer.
+        Err(e) if e.on_constraint(access_requests::ONE_PENDING_PER_EMAIL) => {
+            return Ok(answer(new_id(now)))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let notice = Notice {
         to: Recipient::person(email, valid.full_name.as_str()),
         ticket: None,
-        message: notices::access_received(valid.full_name.as_str(), &settings.entity_name),
+        message: notices::access_received(valid.full_name.as_str(), &entity),
     };
-    notify::send(app, &mut tx, &[notice], app.now()).await?;
+    notify::send(app, &mut tx, &[notice], now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(access_request_id = %request.id, "access request filed");
-    Ok(request)
-}
-
-fn already_pending() -> AppError {
-    AppError::field(
-        "email",
-        "Ya hay una solicitud pendiente con este correo. Espere la respuesta del administrador.",
-    )
+    Ok(answer(request.id))
 }
 
 /// Admins list requests, oldest first.
@@ -120,12 +178,13 @@ pub async fn approve(app: &App, actor: &User, id: AccessRequestId) -> AppResult<
         now,
     )
     .await?;
-    let link = auth::issue_password_link(app, &mut tx, user.id).await?;
+    let link = auth::pending_password_link(app, user.id, auth::PASSWORD_LINK_TTL)?;
     let entity = settings::load_in(&mut tx).await?.entity_name;
     let notice = Notice {
         to: Recipient::user(&user),
         ticket: None,
-        message: notices::access_approved(&user.name, &link, &entity),
+        message: notices::access_approved(&user.name, &super::outbox::pending_link_path(), &entity)
+            .with_password_link(link),
     };
     notify::send(app, &mut tx, &[notice], now).await?;
     audit::record(

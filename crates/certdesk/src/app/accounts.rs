@@ -17,7 +17,7 @@ use super::{
 use crate::{
     mail::notices,
     store::{
-        login_failures, password_resets, password_tokens,
+        password_resets, password_tokens,
         sessions::{self, SessionInfo},
         users::{self, User},
         Conn, StoreError,
@@ -118,12 +118,18 @@ async fn send_reset_link(
     now: Timestamp,
 ) -> AppResult<()> {
     password_tokens::expire_unused(tx, user.id, now).await?;
-    let link = auth::issue_password_link_for(app, tx, user.id, RESET_LINK_TTL).await?;
+    let link = auth::pending_password_link(app, user.id, RESET_LINK_TTL)?;
     let entity = settings::load_in(tx).await?.entity_name;
     let notice = Notice {
         to: Recipient::user(user),
         ticket: None,
-        message: notices::password_reset(&user.name, &link, RESET_LINK_TTL.as_hours(), &entity),
+        message: notices::password_reset(
+            &user.name,
+            &super::outbox::pending_link_path(),
+            RESET_LINK_TTL.as_hours(),
+            &entity,
+        )
+        .with_password_link(link),
     };
     notify::send(app, tx, &[notice], now).await?;
     tracing::info!(user_id = %user.id, "password reset link sent");
@@ -144,30 +150,43 @@ pub async fn change_password(
     client_ip: &str,
 ) -> AppResult<u64> {
     let now = app.now();
-    let mut conn = app.store.conn().await?;
-    let since = now
-        .checked_sub(auth::FAILURE_WINDOW)
-        .context("the start of the failure window")?;
-    let (by_email, by_ip) =
-        login_failures::count_since(&mut conn, &user.email, client_ip, since).await?;
-    if by_email >= auth::MAX_FAILURES_PER_ACCOUNT || by_ip >= auth::MAX_FAILURES_PER_IP {
-        return Err(AppError::RateLimited(
-            "Demasiados intentos fallidos. Espere 15 minutos e intente de nuevo.".into(),
-        ));
-    }
-    let hash = users::credentials(&mut conn, &user.email)
-        .await?
-        .and_then(|(_, hash)| hash);
-    drop(conn);
     let mut errors = FieldErrors::new();
     if current.is_empty() {
         errors.add("current_password", "Escriba su contraseña actual.");
-    } else if !auth::verify_password(current, hash).await {
+    } else {
+        // A wrong current password is a failed login for this account from this client,
+        // under the same limits; checking it takes a place first, as a login does.
+        let attempt = match auth::reserve_attempt(app, &user.email, client_ip, now).await? {
+            Ok(attempt) => attempt,
+            Err(throttled) => {
+                tracing::warn!(
+                    user_id = %user.id, ip = client_ip, limit = throttled.scope,
+                    "password change refused: too many failed attempts"
+                );
+                return Err(throttled.error(now, ""));
+            }
+        };
         let mut conn = app.store.conn().await?;
-        login_failures::record(&mut conn, &user.email, client_ip, now).await?;
-        errors.add("current_password", "La contraseña actual no es correcta.");
+        let hash = users::credentials(&mut conn, &user.email)
+            .await?
+            .and_then(|(_, hash)| hash);
+        drop(conn);
+        if auth::verify_password(current, hash).await {
+            let mut conn = app.store.conn().await?;
+            attempt.succeeded(&mut conn).await?;
+        } else {
+            // The attempt keeps its place: it is a failure.
+            tracing::info!(
+                user_id = %user.id, ip = client_ip,
+                "password change refused: wrong current password"
+            );
+            errors.add("current_password", "La contraseña actual no es correcta.");
+        }
     }
-    errors.check("password", auth::check_password_policy(new));
+    errors.check(
+        "password",
+        auth::check_password_policy(new, &[&user.email, &user.name]),
+    );
     if new != confirmation {
         errors.add("password_confirmation", "Las contraseñas no coinciden.");
     }
@@ -185,7 +204,6 @@ pub async fn change_password(
     users::set_password_hash(&mut tx, user.id, &hash).await?;
     let closed = sessions::delete_all_but(&mut tx, user.id, current_session).await?;
     password_tokens::expire_unused(&mut tx, user.id, now).await?;
-    login_failures::clear_for_email(&mut tx, &user.email).await?;
     audit::record(
         &mut tx,
         now,

@@ -140,6 +140,7 @@ pub async fn close(app: &App, actor: Option<&User>, now: Timestamp) -> AppResult
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(batch = %batch.id, items = batch.item_count, tickets = sent, "batch closed");
+    crate::fault::point("batch.after_commit");
     let batch = ensure_package(app, batch).await?;
     Ok(Closed {
         batch,
@@ -204,6 +205,21 @@ pub async fn package(
         .and_then(|sha| app.blobs.path_of(sha))
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("package without hash")))?;
     Ok((batch, path))
+}
+
+/// Builds the packages of batches that have none: a process that died between closing a
+/// batch and recording its package left it so. Runs with the batch job; how many it built.
+pub async fn build_missing_packages(app: &App) -> AppResult<usize> {
+    let missing = {
+        let mut conn = app.store.conn().await?;
+        batches::without_package(&mut conn, 10).await?
+    };
+    let count = missing.len();
+    for batch in missing {
+        tracing::warn!(batch = %batch.id, "batch without its package: building it now");
+        ensure_package(app, batch).await?;
+    }
+    Ok(count)
 }
 
 /// Builds and records the package unless it exists already.
@@ -445,8 +461,14 @@ fn write_package(
     sums.flush()?;
     drop(sums);
     add_file(&mut zip, options, "SHA256SUMS", &sums_path)?;
-    zip.finish()?.flush()?;
-    Ok(app.blobs.adopt_file_blocking(&zip_path)?)
+    // On disk before it is named anywhere: a crash after this point leaves a whole file.
+    let file = zip.finish()?.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    drop(file);
+    crate::fault::point("batch.package_written");
+    let stored = app.blobs.adopt_file_blocking(&zip_path)?;
+    crate::fault::point("batch.package_stored");
+    Ok(stored)
 }
 
 /// Where this week's batch stands, for the analysts' batch page.

@@ -25,9 +25,13 @@ pub enum AppError {
     /// The message is for people.
     #[error("gone: {0}")]
     Gone(String),
-    /// Too many attempts (429). The message is for people.
-    #[error("rate limited: {0}")]
-    RateLimited(String),
+    /// Too many attempts (429): the message is for people; try again after that many
+    /// seconds (the `Retry-After` header).
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// Anything else: logged, never shown (500).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

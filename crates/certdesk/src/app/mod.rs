@@ -10,6 +10,7 @@ pub mod auth;
 pub mod batch;
 pub mod bulk_results;
 mod error;
+pub mod files;
 pub mod history;
 pub mod holidays;
 pub mod home;
@@ -37,7 +38,7 @@ use jiff::{civil::Date, tz::TimeZone, Timestamp};
 
 pub use error::{AppError, AppResult};
 
-use crate::{blobs::Blobs, clock::Clock, store::Store};
+use crate::{blobs::Blobs, clock::Clock, config::TrustedProxies, store::Store};
 
 /// What every use case needs.
 #[derive(Clone)]
@@ -46,6 +47,8 @@ pub struct App {
     pub blobs: Blobs,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<AppConfig>,
+    /// The key that signs anonymous CSRF tokens, read from the database on first use.
+    pub(crate) csrf_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 /// Settings fixed at start-up (settings admins change at run time live in the database).
@@ -53,11 +56,30 @@ pub struct App {
 pub struct AppConfig {
     /// Public URL without a trailing slash, for links in e-mails.
     pub base_url: String,
-    /// Mark cookies `Secure`.
+    /// Mark cookies `Secure` (they also are when `base_url` is `https://`, or a trusted
+    /// proxy says the request came over HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: TrustedProxies,
     /// The sender of every mail (`CERTDESK_MAIL_FROM`), e.g.
     /// `Mesa de Servicios <mesa@regioncajamarca.gob.pe>`.
     pub mail_from: Option<String>,
+    /// How old an unreferenced file must be before the sweep on start deletes it
+    /// (`CERTDESK_ORPHAN_GRACE_SECS`): longer than any request takes from writing its files
+    /// to committing the rows that name them. See [`files::Sweep`].
+    pub orphan_grace: std::time::Duration,
+    /// The bearer token that opens `/metrics` besides an admin's (`CERTDESK_METRICS_TOKEN`).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// A secret shared with the metrics scraper; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl AppConfig {
@@ -66,8 +88,19 @@ impl AppConfig {
         Self {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             secure_cookies: false,
+            trusted_proxies: TrustedProxies::default(),
             mail_from: None,
+            orphan_grace: files::DEFAULT_ORPHAN_GRACE,
+            metrics_token: None,
         }
+    }
+
+    /// Whether people reach the service over HTTPS: its public URL (`CERTDESK_BASE_URL`)
+    /// says `https://`. Then every answer carries `Strict-Transport-Security`.
+    pub fn served_over_https(&self) -> bool {
+        self.base_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// The right-hand side of Message-IDs: the sender's domain, else the public URL's host.
@@ -95,11 +128,18 @@ impl App {
             blobs,
             clock,
             config: Arc::new(config),
+            csrf_key: Arc::default(),
         }
     }
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// True when cookies must be `Secure` whatever the request says: configured so, or the
+    /// public URL is HTTPS.
+    pub fn always_https(&self) -> bool {
+        self.config.secure_cookies || self.config.base_url.starts_with("https://")
     }
 
     /// True when the database answers (for `/healthz`).

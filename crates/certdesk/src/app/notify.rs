@@ -112,6 +112,7 @@ pub async fn send(app: &App, conn: &mut Conn, notices: &[Notice], now: Timestamp
             body_text: rendered.text,
             body_html: rendered.html,
             attachment: n.message.attachment.clone(),
+            link: n.message.link,
         };
         outbox::enqueue(conn, &mail, &domain, now).await?;
     }

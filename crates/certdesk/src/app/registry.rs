@@ -35,6 +35,9 @@ pub enum ReniecResult {
     Approved { delivery_sent_on: String },
     /// Rejected, with RENIEC's reason.
     Rejected { reason: String },
+    /// The request said neither (the API's `approved` left out): refused on `approved`,
+    /// like any other bad field, once the actor may record results at all.
+    Unstated,
 }
 
 /// The answer `result` stands for, by the rules of `domain::reniec` (a real DCDelivery date
@@ -47,6 +50,12 @@ pub fn answer_of(result: &ReniecResult, today: Date) -> AppResult<ReniecAnswer> 
             reniec::approved(date, today)
         }
         ReniecResult::Rejected { reason } => reniec::rejected(reason),
+        ReniecResult::Unstated => {
+            return Err(AppError::field(
+                "approved",
+                "Indique si RENIEC aprobó (true) o rechazó (false).",
+            ))
+        }
     };
     answer.map_err(|e| AppError::field(e.field(), e.to_string()))
 }
@@ -165,12 +174,17 @@ pub async fn record_appointment(
     note: Option<&str>,
 ) -> AppResult<TicketView> {
     auth::require_analyst(actor)?;
-    let at: Timestamp = at.trim().parse().map_err(|_| {
-        AppError::field(
-            "at",
-            "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00.",
-        )
-    })?;
+    let mut errors = FieldErrors::new();
+    let at: Option<Timestamp> = errors.check(
+        "at",
+        at.trim()
+            .parse()
+            .map_err(|_| "Indique fecha y hora de la cita, por ejemplo 2026-12-01T10:00:00-05:00."),
+    );
+    errors.check("note", domain::text::within_opt(note, domain::text::LINE));
+    let (Some(at), true) = (at, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
     let appointment = Appointment {
         at,
         note: note
@@ -307,6 +321,10 @@ pub async fn complete(
             let mut errors = FieldErrors::new();
             let medium = errors.check("medium", installation.medium.parse::<Medium>());
             let ownership = errors.check("ownership", installation.ownership.parse::<Ownership>());
+            errors.check(
+                "serial",
+                domain::text::within_opt(typed(&installation.serial), domain::text::LINE),
+            );
             let dates = installed_dates(
                 &cert,
                 installation,

@@ -101,7 +101,9 @@ pub async fn send_due(app: &App, now: Timestamp) -> AppResult<usize> {
         });
     }
     notify::send(app, &mut tx, &out, now).await?;
+    crate::fault::point("reminders.before_commit");
     tx.commit().await.map_err(StoreError::from)?;
+    crate::fault::point("reminders.after_commit");
     if !out.is_empty() {
         tracing::info!(count = out.len(), "certificate reminders written");
     }

@@ -403,9 +403,15 @@ pub async fn add_payment(
     let rules = settings::load_in(&mut conn).await?.payment;
     let mut errors = FieldErrors::new();
     let valid = errors.absorb(input.validate(&rules, app.today()));
-    let mime = errors.check(
+    let bytes = receipt.map(|r| r.bytes.as_slice()).unwrap_or_default();
+    // Stored without its metadata (a phone photo's GPS position, camera, editor notes).
+    let cleaned = errors.check(
         "receipt",
-        receipt_mime(receipt.map(|r| r.bytes.as_slice()).unwrap_or_default()),
+        receipt_mime(bytes).and_then(|mime| {
+            images::strip_receipt_metadata(bytes, mime)
+                .map(|clean| (mime, clean))
+                .map_err(|e| e.0)
+        }),
     );
     if let Some(valid) = &valid {
         if payments::ticket_with_operation(&mut conn, &valid.operation_number)
@@ -416,15 +422,10 @@ pub async fn add_payment(
         }
     }
     drop(conn);
-    let (Some(valid), Some(mime), Some(receipt), true) = (valid, mime, receipt, errors.is_empty())
-    else {
+    let (Some(valid), Some((mime, receipt)), true) = (valid, cleaned, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let sha256 = app
-        .blobs
-        .put(&receipt.bytes)
-        .await
-        .context("storing a receipt")?;
+    let sha256 = app.blobs.put(&receipt).await.context("storing a receipt")?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let ticket = editable_ticket(&mut tx, actor, ticket_id).await?;
@@ -712,6 +713,7 @@ pub async fn add_applicant(
         .put(&signature.bytes)
         .await
         .context("storing a signature")?;
+    crate::fault::point("files.before_commit");
     let check = check_digit(input);
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -1022,6 +1024,15 @@ pub enum ApplicantFile {
 pub struct FileContent {
     pub bytes: Vec<u8>,
     pub mime: String,
+    /// How a browser should take it (`Content-Disposition`), when it matters.
+    pub disposition: Option<Disposition>,
+}
+
+/// A file's `Content-Disposition`: shown inline or downloaded, under this name (ASCII).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disposition {
+    pub attachment: bool,
+    pub file_name: String,
 }
 
 async fn read_blob(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
@@ -1084,7 +1095,11 @@ pub async fn applicant_file(
         .map(|t| t.mime_type())
         .unwrap_or("application/octet-stream")
         .to_owned();
-    Ok(FileContent { bytes, mime })
+    Ok(FileContent {
+        bytes,
+        mime,
+        disposition: None,
+    })
 }
 
 /// A receipt's file: only for the ticket's requester, analysts and admins.
@@ -1100,7 +1115,9 @@ pub async fn receipt_file(
     if ticket.files_purged_at.is_some() {
         return Err(super::retention::purged());
     }
-    let bytes = read_blob(app, &payment.receipt_sha256).await?;
+    let stored = read_blob(app, &payment.receipt_sha256).await?;
+    // Receipts stored before metadata was taken out on upload lose it on the way out.
+    let bytes = images::strip_receipt_metadata(&stored, &payment.receipt_mime).unwrap_or(stored);
     audit_file_view(
         app,
         actor,
@@ -1111,8 +1128,23 @@ pub async fn receipt_file(
         }),
     )
     .await?;
+    let extension = match payment.receipt_mime.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    let number: String = payment
+        .operation_number
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     Ok(FileContent {
         bytes,
+        // A PDF is downloaded, never shown inside the service's pages; images show inline.
+        disposition: Some(Disposition {
+            attachment: payment.receipt_mime == "application/pdf",
+            file_name: format!("constancia-{number}.{extension}"),
+        }),
         mime: payment.receipt_mime,
     })
 }

@@ -103,6 +103,9 @@ pub fn refused(err: TransitionError) -> AppError {
                 TransitionError::MissingReceipts(_) => "payments",
                 TransitionError::NoCertificate => "certificate_id",
                 TransitionError::CommentRequired => "comment",
+                // A rejection's and an out-of-turn take's words are their reason.
+                TransitionError::CommentTooLong(Action::Reject | Action::Take, _) => "reason",
+                TransitionError::CommentTooLong(..) => "comment",
                 TransitionError::ReasonRequired | TransitionError::OutOfOrderReasonRequired(_) => {
                     "reason"
                 }

@@ -224,22 +224,21 @@ pub async fn send_password_link(app: &App, actor: &User, id: UserId) -> AppResul
         ));
     }
     password_tokens::expire_unused(&mut tx, id, now).await?;
-    let link = auth::issue_password_link(app, &mut tx, id).await?;
+    let link = auth::pending_password_link(app, id, auth::PASSWORD_LINK_TTL)?;
+    let expires_at = link.expires_at;
     let entity = settings::load_in(&mut tx).await?.entity_name;
     let notice = Notice {
         to: Recipient::user(&user),
         ticket: None,
         message: notices::password_link_from_admin(
             &user.name,
-            &link,
+            &super::outbox::pending_link_path(),
             auth::PASSWORD_LINK_TTL.as_hours(),
             &entity,
-        ),
+        )
+        .with_password_link(link),
     };
     notify::send(app, &mut tx, &[notice], now).await?;
-    let expires_at = now
-        .checked_add(auth::PASSWORD_LINK_TTL)
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("the link's expiry")))?;
     // The link itself is a secret: only when it stops working is kept.
     let entry = Entry::new(
         AuditEvent::PasswordLinkSent,

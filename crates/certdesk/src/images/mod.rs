@@ -22,6 +22,7 @@
 
 mod decode;
 mod faces;
+mod metadata;
 
 use std::io::Cursor;
 
@@ -30,6 +31,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{GrayImage, ImageBuffer, Pixel, RgbImage};
 
 pub use decode::{jpeg_is_complete, sniff};
+pub use metadata::{strip_receipt_metadata, Unreadable};
 
 /// Largest upload accepted for any one file.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;

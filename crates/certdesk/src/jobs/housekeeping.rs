@@ -1,20 +1,24 @@
-//! Removes expired sessions and old failed-login records, and seeds the national holidays
-//! of the coming years ahead of time (so reading the calendar never has to write).
+//! Removes expired sessions and rate-limit counters whose window ended, seeds the national
+//! holidays of the coming years ahead of time (so reading the calendar never has to write),
+//! and sweeps the files that nothing refers to (`app::files`).
 
 use anyhow::Context;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::{
-    app::{accounts::RESET_WINDOW, auth::FAILURE_WINDOW, schedule, App},
-    store::{login_failures, password_resets, sessions},
+    app::{accounts::RESET_WINDOW, schedule, App},
+    store::{password_resets, rate_limits, sessions},
 };
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub sessions_removed: u64,
+    /// Rate-limit counters (failed logins, access requests) whose window had ended.
     pub failures_removed: u64,
     /// Years whose national holidays were seeded by this run.
     pub holiday_years_seeded: Vec<i16>,
+    /// Files that no row named, deleted by the sweep.
+    pub orphan_files_removed: u64,
 }
 
 pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
@@ -23,16 +27,19 @@ pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
         .context("seeding the national holidays")?;
     let mut conn = app.store.conn().await?;
     let sessions_removed = sessions::purge_expired(&mut conn, now).await?;
-    // Keep failures a while past the rate-limit window, for the audit of attacks.
-    let keep = FAILURE_WINDOW
-        .checked_mul(4)
-        .unwrap_or(SignedDuration::from_hours(1));
-    let failures_removed = login_failures::purge_before(&mut conn, now.checked_sub(keep)?).await?;
+    // A counter whose window ended counts nothing any more (the audit log keeps the
+    // failed logins themselves).
+    let failures_removed = rate_limits::purge_ended(&mut conn, now).await?;
     // Reset requests (typed addresses, known or not) are kept only while a limit counts them.
     password_resets::purge_before(&mut conn, now.checked_sub(RESET_WINDOW)?).await?;
+    drop(conn);
+    let swept = crate::app::files::sweep_orphans(app, crate::app::files::Sweep::WhileServing)
+        .await
+        .context("sweeping orphan files")?;
     Ok(Report {
         sessions_removed,
         failures_removed,
         holiday_years_seeded,
+        orphan_files_removed: swept.orphans + swept.partial,
     })
 }

@@ -8,6 +8,9 @@
 //! the server itself is at fault (unreachable, TLS, credentials) the run stops there, since
 //! the other mails would only wait on the same server.
 //!
+//! A mail with a set-password link gets its link only here, as it is sent
+//! (`app::outbox::mint_link`): the stored row holds a placeholder, never the secret.
+//!
 //! Delivery is at least once: if the server took a mail but the worker could not record it
 //! (crash, database down), the lease runs out and the mail is sent again with the same
 //! Message-ID, the key receiving systems use to tell it is the same mail.
@@ -19,8 +22,8 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
 use crate::{
-    app::App,
-    mail::smtp::{self, Failure, Sender},
+    app::{outbox::Minted, App},
+    mail::smtp::{self, Failure, SendError, Sender},
     store::outbox,
 };
 
@@ -106,10 +109,19 @@ async fn run<S: Sender>(
             }
             outbox::get(&mut conn, id).await?
         };
-        let result = match smtp::message(&mail, &from, &domain) {
-            Ok(message) => sender.send(message).await,
-            Err(err) => Err(err),
+        crate::fault::point("outbox.after_claim");
+        // A set-password link is minted now, so that no stored row ever holds it.
+        let attempts = mail.attempts;
+        let result = match crate::app::outbox::mint_link(app, mail, at).await? {
+            Minted::Ready(mail) => match smtp::message(&mail, &from, &domain) {
+                Ok(message) => sender.send(message).await,
+                Err(err) => Err(err),
+            },
+            Minted::Refused(why) => Err(SendError::unsendable(why)),
         };
+        if result.is_ok() {
+            crate::fault::point("outbox.after_send");
+        }
         let done = now.max(app.now());
         let mut tx = app.store.begin().await?;
         let (recorded, stop) = match &result {
@@ -127,7 +139,7 @@ async fn run<S: Sender>(
             }
             Err(err) => {
                 report.retried += 1;
-                let failures = mail.attempts.saturating_add(1);
+                let failures = attempts.saturating_add(1);
                 let next = done.checked_add(backoff(failures))?;
                 tracing::warn!(outbox_id = %id, attempt = failures, error = %err.log_summary(),
                     next_attempt_at = %next, "mail not delivered; will retry");

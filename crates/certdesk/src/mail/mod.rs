@@ -13,7 +13,7 @@ pub mod smtp;
 use askama::Template;
 use domain::notice::NoticeKind;
 
-use crate::store::outbox::Attachment;
+use crate::store::outbox::{Attachment, PendingLink};
 
 /// A label and its value ("Fecha de envío a RENIEC": "viernes 04/12/2026 a las 16:30").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,9 @@ pub struct Message {
     /// The entity's name, for the signature.
     pub entity: String,
     pub attachment: Option<Attachment>,
+    /// The set-password link the action leads to, minted when the mail is delivered (the
+    /// action's path holds a placeholder until then).
+    pub link: Option<PendingLink>,
 }
 
 impl Message {
@@ -74,6 +77,7 @@ impl Message {
             action: None,
             entity: entity.to_owned(),
             attachment: None,
+            link: None,
         }
     }
 
@@ -103,6 +107,12 @@ impl Message {
             label: label.to_owned(),
             path: path.into(),
         });
+        self
+    }
+
+    /// Makes the action's placeholder a set-password link minted at delivery.
+    pub fn with_password_link(mut self, link: PendingLink) -> Self {
+        self.link = Some(link);
         self
     }
 

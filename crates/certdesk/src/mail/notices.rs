@@ -51,6 +51,20 @@ pub fn access_received(name: &str, entity: &str) -> Message {
     .paragraph("Un administrador la revisará. Le escribiremos a este correo cuando la apruebe, con un enlace para elegir su contraseña.")
 }
 
+/// Someone asked for access with the address of an existing account (to its owner; the
+/// answer to whoever asked was the usual one, so it told them nothing).
+pub fn access_requested_for_existing_account(name: &str, entity: &str) -> Message {
+    Message::new(
+        NoticeKind::AccessReceived,
+        "Se pidió acceso a certdesk con su correo",
+        name,
+        format!("Alguien llenó el formulario de solicitud de acceso a certdesk, la mesa de servicios de certificados digitales del {entity}, con este correo. Usted ya tiene una cuenta, así que no se registró ninguna solicitud nueva."),
+        entity,
+    )
+    .paragraph("Si olvidó su contraseña, pida un enlace para elegir una nueva con «¿Olvidó su contraseña?» en la página de ingreso.")
+    .paragraph("Si usted no lo pidió, ignore este mensaje: su cuenta y su contraseña no cambiaron.")
+}
+
 /// Access approved, with the one-time link to choose a password (`link_path`).
 pub fn access_approved(name: &str, link_path: &str, entity: &str) -> Message {
     Message::new(

@@ -264,6 +264,7 @@ mod tests {
             next_attempt_at: created_at,
             failed_at: None,
             attachment,
+            link: None,
         }
     }
 

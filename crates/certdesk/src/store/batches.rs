@@ -83,6 +83,17 @@ pub async fn by_id(conn: &mut Conn, id: BatchId) -> StoreResult<Batch> {
         .await
 }
 
+/// Batches whose package was never recorded (the process died between the close and the
+/// package) and whose files are still kept, oldest first, at most `limit`.
+pub async fn without_package(conn: &mut Conn, limit: i64) -> StoreResult<Vec<Batch>> {
+    Select::new(SELECT)
+        .where_sql("b.package_sha256 IS NULL")
+        .where_sql("b.files_purged_at IS NULL")
+        .order_limit("b.id", limit)
+        .fetch(conn, from_row)
+        .await
+}
+
 /// Newest first; `before` is the last id seen.
 pub async fn list(conn: &mut Conn, before: Option<BatchId>, limit: i64) -> StoreResult<Vec<Batch>> {
     Select::new(SELECT)

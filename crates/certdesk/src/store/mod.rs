@@ -14,7 +14,6 @@ pub mod batches;
 pub mod certificates;
 pub mod holidays;
 pub mod job_runs;
-pub mod login_failures;
 pub mod notes;
 pub mod notifications;
 pub mod observation_texts;
@@ -22,9 +21,11 @@ pub mod outbox;
 pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
+pub mod rate_limits;
 pub mod reminders;
 pub mod reports;
 pub mod retention;
+pub mod server_keys;
 pub mod sessions;
 pub mod settings;
 mod sql;
@@ -119,6 +120,81 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Whether an error (or any error in its chain) says the database is out of reach for now
+/// rather than that the request was wrong: the server is down or restarting, a connection
+/// broke, no connection came free in time, or SQLite stayed locked past its busy timeout.
+/// Such failures are answered 503 and pass by themselves; the pool reconnects on its own.
+pub fn is_unavailable(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(err) = next {
+        let sqlx_err = match err.downcast_ref::<StoreError>() {
+            Some(StoreError::Other(e)) => Some(e),
+            Some(StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e))) => Some(e),
+            _ => err.downcast_ref::<sqlx::Error>(),
+        };
+        if sqlx_err.is_some_and(sqlx_unavailable) {
+            return true;
+        }
+        next = err.source();
+    }
+    false
+}
+
+fn sqlx_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // "server closed the connection unexpectedly" and kin.
+        sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08…), shutting down or starting up
+            // (57P01–57P03), too many connections (53300).
+            code.starts_with("08")
+                || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes
+                // (SQLite's codes are short numbers; PostgreSQL's always five characters).
+                || (code.len() < 5
+                    && code
+                        .parse::<i32>()
+                        .is_ok_and(|c| matches!(c & 0xff, 5 | 6)))
+        }
+        _ => false,
+    }
+}
+
+/// How long the health check waits for the database.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a request waits for a pooled connection (or, with the database down, for it to
+/// come back) before it is answered 503.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Creates the SQLite file private to the service's user before SQLite opens it (SQLite
+/// gives its `-wal` and `-shm` files the database's permissions), and makes an existing
+/// one private. `:memory:` and the like are left alone.
+fn private_database_file(file: &std::path::Path) -> std::io::Result<()> {
+    let name = file.to_string_lossy();
+    if name.is_empty() || name.starts_with(':') {
+        return Ok(());
+    }
+    if !file.exists() {
+        let mut options = crate::private_fs::file_options();
+        options.truncate(false);
+        options.open(file)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.as_os_str().to_owned();
+        path.push(suffix);
+        crate::private_fs::secure_existing(std::path::Path::new(&path))?;
+    }
+    Ok(())
+}
+
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -137,13 +213,17 @@ impl Store {
                     .trim_start_matches("sqlite://")
                     .trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
-                if let Some(dir) = std::path::Path::new(path).parent() {
+                let file = std::path::Path::new(path);
+                if let Some(dir) = file.parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
+                        crate::private_fs::create_dir_all(dir).map_err(|e| {
                             StoreError::Config(format!("no se pudo crear {}: {e}", dir.display()))
                         })?;
                     }
                 }
+                private_database_file(file).map_err(|e| {
+                    StoreError::Config(format!("no se pudo preparar {}: {e}", file.display()))
+                })?;
                 if url.contains('?') {
                     url.to_owned()
                 } else {
@@ -160,7 +240,7 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
@@ -236,12 +316,18 @@ impl Store {
         Ok(tx)
     }
 
-    /// True when the database answers.
+    /// True when the database answers within [`PING_TIMEOUT`] (a health check must not
+    /// wait out the pool's acquire timeout while the database is down).
     pub async fn ping(&self) -> bool {
-        match self.pool.acquire().await {
-            Ok(mut conn) => conn.ping().await.is_ok(),
-            Err(_) => false,
-        }
+        let ping = async {
+            match self.pool.acquire().await {
+                Ok(mut conn) => conn.ping().await.is_ok(),
+                Err(_) => false,
+            }
+        };
+        tokio::time::timeout(PING_TIMEOUT, ping)
+            .await
+            .unwrap_or(false)
     }
 
     pub async fn close(&self) {
@@ -274,3 +360,34 @@ pub fn new_id<T: From<uuid::Uuid>>(now: Timestamp) -> T {
 
 /// Shorthand used by every store module.
 pub(crate) type Conn = AnyConnection;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_told_apart_from_a_broken_request() {
+        let down = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ];
+        for err in down {
+            let text = err.to_string();
+            let wrapped = anyhow::Error::new(StoreError::from(err)).context("opening a ticket");
+            assert!(is_unavailable(wrapped.as_ref()), "{text}");
+        }
+        for err in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::ColumnNotFound("x".into()),
+        ] {
+            let wrapped = anyhow::Error::new(StoreError::from(err));
+            assert!(!is_unavailable(wrapped.as_ref()));
+        }
+        let io = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(
+            !is_unavailable(io.as_ref()),
+            "a file error is not the database's"
+        );
+    }
+}

@@ -31,7 +31,21 @@ pub struct NewMail {
     pub body_text: String,
     pub body_html: String,
     pub attachment: Option<Attachment>,
+    /// A set-password link minted only when the mail is delivered.
+    pub link: Option<PendingLink>,
 }
+
+/// A set-password link that a mail carries: its bodies hold [`LINK_PLACEHOLDER`] where the
+/// link's secret goes, and the delivering worker mints the secret (storing only its hash)
+/// for `user_id`, working until `expires_at`. No row ever holds the secret itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingLink {
+    pub user_id: UserId,
+    pub expires_at: Timestamp,
+}
+
+/// Stands in the stored bodies for a link's secret until delivery.
+pub const LINK_PLACEHOLDER: &str = "[enlace-de-un-solo-uso]";
 
 /// A text attachment (the appointment's `.ics`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +74,8 @@ pub struct OutboxMail {
     /// The server refused the mail for good (a 5xx answer); it is not retried.
     pub failed_at: Option<Timestamp>,
     pub attachment: Option<Attachment>,
+    /// The set-password link to mint at delivery, if the mail carries one.
+    pub link: Option<PendingLink>,
 }
 
 /// Writes a mail, due at once. `domain` is the right-hand side of its Message-ID.
@@ -73,8 +89,9 @@ pub async fn enqueue(
     let attachment = mail.attachment.as_ref();
     sqlx::query(
         "INSERT INTO outbox (id, kind, to_address, user_id, message_id, subject, body_text, body_html, \
-         attachment_name, attachment_type, attachment_body, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+         attachment_name, attachment_type, attachment_body, created_at, next_attempt_at, \
+         link_user_id, link_expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)",
     )
     .bind(id.to_string())
     .bind(mail.kind.as_str())
@@ -88,6 +105,8 @@ pub async fn enqueue(
     .bind(attachment.map(|a| a.content_type.as_str()))
     .bind(attachment.map(|a| a.body.as_str()))
     .bind(ts_to_db(now))
+    .bind(mail.link.map(|l| l.user_id.to_string()))
+    .bind(mail.link.map(|l| ts_to_db(l.expires_at)))
     .execute(&mut *conn)
     .await?;
     Ok(id)
@@ -113,6 +132,13 @@ fn from_row(row: &AnyRow) -> StoreResult<OutboxMail> {
                 name,
                 content_type: row.try_get("attachment_type")?,
                 body: row.try_get("attachment_body")?,
+            }),
+            None => None,
+        },
+        link: match row.parse_opt::<UserId>("link_user_id")? {
+            Some(user_id) => Some(PendingLink {
+                user_id,
+                expires_at: row.ts("link_expires_at")?,
             }),
             None => None,
         },
@@ -332,4 +358,45 @@ pub async fn undelivered(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxM
         .order_limit("id DESC", limit)
         .fetch(conn, from_row)
         .await
+}
+
+/// Mails written before links were minted at delivery whose bodies may still hold a
+/// link's secret (see `app::outbox::scrub_stored_links`).
+pub async fn with_stored_links(conn: &mut Conn) -> StoreResult<Vec<OutboxMail>> {
+    Select::new("SELECT * FROM outbox")
+        .where_sql("link_user_id IS NULL")
+        .where_sql("(kind IS NULL OR kind IN ('access_approved', 'password_reset'))")
+        .where_sql(
+            "(body_text LIKE '%/establecer-clave/%' OR body_html LIKE '%/establecer-clave/%')",
+        )
+        // Not those scrubbed already (LIKE takes the brackets as they are on both databases).
+        .where_sql(&format!(
+            "body_text NOT LIKE '%/establecer-clave/{LINK_PLACEHOLDER}%'"
+        ))
+        .order_limit("id", i64::MAX)
+        .fetch(conn, from_row)
+        .await
+}
+
+/// Rewrites a mail's bodies (a stored secret replaced by [`LINK_PLACEHOLDER`]) and the
+/// link to mint when it is delivered.
+pub async fn replace_bodies(
+    conn: &mut Conn,
+    id: OutboxId,
+    body_text: &str,
+    body_html: &str,
+    link: Option<PendingLink>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE outbox SET body_text = $1, body_html = $2, link_user_id = $3, link_expires_at = $4 \
+         WHERE id = $5",
+    )
+    .bind(body_text)
+    .bind(body_html)
+    .bind(link.map(|l| l.user_id.to_string()))
+    .bind(link.map(|l| ts_to_db(l.expires_at)))
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

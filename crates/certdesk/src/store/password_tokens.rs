@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use domain::ids::UserId;
+use domain::ids::{OutboxId, UserId};
 
 use super::{sql::RowExt, ts_to_db, Conn, StoreResult};
 
@@ -81,4 +81,54 @@ pub async fn expire_unused(conn: &mut Conn, user_id: UserId, now: Timestamp) -> 
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Writes a link minted for the mail `outbox_id` as it is delivered.
+pub async fn insert_for_mail(
+    conn: &mut Conn,
+    token_hash: &str,
+    user_id: UserId,
+    now: Timestamp,
+    expires_at: Timestamp,
+    outbox_id: OutboxId,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO password_tokens (token_hash, user_id, created_at, expires_at, outbox_id) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id.to_string())
+    .bind(ts_to_db(now))
+    .bind(ts_to_db(expires_at))
+    .bind(outbox_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whose an unused token is and when it stops working; None when it is used or unknown.
+pub async fn unused(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<(UserId, Timestamp)>> {
+    let row = sqlx::query(
+        "SELECT user_id, expires_at FROM password_tokens WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(row) => Some((row.parse("user_id")?, row.ts("expires_at")?)),
+        None => None,
+    })
+}
+
+/// Retires one unused token (it expires now).
+pub async fn expire(conn: &mut Conn, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE password_tokens SET expires_at = $1 \
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(ts_to_db(now))
+    .bind(token_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

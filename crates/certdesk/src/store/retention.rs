@@ -206,3 +206,23 @@ pub async fn blob_in_use(conn: &mut Conn, sha256: &str) -> StoreResult<bool> {
     .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// Every file a row that was not purged names: applicants' photos and signatures and
+/// receipts of tickets not purged, batch packages not purged, certificates' public parts.
+/// Anything else in the files directory is an orphan (see `app::files`).
+pub async fn referenced_blobs(conn: &mut Conn) -> StoreResult<std::collections::HashSet<String>> {
+    let rows = sqlx::query(
+        "SELECT a.photo_sha256 AS sha256 FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+           WHERE t.files_purged_at IS NULL \
+         UNION SELECT a.signature_sha256 FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+           WHERE t.files_purged_at IS NULL \
+         UNION SELECT p.receipt_sha256 FROM payments p JOIN tickets t ON t.id = p.ticket_id \
+           WHERE t.files_purged_at IS NULL \
+         UNION SELECT b.package_sha256 FROM batches b \
+           WHERE b.files_purged_at IS NULL AND b.package_sha256 IS NOT NULL \
+         UNION SELECT c.public_part_sha256 FROM certificates c WHERE c.public_part_sha256 IS NOT NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("sha256")?)).collect()
+}

@@ -27,6 +27,9 @@ pub struct Problem {
     pub detail: String,
     /// Every failing field with its Spanish messages (empty unless a validation failure).
     pub errors: BTreeMap<String, Vec<String>>,
+    /// Seconds to wait before trying again: sent as `Retry-After`, not in the body.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -37,6 +40,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: BTreeMap::new(),
+            retry_after: None,
         }
     }
 
@@ -75,14 +79,23 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status_code();
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let mut res = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        res
     }
 }
+
+/// What people read while the database is out of reach (503).
+pub const UNAVAILABLE: &str = "El servicio no está disponible en este momento porque no se puede \
+     acceder a la base de datos. Intente de nuevo en unos minutos.";
 
 /// How a use-case error is answered: the one mapping from [`AppError`] to an HTTP status
 /// and Spanish words, shared by the API (problem+json) and the pages (the error page).
@@ -98,6 +111,8 @@ pub struct Answer {
     pub detail: String,
     /// Every failing field with its Spanish messages (validation only).
     pub errors: BTreeMap<String, Vec<String>>,
+    /// Seconds to wait before trying again (429 only): the `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -118,7 +133,84 @@ impl Answer {
             title,
             detail: detail.into(),
             errors: BTreeMap::new(),
+            retry_after: None,
         }
+    }
+
+    /// The `Retry-After` header of this answer, if it has one.
+    pub fn retry_after_header(&self) -> Option<(header::HeaderName, header::HeaderValue)> {
+        self.retry_after
+            .map(|secs| (header::RETRY_AFTER, header::HeaderValue::from(secs)))
+    }
+}
+
+impl Answer {
+    /// Spanish words for an error answer that none of our handlers wrote: an extractor's
+    /// rejection (English plain text: a body over the limit, a broken query string or
+    /// path, a repeated form field) or an empty one (a method the route does not take).
+    pub fn generic(status: StatusCode) -> Self {
+        let (slug, title, detail) = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "demasiado-grande",
+                "Solicitud demasiado grande",
+                "Lo enviado pesa demasiado: un formulario o JSON puede pesar hasta 1 MB, y cada \
+                 archivo hasta 10 MB.",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "metodo-no-permitido",
+                "Método no permitido",
+                "Esta dirección no acepta esa operación. Vuelva a la página anterior e intente \
+                 desde el formulario o botón correspondiente.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "tipo-no-soportado",
+                "Tipo de contenido no soportado",
+                "El tipo de contenido enviado no es el que esta dirección espera.",
+            ),
+            StatusCode::NOT_FOUND => (
+                "no-encontrado",
+                "No encontrado",
+                "No existe lo que busca, o no tiene acceso a ello.",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => (
+                "validacion",
+                "Datos inválidos",
+                "Los datos enviados no tienen la forma esperada. Vuelva a cargar la página e \
+                 intente de nuevo.",
+            ),
+            s if s.is_server_error() => (
+                "error-interno",
+                "Error inesperado",
+                "Ocurrió un error inesperado. Intente de nuevo; si persiste, avise a la Mesa de \
+                 Servicios.",
+            ),
+            _ => (
+                "solicitud-invalida",
+                "Solicitud inválida",
+                "No pudimos leer la solicitud: el formulario o el enlace está incompleto o \
+                 tiene un campo repetido. Vuelva a cargar la página e intente de nuevo.",
+            ),
+        };
+        Answer::new(status, slug, title, detail)
+    }
+}
+
+/// True for an error answer whose body is not one of ours (see [`Answer::generic`]): no
+/// content type, or plain text without the marker of a [`PageError`].
+pub fn is_foreign_error(res: &Response) -> bool {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    if res.extensions().get::<PageFailure>().is_some() {
+        return false;
+    }
+    match res.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .map(|v| v.starts_with("text/plain"))
+            .unwrap_or(true),
     }
 }
 
@@ -161,12 +253,31 @@ impl From<AppError> for Answer {
             AppError::Gone(detail) => {
                 Answer::new(StatusCode::GONE, "eliminado", "Archivo eliminado", detail)
             }
-            AppError::RateLimited(detail) => Answer::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "demasiados-intentos",
-                "Demasiados intentos",
+            AppError::RateLimited {
                 detail,
-            ),
+                retry_after_secs,
+            } => Answer {
+                retry_after: Some(retry_after_secs),
+                ..Answer::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "demasiados-intentos",
+                    "Demasiados intentos",
+                    detail,
+                )
+            },
+            AppError::Internal(cause)
+                if crate::store::is_unavailable(
+                    cause.as_ref() as &(dyn std::error::Error + 'static)
+                ) =>
+            {
+                tracing::warn!(error = %cause, "database unavailable");
+                Answer::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no-disponible",
+                    "Servicio no disponible",
+                    UNAVAILABLE,
+                )
+            }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Answer::new(
@@ -184,6 +295,7 @@ impl From<Answer> for Problem {
     fn from(a: Answer) -> Self {
         Problem {
             errors: a.errors,
+            retry_after: a.retry_after,
             ..Problem::new(a.status, a.slug, a.title, a.detail)
         }
     }

@@ -14,10 +14,10 @@ use subtle::ConstantTimeEq;
 
 use std::sync::Arc;
 
-use domain::{role::Role, settings::Settings};
+use domain::{role::Role, settings::Settings, text, validation::FieldErrors};
 
 use super::{
-    error::{PageError, Problem},
+    error::{Answer, PageError, Problem},
     WebState,
 };
 use crate::{
@@ -27,6 +27,72 @@ use crate::{
     },
     store::{sessions::SessionKind, users::User},
 };
+
+/// The fields (name, value) longer than [`text::ANY_FIELD`] characters, each with its
+/// Spanish message: the net under every use case's own limits.
+fn overlong<'a>(fields: impl IntoIterator<Item = (String, &'a str)>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (name, value) in fields {
+        if let Err(e) = text::within(value, text::ANY_FIELD) {
+            errors.add(&name, e.to_string());
+        }
+    }
+    errors
+}
+
+/// Every string of a JSON value with its path (`comment`, `items.0.reason`).
+fn json_strings<'a>(value: &'a serde_json::Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => out.push((path, s.as_str())),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                json_strings(item, join(&i.to_string()), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                json_strings(item, join(key), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The 422 of fields over the net's limit.
+fn overlong_problem(errors: FieldErrors) -> Problem {
+    Problem::from(Answer::from(AppError::Validation(errors)))
+}
+
+/// The error page of fields over the net's limit.
+fn overlong_page(errors: FieldErrors) -> Response {
+    let mut answer = Answer::page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Texto demasiado largo",
+        format!(
+            "Un campo del formulario pasa de {} caracteres. Acórtelo e intente de nuevo.",
+            text::ANY_FIELD
+        ),
+    );
+    answer.errors = errors
+        .into_inner()
+        .into_iter()
+        .map(|(field, messages)| {
+            let messages = messages
+                .into_iter()
+                .map(|m| format!("«{field}»: {m}"))
+                .collect();
+            (field, messages)
+        })
+        .collect();
+    PageError::Show(answer).into_response()
+}
 
 pub const SESSION_COOKIE: &str = "cd_session";
 pub const CSRF_COOKIE: &str = "cd_csrf";
@@ -38,7 +104,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Debug, Clone)]
 pub struct AnonCsrf(pub String);
 
-/// The client's address, for rate limits.
+/// The client's address (through trusted proxies only), for rate limits.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -46,7 +112,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(super::middleware::peer_ip(&parts.extensions)))
+        Ok(ClientIp(super::middleware::client_ip(&parts.extensions)))
+    }
+}
+
+/// True when the request came over HTTPS (cookies are then `Secure`).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Https {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Https(super::middleware::came_over_https(&parts.extensions)))
     }
 }
 
@@ -93,16 +171,30 @@ impl FromRequestParts<WebState> for Viewer {
         if let Some(viewer) = parts.extensions.get::<Viewer>() {
             return Ok(viewer.clone());
         }
+        // Failed once in this request (the database is down): fail again at once rather
+        // than wait for the database a second time.
+        if let Some(ViewerFailed(answer)) = parts.extensions.get::<ViewerFailed>() {
+            return Err(PageError::Show(answer.clone()).into_response());
+        }
+        let failed = |parts: &mut Parts, err: AppError| {
+            let answer = Answer::from(err);
+            parts.extensions.insert(ViewerFailed(answer.clone()));
+            PageError::Show(answer).into_response()
+        };
         let jar = CookieJar::from_headers(&parts.headers);
         let session = match jar.get(SESSION_COOKIE) {
-            Some(cookie) => auth::authenticate(&state.app, cookie.value(), SessionKind::Web)
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
+            Some(cookie) => {
+                match auth::authenticate(&state.app, cookie.value(), SessionKind::Web).await {
+                    Ok(session) => session,
+                    Err(e) => return Err(failed(parts, e)),
+                }
+            }
             None => None,
         };
-        let settings = settings::load(&state.app)
-            .await
-            .map_err(|e| PageError::from(e).into_response())?;
+        let settings = match settings::load(&state.app).await {
+            Ok(settings) => settings,
+            Err(e) => return Err(failed(parts, e)),
+        };
         let anon = parts
             .extensions
             .get::<AnonCsrf>()
@@ -113,9 +205,10 @@ impl FromRequestParts<WebState> for Viewer {
             None => anon,
         };
         let unread = match &session {
-            Some(s) => crate::app::notifications::unread_count(&state.app, &s.user)
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
+            Some(s) => match crate::app::notifications::unread_count(&state.app, &s.user).await {
+                Ok(n) => n,
+                Err(e) => return Err(failed(parts, e)),
+            },
             None => 0,
         };
         let viewer = Viewer {
@@ -128,6 +221,10 @@ impl FromRequestParts<WebState> for Viewer {
         Ok(viewer)
     }
 }
+
+/// Marks a request whose [`Viewer`] could not be read, with the answer it got.
+#[derive(Debug, Clone)]
+struct ViewerFailed(Answer);
 
 /// A signed-in person on a page; anyone else is sent to the login page.
 #[derive(Debug, Clone)]
@@ -242,7 +339,7 @@ fn form_expired() -> PageError {
     )
 }
 
-fn tokens_match(given: &str, expected: &str) -> bool {
+pub(crate) fn tokens_match(given: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
@@ -266,11 +363,32 @@ impl<T: DeserializeOwned> FromRequest<WebState> for CsrfForm<T> {
         let viewer = Viewer::from_request_parts(&mut parts, state).await?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|rejection| {
+                let status = rejection.status();
+                let answer = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    PageError::new(
+                        status,
+                        "Formulario demasiado grande",
+                        "El formulario pesa más de 1 MB: acorte los textos e intente de nuevo.",
+                    )
+                } else {
+                    PageError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Formulario inválido",
+                        "No pudimos leer el formulario. Vuelva a cargar la página e intente de nuevo.",
+                    )
+                };
+                answer.into_response()
+            })?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         if !tokens_match(&field.csrf_token, &viewer.csrf_token) {
             tracing::warn!("form refused: missing or wrong CSRF token");
             return Err(form_expired().into_response());
+        }
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let errors = overlong(pairs.iter().map(|(k, v)| (k.clone(), v.as_str())));
+        if !errors.is_empty() {
+            return Err(overlong_page(errors));
         }
         let data = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
             PageError::new(
@@ -342,6 +460,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
         use axum::extract::rejection::JsonRejection;
+        let headers = req.headers().clone();
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "demasiado-grande",
+                    "Solicitud demasiado grande",
+                    "El cuerpo de la solicitud pesa más de 1 MB.",
+                )
+            } else {
+                Problem::bad_request("No pudimos leer el cuerpo de la solicitud.")
+            }
+        })?;
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            let mut strings = Vec::new();
+            json_strings(&value, String::new(), &mut strings);
+            let errors = overlong(strings);
+            if !errors.is_empty() {
+                return Err(overlong_problem(errors));
+            }
+        }
+        let mut req = Request::new(axum::body::Body::from(bytes));
+        *req.headers_mut() = headers;
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
@@ -368,6 +509,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
                 Err(problem)
             }
+            Err(other) if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "demasiado-grande",
+                "Solicitud demasiado grande",
+                "El cuerpo de la solicitud pesa más de 1 MB.",
+            )),
             Err(other) => Err(Problem::bad_request(format!(
                 "No pudimos leer el cuerpo de la solicitud ({}).",
                 other.status()
@@ -405,6 +552,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+        let errors = overlong(pairs.iter().map(|(k, v)| (k.clone(), v.as_str())));
+        if !errors.is_empty() {
+            return Err(overlong_problem(errors));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(_) => Err(Problem::bad_request(
@@ -448,8 +601,9 @@ pub struct MultipartForm {
     pub files: std::collections::HashMap<String, crate::app::tickets::Upload>,
 }
 
-/// Largest text field in a multipart form.
-const MAX_TEXT_FIELD: usize = 16 * 1024;
+/// Largest text field kept from a multipart form: a field cut here is over the net's
+/// limit ([`text::ANY_FIELD`] characters of at most 4 bytes) and refused as too long.
+const MAX_TEXT_FIELD: usize = text::ANY_FIELD * 4 + 4;
 
 impl MultipartForm {
     pub fn text(&self, name: &str) -> String {
@@ -489,7 +643,18 @@ impl MultipartForm {
                 "Los archivos enviados pesan demasiado. Cada archivo puede pesar hasta 10 MB.",
             )
         };
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| too_big())? {
+        // The body's limit gives 413; anything else is a malformed body, a 400.
+        let unreadable = |err: axum::extract::multipart::MultipartError| {
+            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_big()
+            } else {
+                Problem::bad_request(
+                    "El formulario multipart está mal formado: no pudimos leer sus campos. \
+                     Envíelo de nuevo como multipart/form-data.",
+                )
+            }
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             let file_name = field.file_name().map(str::to_owned);
             let is_file = file_name.is_some();
@@ -499,7 +664,7 @@ impl MultipartForm {
                 MAX_TEXT_FIELD
             };
             let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| too_big())? {
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                 let room = cap.saturating_sub(bytes.len());
                 bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
             }
@@ -510,6 +675,10 @@ impl MultipartForm {
                 form.fields
                     .insert(name, String::from_utf8_lossy(&bytes).into_owned());
             }
+        }
+        let errors = overlong(form.fields.iter().map(|(k, v)| (k.clone(), v.as_str())));
+        if !errors.is_empty() {
+            return Err(overlong_problem(errors));
         }
         Ok(form)
     }
@@ -538,6 +707,9 @@ impl FromRequest<WebState> for CsrfMultipart {
         let form = MultipartForm::read(Request::from_parts(parts, body))
             .await
             .map_err(|problem| {
+                if !problem.errors.is_empty() {
+                    return overlong_page(FieldErrors::from_map(problem.errors));
+                }
                 PageError::new(
                     StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST),
                     "No pudimos leer el formulario",

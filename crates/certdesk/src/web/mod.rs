@@ -11,6 +11,9 @@ pub mod extract;
 mod middleware;
 pub mod pages;
 mod report_table;
+mod routes;
+
+pub use routes::Routes;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -36,8 +39,13 @@ pub struct WebState {
 /// Largest JSON or form body accepted (uploads get their own limit where they are taken).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// `Strict-Transport-Security` when the public URL is `https://` (see
+/// [`crate::app::AppConfig::served_over_https`]).
+pub const HSTS: &str = "max-age=31536000";
+
 /// The whole application as one router.
 pub fn router(app: App) -> Router {
+    let https = app.config.served_over_https();
     let state = WebState {
         app,
         metrics: middleware::metrics_handle(),
@@ -47,6 +55,9 @@ pub fn router(app: App) -> Router {
         (header::X_FRAME_OPTIONS, "DENY"),
         // Set-password links carry their secret in the path: never leak it to other sites.
         (header::REFERRER_POLICY, "no-referrer"),
+        // Pages and answers show DNIs, photos and signatures: no cache keeps a copy.
+        // Static files set their own long cache; the layer leaves them alone.
+        (header::CACHE_CONTROL, "no-store"),
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -54,18 +65,27 @@ pub fn router(app: App) -> Router {
         ),
     ];
     let mut router = Router::new()
-        .merge(pages::routes().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            pages::show_errors,
-        )))
+        .merge(
+            pages::routes()
+                .into_router()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    pages::show_errors,
+                )),
+        )
         // The API under `/api/v1`, `/healthz` and the OpenAPI document of both.
-        .merge(api::router())
-        .route("/metrics", get(metrics))
-        .route("/static/{*path}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
+        .merge(api::routes().into_router())
+        .merge(operations().into_router())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(middleware::csrf_cookie))
-        .layer(axum::middleware::from_fn(middleware::audit_context))
+        .layer(axum::middleware::from_fn(middleware::spanish_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf_cookie,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_context,
+        ))
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(
             TraceLayer::new_for_http()
@@ -96,7 +116,33 @@ pub fn router(app: App) -> Router {
             HeaderValue::from_static(value),
         ));
     }
+    if https {
+        // One year; not for subdomains, which may be other services of the entity.
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ));
+    }
     router.with_state(state)
+}
+
+/// The routes besides the pages and the API: metrics and static files.
+fn operations() -> Routes {
+    Routes::new()
+        .route("/metrics", get(metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+}
+
+/// Every path [`router`] serves, as registered (`/tramites/{id}`): the pages, the API and
+/// the operational routes. Only [`Routes`] add routes to the router, so nothing it serves
+/// is missing here; the authorization matrix test goes through each of these paths.
+pub fn route_paths() -> Vec<String> {
+    pages::routes()
+        .merge(api::routes())
+        .merge(operations())
+        .paths()
+        .to_vec()
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
@@ -135,11 +181,41 @@ pub async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<WebState>) -> impl IntoResponse {
+/// Prometheus metrics, for the scraper (`Authorization: Bearer <CERTDESK_METRICS_TOKEN>`)
+/// or an admin (API token or session); anyone else gets a Spanish 401 or 403.
+async fn metrics(
+    State(state): State<WebState>,
+    headers: axum::http::HeaderMap,
+    user: Result<extract::ApiUser, error::Problem>,
+) -> axum::response::Response {
+    let scraper = match (
+        &state.app.config.metrics_token,
+        headers.get(header::AUTHORIZATION),
+    ) {
+        (Some(expected), Some(given)) => given
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| extract::tokens_match(given.trim(), expected.0.trim())),
+        _ => false,
+    };
+    if !scraper {
+        match user {
+            Ok(extract::ApiUser(user)) if user.role.is_admin() => {}
+            Ok(_) => {
+                return error::Problem::forbidden(
+                    "Solo los administradores y el recolector de métricas pueden leer /metrics.",
+                )
+                .into_response()
+            }
+            Err(problem) => return problem.into_response(),
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+        .into_response()
 }
 
 async fn not_found(

@@ -3,7 +3,7 @@
 use domain::role::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{access_request, csrf_token, problem, spawn_app};
+use crate::helpers::{access_request, csrf_token, problem, spawn_app, TestApp};
 
 #[tokio::test]
 async fn a_personal_email_is_refused_with_a_spanish_422_naming_the_field() {
@@ -53,21 +53,169 @@ async fn every_failing_field_is_listed_at_once() {
     }
 }
 
+/// The access requests an admin sees.
+async fn stored_requests(app: &TestApp, admin: &str) -> Vec<Value> {
+    let list: Value = app
+        .get("/api/v1/access-requests?status=todas", Some(admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"].as_array().unwrap().clone()
+}
+
+/// The answer to filing: status, and the body with its id taken out (ids always differ).
+async fn answer_shape(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let mut body: Value = res.json().await.unwrap();
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {body}");
+    body["id"] = Value::Null;
+    (status, body)
+}
+
 #[tokio::test]
-async fn a_second_pending_request_for_the_same_email_is_refused() {
+async fn a_second_request_for_a_pending_address_gets_the_same_answer_and_stores_nothing() {
     let app = spawn_app().await;
     let body = access_request("carmen.tello@regioncajamarca.gob.pe");
-    let res = app.post_json("/api/v1/access-requests", None, &body).await;
-    assert_eq!(res.status(), 201);
-    let body = problem(
-        app.post_json("/api/v1/access-requests", None, &body).await,
-        422,
+    let first = answer_shape(app.post_json("/api/v1/access-requests", None, &body).await).await;
+    assert_eq!(first.0, 201);
+    assert_eq!(first.1["status"], "pendiente");
+    let again = answer_shape(app.post_json("/api/v1/access-requests", None, &body).await).await;
+    assert_eq!(again, first, "nothing tells that the address already asked");
+    let admin = app.token_for(Role::Admin).await;
+    assert_eq!(stored_requests(&app, &admin).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_request_for_an_address_with_an_account_answers_like_a_new_one_and_mails_its_owner() {
+    let app = spawn_app().await;
+    let new = answer_shape(
+        app.post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("nuevo.ingreso@regioncajamarca.gob.pe"),
+        )
+        .await,
     )
     .await;
-    assert!(body["errors"]["email"][0]
+    app.user(
+        "ya.tiene@regioncajamarca.gob.pe",
+        Role::Solicitante,
+        "la clave de quien ya tiene",
+    )
+    .await;
+    let existing = access_request("Ya.Tiene@regioncajamarca.gob.pe");
+    for _ in 0..2 {
+        let known = answer_shape(
+            app.post_json("/api/v1/access-requests", None, &existing)
+                .await,
+        )
+        .await;
+        assert_eq!(known, new, "the same answer as for an address nobody uses");
+    }
+    // The page answers the same too.
+    let res = app
+        .post_form(
+            &app.browser,
+            "/solicitar-acceso",
+            "/solicitar-acceso",
+            &[
+                ("full_name", "Carmen Rosa Tello Vásquez"),
+                ("dni", "10117410"),
+                ("position", "Asistente administrativo"),
+                ("unit", "Oficina de Recursos Humanos"),
+                ("dependency", "Sede central"),
+                ("start_date", "2024-02-01"),
+                ("email", "ya.tiene@regioncajamarca.gob.pe"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("ya.tiene@regioncajamarca.gob.pe"));
+
+    let admin = app.token_for(Role::Admin).await;
+    let stored = stored_requests(&app, &admin).await;
+    let emails: Vec<&str> = stored
+        .iter()
+        .map(|r| r["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["nuevo.ingreso@regioncajamarca.gob.pe"],
+        "nothing stored"
+    );
+    // The owner hears of it, once a day at most.
+    let outbox: Value = app
+        .get("/api/v1/outbox", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let to_owner: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["to"] == "ya.tiene@regioncajamarca.gob.pe")
+        .collect();
+    assert_eq!(to_owner.len(), 1, "{outbox}");
+    assert!(to_owner[0]["subject"]
         .as_str()
         .unwrap()
-        .contains("pendiente"));
+        .contains("Se pidió acceso a certdesk con su correo"));
+    assert!(to_owner[0]["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("¿Olvidó su contraseña?"));
+}
+
+#[tokio::test]
+async fn one_client_address_may_file_only_so_many_requests_an_hour() {
+    let app = spawn_app().await;
+    let limit = certdesk::app::access::MAX_ACCESS_REQUESTS_PER_IP;
+    for i in 0..limit {
+        let res = app
+            .post_json(
+                "/api/v1/access-requests",
+                None,
+                &access_request(&format!("persona{i}@regioncajamarca.gob.pe")),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "request {i}");
+    }
+    // Invalid forms are not counted: fixing a typo costs nothing.
+    let res = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("persona@gmail.com"),
+        )
+        .await;
+    problem(res, 422).await;
+    let res = app
+        .post_json(
+            "/api/v1/access-requests",
+            None,
+            &access_request("una.mas@regioncajamarca.gob.pe"),
+        )
+        .await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    let body = problem(res, 429).await;
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("demasiadas solicitudes de acceso"));
+    let admin = app.token_for(Role::Admin).await;
+    assert_eq!(stored_requests(&app, &admin).await.len() as i64, limit);
 }
 
 #[tokio::test]
@@ -132,10 +280,16 @@ async fn approval_creates_the_account_and_mails_a_one_time_link_that_sets_the_pa
     let approval = &mails[0];
     assert_eq!(approval["to"], "carmen.tello@regioncajamarca.gob.pe");
     assert!(approval["subject"].as_str().unwrap().contains("aprobado"));
-    let text = approval["body_text"].as_str().unwrap();
-    let start = text.find(&app.base).expect("the link in the mail");
-    let link: String = text[start..].split_whitespace().next().unwrap().to_owned();
-    let path = link.strip_prefix(&app.base).unwrap();
+    // The outbox keeps a placeholder; the mail gets its link when it is delivered.
+    let stored = approval["body_text"].as_str().unwrap();
+    assert!(
+        stored.contains("/establecer-clave/[enlace-de-un-solo-uso]"),
+        "{stored}"
+    );
+    let delivered = app
+        .delivered(approval["message_id"].as_str().unwrap())
+        .await;
+    let path = &app.link_in_text(&delivered.text);
 
     let (status, html) = app.page(path).await;
     assert_eq!(status, 200);

@@ -35,6 +35,50 @@ pub struct TestApp {
     pub dir: TempDir,
     _pg: Option<PgDatabase>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// What [`TestApp::deliver_mail`] delivered.
+    pub mailbox: Mailbox,
+}
+
+/// A mail the outbox worker delivered, as the recipient's program reads it.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub to: String,
+    pub message_id: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Catches what the outbox worker sends, in place of an SMTP server.
+#[derive(Debug, Clone, Default)]
+pub struct Mailbox(Arc<std::sync::Mutex<Vec<Delivered>>>);
+
+impl Mailbox {
+    pub fn all(&self) -> Vec<Delivered> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl certdesk::mail::smtp::Sender for Mailbox {
+    async fn send(&self, message: lettre::Message) -> Result<(), certdesk::mail::smtp::SendError> {
+        use mailparse::MailHeaderMap;
+        let raw = message.formatted();
+        let mail = mailparse::parse_mail(&raw).unwrap();
+        let part = |mimetype: &str| {
+            mail.parts()
+                .find(|p| p.ctype.mimetype == mimetype)
+                .map(|p| p.get_body().unwrap().replace("\r\n", "\n"))
+                .unwrap_or_default()
+        };
+        let header = |name: &str| mail.get_headers().get_first_value(name).unwrap_or_default();
+        let delivered = Delivered {
+            to: header("To"),
+            message_id: header("Message-ID"),
+            text: part("text/plain"),
+            html: part("text/html"),
+        };
+        self.0.lock().unwrap().push(delivered);
+        Ok(())
+    }
 }
 
 impl Drop for TestApp {
@@ -46,7 +90,7 @@ impl Drop for TestApp {
 }
 
 /// A fresh PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -76,7 +120,7 @@ impl Drop for PgDatabase {
 }
 
 /// The URL of a database for this test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
+pub async fn fresh_database(dir: &TempDir) -> (String, Option<PgDatabase>) {
     match std::env::var(POSTGRES_ENV) {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("certdesk_test_{}", uuid::Uuid::new_v4().simple());
@@ -133,6 +177,15 @@ pub fn new_browser() -> Client {
 }
 
 pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+    spawn_app_with(clock, |_| {}).await
+}
+
+/// A running app whose start-up configuration `configure` changes (trusted proxies, the
+/// public URL, …).
+pub async fn spawn_app_with(
+    clock: Arc<dyn Clock>,
+    configure: impl FnOnce(&mut AppConfig),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = fresh_database(&dir).await;
     let store = Store::connect(&database_url).await.unwrap();
@@ -140,11 +193,13 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
+    let mut config = AppConfig::new(base.clone());
+    configure(&mut config);
     let app = App::new(
         store,
         certdesk::blobs::Blobs::new(dir.path().join("files")),
         clock,
-        AppConfig::new(base.clone()),
+        config,
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_app = app.clone();
@@ -164,10 +219,79 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>) -> TestApp {
         dir,
         _pg: pg,
         shutdown: Some(tx),
+        mailbox: Mailbox::default(),
+    }
+}
+
+/// A second server on the same database and files, with other start-up settings; it
+/// stops when dropped.
+pub struct Served {
+    pub base: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Served {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
     }
 }
 
 impl TestApp {
+    /// Serves this app again on another port with its start-up settings changed by `edit`
+    /// (as `serve` would with other flags).
+    pub async fn serve_with(&self, edit: impl FnOnce(&mut AppConfig)) -> Served {
+        let mut config = (*self.app.config).clone();
+        edit(&mut config);
+        let mut app = self.app.clone();
+        app.config = Arc::new(config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            certdesk::web::serve(listener, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Served {
+            base,
+            _shutdown: tx,
+        }
+    }
+
+    /// Runs the outbox worker once, as `serve` does with an SMTP server (and
+    /// `CERTDESK_MAIL_FROM`), into [`TestApp::mailbox`]; returns what this run delivered.
+    pub async fn deliver_mail(&self) -> Vec<Delivered> {
+        let mut app = self.app.clone();
+        app.config = Arc::new(AppConfig {
+            mail_from: Some("Mesa de Servicios <mesa@regioncajamarca.gob.pe>".to_owned()),
+            ..(*self.app.config).clone()
+        });
+        let before = self.mailbox.all().len();
+        certdesk::jobs::outbox::run_once(&app, &self.mailbox, self.app.now())
+            .await
+            .unwrap();
+        self.mailbox.all().split_off(before)
+    }
+
+    /// The mail with this Message-ID as it was delivered (delivering what is due first).
+    pub async fn delivered(&self, message_id: &str) -> Delivered {
+        self.deliver_mail().await;
+        self.mailbox
+            .all()
+            .into_iter()
+            .find(|m| m.message_id == message_id)
+            .unwrap_or_else(|| panic!("{message_id} was not delivered"))
+    }
+
+    /// The path of the first link to this app in `text`.
+    pub fn link_in_text(&self, text: &str) -> String {
+        let start = text.find(&self.base).expect("a link in the mail");
+        let link = text[start..].split_whitespace().next().unwrap();
+        link.strip_prefix(&self.base).unwrap().to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -53,6 +53,7 @@ async fn enqueue(t: &TestApp, to: &str, subject: &str, attachment: Option<Attach
         body_text: format!("Texto de «{subject}».\n"),
         body_html: format!("<p>HTML de «{subject}».</p>"),
         attachment,
+        link: None,
     };
     outbox::enqueue(&mut conn, &mail, "regioncajamarca.gob.pe", t.app.now())
         .await

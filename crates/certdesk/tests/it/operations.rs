@@ -20,8 +20,14 @@ async fn healthz_answers_ok_when_the_database_answers() {
 #[tokio::test]
 async fn metrics_are_in_prometheus_format() {
     let app = spawn_app().await;
+    let admin = app.token_for(Role::Admin).await;
     app.get("/healthz", None).await;
-    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let text = app
+        .get("/metrics", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("certdesk_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/healthz\""));
 }

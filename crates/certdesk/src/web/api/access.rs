@@ -14,7 +14,7 @@ use crate::{
     store::access_requests::AccessRequest,
     web::{
         error::{ApiResult, Problem},
-        extract::{ApiJson, ApiQuery, ApiUser, Id},
+        extract::{ApiJson, ApiQuery, ApiUser, ClientIp, Id},
         WebState,
     },
 };
@@ -88,10 +88,14 @@ impl From<AccessRequest> for AccessRequestJson {
 
 /// File an access request (public).
 #[utoipa::path(post, path = "/api/v1/access-requests", tag = "acceso", request_body = NewAccessRequest,
-    responses((status = 201, body = Created),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Created,
+               description = "Registered; the same answer when the address already has an account or a pending request"),
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+               description = "Too many requests from this client address; see Retry-After")))]
 pub async fn create(
     State(state): State<WebState>,
+    ClientIp(client_ip): ClientIp,
     ApiJson(body): ApiJson<NewAccessRequest>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let input = AccessRequestInput {
@@ -103,7 +107,7 @@ pub async fn create(
         start_date: body.start_date,
         email: body.email,
     };
-    let request = access::file(&state.app, &input).await?;
+    let request = access::file(&state.app, &input, &client_ip).await?;
     Ok((
         StatusCode::CREATED,
         Json(Created {

@@ -561,6 +561,8 @@ pub async fn reniec_result(
     Id(id): Id<ApplicantId>,
     ApiJson(body): ApiJson<ResultRequest>,
 ) -> ApiResult<Json<TicketJson>> {
+    // A body that says neither is the use case's to refuse, after its role check: a
+    // requester gets 403 whatever they send.
     let result = match body.approved {
         Some(true) => ReniecResult::Approved {
             delivery_sent_on: body.delivery_sent_on.unwrap_or_default(),
@@ -568,13 +570,7 @@ pub async fn reniec_result(
         Some(false) => ReniecResult::Rejected {
             reason: body.reason.unwrap_or_default(),
         },
-        None => {
-            return Err(AppError::field(
-                "approved",
-                "Indique si RENIEC aprobó (true) o rechazó (false).",
-            )
-            .into())
-        }
+        None => ReniecResult::Unstated,
     };
     Ok(Json(
         registry::record_result(&state.app, &user, id, &result)

@@ -21,7 +21,7 @@ use axum::{
     extract::DefaultBodyLimit,
     response::IntoResponse,
     routing::{get, MethodRouter},
-    Json, Router,
+    Json,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{
@@ -33,7 +33,7 @@ use utoipa_axum::{
     routes,
 };
 
-use super::{error::Problem, WebState};
+use super::{error::Problem, Routes, WebState};
 
 /// Body limit of routes that take files: a photo, a signature and the form fields.
 pub const UPLOAD_BODY_LIMIT: usize = 2 * crate::images::MAX_UPLOAD_BYTES + 1024 * 1024;
@@ -42,11 +42,13 @@ pub const UPLOAD_BODY_LIMIT: usize = 2 * crate::images::MAX_UPLOAD_BYTES + 1024 
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
 /// The API under `/api/v1`, `GET /healthz`, and at [`OPENAPI_PATH`] the OpenAPI document of
-/// exactly these routes, built from the same router that serves them.
-pub fn router() -> Router<WebState> {
+/// exactly these routes, built from the same router that serves them. The paths listed
+/// with the router are the document's: every API route is a documented one.
+pub fn routes() -> Routes {
     let (router, mut document) = documented().split_for_parts();
     complete_operations(&mut document);
-    router.route(OPENAPI_PATH, openapi(document))
+    let paths: Vec<String> = document.paths.paths.keys().cloned().collect();
+    Routes::from_parts(router, paths).route(OPENAPI_PATH, openapi(document))
 }
 
 /// The problem answers every operation of a kind can give, whatever its handler declares:
@@ -164,7 +166,8 @@ fn complete_operations(document: &mut utoipa::openapi::OpenApi) {
 /// Every documented route, each handler registered once: `routes!` routes it at the path
 /// and method of its `#[utoipa::path]` (full paths, `/api/v1/...`) and adds that operation
 /// to the document. One `routes!` per path: handlers given together are routed at every
-/// path among them.
+/// path among them. Never `.route(…)` here: an undocumented route would be missing from the
+/// document and from [`super::route_paths`].
 fn documented() -> OpenApiRouter<WebState> {
     let uploads = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     OpenApiRouter::with_openapi(ApiDoc::openapi())

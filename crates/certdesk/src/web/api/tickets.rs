@@ -2,7 +2,7 @@
 
 use axum::{
     extract::{FromRequest, Request, State},
-    http::{header, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -583,7 +583,7 @@ pub async fn withdraw(
 }
 
 fn file_response(file: FileContent) -> Response {
-    (
+    let mut res = (
         [
             (header::CONTENT_TYPE, file.mime),
             // Personal data: never cached by shared caches.
@@ -591,7 +591,14 @@ fn file_response(file: FileContent) -> Response {
         ],
         file.bytes,
     )
-        .into_response()
+        .into_response();
+    if let Some(d) = file.disposition {
+        let kind = if d.attachment { "attachment" } else { "inline" };
+        if let Ok(value) = HeaderValue::from_str(&format!("{kind}; filename=\"{}\"", d.file_name)) {
+            res.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    res
 }
 
 /// An applicant's photo (the requester, analysts and admins only).

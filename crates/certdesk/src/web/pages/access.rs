@@ -9,7 +9,7 @@ use crate::{
     app::{access, AppError},
     web::{
         error::PageResult,
-        extract::{CsrfForm, Viewer},
+        extract::{ClientIp, CsrfForm, Viewer},
         WebState,
     },
 };
@@ -63,10 +63,11 @@ pub async fn form(viewer: Viewer) -> Response {
 
 pub async fn submit(
     State(state): State<WebState>,
+    ClientIp(client_ip): ClientIp,
     form: CsrfForm<AccessRequestInput>,
 ) -> PageResult {
     let CsrfForm { viewer, data } = form;
-    Ok(match access::file(&state.app, &data).await {
+    Ok(match access::file(&state.app, &data, &client_ip).await {
         Ok(request) => render(
             StatusCode::OK,
             &AccessRequestDone {

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -17,7 +17,7 @@ use crate::{
     store::sessions::SessionKind,
     web::{
         error::PageResult,
-        extract::{ClientInfo, ClientIp, CsrfForm, Viewer, SESSION_COOKIE},
+        extract::{ClientInfo, ClientIp, CsrfForm, Https, Viewer, SESSION_COOKIE},
         WebState,
     },
 };
@@ -66,6 +66,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
+    Https(https): Https,
     jar: CookieJar,
     form: CsrfForm<LoginForm>,
 ) -> PageResult {
@@ -85,20 +86,24 @@ pub async fn login(
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Lax)
-                    .secure(state.app.config.secure_cookies)
+                    .secure(https)
                     .build();
                 (jar.add(cookie), Redirect::to("/")).into_response()
             }
-            Err(err @ (AppError::Unauthorized(_) | AppError::RateLimited(_))) => {
-                let status = match err {
-                    AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                    _ => StatusCode::UNAUTHORIZED,
+            Err(err @ (AppError::Unauthorized(_) | AppError::RateLimited { .. })) => {
+                let (status, message, retry_after) = match err {
+                    AppError::RateLimited {
+                        detail,
+                        retry_after_secs,
+                    } => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        detail,
+                        Some(retry_after_secs),
+                    ),
+                    AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m, None),
+                    _ => (StatusCode::UNAUTHORIZED, String::new(), None),
                 };
-                let message = match err {
-                    AppError::Unauthorized(m) | AppError::RateLimited(m) => m,
-                    _ => String::new(),
-                };
-                render(
+                let mut res = render(
                     status,
                     &LoginPage {
                         layout: Layout::new("Ingresar", Some(&viewer), "/login"),
@@ -106,7 +111,12 @@ pub async fn login(
                         error: Some(message),
                         errors: FieldErrors::new(),
                     },
-                )
+                );
+                if let Some(secs) = retry_after {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                res
             }
             Err(err) => return Err(err.into()),
         },

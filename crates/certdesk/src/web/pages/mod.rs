@@ -27,7 +27,6 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Response},
     routing::{get, post},
-    Router,
 };
 use domain::{role::Role, settings::DEFAULT_ENTITY_NAME, validation::FieldErrors};
 use jiff::Timestamp;
@@ -37,12 +36,13 @@ use super::{
     assets,
     error::{Answer, PageError, PageFailure, PageResult},
     extract::Viewer,
-    WebState,
+    Routes, WebState,
 };
 use crate::store::users::User;
 
-pub fn routes() -> Router<WebState> {
-    Router::new()
+/// Every page and form, each path once (see [`Routes`]).
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/", get(home::show))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -368,7 +368,17 @@ pub async fn show_errors(State(state): State<WebState>, req: Request, next: Next
     let viewer = Viewer::from_request_parts(&mut parts, &state).await.ok();
     let mut res = next.run(Request::from_parts(parts, body)).await;
     match res.extensions_mut().remove::<PageFailure>() {
-        Some(PageFailure(answer)) => error_page(&answer, viewer.as_ref()),
+        Some(PageFailure(answer)) => {
+            let mut page = error_page(&answer, viewer.as_ref());
+            if let Some((name, value)) = answer.retry_after_header() {
+                page.headers_mut().insert(name, value);
+            }
+            page
+        }
+        // An extractor's own rejection (English plain text): the same page, in Spanish.
+        None if super::error::is_foreign_error(&res) => {
+            error_page(&Answer::generic(res.status()), viewer.as_ref())
+        }
         None => res,
     }
 }

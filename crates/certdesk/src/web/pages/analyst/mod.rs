@@ -19,16 +19,15 @@ mod search;
 use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post},
-    Router,
 };
 use jiff::Timestamp;
 
 use super::summary_of;
-use crate::web::{api::UPLOAD_BODY_LIMIT, WebState};
+use crate::web::{api::UPLOAD_BODY_LIMIT, Routes};
 
 /// The analysts' routes, merged into the pages' router.
-pub fn routes() -> Router<WebState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/analista/cola", get(queue::show))
         .route("/analista/cola.csv", get(queue::csv))
         .route("/analista/buscar", get(search::show))
