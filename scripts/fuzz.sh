@@ -17,7 +17,7 @@ ROOT=$PWD
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(identity money multipart image_upload image_rules)
+((${#TARGETS[@]})) || TARGETS=(identity money multipart image_upload image_rules receipt)
 
 export RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-stable}
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$ROOT/fuzz/target}
@@ -68,6 +68,11 @@ for f in "$IMAGES"/*; do
   (($(stat -c %s "$f") <= 65536)) || continue
   { printf '\0'; cat "$f"; } >"$SEEDS/image_upload/photo_$(basename "$f")"
   { printf '\1'; cat "$f"; } >"$SEEDS/image_upload/signature_$(basename "$f")"
+  mkdir -p "$SEEDS/receipt"
+  case $f in
+  *.jpg) { printf '\0'; cat "$f"; } >"$SEEDS/receipt/$(basename "$f")" ;;
+  *.png) { printf '\1'; cat "$f"; } >"$SEEDS/receipt/$(basename "$f")" ;;
+  esac
 done
 {
   printf '\x10\x00'
@@ -75,7 +80,12 @@ done
   printf '\x00\xffanalysis_max_side=480\nsignature_min_ink_share=0,02;photo_min_width=240'
 } >"$SEEDS/image_rules/pixels"
 
-declare -A MAX_LEN=([identity]=4096 [money]=4096 [multipart]=65536 [image_upload]=131072 [image_rules]=65536)
+# A 1×1 PNG with a tEXt chunk (the PNG fixtures are too big to seed with).
+mkdir -p "$SEEDS/receipt"
+printf '\1\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0a\x74\x45\x58\x74\x41\x75\x74\x68\x6f\x72\x00\x41\x6e\x61\x67\x7a\xe3\x7e\x00\x00\x00\x0c\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82' \
+  >"$SEEDS/receipt/tiny_text.png"
+
+declare -A MAX_LEN=([identity]=4096 [money]=4096 [multipart]=65536 [image_upload]=131072 [image_rules]=65536 [receipt]=65536)
 status=0
 summary=()
 for target in "${TARGETS[@]}"; do
