@@ -621,7 +621,9 @@ impl MultipartForm {
         self.files.get(name).filter(|f| !f.bytes.is_empty())
     }
 
-    async fn read(req: Request) -> Result<Self, Problem> {
+    /// Reads the whole form of a request; every refusal is a 4xx problem. Public for the
+    /// multipart fuzz target (fuzz/fuzz_targets/multipart.rs).
+    pub async fn read(req: Request) -> Result<Self, Problem> {
         let mut multipart = axum::extract::Multipart::from_request(req, &())
             .await
             .map_err(|_| {

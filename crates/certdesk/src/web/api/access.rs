@@ -179,7 +179,8 @@ pub struct RejectRequest {
 /// Reject with a reason (admins).
 #[utoipa::path(post, path = "/api/v1/access-requests/{id}/reject", tag = "acceso", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = RejectRequest,
-    responses((status = 200, body = AccessRequestJson),
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = AccessRequestJson),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn reject(
     State(state): State<WebState>,

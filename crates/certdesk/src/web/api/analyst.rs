@@ -220,7 +220,8 @@ pub struct CommentRequest {
 /// texts of `canned`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/observe", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = CommentRequest,
-    responses((status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn observe(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -285,7 +286,8 @@ pub struct ReasonRequest {
 /// Reject with a reason.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/reject", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = ReasonRequest,
-    responses((status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = TicketJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn reject(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -310,7 +312,8 @@ pub struct AppointmentRequest {
 /// Record the installation appointment.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/appointment", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = AppointmentRequest,
-    responses((status = 200, body = TicketJson)))]
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = TicketJson)))]
 pub async fn appointment(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -438,7 +441,8 @@ pub struct CloseRequest {
 /// Close the due batch (the same use case the scheduler runs at each cut-off).
 #[utoipa::path(post, path = "/api/v1/batches/close", tag = "análisis", security(("bearer" = [])),
     request_body = CloseRequest,
-    responses((status = 200, body = BatchJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = BatchJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn close(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -696,7 +700,8 @@ fn bulk_json(preview: bulk_results::Preview, dry_run: bool) -> BulkResultsJson {
 #[utoipa::path(post, path = "/api/v1/batches/{id}/results", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path), BulkResultsParams),
     request_body(content_type = "multipart/form-data", description = "file results (CSV or XLSX)"),
-    responses((status = 200, body = BulkResultsJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 200, body = BulkResultsJson), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn bulk_results(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,

@@ -76,7 +76,8 @@ pub struct NewHolidayJson {
 /// or a national holiday's date is 422 on its field.
 #[utoipa::path(post, path = "/api/v1/holidays", tag = "administración", security(("bearer" = [])),
     request_body = NewHolidayJson,
-    responses((status = 201, body = HolidayJson),
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 201, body = HolidayJson),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(

@@ -45,9 +45,122 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 /// exactly these routes, built from the same router that serves them. The paths listed
 /// with the router are the document's: every API route is a documented one.
 pub fn routes() -> Routes {
-    let (router, document) = documented().split_for_parts();
+    let (router, mut document) = documented().split_for_parts();
+    complete_operations(&mut document);
     let paths: Vec<String> = document.paths.paths.keys().cloned().collect();
     Routes::from_parts(router, paths).route(OPENAPI_PATH, openapi(document))
+}
+
+/// The problem answers every operation of a kind can give, whatever its handler declares:
+/// - a bearer-secured operation: 401 (no or a bad token) and 403 (the role may not; a
+///   cookie session without its CSRF header);
+/// - a path with an id: 404 (an id that does not parse, or that the caller may not see);
+/// - a request body: 400 (not JSON, not a readable form), 413 (over the body limit), 415
+///   (another content type) and 422 (fields that fail their rules);
+/// - query parameters: 400 (a bad cursor) and 422.
+///
+/// Every problem answer is `application/problem+json`, and every operation id is unique
+/// (`list_tickets`, `list_users`… when two handlers share a name). schemathesis checks the
+/// answers against this document (scripts/schemathesis.sh).
+fn complete_operations(document: &mut utoipa::openapi::OpenApi) {
+    use std::collections::HashMap;
+    use utoipa::openapi::{path::ParameterIn, Content, Ref, RefOr, ResponseBuilder};
+
+    const PROBLEM: &str = "application/problem+json";
+    let describe = |code: &str| match code {
+        "400" => "The body or the query cannot be read",
+        "401" => "No token, or not a valid one (POST /api/v1/session)",
+        "403" => "The caller's role may not do this (or a cookie session sent no X-CSRF-Token)",
+        "404" => "No such thing, or the caller may not see it",
+        "413" => "The body is over the size limit",
+        "415" => "Unsupported content type",
+        _ => "Invalid fields, each with its Spanish messages",
+    };
+
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for item in document.paths.paths.values() {
+        for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = &op.operation_id {
+                *ids.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    for (path, item) in document.paths.paths.iter_mut() {
+        let has_path_id = path.contains('{');
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(id) = op.operation_id.clone() {
+                if ids.get(&id).copied().unwrap_or(0) > 1 {
+                    op.operation_id = Some(format!("{id}_{}", resource_name(path)));
+                }
+            }
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let mut codes = Vec::new();
+            if secured {
+                codes.extend(["401", "403"]);
+            }
+            if has_path_id {
+                codes.push("404");
+            }
+            if has_body {
+                codes.extend(["400", "413", "415", "422"]);
+            }
+            if has_query {
+                codes.extend(["400", "422"]);
+            }
+            for code in codes {
+                op.responses
+                    .responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(describe(code))
+                                .content(
+                                    PROBLEM,
+                                    Content::new(Some(Ref::from_schema_name("Problem"))),
+                                )
+                                .build(),
+                        )
+                    });
+            }
+            // A problem is never plain JSON.
+            for (code, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !code.starts_with('4') && !code.starts_with('5') {
+                    continue;
+                }
+                let is_problem = response.content.get("application/json").is_some_and(|c| {
+                    matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"))
+                });
+                if is_problem {
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response.content.insert(PROBLEM.to_owned(), content);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Every documented route, each handler registered once: `routes!` routes it at the path
@@ -133,6 +246,15 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The first segment after `/api/v1/`, as an identifier: `access-requests` → `access_requests`.
+fn resource_name(path: &str) -> String {
+    path.trim_start_matches("/api/v1/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .replace('-', "_")
+}
+
 /// `GET` [`OPENAPI_PATH`]: serves `document`.
 fn openapi(document: utoipa::openapi::OpenApi) -> MethodRouter<WebState> {
     let document = Arc::new(document);
@@ -200,5 +322,82 @@ impl<T> Page<T> {
             None
         };
         Page { items, next }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use utoipa::openapi::{path::Operation, RefOr};
+
+    fn operations() -> Vec<(String, String, Operation)> {
+        let (_, mut document) = documented().split_for_parts();
+        complete_operations(&mut document);
+        let mut all = Vec::new();
+        for (path, item) in document.paths.paths {
+            for (method, op) in [
+                ("get", item.get),
+                ("put", item.put),
+                ("post", item.post),
+                ("delete", item.delete),
+                ("patch", item.patch),
+            ] {
+                if let Some(op) = op {
+                    all.push((method.to_owned(), path.clone(), op));
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_ascii() {
+        let ops = operations();
+        let mut seen = std::collections::BTreeSet::new();
+        for (method, path, op) in &ops {
+            let id = op.operation_id.clone().unwrap();
+            assert!(
+                id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "{id}"
+            );
+            assert!(seen.insert(id.clone()), "{method} {path}: {id} twice");
+        }
+        assert!(seen.contains("create_session") && seen.contains("list_tickets"));
+    }
+
+    #[test]
+    fn every_operation_documents_the_problems_it_can_answer() {
+        for (method, path, op) in operations() {
+            let codes: Vec<&str> = op.responses.responses.keys().map(String::as_str).collect();
+            let mut expected = Vec::new();
+            if op.security.is_some() {
+                expected.extend(["401", "403"]);
+            }
+            if path.contains('{') {
+                expected.push("404");
+            }
+            if op.request_body.is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            for code in expected {
+                assert!(
+                    codes.contains(&code),
+                    "{method} {path} lacks {code}: {codes:?}"
+                );
+            }
+            for (code, response) in &op.responses.responses {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                for (media, content) in &response.content {
+                    if let Some(RefOr::Ref(r)) = &content.schema {
+                        if r.ref_location.ends_with("/Problem") {
+                            assert_eq!(media, "application/problem+json", "{method} {path} {code}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -343,7 +343,8 @@ pub async fn show(
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/payments", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "operation_number, paid_on, amount, tribute_code, payer_dni, channel; file receipt (JPEG, PNG or PDF)"),
-    responses((status = 201, body = PaymentJson),
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 201, body = PaymentJson),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_payment(
     State(state): State<WebState>,
@@ -494,7 +495,8 @@ pub async fn update_applicant(
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/applicants", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path)),
     request_body(content_type = "multipart/form-data", description = "paternal_surname, maternal_surname, given_names, dni, dni_check_digit?, dni_issued_on, email, position, unit, payment_id?, current_expires_on?; files photo and signature"),
-    responses((status = 201, body = ApplicantJson),
+    responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 201, body = ApplicantJson),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_applicant(
     State(state): State<WebState>,
@@ -510,7 +512,8 @@ pub async fn add_applicant(
 
 /// Remove an applicant (borrador or observado only).
 #[utoipa::path(delete, path = "/api/v1/tickets/{id}/applicants/{applicant_id}", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path), ("applicant_id" = String, Path)), responses((status = 204)))]
+    params(("id" = String, Path), ("applicant_id" = String, Path)), responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 204)))]
 pub async fn remove_applicant(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -522,7 +525,8 @@ pub async fn remove_applicant(
 
 /// Remove a receipt no applicant uses (borrador or observado only).
 #[utoipa::path(delete, path = "/api/v1/tickets/{id}/payments/{payment_id}", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path), ("payment_id" = String, Path)), responses((status = 204)))]
+    params(("id" = String, Path), ("payment_id" = String, Path)), responses((status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 204)))]
 pub async fn remove_payment(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
@@ -625,7 +629,10 @@ pub async fn signature(
 
 /// A receipt's file (the requester, analysts and admins only).
 #[utoipa::path(get, path = "/api/v1/payments/{id}/receipt", tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The file as uploaded: a photo or a PDF",
+               content(("image/jpeg"), ("image/png"), ("application/pdf"))),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn receipt(
     State(state): State<WebState>,
     ApiUser(user): ApiUser,
