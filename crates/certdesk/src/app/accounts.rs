@@ -17,7 +17,8 @@ use super::{
 use crate::{
     mail::notices,
     store::{
-        password_resets, password_tokens,
+        password_tokens,
+        rate_limits::{self, Reservation},
         sessions::{self, SessionInfo},
         users::{self, User},
         Conn, StoreError,
@@ -28,7 +29,7 @@ use crate::{
 /// person asked for it a moment ago, so a short window limits what an old copy of the mail
 /// is worth. Access approval links keep [`auth::PASSWORD_LINK_TTL`].
 pub const RESET_LINK_TTL: SignedDuration = SignedDuration::from_hours(2);
-/// Reset requests are counted over this window.
+/// Reset requests are counted over this window (from the first one counted).
 pub const RESET_WINDOW: SignedDuration = SignedDuration::from_hours(1);
 /// Requests per address within the window that may send a mail; later ones send nothing.
 pub const MAX_RESETS_PER_ADDRESS: i64 = 3;
@@ -97,14 +98,28 @@ pub async fn resend_password_link(app: &App, token: &str, client_ip: &str) -> Ap
     Ok(())
 }
 
-/// Records a reset request; true when it is within both limits (counting itself).
+/// Counts a reset request against its address and its client, each reserved atomically in
+/// the database (`store::rate_limits`, keyed by a hash, so typed addresses are not kept):
+/// true when both still had room. Parallel requests cannot slip past a limit.
 async fn count_request(conn: &mut Conn, email: &str, ip: &str, now: Timestamp) -> AppResult<bool> {
-    let since = now
-        .checked_sub(RESET_WINDOW)
-        .context("the start of the reset window")?;
-    let (by_email, by_ip) = password_resets::count_since(conn, email, ip, since).await?;
-    password_resets::record(conn, email, ip, now).await?;
-    let allowed = by_email < MAX_RESETS_PER_ADDRESS && by_ip < MAX_RESETS_PER_IP;
+    let by_email = rate_limits::reserve(
+        conn,
+        &rate_limits::key("reset-address", &[email]),
+        MAX_RESETS_PER_ADDRESS,
+        RESET_WINDOW,
+        now,
+    )
+    .await?;
+    let by_ip = rate_limits::reserve(
+        conn,
+        &rate_limits::key("reset-client", &[ip]),
+        MAX_RESETS_PER_IP,
+        RESET_WINDOW,
+        now,
+    )
+    .await?;
+    let allowed =
+        matches!(by_email, Reservation::Taken { .. }) && matches!(by_ip, Reservation::Taken { .. });
     if !allowed {
         tracing::warn!("password reset not sent: rate limit reached");
     }

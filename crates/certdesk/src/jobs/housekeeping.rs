@@ -6,8 +6,8 @@ use anyhow::Context;
 use jiff::Timestamp;
 
 use crate::{
-    app::{accounts::RESET_WINDOW, schedule, App},
-    store::{password_resets, rate_limits, sessions},
+    app::{schedule, App},
+    store::{rate_limits, sessions},
 };
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -30,8 +30,6 @@ pub async fn run_once(app: &App, now: Timestamp) -> anyhow::Result<Report> {
     // A counter whose window ended counts nothing any more (the audit log keeps the
     // failed logins themselves).
     let failures_removed = rate_limits::purge_ended(&mut conn, now).await?;
-    // Reset requests (typed addresses, known or not) are kept only while a limit counts them.
-    password_resets::purge_before(&mut conn, now.checked_sub(RESET_WINDOW)?).await?;
     drop(conn);
     let swept = crate::app::files::sweep_orphans(app, crate::app::files::Sweep::WhileServing)
         .await

@@ -7,7 +7,6 @@
 
 pub mod access_requests;
 pub mod applicants;
-mod attempts;
 pub mod audit;
 pub mod backup;
 pub mod batches;
@@ -18,7 +17,6 @@ pub mod notes;
 pub mod notifications;
 pub mod observation_texts;
 pub mod outbox;
-pub mod password_resets;
 pub mod password_tokens;
 pub mod payments;
 pub mod rate_limits;

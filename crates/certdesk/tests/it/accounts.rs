@@ -295,6 +295,32 @@ async fn more_than_three_requests_an_hour_for_one_address_send_nothing_more() {
 }
 
 #[tokio::test]
+async fn twenty_parallel_requests_for_one_address_send_exactly_three_mails() {
+    // Each request reserves its place in the counter before anything is mailed, so requests
+    // racing each other cannot all read "two so far" and all send.
+    let (app, _clock) = app_at(WEDNESDAY).await;
+    let admin = app.token_for(Role::Admin).await;
+    app.user(ANA, Role::Solicitante, ANA_PASSWORD).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let url = app.url("/api/v1/password-resets");
+        tasks.spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .json(&json!({"email": ANA}))
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), 202);
+    }
+    assert_eq!(reset_mails(&app, &admin, ANA).await.len(), 3);
+}
+
+#[tokio::test]
 async fn an_expired_link_offers_a_new_one_sent_to_the_accounts_address() {
     let (app, clock) = app_at(WEDNESDAY).await;
     let admin = app.token_for(Role::Admin).await;
