@@ -4,7 +4,6 @@
 //!
 //! Builds on `auth` (hashes, links, sessions); must not depend on `web`.
 
-use anyhow::Context;
 use domain::{ids::UserId, validation::FieldErrors};
 use jiff::{SignedDuration, Timestamp};
 

@@ -103,14 +103,6 @@ pub async fn by_id(conn: &mut Conn, id: UserId) -> StoreResult<User> {
         .await
 }
 
-pub async fn exists_with_email(conn: &mut Conn, email: &str) -> StoreResult<bool> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(row.try_get::<i64, _>("n")? > 0)
-}
-
 /// The account and its password hash, for checking a login.
 pub async fn credentials(
     conn: &mut Conn,
