@@ -4,11 +4,9 @@
 //! the archive holds the files and the command says how to run `pg_dump`.
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     path::Path,
-    process::{Child, Command, Output, Stdio},
-    sync::mpsc,
-    time::Duration,
+    process::{Command, Output, Stdio},
 };
 
 use domain::role::Role;
@@ -19,6 +17,7 @@ use crate::helpers::{
     applicant_fields, applicant_form, backend_name, fixture, payment_form, spawn_app, Person,
     TestApp, PASSWORD,
 };
+use crate::served::ServeSpec;
 
 const REQUESTER: &str = "maria.cabrera@regioncajamarca.gob.pe";
 const ANALYST: &str = "jorge.huaman@regioncajamarca.gob.pe";
@@ -145,56 +144,6 @@ async fn snapshot(base: &str, token: &str, files: &[String]) -> (Value, Vec<Valu
         bytes.push(get(path.clone()).await.bytes().await.unwrap().to_vec());
     }
     (list, tickets, bytes)
-}
-
-/// `certdesk serve` on a data directory, killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `certdesk serve` on `data_dir` (its own SQLite database) and waits for the line
-/// that says where it listens.
-fn serve(data_dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .env("CERTDESK_DATA_DIR", data_dir)
-        .env("RUST_LOG", "info")
-        .env_remove("CERTDESK_DATABASE_URL")
-        .env_remove("CERTDESK_SMTP_URL")
-        .env_remove("CERTDESK_DEMO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if !sent {
-                let url = serde_json::from_str::<Value>(&line)
-                    .ok()
-                    .and_then(|v| v["fields"]["url"].as_str().map(str::to_owned));
-                if let Some(url) = url {
-                    let _ = tx.send(url);
-                    sent = true;
-                }
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("certdesk serve never said where it listens");
-    Served { child, base }
 }
 
 async fn login(base: &str, email: &str) -> String {
@@ -346,9 +295,11 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
     );
     assert!(stdout(&verify).starts_with("ok "), "{}", stdout(&verify));
 
-    let served = serve(&data_dir);
-    let token = login(&served.base, ANALYST).await;
-    let after = snapshot(&served.base, &token, &files).await;
+    // The restored data dir with its own SQLite database, as `serve` finds it by default.
+    let database_url = format!("sqlite://{}", data_dir.join("certdesk.db").display());
+    let served = ServeSpec::new(&data_dir, &database_url).start();
+    let token = login(served.base(), ANALYST).await;
+    let after = snapshot(served.base(), &token, &files).await;
     assert_eq!(after.0, before.0, "the same ticket list");
     assert_eq!(
         after.1, before.1,
@@ -358,7 +309,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
         assert!(!a.is_empty(), "{path}");
         assert!(a == b, "{path} differs after restore");
     }
-    login(&served.base, REQUESTER).await;
+    login(served.base(), REQUESTER).await;
     drop(served);
 
     // Restoring again over it is refused, and nothing is touched.
