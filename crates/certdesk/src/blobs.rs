@@ -159,7 +159,25 @@ impl Blobs {
         referenced: &HashSet<String>,
         older_than: SystemTime,
     ) -> std::io::Result<SweepReport> {
+        self.sweep_since_blocking(referenced, older_than, None)
+    }
+
+    /// [`Blobs::sweep_blocking`] limited to the stored files changed at or after
+    /// `changed_since` (all when `None`): the others are neither counted nor deleted, so
+    /// `referenced` need only cover the files [`Blobs::changed_since_blocking`] lists.
+    pub fn sweep_since_blocking(
+        &self,
+        referenced: &HashSet<String>,
+        older_than: SystemTime,
+        changed_since: Option<SystemTime>,
+    ) -> std::io::Result<SweepReport> {
         let mut report = SweepReport::default();
+        let in_scope = |meta: &std::fs::Metadata| -> std::io::Result<bool> {
+            Ok(match changed_since {
+                Some(since) => meta.modified()? >= since,
+                None => true,
+            })
+        };
         let old = |meta: &std::fs::Metadata| meta.modified().map(|m| m < older_than);
         // Stored files seen, and the old ones no row names: (fan-out dir, name, size).
         let mut stored = 0usize;
@@ -209,6 +227,9 @@ impl Blobs {
                         continue;
                     }
                 }
+                if !file.starts_with('.') && !in_scope(&meta)? {
+                    continue;
+                }
                 if !old(&meta)? {
                     if !file.starts_with('.') {
                         stored += 1;
@@ -256,6 +277,36 @@ impl Blobs {
             }
         }
         Ok(report)
+    }
+
+    /// The hashes of the stored files changed at or after `since`. Blocking.
+    pub fn changed_since_blocking(&self, since: SystemTime) -> std::io::Result<Vec<String>> {
+        let mut found = Vec::new();
+        let Ok(fanout) = std::fs::read_dir(&self.root) else {
+            return Ok(found);
+        };
+        for dir in fanout {
+            let dir = dir?;
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if !dir.file_type()?.is_dir()
+                || name.len() != 2
+                || !name.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                continue;
+            }
+            for entry in std::fs::read_dir(dir.path())? {
+                let entry = entry?;
+                let file = entry.file_name().to_string_lossy().into_owned();
+                let meta = entry.metadata()?;
+                if meta.is_file() && !file.starts_with('.') && meta.modified()? >= since {
+                    let sha256 = format!("{name}{file}");
+                    if self.path_of(&sha256).is_some() {
+                        found.push(sha256);
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Every stored file's hash (tests and checks).

@@ -12,7 +12,8 @@ use crate::{
     clock::SystemClock,
     config::{
         redact_url, AuditCommand, BackupArgs, BatchCloseArgs, BatchCommand, Cli, Command,
-        GlobalArgs, LogFormat, RestoreArgs, ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
+        GlobalArgs, LoadDemoArgs, LogFormat, RestoreArgs, ScheduleArgs, ServeArgs, UserCommand,
+        UserCreateArgs,
     },
     demo, jobs,
     mail::smtp::{self, SmtpSender},
@@ -54,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => take_backup(&cli.global, &args).await,
         Command::Restore(args) => restore_backup(&cli.global, &args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(&cli.global).await,
+        Command::LoadDemo(args) => load_demo(&cli.global, &args).await,
     }
 }
 
@@ -385,6 +387,22 @@ async fn create_user(global: &GlobalArgs, args: &UserCreateArgs) -> anyhow::Resu
             Ok(ExitCode::from(2))
         }
         Err(err) => Err(anyhow::Error::new(err).context("creating the account")),
+    }
+}
+
+async fn load_demo(global: &GlobalArgs, args: &LoadDemoArgs) -> anyhow::Result<ExitCode> {
+    let app = offline_app(global).await?;
+    let loaded = crate::load_demo::load(&app, args.tickets).await;
+    app.store.close().await;
+    match loaded? {
+        Ok(report) => {
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refused) => {
+            eprintln!("{refused}");
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

@@ -87,6 +87,15 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup archive into a new, empty data directory.
     Restore(RestoreArgs),
+    /// Fill an empty database with realistic synthetic tickets for load tests.
+    LoadDemo(LoadDemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoadDemoArgs {
+    /// How many tickets (1 to 2,000,000), spread over the last four years.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+    pub tickets: u32,
 }
 
 #[derive(Debug, Subcommand)]

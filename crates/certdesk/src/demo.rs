@@ -67,8 +67,9 @@ pub const LOGINS: &[DemoLogin] = &[
     },
 ];
 
-const PHOTO: &[u8] = include_bytes!("../assets/demo/foto.jpg");
-const SIGNATURE: &[u8] = include_bytes!("../assets/demo/firma.jpg");
+/// The demo photo and signature (also shared by every applicant of `load-demo`).
+pub(crate) const PHOTO: &[u8] = include_bytes!("../assets/demo/foto.jpg");
+pub(crate) const SIGNATURE: &[u8] = include_bytes!("../assets/demo/firma.jpg");
 
 /// Loads the demo data unless it is already there; true when it was loaded now.
 pub async fn load(app: &App) -> anyhow::Result<bool> {

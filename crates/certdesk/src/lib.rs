@@ -28,6 +28,7 @@ pub mod demo;
 pub mod fault;
 pub mod images;
 pub mod jobs;
+pub mod load_demo;
 pub mod mail;
 pub mod private_fs;
 pub mod sheets;

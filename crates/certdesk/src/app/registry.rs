@@ -552,7 +552,10 @@ pub async fn refresh_states(app: &App, now: Timestamp) -> AppResult<usize> {
     let today = schedule::today_in_lima(now);
     let mut tx = app.store.begin().await?;
     let mut changed = 0;
-    for cert in certificates::not_final(&mut tx).await? {
+    // A state changes only once a date has passed (the day after it): the candidates are
+    // those with an expiry or a download deadline before today.
+    let yesterday = today.yesterday().map_err(anyhow::Error::from)?;
+    for cert in certificates::not_final_dated(&mut tx, None, yesterday).await? {
         let facts = CertificateFacts {
             delivery_sent_on: cert.delivery_sent_on,
             installed: cert.state == CertificateState::Instalado,

@@ -37,15 +37,31 @@ pub async fn send_due(app: &App, now: Timestamp) -> AppResult<usize> {
     let today = schedule::today_in_lima(now);
     let due = {
         let mut read = app.store.read().await?;
-        // In a reminder window at all: those within 30 days of a date.
-        let windowed: Vec<Certificate> = certificates::not_final(&mut read)
-            .await?
-            .into_iter()
-            .filter(|c| {
-                !certificate::due_reminders(today, c.state, c.expires_on, c.download_deadline, &[])
+        // In a reminder window at all: those within the longest lead of a date that has
+        // not passed.
+        let lead = ReminderKind::ALL
+            .iter()
+            .map(ReminderKind::days_before)
+            .max()
+            .unwrap_or_default();
+        let horizon = today
+            .checked_add(jiff::Span::new().days(lead))
+            .map_err(anyhow::Error::from)?;
+        let windowed: Vec<Certificate> =
+            certificates::not_final_dated(&mut read, Some(today), horizon)
+                .await?
+                .into_iter()
+                .filter(|c| {
+                    !certificate::due_reminders(
+                        today,
+                        c.state,
+                        c.expires_on,
+                        c.download_deadline,
+                        &[],
+                    )
                     .is_empty()
-            })
-            .collect();
+                })
+                .collect();
         let ids: Vec<_> = windowed.iter().map(|c| c.id).collect();
         let sent = reminders::sent_for(&mut read, &ids).await?;
         let mut due = Vec::new();

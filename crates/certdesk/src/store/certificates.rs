@@ -259,18 +259,35 @@ pub async fn update(
     Ok(())
 }
 
-/// Certificates whose state dates can still change it.
-pub async fn not_final(conn: &mut Conn) -> StoreResult<Vec<Certificate>> {
+/// Certificates whose dates can still change their state and whose expiry or download
+/// deadline falls in `from..=to` (`from` open when `None`): the day's candidates of the
+/// state refresh and of the reminders, read through the `(state, expires_on)` and
+/// `(state, download_deadline)` indexes rather than by reading every certificate.
+pub async fn not_final_dated(
+    conn: &mut Conn,
+    from: Option<Date>,
+    to: Date,
+) -> StoreResult<Vec<Certificate>> {
     let states: Vec<String> = CertificateState::ALL
         .iter()
         .filter(|s| !s.is_final())
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM certificates WHERE state IN ({})",
-        states.join(", ")
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
+    let states = states.join(", ");
+    let sql = format!(
+        "SELECT * FROM certificates WHERE state IN ({states}) \
+           AND expires_on <= $1 AND expires_on >= $2 \
+         UNION SELECT * FROM certificates WHERE state IN ({states}) \
+           AND download_deadline <= $1 AND download_deadline >= $2"
+    );
+    // Dates are stored as YYYY-MM-DD, which sorts as text; "0000-00-00" is before all.
+    let from = from
+        .map(date_to_db)
+        .unwrap_or_else(|| "0000-00-00".to_owned());
+    let rows = sqlx::query(&sql)
+        .bind(date_to_db(to))
+        .bind(from)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }

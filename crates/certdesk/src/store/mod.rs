@@ -13,6 +13,7 @@ pub mod batches;
 pub mod certificates;
 pub mod holidays;
 pub mod job_runs;
+pub mod load_demo;
 pub mod notes;
 pub mod notifications;
 pub mod observation_texts;

@@ -191,15 +191,19 @@ pub async fn dequeue_blob(conn: &mut Conn, sha256: &str) -> StoreResult<()> {
 /// signature or a receipt of a ticket not purged, a batch package not purged, or a
 /// certificate's public part.
 pub async fn blob_in_use(conn: &mut Conn, sha256: &str) -> StoreResult<bool> {
+    // EXISTS, one per indexed column: it stops at the first row that names the file.
     let row = sqlx::query(
-        "SELECT \
-           (SELECT COUNT(*) FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
-            WHERE t.files_purged_at IS NULL AND (a.photo_sha256 = $1 OR a.signature_sha256 = $1)) \
-         + (SELECT COUNT(*) FROM payments p JOIN tickets t ON t.id = p.ticket_id \
-            WHERE t.files_purged_at IS NULL AND p.receipt_sha256 = $1) \
-         + (SELECT COUNT(*) FROM batches b \
-            WHERE b.files_purged_at IS NULL AND b.package_sha256 = $1) \
-         + (SELECT COUNT(*) FROM certificates c WHERE c.public_part_sha256 = $1) AS n",
+        "SELECT CAST(CASE WHEN \
+           EXISTS (SELECT 1 FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+                   WHERE a.photo_sha256 = $1 AND t.files_purged_at IS NULL) \
+           OR EXISTS (SELECT 1 FROM applicants a JOIN tickets t ON t.id = a.ticket_id \
+                   WHERE a.signature_sha256 = $1 AND t.files_purged_at IS NULL) \
+           OR EXISTS (SELECT 1 FROM payments p JOIN tickets t ON t.id = p.ticket_id \
+                   WHERE p.receipt_sha256 = $1 AND t.files_purged_at IS NULL) \
+           OR EXISTS (SELECT 1 FROM batches b \
+                   WHERE b.package_sha256 = $1 AND b.files_purged_at IS NULL) \
+           OR EXISTS (SELECT 1 FROM certificates c WHERE c.public_part_sha256 = $1) \
+         THEN 1 ELSE 0 END AS BIGINT) AS n",
     )
     .bind(sha256)
     .fetch_one(&mut *conn)

@@ -1,0 +1,10 @@
+-- Indexes the load tests asked for (issue 14; BENCHMARKS.md).
+-- Keep in step with the other database's migration of the same number.
+
+-- Whether a stored file is still named (the orphan sweep on start, retention): found by
+-- its hash instead of reading every certificate.
+CREATE INDEX certificates_public_part ON certificates (public_part_sha256);
+
+-- The retention job's next tickets: only those whose files are still kept, by when they
+-- finished (without it, every finished ticket of every year was read to find a few).
+CREATE INDEX tickets_files_kept ON tickets (updated_at) WHERE files_purged_at IS NULL;
