@@ -259,8 +259,9 @@ pub async fn update(
     Ok(())
 }
 
-/// Certificates whose dates can still change their state and whose expiry or download
-/// deadline falls in `from..=to` (`from` open when `None`): the day's candidates of the
+/// Certificates whose dates can still change their state and whose expiry falls in
+/// `from..=to` (`from` open when `None`), and those waiting to be downloaded whose download
+/// deadline does (the deadline means nothing once installed): the day's candidates of the
 /// state refresh and of the reminders, read through the `(state, expires_on)` and
 /// `(state, download_deadline)` indexes rather than by reading every certificate.
 pub async fn not_final_dated(
@@ -277,8 +278,9 @@ pub async fn not_final_dated(
     let sql = format!(
         "SELECT * FROM certificates WHERE state IN ({states}) \
            AND expires_on <= $1 AND expires_on >= $2 \
-         UNION SELECT * FROM certificates WHERE state IN ({states}) \
-           AND download_deadline <= $1 AND download_deadline >= $2"
+         UNION SELECT * FROM certificates WHERE state = '{pending}' \
+           AND download_deadline <= $1 AND download_deadline >= $2",
+        pending = CertificateState::PendienteDescarga.as_str()
     );
     // Dates are stored as YYYY-MM-DD, which sorts as text; "0000-00-00" is before all.
     let from = from

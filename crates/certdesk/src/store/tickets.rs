@@ -541,6 +541,24 @@ mod tests {
             assert_eq!(bad.parse::<QueueCursor>(), Err(BadCursor), "{bad}");
         }
     }
+
+    /// A planner uses a partial index only when the query's condition implies the index's:
+    /// the queue index (migration 0018) must keep naming exactly the statuses the queue
+    /// query writes, on both databases.
+    #[test]
+    fn the_queue_index_names_the_statuses_the_queue_query_writes() {
+        let condition = format!("WHERE status IN ({});", statuses_where(Status::is_in_queue));
+        for migration in [
+            include_str!("../../migrations/sqlite/0018_performance.sql"),
+            include_str!("../../migrations/postgres/0018_performance.sql"),
+        ] {
+            let index = migration
+                .lines()
+                .find(|l| l.starts_with("CREATE INDEX tickets_in_queue"))
+                .unwrap();
+            assert!(index.ends_with(&condition), "{index} vs {condition}");
+        }
+    }
 }
 
 /// Who did `event` on the ticket last (the analyst who observed it, for instance).
