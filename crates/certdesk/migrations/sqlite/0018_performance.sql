@@ -13,3 +13,7 @@ CREATE INDEX tickets_files_kept ON tickets (updated_at) WHERE files_purged_at IS
 -- of the waiting tickets instead of a sort of all of them. The condition is the one the
 -- queue query writes (`Status::is_in_queue`), so both planners can use it.
 CREATE INDEX tickets_in_queue ON tickets (submitted_at, id) WHERE status IN ('enviado', 'en_atencion');
+
+-- A search by DNI finds the tickets from the certificates with that DNI (as it does from
+-- the applicants, through applicants_dni) instead of reading every ticket.
+CREATE INDEX certificates_dni ON certificates (dni);
