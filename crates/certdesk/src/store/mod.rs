@@ -166,6 +166,13 @@ fn sqlx_unavailable(err: &sqlx::Error) -> bool {
     }
 }
 
+/// SQLite connections for reads (each keeps its own page cache).
+const SQLITE_READERS: u32 = 4;
+
+/// PostgreSQL connections per instance: a few per core of a small server; several
+/// instances share the server's `max_connections` (100 by default).
+const POSTGRES_CONNECTIONS: u32 = 10;
+
 /// How long the health check waits for the database.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -197,7 +204,13 @@ fn private_database_file(file: &std::path::Path) -> std::io::Result<()> {
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads, and the writes of PostgreSQL.
     pool: AnyPool,
+    /// Where write transactions begin: on SQLite a pool of one connection, so that writers
+    /// wait their turn in the pool's fair queue instead of in SQLite's busy handler, which
+    /// sleeps and retries (1, 2, 5 … 25 ms) and so wastes most of the time it waits; on
+    /// PostgreSQL the same pool as reads. BENCHMARKS.md has the figures.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -232,28 +245,41 @@ impl Store {
             Backend::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let max = match backend {
-            // One writer at a time anyway; a few readers under WAL.
-            Backend::Sqlite => 4,
-            Backend::Postgres => 10,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    }
-                    Ok(())
+        let pool_of = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        if conn.backend_name() == "SQLite" {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await?;
-        Ok(Self { pool, backend })
+        };
+        let (pool, writer) = match backend {
+            // Readers under WAL never wait for the writer; SQLite has one writer at a time.
+            Backend::Sqlite => {
+                let pool = pool_of(SQLITE_READERS)
+                    .connect_with(options.clone())
+                    .await?;
+                let writer = pool_of(1).connect_with(options).await?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = pool_of(POSTGRES_CONNECTIONS).connect_with(options).await?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -288,8 +314,8 @@ impl Store {
     /// failing when a read lock cannot be upgraded.
     pub async fn begin(&self) -> StoreResult<Tx> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
     }
@@ -331,6 +357,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 
