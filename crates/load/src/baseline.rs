@@ -19,7 +19,7 @@ use std::{
         atomic::{AtomicI64, AtomicU64, Ordering},
         Arc,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use anyhow::Context;
@@ -140,9 +140,7 @@ async fn open(url: &str) -> anyhow::Result<(Db, &'static str)> {
 /// `listening on http://ADDR` once it accepts connections.
 pub async fn serve(bind: &str, database: &str) -> anyhow::Result<()> {
     let (db, table) = open(database).await?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the clock is before 1970")?;
+    let now = crate::http::since_epoch();
     let state = Baseline {
         db,
         insert_sql: format!(
@@ -184,10 +182,7 @@ async fn hello() -> &'static str {
 }
 
 fn micros_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    i64::try_from(crate::http::since_epoch().as_micros()).unwrap_or(i64::MAX)
 }
 
 /// A UUIDv7-shaped id: the time in milliseconds, then a counter.

@@ -162,12 +162,19 @@ pub fn requester_emails(first: &str, n: usize) -> Vec<String> {
     (1..=n).map(|k| format!("{prefix}{k}@{domain}")).collect()
 }
 
-/// Seconds since the Unix epoch.
-pub fn unix_secs() -> u64 {
+/// Time since the Unix epoch: this crate's one reading of the wall clock (clippy.toml bans
+/// `SystemTime::now` so that certdesk reads time through its `Clock`; a load generator has
+/// no rules to test with a fixed clock, only receipts dated "today" and ids to stamp).
+#[allow(clippy::disallowed_methods)]
+pub fn since_epoch() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .unwrap_or(Duration::ZERO)
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_secs() -> u64 {
+    since_epoch().as_secs()
 }
 
 /// Today in Lima (UTC−5 all year: Peru keeps no summer time), `YYYY-MM-DD`: a receipt may
