@@ -216,10 +216,15 @@ struct Serials {
     next: AtomicU64,
     /// This run's prefix of operation numbers: its start time, hexadecimal.
     run: String,
-    /// Where this run's DNIs start, derived from its start time; runs an hour apart are
-    /// ~ 10⁷·(hours) apart modulo 10⁸, far more than the DNIs a run uses.
+    /// Where this run's DNIs start in [`DNI_SPAN`], derived from its start time, so that
+    /// runs against the same database rarely overlap (a run uses a few thousand).
     dni_base: u64,
 }
+
+/// Scenario A's DNIs are 20000000 + (base + n) mod 80000000: above the range
+/// `certdesk load-demo` gives its applicants (10000000 + i, i ≤ 10⁷).
+const DNI_FIRST: u64 = 20_000_000;
+const DNI_SPAN: u64 = 80_000_000;
 
 impl Serials {
     fn new() -> Serials {
@@ -227,7 +232,7 @@ impl Serials {
         Serials {
             next: AtomicU64::new(0),
             run: format!("{t:X}"),
-            dni_base: (t.wrapping_mul(2_777)) % 100_000_000,
+            dni_base: (t.wrapping_mul(2_777)) % DNI_SPAN,
         }
     }
 
@@ -236,7 +241,7 @@ impl Serials {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         (
             format!("{}{n:08X}", self.run),
-            format!("{:08}", (self.dni_base + n) % 100_000_000),
+            format!("{:08}", DNI_FIRST + (self.dni_base + n) % DNI_SPAN),
             n,
         )
     }
@@ -698,6 +703,7 @@ mod tests {
         assert_ne!(op1, op2);
         assert_ne!(dni1, dni2);
         assert_eq!(dni1.len(), 8);
+        assert!(dni1.as_str() >= "20000000");
         assert!(op1.len() <= 20 && op1.chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }
