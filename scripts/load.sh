@@ -105,20 +105,7 @@ free_port() {
 
 echo "filling the $BACKEND database with $TICKETS tickets" >&2
 started=$(date +%s%3N)
-if "$CERTDESK" load-demo --help >/dev/null 2>&1; then
-  "$CERTDESK" --data-dir "$DATA" "${DB_ARGS[@]}" load-demo --tickets "$TICKETS" >&2
-else
-  # Stopgap until `certdesk load-demo` lands: the same accounts, no tickets.
-  echo "warning: this certdesk has no load-demo command; creating the accounts only" >&2
-  "$CERTDESK" --data-dir "$DATA" "${DB_ARGS[@]}" migrate >&2
-  printf '%s' "$PASSWORD" | "$CERTDESK" --data-dir "$DATA" "${DB_ARGS[@]}" user create \
-    --email "$ANALYST" --name "Analista de Carga" --role analista --password-stdin >/dev/null
-  for k in $(seq 1 "$SPREAD"); do
-    printf '%s' "$PASSWORD" | "$CERTDESK" --data-dir "$DATA" "${DB_ARGS[@]}" user create \
-      --email "carga.solicitante.$k@regioncajamarca.gob.pe" --name "Solicitante de Carga" \
-      --role solicitante --password-stdin >/dev/null
-  done
-fi
+"$CERTDESK" --data-dir "$DATA" "${DB_ARGS[@]}" load-demo --tickets "$TICKETS" >&2
 echo "filled in $(($(date +%s%3N) - started)) ms" >&2
 
 PORT=$(free_port)
@@ -144,7 +131,9 @@ curl -fsS "$URL/healthz" >/dev/null || {
 }
 echo "certdesk serve answered /healthz after $(($(date +%s%3N) - started)) ms" >&2
 
-"$LOAD" baseline --bind 127.0.0.1:0 --database "$BASELINE_DB" >"$WORK/baseline.out" &
+# The file exists before the background job opens it, so the first read below cannot fail.
+: >"$WORK/baseline.out"
+"$LOAD" baseline --bind 127.0.0.1:0 --database "$BASELINE_DB" >>"$WORK/baseline.out" &
 BASELINE_PID=$!
 BASELINE_URL=
 for _ in $(seq 1 100); do
