@@ -258,35 +258,25 @@ pub fn check_password_policy(password: &str, context: &[&str]) -> Result<(), Str
     Ok(())
 }
 
-/// At most one argon2 computation per core at once. Each takes 19 MiB and keeps a core
-/// busy for tens of milliseconds; without a bound, a burst of logins (anyone may post
-/// one) ran dozens at once on the blocking pool and took the process past 4 GiB without
-/// answering any faster (BENCHMARKS.md, scenario C).
-fn hashing_slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new(cores)
-    })
-}
+/// argon2 runs on threads of its own, one per core (`workers`): a burst of logins
+/// (anyone may post one) on tokio's blocking pool ran dozens at once and took the process
+/// past 4 GiB without answering any faster (BENCHMARKS.md, scenario C).
+static PASSWORD_THREADS: super::workers::Workers = super::workers::Workers::new("password", 0);
 
 /// argon2id hash, computed off the async runtime (it is deliberately slow).
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_owned();
-    let _slot = hashing_slots()
-        .acquire()
+    PASSWORD_THREADS
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| anyhow::Error::msg(e).context("hashing a password"))
+        })
         .await
-        .context("the password hashing slots")?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::Error::msg(e).context("hashing a password"))
-    })
-    .await
-    .context("the password hashing task")?
-    .map_err(AppError::Internal)
+        .context("the password threads are gone")?
+        .map_err(AppError::Internal)
 }
 
 pub(crate) async fn verify_password(password: &str, hash: Option<String>) -> bool {
@@ -295,21 +285,19 @@ pub(crate) async fn verify_password(password: &str, hash: Option<String>) -> boo
     // which e-mails have accounts.
     let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
     let known = hash != DUMMY_HASH;
-    let Ok(_slot) = hashing_slots().acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok && known
-    })
-    .await
-    .unwrap_or(false)
+    PASSWORD_THREADS
+        .run(move || {
+            let ok = PasswordHash::new(&hash)
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            ok && known
+        })
+        .await
+        .unwrap_or(false)
 }
 
 /// A valid argon2id hash of a random string nobody knows.

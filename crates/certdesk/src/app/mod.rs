@@ -31,6 +31,7 @@ pub mod settings;
 pub mod tickets;
 pub mod transition;
 pub mod users;
+pub mod workers;
 
 use std::sync::Arc;
 

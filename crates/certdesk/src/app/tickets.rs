@@ -18,7 +18,6 @@ use domain::{
     validation::FieldErrors,
 };
 use jiff::Timestamp;
-use tokio::sync::Semaphore;
 
 use super::{
     audit::{self, AuditEvent},
@@ -517,9 +516,9 @@ impl ImageUploads {
     }
 }
 
-/// At most two image checks run at once: each is CPU-bound (about 140 ms for a 12 MP
-/// photo) and can hold up to ~150 MB while it decodes, on a 2-core machine.
-static IMAGE_CHECKS: Semaphore = Semaphore::const_new(2);
+/// At most two image checks run at once, on two threads of their own (`workers`): each is
+/// CPU-bound (about 140 ms for a 12 MP photo) and can hold up to ~150 MB while it decodes.
+static IMAGE_THREADS: super::workers::Workers = super::workers::Workers::new("images", 2);
 
 /// Checks one upload off the async runtime, with the thresholds in force (a setting).
 pub async fn check_image(
@@ -531,15 +530,11 @@ pub async fn check_image(
         return Ok(None);
     };
     let thresholds = settings::load(app).await?.images;
-    let _permit = IMAGE_CHECKS
-        .acquire()
-        .await
-        .context("image check permits")?;
     let bytes = upload.bytes.clone();
-    let verdict =
-        tokio::task::spawn_blocking(move || images::check_with(purpose, &bytes, &thresholds))
-            .await
-            .context("image check task")?;
+    let verdict = IMAGE_THREADS
+        .run(move || images::check_with(purpose, &bytes, &thresholds))
+        .await
+        .context("the image check failed")?;
     Ok(Some(verdict))
 }
 
