@@ -458,8 +458,10 @@ pub async fn queue(
         .filter_opt("t.kind = ?", kind.map(|k| k.as_str()))
         .filter_opt("t.status = ?", status.map(|s| s.as_str()));
     if let Some(after) = after {
+        // A row value, which both databases read as a range of the index; spelled out with
+        // OR, PostgreSQL filtered the index from its start (11 ms a page 100 pages deep).
         select = select.filter_pair(
-            "(t.submitted_at > ?1 OR (t.submitted_at = ?1 AND t.id > ?2))",
+            "(t.submitted_at, t.id) > (?1, ?2)",
             ts_to_db(after.submitted_at),
             after.id.to_string(),
         );
@@ -474,7 +476,7 @@ pub async fn queue(
 pub async fn queue_position(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64> {
     let row = sqlx::query(&format!(
         "SELECT COUNT(*) AS n FROM tickets WHERE status IN ({}) \
-         AND (submitted_at < $1 OR (submitted_at = $1 AND id < $2))",
+         AND (submitted_at, id) < ($1, $2)",
         statuses_where(Status::is_in_queue)
     ))
     .bind(ts_to_db(at.submitted_at))
@@ -489,7 +491,7 @@ pub async fn queue_position(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64
 pub async fn waiting_before(conn: &mut Conn, at: QueueCursor) -> StoreResult<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM tickets WHERE status = $1 \
-         AND (submitted_at < $2 OR (submitted_at = $2 AND id < $3))",
+         AND (submitted_at, id) < ($2, $3)",
     )
     .bind(Status::Enviado.as_str())
     .bind(ts_to_db(at.submitted_at))
