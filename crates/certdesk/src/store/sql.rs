@@ -211,6 +211,20 @@ impl Select {
         }
     }
 
+    /// The query so far as a subquery: `prefix` before it and `suffix` after it (their own
+    /// placeholders, if any, come after the query's).
+    pub(crate) fn wrapped(mut self, prefix: &str, suffix: &str) -> Self {
+        self.sql = format!("{prefix}{}{suffix}", self.sql);
+        self.has_where = false;
+        self
+    }
+
+    /// `ORDER BY …` without a limit (the outer order of a [`wrapped`](Self::wrapped) page).
+    pub(crate) fn order_by(mut self, order_by: &str) -> Self {
+        self.sql.push_str(&format!(" ORDER BY {order_by}"));
+        self
+    }
+
     /// Ends the query: `ORDER BY …` and `LIMIT`.
     pub(crate) fn order_limit(mut self, order_by: &str, limit: i64) -> Self {
         let n = self.args.len() + 1;
