@@ -182,9 +182,23 @@ async fn setup_token(s: &Settings, email: &str) -> anyhow::Result<String> {
 
 /// Ticket creation without files, emision a (no payment needed).
 async fn create(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let token: Arc<str> = setup_token(s, &s.requester).await?.into();
-    let url: Arc<str> = format!("{}/api/v1/tickets", s.base).into();
-    rows(s, report, "create", &[], |http| {
+    let token = setup_token(s, &s.requester).await?;
+    let url = format!("{}/api/v1/tickets", s.base);
+    post_ticket_body(s, report, "create", "POST /api/v1/tickets", url, token).await
+}
+
+/// Rows of `POST url` with the body of ticket creation and `token`: certdesk's creation
+/// and the baseline's raw insert are measured by the same requests.
+async fn post_ticket_body(
+    s: &Settings,
+    report: &mut Report,
+    scenario: &str,
+    what: &'static str,
+    url: String,
+    token: String,
+) -> anyhow::Result<()> {
+    let (url, token): (Arc<str>, Arc<str>) = (url.into(), token.into());
+    rows(s, report, scenario, &[], |http| {
         let (token, url) = (token.clone(), url.clone());
         move |c, _| {
             let req = pick(&http, c).map(|h| {
@@ -194,7 +208,7 @@ async fn create(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             });
             async move {
                 match req {
-                    Some(req) => single("POST /api/v1/tickets", req).await,
+                    Some(req) => single(what, req).await,
                     None => no_client(),
                 }
             }
@@ -656,24 +670,9 @@ async fn hello(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 
 /// The baseline's `POST /insert`, with the body of ticket creation.
 async fn insert(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let url: Arc<str> = format!("{}/insert", s.base).into();
-    rows(s, report, "insert", &[], |http| {
-        let url = url.clone();
-        move |c, _| {
-            let req = pick(&http, c).map(|h| {
-                h.post(&*url)
-                    .bearer_auth(baseline::TOKEN)
-                    .json(&json!({"kind": "emision", "reason": "a"}))
-            });
-            async move {
-                match req {
-                    Some(req) => single("POST /insert", req).await,
-                    None => no_client(),
-                }
-            }
-        }
-    })
-    .await
+    let url = format!("{}/insert", s.base);
+    let token = baseline::TOKEN.to_owned();
+    post_ticket_body(s, report, "insert", "POST /insert", url, token).await
 }
 
 #[cfg(test)]
