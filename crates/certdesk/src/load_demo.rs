@@ -20,7 +20,7 @@ use anyhow::Context;
 use crate::{
     app::{auth, settings, App},
     demo,
-    store::load_demo::{self, Plan},
+    store::load_demo::{self, Plan, DAY_MICROS},
 };
 
 /// The password of every account the load creates (printed; these are test accounts).
@@ -30,9 +30,7 @@ pub const PASSWORD: &str = "clave de carga 2026";
 const TICKETS_PER_REQUESTER: u32 = 25;
 
 /// The span the tickets are spread over.
-const SPAN_MICROS: i64 = 4 * 365 * 86_400_000_000;
-
-const DAY_MICROS: i64 = 86_400_000_000;
+const SPAN_MICROS: i64 = 4 * 365 * DAY_MICROS;
 
 /// The package every loaded batch whose files are kept points to. A real package copies
 /// each applicant's photo and signature: for the ~50 batches of the last year of a million

@@ -168,6 +168,16 @@ impl CertificateState {
 }
 
 impl ReminderKind {
+    /// The most days before its date that any reminder is due: a certificate further than
+    /// this from both its dates gets no reminder today.
+    pub fn longest_lead_days() -> i64 {
+        ReminderKind::ALL
+            .iter()
+            .map(ReminderKind::days_before)
+            .max()
+            .unwrap_or_default()
+    }
+
     /// Days before the target date (expiry or download deadline).
     pub fn days_before(&self) -> i64 {
         match self {

@@ -275,7 +275,7 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
                 .map_err(|e| anyhow::Error::msg(e).context("hashing a password"))
         })
         .await
-        .context("the password threads are gone")?
+        .context("hashing a password: its thread failed or is gone")?
         .map_err(AppError::Internal)
 }
 

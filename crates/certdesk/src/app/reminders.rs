@@ -39,13 +39,8 @@ pub async fn send_due(app: &App, now: Timestamp) -> AppResult<usize> {
         let mut read = app.store.read().await?;
         // In a reminder window at all: those within the longest lead of a date that has
         // not passed.
-        let lead = ReminderKind::ALL
-            .iter()
-            .map(ReminderKind::days_before)
-            .max()
-            .unwrap_or_default();
         let horizon = today
-            .checked_add(jiff::Span::new().days(lead))
+            .checked_add(jiff::Span::new().days(ReminderKind::longest_lead_days()))
             .map_err(anyhow::Error::from)?;
         let windowed: Vec<Certificate> =
             certificates::not_final_dated(&mut read, Some(today), horizon)

@@ -11,7 +11,7 @@ use super::{Backend, Store, StoreResult};
 const SQL: &str = include_str!("load_demo.sql");
 
 /// Microseconds in a day.
-const DAY_MICROS: i64 = 86_400_000_000;
+pub const DAY_MICROS: i64 = 86_400_000_000;
 
 /// One load: how many tickets, over which span, with which shared files and accounts.
 #[derive(Debug, Clone)]

@@ -363,7 +363,7 @@ impl Store {
 
 /// ` INDEXED BY index` on SQLite, whose planner sometimes misjudges a partial index (and
 /// then fails loudly rather than silently if the index cannot serve the query); nothing on
-/// PostgreSQL, which has no such hint and plans these queries well.
+/// PostgreSQL, which has no such hint.
 pub(crate) fn index_hint(conn: &Conn, index: &str) -> String {
     if conn.backend_name() == "SQLite" {
         format!(" INDEXED BY {index}")

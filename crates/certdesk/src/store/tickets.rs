@@ -50,14 +50,26 @@ pub struct Appointment {
     pub note: Option<String>,
 }
 
-const SELECT: &str = "SELECT t.*, u.name AS requester_name, a.name AS assignee_name \
-     FROM tickets t JOIN users u ON u.id = t.requester_id \
-     LEFT JOIN users a ON a.id = t.assigned_to";
+/// The columns of a ticket query: the ticket's own and the names of its people.
+macro_rules! ticket_columns {
+    () => {
+        "SELECT t.*, u.name AS requester_name, a.name AS assignee_name FROM "
+    };
+}
 
-/// The names [`SELECT`] joins to a page of tickets chosen by an inner query `t`.
+/// The joins that give those names to the tickets `t`.
+macro_rules! ticket_names {
+    () => {
+        " t JOIN users u ON u.id = t.requester_id LEFT JOIN users a ON a.id = t.assigned_to"
+    };
+}
+
+const SELECT: &str = concat!(ticket_columns!(), "tickets", ticket_names!());
+
+/// [`SELECT`] around an inner query `t` that chooses a page of tickets.
 const NAMES_OF_PAGE: (&str, &str) = (
-    "SELECT t.*, u.name AS requester_name, a.name AS assignee_name FROM (",
-    ") t JOIN users u ON u.id = t.requester_id LEFT JOIN users a ON a.id = t.assigned_to",
+    concat!(ticket_columns!(), "("),
+    concat!(")", ticket_names!()),
 );
 
 fn from_row(row: &AnyRow) -> StoreResult<Ticket> {
