@@ -12,8 +12,8 @@ use crate::{
     clock::SystemClock,
     config::{
         redact_url, AuditCommand, BackupArgs, BatchCloseArgs, BatchCommand, Cli, Command,
-        GlobalArgs, LoadDemoArgs, LogFormat, RestoreArgs, ScheduleArgs, ServeArgs, UserCommand,
-        UserCreateArgs,
+        FilesCommand, FilesMigrateArgs, GlobalArgs, LoadDemoArgs, LogFormat, RestoreArgs,
+        ScheduleArgs, ServeArgs, UserCommand, UserCreateArgs,
     },
     demo, jobs,
     mail::smtp::{self, SmtpSender},
@@ -35,6 +35,13 @@ pub fn init_tracing(format: LogFormat) {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match dispatch(cli).await {
+        Ok(code) => Ok(code),
+        Err(err) => refused_or(err),
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(&cli.global, &args).await,
         Command::Migrate => {
@@ -56,6 +63,77 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => restore_backup(&cli.global, &args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(&cli.global).await,
         Command::LoadDemo(args) => load_demo(&cli.global, &args).await,
+        Command::Files(FilesCommand::Migrate(args)) => migrate_files(&cli.global, &args).await,
+    }
+}
+
+/// The files store `CERTDESK_FILES_URL` names (the data dir's when unset); a malformed URL
+/// is refused with its Spanish message.
+fn files_store(global: &GlobalArgs) -> anyhow::Result<Blobs> {
+    Blobs::open(global.files_url.as_deref(), &global.data_dir)
+        .map_err(|message| anyhow::Error::new(Refused(message)))
+}
+
+/// The local files directory a backup reads or a restore fills; refused when the files are
+/// in a bucket, which is backed up by its own versioning (docs/deploy.md).
+fn local_files_root(global: &GlobalArgs) -> anyhow::Result<std::path::PathBuf> {
+    let blobs = files_store(global)?;
+    match blobs.as_local() {
+        Some(local) => Ok(local.root().to_path_buf()),
+        None => Err(anyhow::Error::new(Refused(format!(
+            "Los archivos están en {}: las copias de certdesk solo cubren archivos locales. \
+             Respalde la base de datos con pg_dump y los archivos con el versionado del bucket \
+             (docs/deploy.md, «Copias de seguridad»).",
+            blobs.describe()
+        )))),
+    }
+}
+
+async fn migrate_files(global: &GlobalArgs, args: &FilesMigrateArgs) -> anyhow::Result<ExitCode> {
+    let from = files_store(global)?;
+    let to = Blobs::open(Some(&args.to), &global.data_dir)
+        .map_err(|message| anyhow::Error::new(Refused(message)))?;
+    if from.describe() == to.describe() {
+        eprintln!(
+            "El origen y el destino son el mismo almacén ({}).",
+            to.describe()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    println!(
+        "Copiando los archivos de {} a {}…",
+        from.describe(),
+        to.describe()
+    );
+    let report = crate::blobs::migrate::copy_all(&from, &to)
+        .await
+        .context("copying the files")?;
+    println!(
+        "Archivos: {} en el origen; {} copiados ({}), {} ya estaban en el destino.",
+        report.files,
+        report.copied,
+        human_bytes(report.copied_bytes),
+        report.present
+    );
+    if report.failed.is_empty() {
+        println!(
+            "Verificados: {} de {} (SHA-256 de cada copia leída desde el destino).",
+            report.verified, report.files
+        );
+        println!(
+            "Ahora configure CERTDESK_FILES_URL={} en cada instancia.",
+            to.describe()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "{} archivos no se pudieron copiar o verificar; vuelva a ejecutar el comando:",
+            report.failed.len()
+        );
+        for (sha256, why) in report.failed.iter().take(20) {
+            eprintln!("  {sha256}: {why}");
+        }
+        Ok(ExitCode::FAILURE)
     }
 }
 
@@ -102,12 +180,12 @@ async fn take_backup(global: &GlobalArgs, args: &BackupArgs) -> anyhow::Result<E
             return Ok(ExitCode::from(2));
         }
     }
+    let files = local_files_root(global)?;
     // Not `open_store`: a backup copies the database as it is, it never migrates it.
     let store = Store::connect(&url)
         .await
         .with_context(|| format!("connecting to {}", redact_url(&url)))?;
     let now = crate::clock::Clock::now(&SystemClock);
-    let files = global.data_dir.join("files");
     let taken = backup::take(&store, &files, &args.to, now).await;
     let report = match taken {
         Ok(report) => report,
@@ -156,7 +234,7 @@ async fn take_backup(global: &GlobalArgs, args: &BackupArgs) -> anyhow::Result<E
 async fn restore_backup(global: &GlobalArgs, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let target = RestoreTarget {
         database_url: global.database_url(),
-        files_root: global.data_dir.join("files"),
+        files_root: local_files_root(global)?,
     };
     let report = match backup::restore(&args.from, &target).await {
         Ok(report) => report,
@@ -231,11 +309,12 @@ async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<ExitCode
     // Private to the service's user, also when an older version made it readable by others.
     crate::private_fs::prepare_data_dir(&global.data_dir)
         .with_context(|| format!("preparing the data dir {}", global.data_dir.display()))?;
+    let blobs = files_store(global)?;
     let store = open_store(global).await?;
-    tracing::info!(backend = store.backend().as_str(), "database ready");
+    tracing::info!(backend = store.backend().as_str(), files = %blobs.describe(), "database ready");
     let app = App::new(
         store,
-        Blobs::new(global.data_dir.join("files")),
+        blobs,
         Arc::new(SystemClock),
         AppConfig {
             secure_cookies: args.secure_cookies,
@@ -411,7 +490,7 @@ async fn offline_app(global: &GlobalArgs) -> anyhow::Result<App> {
     let store = open_store(global).await?;
     Ok(App::new(
         store,
-        Blobs::new(global.data_dir.join("files")),
+        files_store(global)?,
         Arc::new(SystemClock),
         AppConfig::new(""),
     ))

@@ -48,6 +48,11 @@ pub struct GlobalArgs {
         global = true
     )]
     pub log_format: LogFormat,
+    /// Where the private files are: `s3://bucket/prefix` for an S3-compatible bucket shared
+    /// by several instances (with `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`); `<data-dir>/files` when unset.
+    #[arg(long, env = "CERTDESK_FILES_URL", global = true)]
+    pub files_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -89,6 +94,23 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Fill an empty database with realistic synthetic tickets for load tests.
     LoadDemo(LoadDemoArgs),
+    /// The private files store.
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Copy every stored file into another store (`s3://bucket/prefix`) and verify each
+    /// copy's SHA-256; run again to resume. Then point CERTDESK_FILES_URL at it.
+    Migrate(FilesMigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FilesMigrateArgs {
+    /// The store to copy into: `s3://bucket/prefix`.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -181,7 +181,7 @@ pub async fn package(
     app: &App,
     actor: &User,
     id: BatchId,
-) -> AppResult<(Batch, std::path::PathBuf)> {
+) -> AppResult<(Batch, u64, crate::blobs::ByteStream)> {
     auth::require_analyst(actor)?;
     let mut conn = app.store.conn().await?;
     let batch = batches::by_id(&mut conn, id).await?;
@@ -199,12 +199,17 @@ pub async fn package(
         ),
     )
     .await?;
-    let path = batch
+    let sha256 = batch
         .package_sha256
         .as_deref()
-        .and_then(|sha| app.blobs.path_of(sha))
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("package without hash")))?;
-    Ok((batch, path))
+    let (size, stream) = app
+        .blobs
+        .stream(sha256)
+        .await
+        .context("opening a package")?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("package {sha256} is missing")))?;
+    Ok((batch, size, stream))
 }
 
 /// Builds the packages of batches that have none: a process that died between closing a
@@ -224,21 +229,25 @@ pub async fn build_missing_packages(app: &App) -> AppResult<usize> {
 
 /// Builds and records the package unless it exists already.
 async fn ensure_package(app: &App, batch: Batch) -> AppResult<Batch> {
-    if let Some(path) = batch
-        .package_sha256
-        .as_deref()
-        .and_then(|sha| app.blobs.path_of(sha))
-    {
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+    if let Some(sha256) = batch.package_sha256.as_deref() {
+        if app.blobs.exists(sha256).await.unwrap_or(false) {
             return Ok(batch);
         }
     }
     let handle = tokio::runtime::Handle::current();
     let (worker_app, worker_batch) = (app.clone(), batch.clone());
-    let (sha256, size) =
+    let (work, zip_path) =
         tokio::task::spawn_blocking(move || write_package(&handle, &worker_app, &worker_batch))
             .await
             .context("the package task")??;
+    // Streamed into the store (a bucket gets it in parts); stored before it is named.
+    let (sha256, size) = app
+        .blobs
+        .adopt_file(zip_path)
+        .await
+        .context("storing the package")?;
+    drop(work);
+    crate::fault::point("batch.package_stored");
     let mut conn = app.store.conn().await?;
     batches::set_package(
         &mut conn,
@@ -284,6 +293,18 @@ fn extension(mime: Option<&str>) -> &'static str {
     }
 }
 
+/// Adds stored bytes (a photo, a signature, a receipt) to the ZIP; returns their SHA-256.
+fn add_bytes<W: Write + std::io::Seek>(
+    zip: &mut ZipWriter<W>,
+    options: SimpleFileOptions,
+    name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<String> {
+    zip.start_file(name, options)?;
+    zip.write_all(bytes)?;
+    Ok(hex::encode(Sha256::digest(bytes)))
+}
+
 /// Copies a file into the ZIP while hashing it; returns its SHA-256. Memory stays at one
 /// buffer whatever the file's size.
 fn add_file<W: Write + std::io::Seek>(
@@ -318,11 +339,13 @@ fn unique(used: &mut HashSet<String>, dir: &str, dni: &str, ext: &str) -> String
     name
 }
 
+/// Writes the batch's package into a scratch dir on local disk, reading the stored files one
+/// at a time; returns the dir (deleted when dropped) and the ZIP in it.
 fn write_package(
     handle: &tokio::runtime::Handle,
     app: &App,
     batch: &Batch,
-) -> anyhow::Result<(String, u64)> {
+) -> anyhow::Result<(tempfile::TempDir, std::path::PathBuf)> {
     let scratch = app.blobs.scratch_dir()?;
     let work = tempfile::Builder::new()
         .prefix("lote-")
@@ -381,25 +404,25 @@ fn write_package(
         }
         for row in rows {
             after = row.position;
-            let blob = |sha: &str| {
-                app.blobs
-                    .path_of(sha)
-                    .ok_or_else(|| anyhow::anyhow!("bad stored hash {sha}"))
+            let blob = |sha: &str| -> anyhow::Result<Vec<u8>> {
+                handle
+                    .block_on(app.blobs.get(sha))?
+                    .ok_or_else(|| anyhow::anyhow!("stored file {sha} is missing"))
             };
-            let photo_path = blob(&row.photo_sha256)?;
-            let photo_mime = infer::get_from_path(&photo_path)?.map(|t| t.mime_type());
+            let photo_bytes = blob(&row.photo_sha256)?;
+            let photo_mime = infer::get(&photo_bytes).map(|t| t.mime_type());
             let photo = unique(&mut used, "fotos", row.dni.as_str(), extension(photo_mime));
-            let sha = add_file(&mut zip, options, &photo, &photo_path)?;
+            let sha = add_bytes(&mut zip, options, &photo, &photo_bytes)?;
             writeln!(sums, "{sha}  {photo}")?;
-            let signature_path = blob(&row.signature_sha256)?;
-            let signature_mime = infer::get_from_path(&signature_path)?.map(|t| t.mime_type());
+            let signature_bytes = blob(&row.signature_sha256)?;
+            let signature_mime = infer::get(&signature_bytes).map(|t| t.mime_type());
             let signature = unique(
                 &mut used,
                 "firmas",
                 row.dni.as_str(),
                 extension(signature_mime),
             );
-            let sha = add_file(&mut zip, options, &signature, &signature_path)?;
+            let sha = add_bytes(&mut zip, options, &signature, &signature_bytes)?;
             writeln!(sums, "{sha}  {signature}")?;
             let receipt = match &row.receipt_sha256 {
                 Some(receipt_sha) => {
@@ -409,7 +432,7 @@ fn write_package(
                         row.dni.as_str(),
                         extension(row.receipt_mime.as_deref()),
                     );
-                    let sha = add_file(&mut zip, options, &name, &blob(receipt_sha)?)?;
+                    let sha = add_bytes(&mut zip, options, &name, &blob(receipt_sha)?)?;
                     writeln!(sums, "{sha}  {name}")?;
                     name
                 }
@@ -466,9 +489,7 @@ fn write_package(
     file.sync_all()?;
     drop(file);
     crate::fault::point("batch.package_written");
-    let stored = app.blobs.adopt_file_blocking(&zip_path)?;
-    crate::fault::point("batch.package_stored");
-    Ok(stored)
+    Ok((work, zip_path))
 }
 
 /// Where this week's batch stands, for the analysts' batch page.

@@ -93,10 +93,10 @@ pub async fn sweep_orphans(app: &App, when: Sweep) -> AppResult<SweepReport> {
             retention::referenced_blobs(&mut conn).await?
         }
         Some(since) => {
-            let blobs = app.blobs.clone();
-            let changed = tokio::task::spawn_blocking(move || blobs.changed_since_blocking(since))
+            let changed = app
+                .blobs
+                .changed_since(since)
                 .await
-                .context("the sweep task")?
                 .context("listing the files changed since the last sweep")?;
             let mut conn = app.store.conn().await?;
             let mut referenced = HashSet::new();
@@ -108,13 +108,11 @@ pub async fn sweep_orphans(app: &App, when: Sweep) -> AppResult<SweepReport> {
             referenced
         }
     };
-    let blobs = app.blobs.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        blobs.sweep_since_blocking(&referenced, older_than, changed_since)
-    })
-    .await
-    .context("the sweep task")?
-    .context("sweeping orphan files")?;
+    let report = app
+        .blobs
+        .sweep(referenced, older_than, changed_since)
+        .await
+        .context("sweeping orphan files")?;
     if report != SweepReport::default() {
         tracing::warn!(
             orphans = report.orphans,

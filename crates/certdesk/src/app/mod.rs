@@ -148,6 +148,17 @@ impl App {
         self.store.ping().await
     }
 
+    /// True when the files store answers (for `/healthz`); why not is logged.
+    pub async fn files_answer(&self) -> bool {
+        match self.blobs.check().await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, files = %self.blobs.describe(), "the files store does not answer");
+                false
+            }
+        }
+    }
+
     /// Today's date in Lima, where the entity works.
     pub fn today(&self) -> Date {
         domain::schedule::today_in_lima(self.now())

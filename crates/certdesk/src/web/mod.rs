@@ -161,24 +161,23 @@ pub async fn serve(
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` when the database answers.
+    /// `ok` when the database and the files store answer; otherwise which one does not
+    /// (`sin base de datos`, `sin almacén de archivos`).
     status: &'static str,
 }
 
-/// Health check: 200 when the database answers, 503 otherwise.
+/// Health check for the load balancer: 200 when the database and the files store (the data
+/// dir, or the bucket shared by every instance) answer, 503 otherwise.
 #[utoipa::path(get, path = "/healthz", tag = "operación",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
-    if state.app.database_answers().await {
-        (StatusCode::OK, Json(Health { status: "ok" }))
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: "sin base de datos",
-            }),
-        )
-    }
+    let (database, files) = tokio::join!(state.app.database_answers(), state.app.files_answer());
+    let status = match (database, files) {
+        (true, true) => return (StatusCode::OK, Json(Health { status: "ok" })),
+        (false, _) => "sin base de datos",
+        (true, false) => "sin almacén de archivos",
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status }))
 }
 
 /// Prometheus metrics, for the scraper (`Authorization: Bearer <CERTDESK_METRICS_TOKEN>`)

@@ -14,8 +14,8 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    applicant_fields, applicant_form, backend_name, fixture, payment_form, spawn_app, Person,
-    TestApp, PASSWORD,
+    applicant_fields, applicant_form, backend_name, fixture, payment_form, spawn_app_local_files,
+    Person, TestApp, PASSWORD,
 };
 use crate::served::ServeSpec;
 
@@ -206,7 +206,7 @@ async fn a_backup_taken_while_serving_restores_into_a_fresh_data_dir_with_the_sa
         eprintln!("skipped: the database copy is SQLite's (PostgreSQL uses pg_dump)");
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_local_files().await;
     let requester =
         Person::sign_up_named(&app, REQUESTER, "María Cabrera Llanos", Role::Solicitante).await;
     let analyst = Person::sign_up_named(&app, ANALYST, "Jorge Huamán Díaz", Role::Analista).await;
@@ -334,7 +334,7 @@ async fn a_damaged_or_foreign_archive_is_refused_and_leaves_nothing_behind() {
         eprintln!("skipped: the database copy is SQLite's (PostgreSQL uses pg_dump)");
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_local_files().await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     desk_with_files(&app, &requester, &analyst).await;
@@ -388,7 +388,7 @@ async fn on_postgresql_the_archive_holds_the_files_and_says_how_to_run_pg_dump()
         eprintln!("skipped: PostgreSQL only (set CERTDESK_TEST_POSTGRES_URL)");
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_local_files().await;
     let requester = Person::sign_up(&app, REQUESTER, Role::Solicitante).await;
     let analyst = Person::sign_up(&app, ANALYST, Role::Analista).await;
     desk_with_files(&app, &requester, &analyst).await;

@@ -317,7 +317,12 @@ pub struct Checked {
 }
 
 /// Every check of the issue, on the database and files as the restarted server sees them.
-pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) -> Checked {
+pub async fn check_everything(
+    store: &Store,
+    blobs: &Blobs,
+    spec: &ServeSpec,
+    ledger: &Ledger,
+) -> Checked {
     let mut conn = store.conn().await.unwrap();
     let rows = |sql: &'static str| sqlx::query(sql);
     let tickets: HashMap<String, (String, String)> =
@@ -475,7 +480,7 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
     }
 
     // 3. Files: every named file is there, whole; nothing else is.
-    let files = assert_files_whole(&mut conn, &spec.data_dir).await;
+    let files = assert_files_whole(&mut conn, blobs).await;
 
     // 4. The database is intact.
     if store.backend() == certdesk::store::Backend::Sqlite {
@@ -512,13 +517,10 @@ pub async fn check_everything(store: &Store, spec: &ServeSpec, ledger: &Ledger) 
     }
 }
 
-/// Every file a row names is in the files directory, whole (its name is its SHA-256), and
+/// Every file a row names is in the files store, whole (its name is its SHA-256), and
 /// nothing else is there: no orphan, no half-written temporary file, no scratch leftover.
 /// How many files there are.
-pub async fn assert_files_whole(
-    conn: &mut sqlx::AnyConnection,
-    data_dir: &std::path::Path,
-) -> usize {
+pub async fn assert_files_whole(conn: &mut sqlx::AnyConnection, blobs: &Blobs) -> usize {
     let mut referenced: HashMap<String, String> = HashMap::new();
     for (sql, what) in [
         ("SELECT receipt_sha256 AS sha, id FROM payments", "receipt"),
@@ -540,34 +542,39 @@ pub async fn assert_files_whole(
             );
         }
     }
-    let files_root = data_dir.join("files");
-    let blobs = Blobs::new(&files_root);
     for (sha, owner) in &referenced {
-        let path = blobs.path_of(sha).unwrap();
-        let bytes =
-            std::fs::read(&path).unwrap_or_else(|e| panic!("file {sha} ({owner}) is missing: {e}"));
+        let bytes = blobs
+            .get(sha)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("file {sha} ({owner}) is missing"));
         assert_eq!(
             &hex::encode(Sha256::digest(&bytes)),
             sha,
             "file {sha} ({owner}) is damaged"
         );
     }
-    let stored: HashSet<String> = blobs.stored_blocking().unwrap().into_iter().collect();
+    let stored: HashSet<String> = blobs.stored().await.unwrap().into_iter().collect();
     let orphans: Vec<&String> = stored
         .iter()
         .filter(|s| !referenced.contains_key(*s))
         .collect();
     assert!(orphans.is_empty(), "files nothing refers to: {orphans:?}");
-    for dir in std::fs::read_dir(&files_root).into_iter().flatten() {
-        let dir = dir.unwrap();
-        if dir.file_name() == "tmp" {
-            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-            assert!(left.is_empty(), "scratch leftovers: {left:?}");
-            continue;
-        }
-        for entry in std::fs::read_dir(dir.path()).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(!name.starts_with('.'), "a half-written file: {name}");
+    // What interrupted writes leave: scratch files (the local store's `tmp`, a bucket's
+    // `<data-dir>/tmp`) and the local store's half-written `.name`s.
+    let scratch = blobs.scratch_dir().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&scratch).unwrap().collect();
+    assert!(left.is_empty(), "scratch leftovers: {left:?}");
+    if let Some(local) = blobs.as_local() {
+        for dir in std::fs::read_dir(local.root()).into_iter().flatten() {
+            let dir = dir.unwrap();
+            if dir.path() == scratch {
+                continue;
+            }
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+                assert!(!name.starts_with('.'), "a half-written file: {name}");
+            }
         }
     }
     referenced.len()
@@ -641,7 +648,7 @@ async fn sigkill_under_a_write_load_loses_nothing_acknowledged_and_leaves_nothin
         .execute(t.app.store.pool())
         .await
         .unwrap();
-    let spec = ServeSpec::new(t.dir.path(), &t.database_url);
+    let spec = ServeSpec::of(&t);
 
     let mut served = spec.start();
     let tokens = log_in(served.base(), &emails).await;
@@ -681,7 +688,7 @@ async fn sigkill_under_a_write_load_loses_nothing_acknowledged_and_leaves_nothin
         }
         let snapshot = load.ledger.lock().unwrap().clone();
         let check_started = Instant::now();
-        checked = check_everything(&t.app.store, &spec, &snapshot).await;
+        checked = check_everything(&t.app.store, &t.app.blobs, &spec, &snapshot).await;
         if std::env::var_os("CERTDESK_CRASH_VERBOSE").is_some() {
             eprintln!(
                 "round {round}: {progress} answers + {wait} ms, {} ok, {} cut, check {} ms, at {:.1} s",

@@ -49,7 +49,7 @@ fn dies_at(spec: &ServeSpec, point: &str) {
     );
 }
 
-async fn count(store: &Store, sql: &str) -> i64 {
+pub(crate) async fn count(store: &Store, sql: &str) -> i64 {
     let mut conn = store.conn().await.unwrap();
     sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(&mut *conn)
@@ -58,7 +58,7 @@ async fn count(store: &Store, sql: &str) -> i64 {
 }
 
 /// Polls `sql` (a count) until it reaches `want`, for up to a minute.
-async fn wait_for(store: &Store, sql: &str, want: i64) {
+pub(crate) async fn wait_for(store: &Store, sql: &str, want: i64) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let n = count(store, sql).await;
@@ -73,7 +73,7 @@ async fn wait_for(store: &Store, sql: &str, want: i64) {
     }
 }
 
-fn audit_verifies(spec: &ServeSpec) {
+pub(crate) fn audit_verifies(spec: &ServeSpec) {
     let out = spec.run(&["audit", "verify"]);
     assert!(
         out.status.success(),
@@ -84,7 +84,7 @@ fn audit_verifies(spec: &ServeSpec) {
 }
 
 /// Three approved applicants (one ticket each) waiting for the 4 Dec cut-off.
-async fn approved_applicants(t: &TestApp) {
+pub(crate) async fn approved_applicants(t: &TestApp) {
     let requester = Person::sign_up(t, "maria@regioncajamarca.gob.pe", Role::Solicitante).await;
     let analyst = Person::sign_up(t, "jorge@regioncajamarca.gob.pe", Role::Analista).await;
     for (i, dni) in ["10117410", "40506070", "30201050"].iter().enumerate() {
@@ -112,7 +112,7 @@ async fn a_batch_close_killed_at_any_point_still_closes_once_with_every_applican
         let started = Instant::now();
         let (t, _clock) = app_at(WEDNESDAY).await;
         approved_applicants(&t).await;
-        let spec = ServeSpec::new(t.dir.path(), &t.database_url);
+        let spec = ServeSpec::of(&t);
         let store = &t.app.store;
 
         // The scheduler's first tick closes the missed cut-off, and dies on the way.
@@ -222,7 +222,7 @@ async fn a_batch_close_killed_at_any_point_still_closes_once_with_every_applican
             "{point}: one audit entry per close"
         );
         let mut conn = store.conn().await.unwrap();
-        assert_files_whole(&mut conn, t.dir.path()).await;
+        assert_files_whole(&mut conn, &t.app.blobs).await;
         drop(conn);
         audit_verifies(&spec);
         eprintln!(
@@ -232,10 +232,13 @@ async fn a_batch_close_killed_at_any_point_still_closes_once_with_every_applican
     }
 }
 
-/// Certificates whose expiry reminders are due today (real time: the binary's clock).
-async fn certificates_due(t: &TestApp, owner: &str) -> Vec<String> {
+/// Certificates whose expiry reminders are due on `today` (the binary's clock is real time).
+pub(crate) async fn certificates_due(
+    t: &TestApp,
+    owner: &str,
+    today: jiff::civil::Date,
+) -> Vec<String> {
     let owner_id = t.me_by_email(owner).await.parse().unwrap();
-    let today = t.app.today();
     let mut holders = Vec::new();
     for (i, days) in [20, 12, 5].into_iter().enumerate() {
         let holder = format!("Titular Número{i}, Prueba");
@@ -269,8 +272,8 @@ async fn reminders_killed_before_and_after_their_commit_are_each_written_once() 
     let owner = "titular@regioncajamarca.gob.pe";
     t.user(owner, Role::Solicitante, "clave de prueba 2026")
         .await;
-    let holders = certificates_due(&t, owner).await;
-    let spec = ServeSpec::new(t.dir.path(), &t.database_url);
+    let holders = certificates_due(&t, owner, t.app.today()).await;
+    let spec = ServeSpec::of(&t);
     let store = &t.app.store;
 
     // Dies with the reminders written but not committed: nothing of them stays.
@@ -342,7 +345,7 @@ async fn reminders_killed_before_and_after_their_commit_are_each_written_once() 
 }
 
 /// The Message-ID of each delivery, in the order the SMTP server took them.
-fn delivered_ids(server: &SmtpServer) -> Vec<String> {
+pub(crate) fn delivered_ids(server: &SmtpServer) -> Vec<String> {
     server
         .received()
         .iter()
@@ -383,7 +386,7 @@ async fn mail_killed_mid_delivery_reaches_the_server_once_or_twice_with_one_mess
         }
     }
     let server = SmtpServer::start();
-    let spec = ServeSpec::new(t.dir.path(), &t.database_url)
+    let spec = ServeSpec::of(&t)
         .arg("--smtp-url")
         .arg(&server.url())
         .arg("--mail-from")

@@ -154,6 +154,52 @@ pub fn backend_name() -> &'static str {
     }
 }
 
+/// The variable that points the tests at a local S3 (moto): `http://127.0.0.1:PORT`. When
+/// set, every test app keeps its files in the bucket [`S3_BUCKET`] under a prefix of its own,
+/// as several instances do; else in its data dir.
+pub const S3_ENV: &str = "CERTDESK_TEST_S3_ENDPOINT";
+/// The bucket the S3 tests share (made once per run, unsigned, as moto allows).
+pub const S3_BUCKET: &str = "certdesk-test";
+
+/// The local S3 endpoint of this run, if any.
+pub fn s3_endpoint() -> Option<String> {
+    std::env::var(S3_ENV).ok().filter(|e| !e.is_empty())
+}
+
+/// A fresh bucket prefix on the test S3, `s3://certdesk-test/<uuid>`, with the bucket made.
+pub async fn fresh_s3_url(endpoint: &str) -> String {
+    static MADE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    MADE.get_or_init(|| async {
+        // S3's CreateBucket; moto takes it unsigned. 409 when it exists already.
+        let res = Client::new()
+            .put(format!("{}/{S3_BUCKET}", endpoint.trim_end_matches('/')))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{S3_ENV}={endpoint} does not answer: {e}"));
+        assert!(
+            res.status().is_success() || res.status() == 409,
+            "creating the test bucket: {}",
+            res.status()
+        );
+    })
+    .await;
+    format!("s3://{S3_BUCKET}/{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The files store of a test app: a bucket prefix of its own when [`S3_ENV`] is set, else
+/// `<dir>/files`.
+pub async fn test_blobs(dir: &std::path::Path) -> certdesk::blobs::Blobs {
+    match s3_endpoint() {
+        Some(endpoint) => {
+            let url = fresh_s3_url(&endpoint).await;
+            let bucket = certdesk::blobs::Bucket::at_endpoint(&endpoint, &url, dir.join("tmp"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            certdesk::blobs::Blobs::bucket(bucket)
+        }
+        None => certdesk::blobs::Blobs::new(dir.join("files")),
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with_clock(Arc::new(SystemClock)).await
 }
@@ -186,6 +232,20 @@ pub async fn spawn_app_with(
     clock: Arc<dyn Clock>,
     configure: impl FnOnce(&mut AppConfig),
 ) -> TestApp {
+    spawn_app_files(clock, configure, false).await
+}
+
+/// A running app whose files are in its data dir even when [`S3_ENV`] is set: for what only
+/// the local store does (`certdesk backup` and `restore`).
+pub async fn spawn_app_local_files() -> TestApp {
+    spawn_app_files(Arc::new(SystemClock), |_| {}, true).await
+}
+
+async fn spawn_app_files(
+    clock: Arc<dyn Clock>,
+    configure: impl FnOnce(&mut AppConfig),
+    local_files: bool,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, pg) = fresh_database(&dir).await;
     let store = Store::connect(&database_url).await.unwrap();
@@ -197,7 +257,11 @@ pub async fn spawn_app_with(
     configure(&mut config);
     let app = App::new(
         store,
-        certdesk::blobs::Blobs::new(dir.path().join("files")),
+        if local_files {
+            certdesk::blobs::Blobs::new(dir.path().join("files"))
+        } else {
+            test_blobs(dir.path()).await
+        },
         clock,
         config,
     );

@@ -434,7 +434,7 @@ async fn every_instance_on_the_database_signs_with_the_same_key() {
         .unwrap();
     let second = certdesk::app::App::new(
         store,
-        certdesk::blobs::Blobs::new(app.dir.path().join("files")),
+        app.app.blobs.clone(),
         Arc::new(SystemClock),
         certdesk::app::AppConfig::new(app.base.clone()),
     );

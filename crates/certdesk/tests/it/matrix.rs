@@ -50,7 +50,6 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     fmt,
-    path::Path,
     sync::Arc,
 };
 
@@ -863,26 +862,10 @@ async fn fingerprint(app: &TestApp, query: &str) -> BTreeMap<String, Vec<String>
     for rows in out.values_mut() {
         rows.sort();
     }
-    let mut files = Vec::new();
-    list_files(&app.dir.path().join("files"), &mut files);
+    let mut files = app.app.blobs.stored().await.unwrap();
     files.sort();
     out.insert("<files>".into(), files);
     out
-}
-
-fn list_files(dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            list_files(&path, out);
-        } else {
-            let len = entry.metadata().map(|m| m.len()).unwrap_or_default();
-            out.push(format!("{} ({len} B)", path.display()));
-        }
-    }
 }
 
 /// What changed between two fingerprints, table by table.

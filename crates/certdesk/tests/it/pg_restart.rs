@@ -390,7 +390,7 @@ async fn postgres_restarted_mid_load_answers_503_in_spanish_recovers_by_itself_a
     let ledger = load.ledger.lock().unwrap().clone();
     assert!(ledger.unexpected.is_empty(), "{:#?}", ledger.unexpected);
     assert!(ledger.unavailable > 0 || ledger.interrupted > 0);
-    let checked = check_everything(&store, &spec, &ledger).await;
+    let checked = check_everything(&store, &app.blobs, &spec, &ledger).await;
     drop(served);
     let submitted = ledger.tickets.values().filter(|a| a.submitted).count();
     eprintln!(

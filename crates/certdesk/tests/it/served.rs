@@ -33,6 +33,30 @@ impl ServeSpec {
         }
     }
 
+    /// The binary on a test app's data dir, database and files store (its bucket prefix on
+    /// the test S3, when the tests run with one).
+    pub fn of(t: &crate::helpers::TestApp) -> Self {
+        let spec = Self::new(t.dir.path(), &t.database_url);
+        match (t.app.blobs.as_local(), crate::helpers::s3_endpoint()) {
+            (None, Some(endpoint)) => spec.files_in_bucket(&t.app.blobs.describe(), &endpoint),
+            _ => spec,
+        }
+    }
+
+    /// Files in `url` (`s3://…`) on the local S3 at `endpoint`.
+    pub fn files_in_bucket(self, url: &str, endpoint: &str) -> Self {
+        let mut spec = self
+            .env("CERTDESK_FILES_URL", url)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ALLOW_HTTP", "true");
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            spec = spec
+                .env("AWS_ACCESS_KEY_ID", "certdesk")
+                .env("AWS_SECRET_ACCESS_KEY", "certdesk");
+        }
+        spec
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));
         self

@@ -842,8 +842,8 @@ mod retention {
         id
     }
 
-    fn on_disk(app: &TestApp, sha: &str) -> bool {
-        app.app.blobs.path_of(sha).unwrap().exists()
+    async fn on_disk(app: &TestApp, sha: &str) -> bool {
+        app.app.blobs.exists(sha).await.unwrap()
     }
 
     async fn files_of(app: &TestApp, id: &str) -> certdesk::store::retention::TicketFiles {
@@ -882,7 +882,7 @@ mod retention {
         assert_eq!(gone.signatures, kept.signatures, "the same signature file");
         assert_ne!(gone.photos, kept.photos);
         for sha in gone.hashes() {
-            assert!(on_disk(&app, sha));
+            assert!(on_disk(&app, sha).await);
         }
 
         // A day short of the year: nothing happens.
@@ -898,11 +898,11 @@ mod retention {
         assert_eq!(report.tickets_purged, 1);
         assert_eq!(report.files_deleted, 2, "the photo and the receipt");
         assert_eq!(report.files_kept, 1, "the shared signature");
-        assert!(!on_disk(&app, &gone.photos[0]));
-        assert!(!on_disk(&app, &gone.receipts[0]));
-        assert!(on_disk(&app, &gone.signatures[0]));
+        assert!(!on_disk(&app, &gone.photos[0]).await);
+        assert!(!on_disk(&app, &gone.receipts[0]).await);
+        assert!(on_disk(&app, &gone.signatures[0]).await);
         for sha in kept.hashes() {
-            assert!(on_disk(&app, sha), "the open ticket keeps its files");
+            assert!(on_disk(&app, sha).await, "the open ticket keeps its files");
         }
 
         // The record stays; the files answer 410 and pages say why.
@@ -1092,8 +1092,8 @@ mod retention {
         assert_eq!(report.tickets_purged, 0);
         assert_eq!(report.files_deleted, 1);
         assert_eq!(report.files_kept, 1);
-        assert!(!on_disk(&app, &orphan));
-        assert!(on_disk(&app, &in_use));
+        assert!(!on_disk(&app, &orphan).await);
+        assert!(on_disk(&app, &in_use).await);
         let mut conn = app.app.store.conn().await.unwrap();
         assert!(certdesk::store::retention::queued_blobs(&mut conn, 10)
             .await

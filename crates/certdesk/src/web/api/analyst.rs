@@ -37,9 +37,6 @@ use crate::{
     },
 };
 
-/// Bytes read from the package file per chunk of the download.
-const PACKAGE_CHUNK: usize = 256 * 1024;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct QueueParams {
     /// `emision`, `reemision`, `instalacion` or `cancelacion`.
@@ -508,7 +505,7 @@ pub async fn show(
     Ok(Json(batch_json(b, items)))
 }
 
-/// The batch package (ZIP), streamed from disk; the same bytes every time.
+/// The batch package (ZIP), streamed from the files store; the same bytes every time.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/package.zip", tag = "análisis", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, content_type = "application/zip")))]
 pub async fn package(
@@ -516,10 +513,7 @@ pub async fn package(
     ApiUser(user): ApiUser,
     Id(id): Id<BatchId>,
 ) -> ApiResult<Response> {
-    let (b, path) = batch::package(&state.app, &user, id).await?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("opening a package")))?;
+    let (b, size, stream) = batch::package(&state.app, &user, id).await?;
     let cutoff = domain::schedule::to_lima(b.cutoff_at);
     let name = format!("lote-reniec-{}.zip", cutoff.strftime("%Y-%m-%d"));
     let mut headers = vec![
@@ -530,15 +524,10 @@ pub async fn package(
         ),
         (header::CACHE_CONTROL, "private, no-store".to_owned()),
     ];
-    if let Some(bytes) = b.package_bytes {
-        headers.push((header::CONTENT_LENGTH, bytes.to_string()));
-    }
+    headers.push((header::CONTENT_LENGTH, size.to_string()));
     if let Some(sha) = b.package_sha256 {
         headers.push((header::ETAG, format!("\"{sha}\"")));
     }
-    // 256 KiB reads: the default 4 KiB made a 1 GB package cost a quarter of a million
-    // reads and frames (92 MiB/s on loopback, BENCHMARKS.md).
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, PACKAGE_CHUNK);
     let mut response = Body::from_stream(stream).into_response();
     for (name, value) in headers {
         if let Ok(value) = value.parse() {

@@ -1,12 +1,9 @@
-//! Private files (photos, signatures, receipts) stored by SHA-256 under the data dir.
-//!
-//! Never under a public path: the web layer serves a file only after the use case checked
-//! who is asking. Writing the same content twice stores it once.
+//! The local files store: private files under the data dir, by SHA-256 (`ab/cdef…`).
 //!
 //! Write order (RELIABILITY.md): a file is written whole (temporary name, fsync, rename)
 //! before the transaction that names it commits, so a committed row never names a missing
 //! file. A crash or a rolled-back transaction between the two can leave a file that nothing
-//! names; [`Blobs::sweep_blocking`] (run by `app::files::sweep_orphans` on start and
+//! names; [`Local::sweep_blocking`] (run by `app::files::sweep_orphans` on start and
 //! hourly) deletes those once they are older than a grace period. Storing content that
 //! exists already refreshes the file's modification time, so a file about to be named
 //! again is never old enough to be swept.
@@ -18,6 +15,10 @@ use std::{
 };
 
 use sha2::{Digest, Sha256};
+
+use super::{
+    ignore_gone, is_hash, sweep_scratch_blocking, SweepReport, SWEEP_SAFE_COUNT, SWEEP_SAFE_SHARE,
+};
 use tokio::io::AsyncWriteExt;
 
 /// The scratch dir under the root, for files being built.
@@ -25,24 +26,6 @@ const SCRATCH: &str = "tmp";
 
 /// The suffix of a file the sweep set aside while it re-checks its age.
 const ASIDE: &str = ".sweep";
-
-/// The sweep refuses to delete more than this many orphans when they are also more than
-/// [`SWEEP_SAFE_SHARE`] of the stored files: that is a database that does not belong to
-/// this files directory, not a crash's leftovers.
-pub const SWEEP_SAFE_COUNT: usize = 20;
-/// See [`SWEEP_SAFE_COUNT`].
-pub const SWEEP_SAFE_SHARE: f64 = 0.5;
-
-/// What a sweep deleted.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SweepReport {
-    /// Stored files no row named.
-    pub orphans: u64,
-    /// Their size in bytes.
-    pub bytes: u64,
-    /// Temporary files and scratch leftovers of interrupted writes.
-    pub partial: u64,
-}
 
 /// Sets a file's modification time to now; `NotFound` when it is gone.
 // The sweep compares file times, which are the filesystem's clock, not the app's.
@@ -52,19 +35,12 @@ fn touch(path: &Path) -> std::io::Result<()> {
     std::fs::File::open(path)?.set_modified(SystemTime::now())
 }
 
-fn ignore_gone(result: std::io::Result<()>) -> std::io::Result<()> {
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
-}
-
 #[derive(Debug, Clone)]
-pub struct Blobs {
+pub struct Local {
     root: PathBuf,
 }
 
-impl Blobs {
+impl Local {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
@@ -76,8 +52,7 @@ impl Blobs {
     /// `ab/cdef…` under the root: two-level fan-out keeps directories small. `None` for
     /// anything that is not a SHA-256 in hex.
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+        is_hash(sha256).then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
     }
 
     /// Stores the bytes; returns their SHA-256 (hex).
@@ -126,7 +101,7 @@ impl Blobs {
         Ok(dir)
     }
 
-    /// Moves a finished file (built under [`Blobs::scratch_dir`]) into the store, reading
+    /// Moves a finished file (built under [`Local::scratch_dir`]) into the store, reading
     /// it once to hash it; returns its SHA-256 and size. Blocking: call off the runtime.
     pub fn adopt_file_blocking(&self, tmp: &Path) -> std::io::Result<(String, u64)> {
         let mut file = std::fs::File::open(tmp)?;
@@ -150,7 +125,7 @@ impl Blobs {
     /// interrupted writes, and leftovers in the scratch dir. Blocking: call off the runtime.
     ///
     /// A stored file is first renamed aside and its age checked again: a request that stored
-    /// the same content meanwhile refreshed its time (see [`Blobs::put`]), and it is put
+    /// the same content meanwhile refreshed its time (see [`Local::put`]), and it is put
     /// back; one that comes after the rename finds no file and writes it anew. Refuses (an
     /// error, nothing deleted) when the orphans are most of the files: see
     /// [`SWEEP_SAFE_COUNT`].
@@ -162,9 +137,9 @@ impl Blobs {
         self.sweep_since_blocking(referenced, older_than, None)
     }
 
-    /// [`Blobs::sweep_blocking`] limited to the stored files changed at or after
+    /// [`Local::sweep_blocking`] limited to the stored files changed at or after
     /// `changed_since` (all when `None`): the others are neither counted nor deleted, so
-    /// `referenced` need only cover the files [`Blobs::changed_since_blocking`] lists.
+    /// `referenced` need only cover the files [`Local::changed_since_blocking`] lists.
     pub fn sweep_since_blocking(
         &self,
         referenced: &HashSet<String>,
@@ -192,19 +167,7 @@ impl Blobs {
                 continue;
             }
             if name == SCRATCH {
-                for entry in std::fs::read_dir(dir.path())? {
-                    let entry = entry?;
-                    if !old(&entry.metadata()?)? {
-                        continue;
-                    }
-                    let removed = if entry.file_type()?.is_dir() {
-                        std::fs::remove_dir_all(entry.path())
-                    } else {
-                        std::fs::remove_file(entry.path())
-                    };
-                    ignore_gone(removed)?;
-                    report.partial += 1;
-                }
+                report.partial += sweep_scratch_blocking(&dir.path(), older_than)?;
                 continue;
             }
             if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -326,6 +289,40 @@ impl Blobs {
         }
     }
 
+    /// True when the file is stored.
+    pub async fn exists(&self, sha256: &str) -> std::io::Result<bool> {
+        match self.path_of(sha256) {
+            Some(path) => tokio::fs::try_exists(&path).await,
+            None => Ok(false),
+        }
+    }
+
+    /// The file's size and its bytes, read 256 KiB at a time: the default 4 KiB made a
+    /// 1 GB package cost a quarter of a million reads and frames (BENCHMARKS.md).
+    pub async fn stream(&self, sha256: &str) -> std::io::Result<Option<(u64, super::ByteStream)>> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(None);
+        };
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let size = file.metadata().await?.len();
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, super::STREAM_CHUNK);
+        Ok(Some((size, Box::pin(stream))))
+    }
+
+    /// Ok when the root can be read, or does not exist yet (no file stored so far).
+    pub async fn check(&self) -> std::io::Result<()> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(std::io::Error::other("the files root is not a directory")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The stored bytes, or `None` when no such file exists.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
         let Some(path) = self.path_of(sha256) else {
@@ -346,7 +343,7 @@ mod tests {
     #[tokio::test]
     async fn content_is_stored_once_by_hash_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let a = blobs.put(b"foto").await.unwrap();
         let b = blobs.put(b"foto").await.unwrap();
         assert_eq!(a, b);
@@ -372,7 +369,7 @@ mod tests {
     #[tokio::test]
     async fn the_sweep_deletes_old_orphans_and_half_written_files_and_keeps_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let named = blobs.put(b"foto de un solicitante").await.unwrap();
         let orphan = blobs
             .put(b"foto de una solicitud que no llego a guardarse")
@@ -422,7 +419,7 @@ mod tests {
     #[tokio::test]
     async fn the_sweep_refuses_when_most_files_are_unnamed_and_deletes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let mut all = Vec::new();
         for i in 0..=SWEEP_SAFE_COUNT {
             let sha = blobs.put(format!("foto {i}").as_bytes()).await.unwrap();
@@ -443,7 +440,7 @@ mod tests {
     #[tokio::test]
     async fn a_file_an_interrupted_sweep_set_aside_is_put_back() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let sha = blobs.put(b"firma nombrada").await.unwrap();
         let path = blobs.path_of(&sha).unwrap();
         let aside = path
@@ -461,7 +458,7 @@ mod tests {
     #[tokio::test]
     async fn storing_content_again_makes_its_file_young_so_the_sweep_keeps_it() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let sha = blobs.put(b"la misma firma").await.unwrap();
         let path = blobs.path_of(&sha).unwrap();
         age(&path, DAY);
@@ -482,7 +479,7 @@ mod tests {
     #[tokio::test]
     async fn a_removed_file_is_gone_and_removing_it_again_is_harmless() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::new(dir.path());
+        let blobs = Local::new(dir.path());
         let sha = blobs.put(b"firma").await.unwrap();
         assert!(blobs.remove(&sha).await.unwrap());
         assert_eq!(blobs.get(&sha).await.unwrap(), None);
