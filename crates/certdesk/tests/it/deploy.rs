@@ -320,42 +320,18 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
     let address =
         |base: &str| -> SocketAddr { base.trim_start_matches("http://").parse().unwrap() };
     let upstreams = [address(&app.base), address(&second.base)];
-    let prefix = Prefix::new(&tools, upstreams);
-
-    // 1. nginx -t, as the current user.
-    let checked = Command::new(&tools.nginx)
-        .args(prefix.args())
-        .arg("-t")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&checked.stderr).into_owned();
-    assert!(checked.status.success(), "nginx -t failed:\n{said}");
-    assert!(said.contains("test is successful"), "{said}");
-
-    // 2. The same configuration, running.
-    let child = Command::new(&tools.nginx)
-        .args(prefix.args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut nginx = Running(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", prefix.https))
-        .await
-        .is_err()
-    {
-        if let Ok(Some(status)) = nginx.0.try_wait() {
-            panic!("nginx exited ({status}):\n{}", prefix.error_log());
+    // A port picked free may be taken by another test before nginx binds it: try again.
+    let mut attempt = 0;
+    let (prefix, nginx) = loop {
+        attempt += 1;
+        let prefix = Prefix::new(&tools, upstreams);
+        check_with_nginx_t(&tools, &prefix);
+        match start_nginx(&tools, &prefix).await {
+            Ok(nginx) => break (prefix, nginx),
+            Err(log) if attempt < 3 && log.contains("Address already in use") => continue,
+            Err(log) => panic!("nginx did not start:\n{log}"),
         }
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not listen:\n{}",
-            prefix.error_log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
 
     let plain = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -364,6 +340,7 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
     check_redirect(&plain, &prefix).await;
     check_both_instances_answer(&tools, &prefix, upstreams).await;
     check_client_address_and_https(&tools, &prefix, &app).await;
+    check_body_limits(&tools, &prefix, &app).await;
 
     // One instance stopped: nginx passes it over.
     drop(second);
@@ -387,6 +364,109 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
         got.headers
     );
     drop(nginx);
+}
+
+/// `nginx -t` on the prefix, as the current user.
+fn check_with_nginx_t(tools: &Tools, prefix: &Prefix) {
+    let checked = Command::new(&tools.nginx)
+        .args(prefix.args())
+        .arg("-t")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&checked.stderr).into_owned();
+    assert!(checked.status.success(), "nginx -t failed:\n{said}");
+    assert!(said.contains("test is successful"), "{said}");
+}
+
+/// nginx running the prefix, once it listens; its error log when it exits first.
+async fn start_nginx(tools: &Tools, prefix: &Prefix) -> Result<Running, String> {
+    let child = Command::new(&tools.nginx)
+        .args(prefix.args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut nginx = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", prefix.https))
+        .await
+        .is_err()
+    {
+        if let Ok(Some(status)) = nginx.0.try_wait() {
+            return Err(format!("exit {status}\n{}", prefix.error_log()));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("not listening after 10 s\n{}", prefix.error_log()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(nginx)
+}
+
+/// A multipart body of exactly `len` bytes, in a file of the prefix (curl sends it from
+/// there, with its Content-Length).
+fn multipart_file(prefix: &Prefix, len: usize) -> (String, PathBuf) {
+    const BOUNDARY: &str = "certdesk-limite";
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; \
+         filename=\"relleno.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    );
+    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let mut body = head.into_bytes();
+    body.resize(len - tail.len(), b'x');
+    body.extend_from_slice(tail.as_bytes());
+    let path = prefix.dir.path().join(format!("body-{len}"));
+    std::fs::write(&path, body).unwrap();
+    (
+        format!("content-type: multipart/form-data; boundary={BOUNDARY}"),
+        path,
+    )
+}
+
+/// Just over certdesk's upload limit, certdesk itself refuses the body (Spanish
+/// problem+json, streamed through nginx); just over `client_max_body_size`, nginx does.
+async fn check_body_limits(tools: &Tools, prefix: &Prefix, app: &TestApp) {
+    let token = app.token_for(Role::Solicitante).await;
+    let bearer = format!("authorization: Bearer {token}");
+    let send = |len: usize| {
+        let (content_type, file) = multipart_file(prefix, len);
+        let (bearer, data) = (bearer.clone(), format!("@{}", file.display()));
+        async move {
+            // HTTP/1.1: nginx refuses an oversized body by its Content-Length, answers and
+            // reads the rest away, which curl handles more gracefully than an HTTP/2 reset.
+            let extra = [
+                "--http1.1",
+                "-H",
+                &content_type,
+                "-H",
+                &bearer,
+                "--data-binary",
+                &data,
+            ];
+            let got = curl(tools, prefix, "POST", "/api/v1/image-checks", &extra).await;
+            let _ = std::fs::remove_file(&file);
+            got
+        }
+    };
+    let got = send(certdesk::web::api::UPLOAD_BODY_LIMIT + 1).await;
+    assert_eq!(got.status, 413, "{}", got.body);
+    assert!(
+        got.headers
+            .contains("content-type: application/problem+json"),
+        "certdesk's answer: {}",
+        got.headers
+    );
+    let problem: Value = serde_json::from_str(&got.body).unwrap();
+    assert_eq!(problem["type"], "urn:certdesk:problema:demasiado-grande");
+
+    let got = send(client_max_body_size(CONF) + 1).await;
+    assert_eq!(got.status, 413, "{}", got.body);
+    assert!(
+        got.body.contains("413 Request Entity Too Large"),
+        "nginx's answer: {}",
+        got.body
+    );
 }
 
 /// Plain HTTP only redirects to the public HTTPS address, keeping path and query.
