@@ -2,7 +2,8 @@
 //! the baseline server its figures are compared with (issue 14).
 //!
 //! - `certdesk-load --url … --pid … --scenario …` runs one scenario at each client count
-//!   and prints a markdown table row per count (`scenarios`, `runner`, `report`).
+//!   and prints a markdown table row per count (`scenarios`, `runner`, `report`). `--url`
+//!   and `--pid` may be given several times, for several instances of one service.
 //! - `certdesk-load baseline --bind … --database …` serves `/hello` and `/insert`
 //!   (`baseline`).
 //!
@@ -59,12 +60,15 @@ struct BaselineArgs {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// The server's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    /// The server's base URL. Several (the flag repeated, or a comma list) for several
+    /// instances: client i uses URL i mod n, and signs in there.
+    #[arg(long, value_delimiter = ',', default_value = "http://127.0.0.1:8080")]
+    url: Vec<String>,
     /// The server's process id, for its RSS and CPU (omitted: those columns show "-").
-    #[arg(long)]
-    pid: Option<u32>,
+    /// Several (repeated, or a comma list): the table shows their sum, stderr and --json
+    /// each one.
+    #[arg(long, value_delimiter = ',')]
+    pid: Vec<u32>,
     /// create, a, b (or one of its targets, e.g. b:cola-page), c, d, hello, insert.
     #[arg(long)]
     scenario: Option<Scenario>,
@@ -127,9 +131,28 @@ async fn main() -> anyhow::Result<()> {
     if a.clients.is_empty() || a.clients.contains(&0) {
         anyhow::bail!("--clients takes positive counts, e.g. 1,8,32");
     }
+    let urls: Vec<String> = a
+        .url
+        .iter()
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        anyhow::bail!("--url needs at least one URL");
+    }
+    if urls.len() > 1 {
+        eprintln!(
+            "{} URLs; client i uses URL i mod {}:",
+            urls.len(),
+            urls.len()
+        );
+        for (k, url) in urls.iter().enumerate() {
+            eprintln!("  [{k}] {url}");
+        }
+    }
     let settings = Settings {
-        base: a.url.trim_end_matches('/').to_owned(),
-        pid: a.pid,
+        urls: urls.clone(),
+        pids: a.pid,
         clients: a.clients,
         limits: Limits {
             duration: seconds(a.duration, "--duration")?,
@@ -143,6 +166,6 @@ async fn main() -> anyhow::Result<()> {
         search: a.search,
         deep_pages: a.deep_pages,
     };
-    let mut report = Report::new(a.label, a.json, !a.no_header);
+    let mut report = Report::new(a.label, a.json, !a.no_header, urls);
     scenarios::run(&scenario, &settings, &mut report).await
 }

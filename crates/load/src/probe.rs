@@ -1,4 +1,4 @@
-//! What the server process costs while a row runs, read from Linux's `/proc`: resident
+//! What the server processes cost while a row runs, read from Linux's `/proc`: resident
 //! memory (`VmRSS` of `/proc/<pid>/status`, sampled every 100 ms) and CPU time (`utime` +
 //! `stime` of `/proc/<pid>/stat`, the difference over the row's wall time).
 //!
@@ -48,23 +48,36 @@ pub struct ProcStats {
     pub cpu_pct: f64,
 }
 
-/// A running measurement of one process; [`Probe::finish`] ends it.
+/// What [`Probe::finish`] measured.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// All the server processes together: RSS summed at each sample (peak and mean of the
+    /// sums), CPU summed. None when a process's `/proc` entries could not be read.
+    pub total: Option<ProcStats>,
+    /// Each server process, in the order given.
+    pub each: Vec<(u32, Option<ProcStats>)>,
+    /// This process's own CPU %.
+    pub own_cpu_pct: Option<f64>,
+}
+
+/// A running measurement of some processes; [`Probe::finish`] ends it.
 pub struct Probe {
-    pid: String,
+    pids: Vec<u32>,
     started: Instant,
-    ticks_at_start: Option<u64>,
+    ticks_at_start: Vec<Option<u64>>,
     own_ticks_at_start: Option<u64>,
     stop: Arc<AtomicBool>,
-    sampler: tokio::task::JoinHandle<Vec<u64>>,
+    /// One sample per tick: each process's RSS in KiB, in `pids` order.
+    sampler: tokio::task::JoinHandle<Vec<Vec<Option<u64>>>>,
 }
 
 impl Probe {
-    /// Starts measuring process `pid` (and this process's own CPU).
-    pub fn start(pid: u32) -> Probe {
-        let pid = pid.to_string();
+    /// Starts measuring the processes `pids` (and this process's own CPU).
+    pub fn start(pids: &[u32]) -> Probe {
+        let names: Vec<String> = pids.iter().map(u32::to_string).collect();
         let stop = Arc::new(AtomicBool::new(false));
         let sampler = {
-            let pid = pid.clone();
+            let names = names.clone();
             let stop = stop.clone();
             tokio::spawn(async move {
                 let mut samples = Vec::new();
@@ -76,28 +89,29 @@ impl Probe {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    if let Some(kib) = rss_kib(&pid) {
-                        samples.push(kib);
-                    }
+                    samples.push(names.iter().map(|p| rss_kib(p)).collect());
                 }
                 samples
             })
         };
         Probe {
-            ticks_at_start: cpu_ticks(&pid),
+            ticks_at_start: names.iter().map(|p| cpu_ticks(p)).collect(),
             own_ticks_at_start: cpu_ticks("self"),
-            pid,
+            pids: pids.to_vec(),
             started: Instant::now(),
             stop,
             sampler,
         }
     }
 
-    /// Ends the measurement: the server's figures (None when its `/proc` entries could not
-    /// be read, e.g. it exited) and this process's own CPU %.
-    pub async fn finish(self) -> (Option<ProcStats>, Option<f64>) {
+    /// Ends the measurement.
+    pub async fn finish(self) -> Finished {
         let wall = self.started.elapsed().as_secs_f64();
-        let ticks = cpu_ticks(&self.pid);
+        let ticks: Vec<Option<u64>> = self
+            .pids
+            .iter()
+            .map(|p| cpu_ticks(&p.to_string()))
+            .collect();
         let own = cpu_ticks("self");
         self.stop.store(true, Ordering::Relaxed);
         let samples = self.sampler.await.unwrap_or_default();
@@ -107,10 +121,10 @@ impl Probe {
             }
             _ => None,
         };
-        let server = match (pct(self.ticks_at_start, ticks), samples.is_empty()) {
+        let stats = |rss: &[u64], cpu_pct: Option<f64>| match (cpu_pct, rss.is_empty()) {
             (Some(cpu_pct), false) => {
-                let peak = samples.iter().copied().max().unwrap_or(0);
-                let mean = samples.iter().sum::<u64>() as f64 / samples.len() as f64;
+                let peak = rss.iter().copied().max().unwrap_or(0);
+                let mean = rss.iter().sum::<u64>() as f64 / rss.len() as f64;
                 Some(ProcStats {
                     rss_peak_mib: peak as f64 / 1024.0,
                     rss_mean_mib: mean / 1024.0,
@@ -119,7 +133,40 @@ impl Probe {
             }
             _ => None,
         };
-        (server, pct(self.own_ticks_at_start, own))
+        let cpu: Vec<Option<f64>> = self
+            .ticks_at_start
+            .iter()
+            .zip(&ticks)
+            .map(|(s, e)| pct(*s, *e))
+            .collect();
+        let each: Vec<(u32, Option<ProcStats>)> = self
+            .pids
+            .iter()
+            .enumerate()
+            .map(|(i, pid)| {
+                let rss: Vec<u64> = samples
+                    .iter()
+                    .filter_map(|s| s.get(i).copied().flatten())
+                    .collect();
+                (*pid, stats(&rss, cpu.get(i).copied().flatten()))
+            })
+            .collect();
+        // The sum at each instant every process was read; CPU only when all were.
+        let sums: Vec<u64> = samples
+            .iter()
+            .filter_map(|s| s.iter().copied().sum::<Option<u64>>())
+            .collect();
+        let total_cpu = cpu.iter().copied().sum::<Option<f64>>();
+        let total = if self.pids.is_empty() {
+            None
+        } else {
+            stats(&sums, total_cpu)
+        };
+        Finished {
+            total,
+            each,
+            own_cpu_pct: pct(self.own_ticks_at_start, own),
+        }
     }
 }
 
@@ -127,6 +174,21 @@ impl Probe {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[tokio::test]
+    async fn several_processes_are_summed_and_each_reported() {
+        let me = std::process::id();
+        let probe = Probe::start(&[me, me]);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let done = probe.finish().await;
+        assert_eq!(done.each.len(), 2);
+        let one = done.each[0].1.unwrap();
+        let total = done.total.unwrap();
+        assert!(
+            total.rss_peak_mib >= 1.9 * one.rss_peak_mib.min(done.each[1].1.unwrap().rss_peak_mib)
+        );
+        assert!(Probe::start(&[]).finish().await.total.is_none());
+    }
 
     #[test]
     fn this_process_has_a_resident_size_and_cpu_time() {

@@ -1,5 +1,6 @@
 //! The results: one markdown table row per measured row on stdout (step rows under scenario
-//! A's), and one JSON object per row appended to `--json`.
+//! A's), and one JSON object per row appended to `--json` (with the URLs used and, for
+//! several server processes, each one's figures; the table shows their sum).
 
 use std::{io::Write, path::PathBuf};
 
@@ -17,6 +18,8 @@ pub struct Report {
     label: String,
     json: Option<PathBuf>,
     header_due: bool,
+    /// The servers' URLs; client i used URL i mod their number.
+    urls: Vec<String>,
 }
 
 fn num(v: Option<f64>, decimals: usize) -> String {
@@ -27,12 +30,23 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 impl Report {
-    pub fn new(label: String, json: Option<PathBuf>, header: bool) -> Report {
+    pub fn new(label: String, json: Option<PathBuf>, header: bool, urls: Vec<String>) -> Report {
         Report {
             label,
             json,
             header_due: header,
+            urls,
         }
+    }
+
+    /// Each URL and how many of `clients` clients used it (client i used URL i mod n).
+    fn clients_per_url(&self, clients: usize) -> Vec<(String, usize)> {
+        let n = self.urls.len().max(1);
+        self.urls
+            .iter()
+            .enumerate()
+            .map(|(k, url)| (url.clone(), (0..clients).filter(|c| c % n == k).count()))
+            .collect()
     }
 
     /// Prints the row of `scenario` (and one row per named step, when the operation has
@@ -81,6 +95,17 @@ impl Report {
                 }),
             );
         }
+        if m.servers.len() > 1 {
+            for (pid, stats) in &m.servers {
+                eprintln!(
+                    "{scenario} at {} clients, server pid {pid}: RSS peak {} MiB, mean {} MiB, CPU {} %",
+                    m.clients,
+                    num(stats.map(|s| s.rss_peak_mib), 1),
+                    num(stats.map(|s| s.rss_mean_mib), 1),
+                    num(stats.map(|s| s.cpu_pct), 0),
+                );
+            }
+        }
         if m.errors > 0 {
             eprintln!(
                 "{scenario} at {} clients: {} errors, e.g.:",
@@ -109,6 +134,15 @@ impl Report {
             "rss_mean_mib": server.map(|s| s.rss_mean_mib),
             "cpu_pct": server.map(|s| s.cpu_pct),
             "load_cpu_pct": m.own_cpu_pct,
+            "urls": self.clients_per_url(m.clients).into_iter()
+                .map(|(url, clients)| json!({"url": url, "clients": clients}))
+                .collect::<Vec<_>>(),
+            "servers": m.servers.iter().map(|(pid, s)| json!({
+                "pid": pid,
+                "rss_peak_mib": s.map(|s| s.rss_peak_mib),
+                "rss_mean_mib": s.map(|s| s.rss_mean_mib),
+                "cpu_pct": s.map(|s| s.cpu_pct),
+            })).collect::<Vec<_>>(),
             "steps": Value::Object(step_json),
             "error_samples": m.error_samples,
         });
@@ -122,5 +156,22 @@ impl Report {
         }
         std::io::stdout().flush().context("writing stdout")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn clients_are_counted_per_url_round_robin() {
+        let urls = vec!["http://a".to_owned(), "http://b".to_owned()];
+        let report = Report::new("-".into(), None, false, urls);
+        assert_eq!(
+            report.clients_per_url(3),
+            vec![("http://a".to_owned(), 2), ("http://b".to_owned(), 1)]
+        );
+        assert_eq!(report.clients_per_url(1)[1].1, 0);
     }
 }

@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::probe::{Probe, ProcStats};
+use crate::probe::{Finished, Probe, ProcStats};
 
 /// What one operation did.
 #[derive(Debug, Default)]
@@ -61,7 +61,10 @@ pub struct Measured {
     pub steps: Vec<Vec<u64>>,
     /// A few of the errors, for the operator.
     pub error_samples: Vec<String>,
+    /// Every server process together (`--pid` given several times: their sum).
     pub server: Option<ProcStats>,
+    /// Each server process, when there are several.
+    pub servers: Vec<(u32, Option<ProcStats>)>,
     pub own_cpu_pct: Option<f64>,
 }
 
@@ -98,9 +101,9 @@ pub fn percentile_ms(sorted: &[u64], q: f64) -> Option<f64> {
 const ERROR_SAMPLES: usize = 3;
 
 /// Runs `op` on `clients` concurrent clients for one row: a warm-up of `limits.warmup`
-/// (not counted), then the measured run with `pid`'s memory and CPU sampled. `op` gets the
-/// client's index and the client's own running count of operations.
-pub async fn run<F, Fut>(clients: usize, limits: Limits, pid: Option<u32>, op: F) -> Measured
+/// (not counted), then the measured run with the memory and CPU of `pids` sampled. `op` gets
+/// the client's index and the client's own running count of operations.
+pub async fn run<F, Fut>(clients: usize, limits: Limits, pids: &[u32], op: F) -> Measured
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Outcome> + Send + 'static,
@@ -112,19 +115,20 @@ where
     if !limits.warmup.is_zero() {
         phase(clients, limits.warmup, limits.max_ops, &op, &seqs).await;
     }
-    let probe = pid.map(Probe::start);
+    let probe = (!pids.is_empty()).then(|| Probe::start(pids));
     let started = Instant::now();
     let tallies = phase(clients, limits.duration, limits.max_ops, &op, &seqs).await;
     let elapsed = started.elapsed();
-    let (server, own_cpu_pct) = match probe {
+    let finished = match probe {
         Some(p) => p.finish().await,
-        None => (None, None),
+        None => Finished::default(),
     };
     let mut m = Measured {
         clients,
         elapsed,
-        server,
-        own_cpu_pct,
+        server: finished.total,
+        servers: finished.each,
+        own_cpu_pct: finished.own_cpu_pct,
         ..Measured::default()
     };
     for t in tallies {
@@ -236,7 +240,7 @@ mod tests {
             max_ops: 50,
             warmup: Duration::ZERO,
         };
-        let m = run(4, limits, None, |_, _| async {
+        let m = run(4, limits, &[], |_, _| async {
             Outcome {
                 http: 1,
                 ..Outcome::default()

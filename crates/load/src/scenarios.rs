@@ -10,6 +10,9 @@
 //! - `d`: each client as its own requester: 90 % reads of its own tickets (list and detail,
 //!   alternating), 10 % ticket creation.
 //! - `hello`, `insert`: the baseline server's two routes.
+//!
+//! With several `--url`s (instances of one service), client i uses URL i mod n: its
+//! requests, and the session it uses, which it signs in to on that URL at setup.
 
 use std::{
     future::Future,
@@ -33,8 +36,10 @@ use crate::{
 
 /// What every scenario needs to know.
 pub struct Settings {
-    pub base: String,
-    pub pid: Option<u32>,
+    /// The servers' base URLs, at least one: client i uses `urls[i mod n]`.
+    pub urls: Vec<String>,
+    /// The server processes measured (none: no RSS or CPU columns).
+    pub pids: Vec<u32>,
     pub clients: Vec<usize>,
     pub limits: Limits,
     pub requester: String,
@@ -43,6 +48,18 @@ pub struct Settings {
     pub password: String,
     pub search: String,
     pub deep_pages: usize,
+}
+
+impl Settings {
+    /// The URL of setup steps that need one server (every URL serves the same data).
+    fn first_url(&self) -> &str {
+        self.urls.first().map(String::as_str).unwrap_or_default()
+    }
+
+    /// `path` on every URL, in URL order: client i uses entry i mod n.
+    fn on_each(&self, path: &str) -> Vec<String> {
+        self.urls.iter().map(|u| format!("{u}{path}")).collect()
+    }
 }
 
 /// The targets of scenario B, each its own row.
@@ -130,10 +147,11 @@ pub async fn run(scenario: &Scenario, s: &Settings, report: &mut Report) -> anyh
     }
 }
 
-/// `n` clients, each with its own connection (and the browser session `jar`, if any).
-fn clients(n: usize, jar: Option<&Arc<Jar>>) -> anyhow::Result<Arc<Vec<Client>>> {
+/// `n` clients, each with its own connection and, when `jars` has any, client i with the
+/// browser session `jars[i mod len]` (the one signed in on its URL).
+fn clients(n: usize, jars: &[Arc<Jar>]) -> anyhow::Result<Arc<Vec<Client>>> {
     let v = (0..n.max(1))
-        .map(|_| client(jar.cloned()))
+        .map(|c| client(pick(jars, c).cloned()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Arc::new(v))
 }
@@ -169,43 +187,53 @@ where
     Fut: Future<Output = Outcome> + Send + 'static,
 {
     for &n in &s.clients {
-        let op = op_for(clients(n, None)?);
-        let m = runner::run(n, s.limits, s.pid, op).await;
+        let op = op_for(clients(n, &[])?);
+        let m = runner::run(n, s.limits, &s.pids, op).await;
         report.row(name, &m, steps)?;
     }
     Ok(())
 }
 
-async fn setup_token(s: &Settings, email: &str) -> anyhow::Result<String> {
-    http::token(&client(None)?, &s.base, email, &s.password).await
+/// `email`'s bearer token on each URL, in URL order: each signed in on the URL it is used on.
+async fn setup_tokens(s: &Settings, email: &str) -> anyhow::Result<Vec<String>> {
+    let setup = client(None)?;
+    let mut tokens = Vec::with_capacity(s.urls.len());
+    for url in &s.urls {
+        tokens.push(http::token(&setup, url, email, &s.password).await?);
+    }
+    Ok(tokens)
 }
 
 /// Ticket creation without files, emision a (no payment needed).
 async fn create(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let token = setup_token(s, &s.requester).await?;
-    let url = format!("{}/api/v1/tickets", s.base);
-    post_ticket_body(s, report, "create", "POST /api/v1/tickets", url, token).await
+    let tokens = setup_tokens(s, &s.requester).await?;
+    let urls = s.on_each("/api/v1/tickets");
+    post_ticket_body(s, report, "create", "POST /api/v1/tickets", urls, tokens).await
 }
 
-/// Rows of `POST url` with the body of ticket creation and `token`: certdesk's creation
-/// and the baseline's raw insert are measured by the same requests.
+/// Rows of `POST url` with the body of ticket creation and a bearer token (client i: the
+/// URL and token i mod n): certdesk's creation and the baseline's raw insert are measured
+/// by the same requests.
 async fn post_ticket_body(
     s: &Settings,
     report: &mut Report,
     scenario: &str,
     what: &'static str,
-    url: String,
-    token: String,
+    urls: Vec<String>,
+    tokens: Vec<String>,
 ) -> anyhow::Result<()> {
-    let (url, token): (Arc<str>, Arc<str>) = (url.into(), token.into());
+    let (urls, tokens) = (Arc::new(urls), Arc::new(tokens));
     rows(s, report, scenario, &[], |http| {
-        let (token, url) = (token.clone(), url.clone());
+        let (tokens, urls) = (tokens.clone(), urls.clone());
         move |c, _| {
-            let req = pick(&http, c).map(|h| {
-                h.post(&*url)
-                    .bearer_auth(&*token)
-                    .json(&json!({"kind": "emision", "reason": "a"}))
-            });
+            let req = match (pick(&http, c), pick(&urls, c), pick(&tokens, c)) {
+                (Some(h), Some(url), Some(token)) => Some(
+                    h.post(url)
+                        .bearer_auth(token)
+                        .json(&json!({"kind": "emision", "reason": "a"})),
+                ),
+                _ => None,
+            };
             async move {
                 match req {
                     Some(req) => single(what, req).await,
@@ -263,26 +291,29 @@ impl Serials {
 
 /// What every complete request shares.
 struct Complete {
-    base: String,
-    token: String,
+    /// The URLs, and the requester's token on each (client i: entry i mod n).
+    bases: Vec<String>,
+    tokens: Vec<String>,
     serials: Serials,
 }
 
 const A_STEPS: [&str; 4] = ["create", "payment", "applicant", "submit"];
 
 impl Complete {
-    async fn one(&self, http: &Client) -> Outcome {
+    /// One complete request by client `c`.
+    async fn one(&self, http: &Client, c: usize) -> Outcome {
         let mut out = Outcome::default();
-        if let Err(e) = self.steps(http, &mut out).await {
+        if let Err(e) = self.steps(http, c, &mut out).await {
             out.error = Some(e);
         }
         out
     }
 
-    async fn steps(&self, http: &Client, out: &mut Outcome) -> Result<(), String> {
+    async fn steps(&self, http: &Client, c: usize, out: &mut Outcome) -> Result<(), String> {
+        let (Some(base), Some(token)) = (pick(&self.bases, c), pick(&self.tokens, c)) else {
+            return Err("no URL".to_owned());
+        };
         let (operation_number, dni, serial) = self.serials.take();
-        let base = &self.base;
-        let token = &self.token;
 
         out.http += 1;
         let (us, body) = timed(
@@ -365,8 +396,8 @@ impl Complete {
 
 async fn complete_requests(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let shared = Arc::new(Complete {
-        base: s.base.clone(),
-        token: setup_token(s, &s.requester).await?,
+        bases: s.urls.clone(),
+        tokens: setup_tokens(s, &s.requester).await?,
         serials: Serials::new(),
     });
     rows(s, report, "a", &A_STEPS, |http| {
@@ -376,7 +407,7 @@ async fn complete_requests(s: &Settings, report: &mut Report) -> anyhow::Result<
             let http = pick(&http, c).cloned();
             async move {
                 match http {
-                    Some(http) => shared.one(&http).await,
+                    Some(http) => shared.one(&http, c).await,
                     None => no_client(),
                 }
             }
@@ -422,12 +453,12 @@ async fn deep_cursor(
 
 async fn pages(s: &Settings, targets: &[PageTarget], report: &mut Report) -> anyhow::Result<()> {
     let setup = client(None)?;
-    let analyst_token: Arc<str> = http::token(&setup, &s.base, &s.analyst, &s.password)
-        .await?
-        .into();
-    let mut deep_url = None;
+    let analyst_tokens = setup_tokens(s, &s.analyst).await?;
+    // The deepest cursor, walked on one server: a keyset cursor is data, valid on any.
+    let mut deep_urls = Vec::new();
     if targets.contains(&PageTarget::QueueApiDeep) {
-        let (cursor, depth) = deep_cursor(&setup, &s.base, &analyst_token, s.deep_pages).await?;
+        let first_token = analyst_tokens.first().context("no URL")?;
+        let (cursor, depth) = deep_cursor(&setup, s.first_url(), first_token, s.deep_pages).await?;
         if depth < s.deep_pages {
             eprintln!(
                 "warning: the queue has only {} pages; the deep row reads page {}",
@@ -435,68 +466,90 @@ async fn pages(s: &Settings, targets: &[PageTarget], report: &mut Report) -> any
                 depth + 1
             );
         }
-        let mut url =
-            reqwest::Url::parse(&format!("{}/api/v1/queue", s.base)).context("the server URL")?;
-        if let Some(c) = cursor {
-            url.query_pairs_mut().append_pair("after", &c);
+        for base in &s.urls {
+            let mut url =
+                reqwest::Url::parse(&format!("{base}/api/v1/queue")).context("the server URL")?;
+            if let Some(c) = &cursor {
+                url.query_pairs_mut().append_pair("after", c);
+            }
+            deep_urls.push(url.to_string());
         }
-        deep_url = Some(url.to_string());
     }
     let needs = |t: PageTarget| targets.contains(&t);
-    let analyst_jar = if needs(PageTarget::ColaPage)
+    // Browser sessions, one per URL: a cookie belongs to its host.
+    let sessions = |email: &str| {
+        let email = email.to_owned();
+        async move {
+            let mut jars = Vec::with_capacity(s.urls.len());
+            for base in &s.urls {
+                jars.push(http::browser_session(base, &email, &s.password).await?);
+            }
+            anyhow::Ok(jars)
+        }
+    };
+    let analyst_jars = if needs(PageTarget::ColaPage)
         || needs(PageTarget::BuscarPage)
         || needs(PageTarget::ReportesPage)
     {
-        Some(http::browser_session(&s.base, &s.analyst, &s.password).await?)
+        sessions(&s.analyst).await?
     } else {
-        None
+        Vec::new()
     };
-    let requester_jar = if needs(PageTarget::TramitesPage) {
-        Some(http::browser_session(&s.base, &s.requester, &s.password).await?)
+    let requester_jars = if needs(PageTarget::TramitesPage) {
+        sessions(&s.requester).await?
     } else {
-        None
+        Vec::new()
     };
     for &target in targets {
-        let (url, jar, bearer) = match target {
+        // Per URL, in URL order: the page, and the browser sessions or bearer tokens.
+        let (urls, jars, bearers) = match target {
             PageTarget::QueueApiFirst => (
-                format!("{}/api/v1/queue", s.base),
-                None,
-                Some(analyst_token.clone()),
+                s.on_each("/api/v1/queue"),
+                Vec::new(),
+                analyst_tokens.clone(),
             ),
-            PageTarget::QueueApiDeep => (
-                deep_url.clone().context("no deep cursor")?,
-                None,
-                Some(analyst_token.clone()),
-            ),
+            PageTarget::QueueApiDeep => {
+                if deep_urls.is_empty() {
+                    bail!("no deep cursor");
+                }
+                (deep_urls.clone(), Vec::new(), analyst_tokens.clone())
+            }
             PageTarget::ColaPage => (
-                format!("{}/analista/cola", s.base),
-                analyst_jar.clone(),
-                None,
+                s.on_each("/analista/cola"),
+                analyst_jars.clone(),
+                Vec::new(),
             ),
             PageTarget::TramitesPage => {
-                (format!("{}/tramites", s.base), requester_jar.clone(), None)
+                (s.on_each("/tramites"), requester_jars.clone(), Vec::new())
             }
             PageTarget::BuscarPage => {
-                let mut url = reqwest::Url::parse(&format!("{}/analista/buscar", s.base))
-                    .context("the server URL")?;
-                url.query_pairs_mut().append_pair("q", &s.search);
-                (url.to_string(), analyst_jar.clone(), None)
+                let mut urls = Vec::with_capacity(s.urls.len());
+                for base in &s.urls {
+                    let mut url = reqwest::Url::parse(&format!("{base}/analista/buscar"))
+                        .context("the server URL")?;
+                    url.query_pairs_mut().append_pair("q", &s.search);
+                    urls.push(url.to_string());
+                }
+                (urls, analyst_jars.clone(), Vec::new())
             }
-            PageTarget::ReportesPage => (format!("{}/reportes", s.base), analyst_jar.clone(), None),
+            PageTarget::ReportesPage => (s.on_each("/reportes"), analyst_jars.clone(), Vec::new()),
         };
-        let url: Arc<str> = url.into();
+        let (urls, bearers) = (Arc::new(urls), Arc::new(bearers));
         let what: Arc<str> = format!("GET {}", target.name()).into();
         for &n in &s.clients {
-            let http = clients(n, jar.as_ref())?;
-            let (url, what, bearer) = (url.clone(), what.clone(), bearer.clone());
+            let http = clients(n, &jars)?;
+            let (urls, what, bearers) = (urls.clone(), what.clone(), bearers.clone());
             let op = move |c: usize, _| {
-                let req = pick(&http, c).map(|h| {
-                    let req = h.get(&*url);
-                    match &bearer {
-                        Some(t) => req.bearer_auth(&**t),
-                        None => req,
+                let req = match (pick(&http, c), pick(&urls, c)) {
+                    (Some(h), Some(url)) => {
+                        let req = h.get(url);
+                        Some(match pick(&bearers, c) {
+                            Some(t) => req.bearer_auth(t),
+                            None => req,
+                        })
                     }
-                });
+                    _ => None,
+                };
                 let what = what.clone();
                 async move {
                     match req {
@@ -505,7 +558,7 @@ async fn pages(s: &Settings, targets: &[PageTarget], report: &mut Report) -> any
                     }
                 }
             };
-            let m = runner::run(n, s.limits, s.pid, op).await;
+            let m = runner::run(n, s.limits, &s.pids, op).await;
             report.row(target.name(), &m, &[])?;
         }
     }
@@ -518,19 +571,19 @@ async fn logins(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     // Every account must log in before the row counts its failures as the server's.
     let setup = client(None)?;
     for e in emails.iter() {
-        http::token(&setup, &s.base, e, &s.password).await?;
+        http::token(&setup, s.first_url(), e, &s.password).await?;
     }
-    let url: Arc<str> = format!("{}/api/v1/session", s.base).into();
+    let urls = Arc::new(s.on_each("/api/v1/session"));
     let password: Arc<str> = s.password.clone().into();
     let next = Arc::new(AtomicU64::new(0));
     rows(s, report, "c", &[], |http| {
-        let (emails, url, password, next) =
-            (emails.clone(), url.clone(), password.clone(), next.clone());
+        let (emails, urls, password, next) =
+            (emails.clone(), urls.clone(), password.clone(), next.clone());
         move |c, _| {
             let k = next.fetch_add(1, Ordering::Relaxed) as usize;
-            let req = match (pick(&http, c), pick(&emails, k)) {
-                (Some(h), Some(email)) => Some(
-                    h.post(&*url)
+            let req = match (pick(&http, c), pick(&urls, c), pick(&emails, k)) {
+                (Some(h), Some(url), Some(email)) => Some(
+                    h.post(url)
                         .json(&json!({"email": email, "password": &*password})),
                 ),
                 _ => None,
@@ -546,9 +599,9 @@ async fn logins(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     .await
 }
 
-/// One requester of scenario D: its token and some of its tickets.
+/// One requester of scenario D: its token on each URL (URL order) and some of its tickets.
 struct Requester {
-    token: String,
+    tokens: Vec<String>,
     tickets: Vec<String>,
 }
 
@@ -557,12 +610,14 @@ async fn mixed(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let emails = http::requester_emails(&s.requester, s.requesters.min(max_clients));
     let setup = client(None)?;
     let mut requesters = Vec::new();
+    let first = s.first_url();
     for email in &emails {
-        let token = http::token(&setup, &s.base, email, &s.password).await?;
+        let tokens = setup_tokens(s, email).await?;
+        let token = tokens.first().context("no URL")?.clone();
         let list = call(
             "GET /api/v1/tickets",
             setup
-                .get(format!("{}/api/v1/tickets", s.base))
+                .get(format!("{first}/api/v1/tickets"))
                 .bearer_auth(&token),
         )
         .await
@@ -582,7 +637,7 @@ async fn mixed(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             let body = call(
                 "POST /api/v1/tickets",
                 setup
-                    .post(format!("{}/api/v1/tickets", s.base))
+                    .post(format!("{first}/api/v1/tickets"))
                     .bearer_auth(&token)
                     .json(&json!({"kind": "emision", "reason": "a"})),
             )
@@ -591,34 +646,35 @@ async fn mixed(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             let v = json_of("create", &body).map_err(anyhow::Error::msg)?;
             tickets.push(field("create", &v, "id").map_err(anyhow::Error::msg)?);
         }
-        requesters.push(Requester { token, tickets });
+        requesters.push(Requester { tokens, tickets });
     }
     if requesters.is_empty() {
         bail!("no requester accounts");
     }
     let requesters = Arc::new(requesters);
-    let base: Arc<str> = s.base.clone().into();
+    let bases = Arc::new(s.urls.clone());
     rows(s, report, "d", &[], |http| {
-        let (requesters, base) = (requesters.clone(), base.clone());
+        let (requesters, bases) = (requesters.clone(), bases.clone());
         move |c, seq| {
-            let (what, req) = match (pick(&http, c), pick(&requesters, c)) {
-                (Some(h), Some(r)) => {
+            let found = match (pick(&http, c), pick(&requesters, c), pick(&bases, c)) {
+                (Some(h), Some(r), Some(base)) => pick(&r.tokens, c).map(|t| (h, r, base, t)),
+                _ => None,
+            };
+            let (what, req) = match found {
+                Some((h, r, base, token)) => {
                     if seq % 10 == 9 {
                         (
                             "POST /api/v1/tickets",
                             Some(
                                 h.post(format!("{base}/api/v1/tickets"))
-                                    .bearer_auth(&r.token)
+                                    .bearer_auth(token)
                                     .json(&json!({"kind": "emision", "reason": "a"})),
                             ),
                         )
                     } else if seq % 2 == 0 {
                         (
                             "GET /api/v1/tickets",
-                            Some(
-                                h.get(format!("{base}/api/v1/tickets"))
-                                    .bearer_auth(&r.token),
-                            ),
+                            Some(h.get(format!("{base}/api/v1/tickets")).bearer_auth(token)),
                         )
                     } else {
                         let id = pick(&r.tickets, (seq / 2) as usize)
@@ -628,12 +684,12 @@ async fn mixed(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                             "GET /api/v1/tickets/{id}",
                             Some(
                                 h.get(format!("{base}/api/v1/tickets/{id}"))
-                                    .bearer_auth(&r.token),
+                                    .bearer_auth(token),
                             ),
                         )
                     }
                 }
-                _ => ("", None),
+                None => ("", None),
             };
             async move {
                 match req {
@@ -648,15 +704,20 @@ async fn mixed(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 
 /// The baseline's `GET /hello`.
 async fn hello(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let url: Arc<str> = format!("{}/hello", s.base).into();
-    call("GET /hello", client(None)?.get(&*url))
-        .await
-        .map_err(anyhow::Error::msg)
-        .context("is the baseline server running at --url?")?;
+    let urls = Arc::new(s.on_each("/hello"));
+    for url in urls.iter() {
+        call("GET /hello", client(None)?.get(url))
+            .await
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("is the baseline server running at {url}?"))?;
+    }
     rows(s, report, "hello", &[], |http| {
-        let url = url.clone();
+        let urls = urls.clone();
         move |c, _| {
-            let req = pick(&http, c).map(|h| h.get(&*url));
+            let req = match (pick(&http, c), pick(&urls, c)) {
+                (Some(h), Some(url)) => Some(h.get(url)),
+                _ => None,
+            };
             async move {
                 match req {
                     Some(req) => single("GET /hello", req).await,
@@ -670,9 +731,9 @@ async fn hello(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 
 /// The baseline's `POST /insert`, with the body of ticket creation.
 async fn insert(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let url = format!("{}/insert", s.base);
-    let token = baseline::TOKEN.to_owned();
-    post_ticket_body(s, report, "insert", "POST /insert", url, token).await
+    let urls = s.on_each("/insert");
+    let tokens = vec![baseline::TOKEN.to_owned(); s.urls.len()];
+    post_ticket_body(s, report, "insert", "POST /insert", urls, tokens).await
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod backup;
 mod bulk;
 mod corrections;
 mod crash;
+mod deploy;
 mod desk;
 mod faults;
 mod files;
