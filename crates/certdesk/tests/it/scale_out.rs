@@ -269,3 +269,31 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// A database across an untrusted network is reached over TLS (`sslmode=require` in the
+/// URL). Runs on PostgreSQL servers that offer TLS (Debian's does, with its snakeoil
+/// certificate); says so and returns on one that does not.
+#[tokio::test]
+async fn postgresql_is_reached_over_tls_when_the_url_requires_it() {
+    if backend_name() != "postgres" {
+        eprintln!("PostgreSQL only: skipped");
+        return;
+    }
+    let t = crate::helpers::spawn_app().await;
+    let separator = if t.database_url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}sslmode=require", t.database_url);
+    let store = match certdesk::store::Store::connect(&url).await {
+        Ok(store) => store,
+        Err(err) if format!("{err:#}").contains("TLS") || format!("{err:#}").contains("SSL") => {
+            eprintln!("this PostgreSQL offers no TLS ({err:#}): skipped");
+            return;
+        }
+        Err(err) => panic!("{err:#}"),
+    };
+    let mut conn = store.conn().await.unwrap();
+    let ssl: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert!(ssl, "the connection is encrypted");
+}
