@@ -9,7 +9,8 @@
 //! - [`private_fs`]: directories `0700` and files `0600`, for the data dir and what is in it.
 //! - [`app`]: use cases, one transaction each; who-may-do-what is enforced here.
 //! - [`mail`]: the e-mails certdesk writes to the transactional outbox.
-//! - [`jobs`]: background work, each a `run_once(now)` step plus a loop.
+//! - [`jobs`]: background work, each a `run_once(now)` step plus a loop; each step under a
+//!   database lease, so several instances on one database run it once.
 //! - [`web`]: axum routes: HTML pages for people, JSON API under `/api/v1`.
 //! - [`images`]: upload bytes → bounded decode → checks → bytes to store.
 //! - [`sheets`]: uploaded CSV/XLSX → rows of text cells (bounded); XLSX templates to fill in.

@@ -50,6 +50,9 @@ pub struct App {
     pub config: Arc<AppConfig>,
     /// The key that signs anonymous CSRF tokens, read from the database on first use.
     pub(crate) csrf_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
+    /// This instance among those sharing the database: random, made when the app is, never
+    /// persisted. It names the holder of the job leases (`jobs::lease`); clones share it.
+    pub instance: uuid::Uuid,
 }
 
 /// Settings fixed at start-up (settings admins change at run time live in the database).
@@ -130,6 +133,7 @@ impl App {
             clock,
             config: Arc::new(config),
             csrf_key: Arc::default(),
+            instance: uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
         }
     }
 

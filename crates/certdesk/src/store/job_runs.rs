@@ -52,6 +52,15 @@ pub async fn record(
     Ok(())
 }
 
+/// `job`'s last run, if it ever ran.
+pub async fn get(conn: &mut Conn, job: &str) -> StoreResult<Option<JobRun>> {
+    let row = sqlx::query("SELECT * FROM job_runs WHERE job = $1")
+        .bind(job)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Every job's last run.
 pub async fn all(conn: &mut Conn) -> StoreResult<Vec<JobRun>> {
     let rows = sqlx::query("SELECT * FROM job_runs ORDER BY job")

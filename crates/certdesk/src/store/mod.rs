@@ -12,6 +12,7 @@ pub mod backup;
 pub mod batches;
 pub mod certificates;
 pub mod holidays;
+pub mod job_leases;
 pub mod job_runs;
 pub mod load_demo;
 pub mod notes;

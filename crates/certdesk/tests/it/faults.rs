@@ -49,6 +49,19 @@ fn dies_at(spec: &ServeSpec, point: &str) {
     );
 }
 
+/// The job leases a killed process held run out now (they would in [`LEASE`]; the
+/// restarted process is another instance, which waits for them), as the outbox test does
+/// with the claims of its dead workers.
+///
+/// [`LEASE`]: certdesk::jobs::lease::LEASE
+async fn leases_of_the_dead_run_out(store: &Store) {
+    let mut conn = store.conn().await.unwrap();
+    sqlx::query("UPDATE job_leases SET expires_at = 0")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
 pub(crate) async fn count(store: &Store, sql: &str) -> i64 {
     let mut conn = store.conn().await.unwrap();
     sqlx::query_scalar::<_, i64>(sql)
@@ -117,6 +130,7 @@ async fn a_batch_close_killed_at_any_point_still_closes_once_with_every_applican
 
         // The scheduler's first tick closes the missed cut-off, and dies on the way.
         dies_at(&spec, point);
+        leases_of_the_dead_run_out(store).await;
         assert_eq!(
             count(store, "SELECT COUNT(*) FROM batches").await,
             1,
@@ -278,6 +292,7 @@ async fn reminders_killed_before_and_after_their_commit_are_each_written_once() 
 
     // Dies with the reminders written but not committed: nothing of them stays.
     dies_at(&spec, "reminders.before_commit");
+    leases_of_the_dead_run_out(store).await;
     assert_eq!(count(store, "SELECT COUNT(*) FROM reminders_sent").await, 0);
     assert_eq!(
         count(
@@ -289,9 +304,24 @@ async fn reminders_killed_before_and_after_their_commit_are_each_written_once() 
     );
     // Dies just after the commit: they are all there.
     dies_at(&spec, "reminders.after_commit");
+    leases_of_the_dead_run_out(store).await;
     assert_eq!(count(store, "SELECT COUNT(*) FROM reminders_sent").await, 3);
-    // Started again (twice): the job runs on each start and writes nothing more.
-    for _ in 0..2 {
+    // Started again (twice): the job runs and writes nothing more. Its last run is kept in
+    // the database for every instance, so a start within the hour would not run it again:
+    // before the second start, the test moves the first one's run back an hour.
+    for round in 0..2 {
+        if round == 1 {
+            let mut conn = store.conn().await.unwrap();
+            sqlx::query(
+                "UPDATE job_runs SET last_started_at = last_started_at - 3600000000 \
+                 WHERE job = 'reminders'",
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            drop(conn);
+            leases_of_the_dead_run_out(store).await;
+        }
         let served = spec.start();
         let since = t.app.now().as_microsecond();
         wait_for(

@@ -25,6 +25,7 @@ mod hardening;
 mod helpers;
 mod homes;
 mod images;
+mod instances;
 mod load_demo;
 mod login_security;
 mod mail_delivery;
