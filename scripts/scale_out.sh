@@ -11,7 +11,9 @@
 # PostgreSQL: ${CERTDESK_LOAD_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}; the database
 # certdesk_scale is dropped and made again. S3: ${CERTDESK_SCALE_S3_ENDPOINT}, or else a moto
 # server this script starts from ${MOTO_SERVER:-moto_server} (pip install 'moto[server]').
-# Tunables: CERTDESK_LOAD_CLIENTS (16), CERTDESK_LOAD_DURATION (20 s a row).
+# Tunables: CERTDESK_LOAD_CLIENTS (16), CERTDESK_LOAD_DURATION (20 s a row),
+# CERTDESK_SCALE_PIN=1 to pin instance i to CPU i-1 (taskset), so that one instance has one
+# core and two have two: on a small machine, the only way to see what a second one adds.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -92,7 +94,9 @@ run() { # label instances files-url-or-empty
     port=$(free_port)
     log=$OUT/scale-out-$STAMP-$label-$i.log
     # Each instance its own data dir (its scratch); the database and bucket are shared.
-    CERTDESK_FILES_URL=$files RUST_LOG=warn "$CERTDESK" --data-dir "$data-$i" \
+    local pin=()
+    [[ -n ${CERTDESK_SCALE_PIN:-} ]] && pin=(taskset -c $(((i - 1) % $(nproc))))
+    CERTDESK_FILES_URL=$files RUST_LOG=warn "${pin[@]}" "$CERTDESK" --data-dir "$data-$i" \
       --database-url "$DB" serve --bind "127.0.0.1:$port" >"$log" 2>&1 &
     PIDS+=($!)
     pids+=($!)
@@ -116,7 +120,8 @@ curl -fsS -X PUT "$ENDPOINT/certdesk-scale" >/dev/null 2>&1 || true
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1);" \
   "$TICKETS tickets; $CLIENTS clients; $DURATION s a row; S3 at $ENDPOINT" >&2
 HEADER=
-run "pg-1-local" 1 ""
-run "pg-1-s3" 1 "s3://certdesk-scale/one-$STAMP"
-run "pg-2-s3" 2 "s3://certdesk-scale/two-$STAMP"
+PINNED=${CERTDESK_SCALE_PIN:+-pinned}
+run "pg-1-local$PINNED" 1 ""
+run "pg-1-s3$PINNED" 1 "s3://certdesk-scale/one-$STAMP"
+run "pg-2-s3$PINNED" 2 "s3://certdesk-scale/two-$STAMP"
 echo "rows as JSON: $RESULTS" >&2

@@ -280,7 +280,11 @@ async fn postgresql_is_reached_over_tls_when_the_url_requires_it() {
         return;
     }
     let t = crate::helpers::spawn_app().await;
-    let separator = if t.database_url.contains('?') { '&' } else { '?' };
+    let separator = if t.database_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     let url = format!("{}{separator}sslmode=require", t.database_url);
     let store = match certdesk::store::Store::connect(&url).await {
         Ok(store) => store,
