@@ -72,7 +72,9 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
     approved_applicants(&t).await;
     let owner = "titular@regioncajamarca.gob.pe";
     t.user(owner, Role::Solicitante, PASSWORD).await;
-    let today = domain::schedule::today_in_lima(jiff::Timestamp::now());
+    // The processes' clock is the real one.
+    let today =
+        domain::schedule::today_in_lima(certdesk::clock::Clock::now(&certdesk::clock::SystemClock));
     let holders = certificates_due(&t, owner, today).await;
     let smtp = SmtpServer::start();
     let spec = ServeSpec::of(&t)
