@@ -5,7 +5,7 @@
 //! - [`config`]: command-line flags and `CERTDESK_*` environment variables.
 //! - [`clock`]: the only source of "now"; tests pass a fixed clock.
 //! - [`store`]: the only module that knows SQL; one code path for SQLite and PostgreSQL.
-//! - [`blobs`]: private files by content hash under the data dir.
+//! - [`blobs`]: private files by content hash, in the data dir or an S3-compatible bucket.
 //! - [`private_fs`]: directories `0700` and files `0600`, for the data dir and what is in it.
 //! - [`app`]: use cases, one transaction each; who-may-do-what is enforced here.
 //! - [`mail`]: the e-mails certdesk writes to the transactional outbox.

@@ -114,12 +114,6 @@ impl Blobs {
         }
     }
 
-    /// The file of a hash in the local store; `None` in a bucket or for anything that is
-    /// not a SHA-256.
-    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        self.as_local().and_then(|local| local.path_of(sha256))
-    }
-
     /// Stores the bytes; returns their SHA-256 (hex).
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
         match &self.backend {

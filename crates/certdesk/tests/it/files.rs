@@ -260,7 +260,7 @@ async fn files_migrate_copies_every_file_verifies_it_and_resumes() {
 
     // A damaged source file is not copied as if it were whole.
     bucket.remove(&hashes[0]).await.unwrap();
-    let damaged = local.path_of(&hashes[0]).unwrap();
+    let damaged = local.as_local().unwrap().path_of(&hashes[0]).unwrap();
     std::fs::write(&damaged, b"otra cosa").unwrap();
     let out = migrate();
     assert_eq!(out.status.code(), Some(1));
