@@ -32,7 +32,7 @@ const CLIENT: &str = "127.0.0.5";
 
 /// `nginx`, `openssl` and `curl`, or None (with the reason printed) when one is missing and
 /// they are not required.
-fn tools() -> Option<Tools> {
+pub(crate) fn tools() -> Option<Tools> {
     let found = |name: &str| -> Option<PathBuf> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         std::env::split_paths(&path)
@@ -67,7 +67,7 @@ fn tools() -> Option<Tools> {
     }
 }
 
-struct Tools {
+pub(crate) struct Tools {
     nginx: PathBuf,
     openssl: PathBuf,
     curl: PathBuf,
@@ -174,7 +174,7 @@ fn main_conf(nginx: &Path, dir: &Path) -> String {
 }
 
 /// A prepared nginx prefix: certificate, configuration, logs.
-struct Prefix {
+pub(crate) struct Prefix {
     dir: tempfile::TempDir,
     http: u16,
     https: u16,
@@ -237,14 +237,14 @@ impl Prefix {
             .join("")
     }
 
-    fn access_log(&self) -> String {
+    pub(crate) fn access_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("logs/certdesk.access.log"))
             .unwrap_or_default()
     }
 }
 
 /// nginx in the foreground; stopped (SIGTERM, then SIGKILL) when dropped.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -264,15 +264,21 @@ impl Drop for Running {
 }
 
 /// What curl got.
-struct Got {
-    status: u16,
-    headers: String,
-    body: String,
+pub(crate) struct Got {
+    pub(crate) status: u16,
+    pub(crate) headers: String,
+    pub(crate) body: String,
 }
 
 /// One HTTPS request through nginx from [`CLIENT`], with curl on a blocking thread (the
 /// servers run on this test's runtime).
-async fn curl(tools: &Tools, prefix: &Prefix, method: &str, path: &str, extra: &[&str]) -> Got {
+pub(crate) async fn curl(
+    tools: &Tools,
+    prefix: &Prefix,
+    method: &str,
+    path: &str,
+    extra: &[&str],
+) -> Got {
     let headers = prefix
         .dir
         .path()
@@ -320,18 +326,7 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
     let address =
         |base: &str| -> SocketAddr { base.trim_start_matches("http://").parse().unwrap() };
     let upstreams = [address(&app.base), address(&second.base)];
-    // A port picked free may be taken by another test before nginx binds it: try again.
-    let mut attempt = 0;
-    let (prefix, nginx) = loop {
-        attempt += 1;
-        let prefix = Prefix::new(&tools, upstreams);
-        check_with_nginx_t(&tools, &prefix);
-        match start_nginx(&tools, &prefix).await {
-            Ok(nginx) => break (prefix, nginx),
-            Err(log) if attempt < 3 && log.contains("Address already in use") => continue,
-            Err(log) => panic!("nginx did not start:\n{log}"),
-        }
-    };
+    let (prefix, nginx) = nginx_in_front(&tools, upstreams).await;
 
     let plain = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -364,6 +359,23 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
         got.headers
     );
     drop(nginx);
+}
+
+/// The real configuration checked with `nginx -t`, then nginx running it in front of
+/// `upstreams`. A port picked free may be taken by another test before nginx binds it: it
+/// tries again.
+pub(crate) async fn nginx_in_front(tools: &Tools, upstreams: [SocketAddr; 2]) -> (Prefix, Running) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let prefix = Prefix::new(tools, upstreams);
+        check_with_nginx_t(tools, &prefix);
+        match start_nginx(tools, &prefix).await {
+            Ok(nginx) => return (prefix, nginx),
+            Err(log) if attempt < 3 && log.contains("Address already in use") => continue,
+            Err(log) => panic!("nginx did not start:\n{log}"),
+        }
+    }
 }
 
 /// `nginx -t` on the prefix, as the current user.

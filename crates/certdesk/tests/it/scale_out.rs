@@ -1,6 +1,9 @@
 //! Two `certdesk serve` processes on one PostgreSQL and one S3 bucket (issue 15): what one
 //! does, the other sees; what the scheduler does happens once, whichever gets there first.
 //!
+//! nginx, with the deployment's configuration, is put in front of both when it is installed
+//! (as `.ci/run` makes sure).
+//!
 //! Runs when the suite runs on PostgreSQL with a local S3 (`CERTDESK_TEST_POSTGRES_URL`
 //! and `CERTDESK_TEST_S3_ENDPOINT`, as CI's PostgreSQL pass does); otherwise it says so and
 //! returns, unless `CERTDESK_TEST_REQUIRE_S3` is set.
@@ -14,6 +17,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::{
+    deploy::{curl, nginx_in_front},
     faults::{
         approved_applicants, audit_verifies, certificates_due, count, delivered_ids, wait_for,
     },
@@ -82,7 +86,9 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
         .arg("--smtp-url")
         .arg(&smtp.url())
         .arg("--mail-from")
-        .arg(FROM);
+        .arg(FROM)
+        .arg("--trusted-proxies")
+        .arg("127.0.0.1");
     let (a, b) = start_both(&spec);
     let store = t.app.store.clone();
 
@@ -184,6 +190,7 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
     // 4. The photo and signature sent to B are served by A and by B, byte for byte, and
     // are the bytes the database names.
     let applicant_id = applicant["id"].as_str().unwrap();
+    let mut photo_sha256 = String::new();
     for (what, column) in [("photo", "photo_sha256"), ("signature", "signature_sha256")] {
         let path = format!("/api/v1/applicants/{applicant_id}/{what}");
         let from_a = bytes_of(
@@ -213,6 +220,9 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
                 .get(0)
         };
         assert_eq!(hex::encode(Sha256::digest(&from_a)), named, "{what}");
+        if what == "photo" {
+            photo_sha256 = named;
+        }
     }
     // The package that one of them built is downloaded from the other, whole.
     let (batch_id, package_sha): (String, String) = {
@@ -235,7 +245,47 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
         assert_eq!(hex::encode(Sha256::digest(&zip)), package_sha);
     }
 
-    // 5. Mail: everything in the outbox is delivered, each message once.
+    // 5. Through nginx in front of both (deploy/nginx/certdesk.conf), when it is installed:
+    // a token made through the proxy works on each instance, and the photo comes back whole
+    // whichever instance answers.
+    if let Some(tools) = crate::deploy::tools() {
+        let address = |s: &Served| s.base().trim_start_matches("http://").parse().unwrap();
+        let (prefix, nginx) = nginx_in_front(&tools, [address(&a), address(&b)]).await;
+        let body = json!({"email": owner, "password": PASSWORD}).to_string();
+        let json_type = ["-H", "Content-Type: application/json", "--data", &body];
+        let got = curl(&tools, &prefix, "POST", "/api/v1/session", &json_type).await;
+        assert_eq!(got.status, 200, "{}", got.body);
+        let proxied: Value = serde_json::from_str(&got.body).unwrap();
+        let proxied = proxied["token"].as_str().unwrap();
+        for served in [&a, &b] {
+            let me = http
+                .get(served.url("/api/v1/me"))
+                .bearer_auth(proxied)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(me.status(), 200, "a login through the proxy, used directly");
+        }
+        let downloads = tempfile::tempdir().unwrap();
+        let bearer = format!("Authorization: Bearer {}", requester.token);
+        for i in 0..4 {
+            let file = downloads.path().join(format!("foto-{i}"));
+            let file = file.to_str().unwrap();
+            let path = format!("/api/v1/applicants/{applicant_id}/photo");
+            let got = curl(&tools, &prefix, "GET", &path, &["-H", &bearer, "-o", file]).await;
+            assert_eq!(got.status, 200);
+            let bytes = std::fs::read(file).unwrap();
+            assert_eq!(hex::encode(Sha256::digest(&bytes)), photo_sha256);
+        }
+        let log = prefix.access_log();
+        for served in [&a, &b] {
+            let upstream = served.base().trim_start_matches("http://");
+            assert!(log.contains(&format!("upstream={upstream} ")), "{log}");
+        }
+        drop(nginx);
+    }
+
+    // 6. Mail: everything in the outbox is delivered, each message once.
     wait_for(
         &store,
         "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
@@ -263,7 +313,7 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
         assert_eq!(mails, 1, "one reminder mail for {holder}");
     }
 
-    // 6. Both wrote to one audit log; its chain verifies.
+    // 7. Both wrote to one audit log; its chain verifies.
     drop((a, b));
     audit_verifies(&spec);
     eprintln!(
