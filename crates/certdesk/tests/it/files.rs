@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    helpers::{fresh_s3_url, s3_endpoint, spawn_app, S3_ENV},
+    helpers::{fresh_s3_url, s3_or_skip, spawn_app},
     served::ServeSpec,
 };
 
@@ -21,17 +21,11 @@ use crate::{
 async fn stores() -> Vec<(&'static str, Blobs, tempfile::TempDir)> {
     let local = tempfile::tempdir().unwrap();
     let mut out = vec![("local", Blobs::new(local.path().join("files")), local)];
-    match s3_endpoint() {
-        Some(endpoint) => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = fresh_s3_url(&endpoint).await;
-            let bucket = Bucket::at_endpoint(&endpoint, &url, dir.path().join("tmp")).unwrap();
-            out.push(("s3", Blobs::bucket(bucket), dir));
-        }
-        None if std::env::var_os("CERTDESK_TEST_REQUIRE_S3").is_some() => {
-            panic!("CERTDESK_TEST_REQUIRE_S3 is set but {S3_ENV} is not")
-        }
-        None => eprintln!("{S3_ENV} is not set: the S3 store is not checked in this run"),
+    if let Some(endpoint) = s3_or_skip("the S3 store's check") {
+        let dir = tempfile::tempdir().unwrap();
+        let url = fresh_s3_url(&endpoint).await;
+        let bucket = Bucket::at_endpoint(&endpoint, &url, dir.path().join("tmp")).unwrap();
+        out.push(("s3", Blobs::bucket(bucket), dir));
     }
     out
 }
@@ -161,8 +155,7 @@ async fn the_sweep_deletes_old_orphans_keeps_named_and_young_files_and_refuses_a
 
 #[tokio::test]
 async fn healthz_says_when_the_files_store_does_not_answer() {
-    let Some(endpoint) = s3_endpoint() else {
-        eprintln!("{S3_ENV} is not set: skipped");
+    let Some(endpoint) = s3_or_skip("the bucket's health check") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -204,8 +197,7 @@ async fn a_malformed_files_url_is_refused_in_spanish() {
 
 #[tokio::test]
 async fn files_migrate_copies_every_file_verifies_it_and_resumes() {
-    let Some(endpoint) = s3_endpoint() else {
-        eprintln!("{S3_ENV} is not set: skipped");
+    let Some(endpoint) = s3_or_skip("files migrate") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -166,6 +166,21 @@ pub fn s3_endpoint() -> Option<String> {
     std::env::var(S3_ENV).ok().filter(|e| !e.is_empty())
 }
 
+/// The local S3 of this run for a test that needs one: `None` (the caller says so and
+/// returns) when there is none, unless `CERTDESK_TEST_REQUIRE_S3` is set (CI's PostgreSQL
+/// pass), where a missing S3 fails the test instead of skipping it.
+pub fn s3_or_skip(what: &str) -> Option<String> {
+    let endpoint = s3_endpoint();
+    if endpoint.is_none() {
+        assert!(
+            std::env::var_os("CERTDESK_TEST_REQUIRE_S3").is_none(),
+            "CERTDESK_TEST_REQUIRE_S3 is set but {S3_ENV} is not"
+        );
+        eprintln!("{S3_ENV} is not set: {what} skipped");
+    }
+    endpoint
+}
+
 /// A fresh bucket prefix on the test S3, `s3://certdesk-test/<uuid>`, with the bucket made.
 pub async fn fresh_s3_url(endpoint: &str) -> String {
     static MADE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();

@@ -22,8 +22,8 @@ use crate::{
         approved_applicants, audit_verifies, certificates_due, count, delivered_ids, wait_for,
     },
     helpers::{
-        app_at, applicant_with, approved, backend_name, new_browser, s3_endpoint, Person, TestApp,
-        PASSWORD, S3_ENV, WEDNESDAY,
+        app_at, applicant_with, approved, backend_name, new_browser, s3_or_skip, Person, TestApp,
+        PASSWORD, WEDNESDAY,
     },
     served::{ServeSpec, Served},
     smtp_server::SmtpServer,
@@ -52,12 +52,7 @@ async fn bytes_of(res: reqwest::Response) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
-    let Some(endpoint) = s3_endpoint() else {
-        assert!(
-            std::env::var_os("CERTDESK_TEST_REQUIRE_S3").is_none(),
-            "CERTDESK_TEST_REQUIRE_S3 is set but {S3_ENV} is not"
-        );
-        eprintln!("{S3_ENV} is not set: two instances need a shared bucket; skipped");
+    let Some(endpoint) = s3_or_skip("two instances (they share a bucket)") else {
         return;
     };
     if backend_name() != "postgres" {
