@@ -70,8 +70,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The files store `CERTDESK_FILES_URL` names (the data dir's when unset); a malformed URL
 /// is refused with its Spanish message.
 fn files_store(global: &GlobalArgs) -> anyhow::Result<Blobs> {
-    Blobs::open(global.files_url.as_deref(), &global.data_dir)
-        .map_err(|message| anyhow::Error::new(Refused(message)))
+    open_files(global.files_url.as_deref(), global)
+}
+
+/// The files store at `url` (the data dir's when `None`); a malformed URL is refused.
+fn open_files(url: Option<&str>, global: &GlobalArgs) -> anyhow::Result<Blobs> {
+    Blobs::open(url, &global.data_dir).map_err(|message| anyhow::Error::new(Refused(message)))
 }
 
 /// The local files directory a backup reads or a restore fills; refused when the files are
@@ -91,8 +95,7 @@ fn local_files_root(global: &GlobalArgs) -> anyhow::Result<std::path::PathBuf> {
 
 async fn migrate_files(global: &GlobalArgs, args: &FilesMigrateArgs) -> anyhow::Result<ExitCode> {
     let from = files_store(global)?;
-    let to = Blobs::open(Some(&args.to), &global.data_dir)
-        .map_err(|message| anyhow::Error::new(Refused(message)))?;
+    let to = open_files(Some(&args.to), global)?;
     if from.describe() == to.describe() {
         eprintln!(
             "El origen y el destino son el mismo almacén ({}).",

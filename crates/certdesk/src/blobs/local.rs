@@ -16,9 +16,7 @@ use std::{
 
 use sha2::{Digest, Sha256};
 
-use super::{
-    ignore_gone, is_hash, sweep_scratch_blocking, SweepReport, SWEEP_SAFE_COUNT, SWEEP_SAFE_SHARE,
-};
+use super::{ignore_gone, is_hash, refuse_most_unnamed, sweep_scratch_blocking, SweepReport};
 use tokio::io::AsyncWriteExt;
 
 /// The scratch dir under the root, for files being built.
@@ -128,7 +126,7 @@ impl Local {
     /// the same content meanwhile refreshed its time (see [`Local::put`]), and it is put
     /// back; one that comes after the rename finds no file and writes it anew. Refuses (an
     /// error, nothing deleted) when the orphans are most of the files: see
-    /// [`SWEEP_SAFE_COUNT`].
+    /// [`super::SWEEP_SAFE_COUNT`].
     pub fn sweep_blocking(
         &self,
         referenced: &HashSet<String>,
@@ -212,17 +210,7 @@ impl Local {
                 }
             }
         }
-        // A database that names almost nothing (a wrong CERTDESK_DATABASE_URL, an empty
-        // database beside a full files directory) must not cost every file.
-        let too_many = candidates.len() > SWEEP_SAFE_COUNT
-            && candidates.len() as f64 > stored as f64 * SWEEP_SAFE_SHARE;
-        if too_many {
-            return Err(std::io::Error::other(format!(
-                "refusing to delete {} of {stored} files that no row names: is this the right \
-                 database for this files directory?",
-                candidates.len()
-            )));
-        }
+        refuse_most_unnamed(candidates.len(), stored)?;
         for (dir, file, len) in candidates {
             let path = dir.join(&file);
             let aside = dir.join(format!(".{file}{ASIDE}"));
@@ -339,6 +327,7 @@ impl Local {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::blobs::SWEEP_SAFE_COUNT;
 
     #[tokio::test]
     async fn content_is_stored_once_by_hash_and_read_back() {

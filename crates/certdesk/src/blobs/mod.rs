@@ -227,6 +227,20 @@ impl Blobs {
     }
 }
 
+/// The sweep's guard: `Err` (delete nothing) when `candidates` of the `stored` files no row
+/// names are more than [`SWEEP_SAFE_COUNT`] and more than [`SWEEP_SAFE_SHARE`] of them. A
+/// database that names almost nothing (a wrong `CERTDESK_DATABASE_URL`, an empty database
+/// beside a full files store) must not cost every file.
+fn refuse_most_unnamed(candidates: usize, stored: usize) -> std::io::Result<()> {
+    if candidates > SWEEP_SAFE_COUNT && candidates as f64 > stored as f64 * SWEEP_SAFE_SHARE {
+        return Err(std::io::Error::other(format!(
+            "refusing to delete {candidates} of {stored} files that no row names: is this the \
+             right database for this files store?"
+        )));
+    }
+    Ok(())
+}
+
 /// Ignores `NotFound`: something else deleted it first.
 fn ignore_gone(result: std::io::Result<()>) -> std::io::Result<()> {
     match result {

@@ -30,7 +30,7 @@ use object_store::{
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-use super::{is_hash, sweep_scratch_blocking, SweepReport, SWEEP_SAFE_COUNT, SWEEP_SAFE_SHARE};
+use super::{is_hash, refuse_most_unnamed, sweep_scratch_blocking, SweepReport};
 
 /// The size of each part of a multipart upload (S3 wants at least 5 MiB but the last).
 const PART: usize = 8 * 1024 * 1024;
@@ -313,17 +313,7 @@ impl Bucket {
                 candidates.push((sha256, meta.size));
             }
         }
-        // As in the local store: a database that names almost nothing must not cost every
-        // file.
-        let too_many = candidates.len() > SWEEP_SAFE_COUNT
-            && candidates.len() as f64 > stored as f64 * SWEEP_SAFE_SHARE;
-        if too_many {
-            return Err(std::io::Error::other(format!(
-                "refusing to delete {} of {stored} files that no row names: is this the right \
-                 database for this files store?",
-                candidates.len()
-            )));
-        }
+        refuse_most_unnamed(candidates.len(), stored)?;
         for (sha256, size) in candidates {
             let Some(key) = self.key(&sha256) else {
                 continue;
