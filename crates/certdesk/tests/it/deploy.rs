@@ -361,6 +361,26 @@ async fn the_nginx_config_passes_nginx_t_and_proxies_to_two_instances() {
     drop(nginx);
 }
 
+/// `POST /api/v1/session` through nginx with `email` and `password` (and `headers`, curl
+/// `-H` arguments).
+pub(crate) async fn curl_login(
+    tools: &Tools,
+    prefix: &Prefix,
+    email: &str,
+    password: &str,
+    headers: &[&str],
+) -> Got {
+    let body = json!({"email": email, "password": password}).to_string();
+    let mut args = vec![
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        &body,
+    ];
+    args.extend_from_slice(headers);
+    curl(tools, prefix, "POST", "/api/v1/session", &args).await
+}
+
 /// The real configuration checked with `nginx -t`, then nginx running it in front of
 /// `upstreams`. A port picked free may be taken by another test before nginx binds it: it
 /// tries again.
@@ -526,38 +546,10 @@ async fn check_client_address_and_https(tools: &Tools, prefix: &Prefix, app: &Te
     let email = "proxy.solicitante@regioncajamarca.gob.pe";
     app.user(email, Role::Solicitante, "una clave de prueba 2026")
         .await;
-    let login = |password: &str| json!({"email": email, "password": password}).to_string();
-    let wrong = login("no es la clave");
-    let forged = curl(
-        tools,
-        prefix,
-        "POST",
-        "/api/v1/session",
-        &[
-            "-H",
-            "content-type: application/json",
-            "-H",
-            "x-forwarded-for: 203.0.113.7",
-            "--data-binary",
-            &wrong,
-        ],
-    )
-    .await;
-    assert_eq!(forged.status, 401, "{}", forged.body);
-    let right = login("una clave de prueba 2026");
-    let ok = curl(
-        tools,
-        prefix,
-        "POST",
-        "/api/v1/session",
-        &[
-            "-H",
-            "content-type: application/json",
-            "--data-binary",
-            &right,
-        ],
-    )
-    .await;
+    let forged = ["-H", "x-forwarded-for: 203.0.113.7"];
+    let wrong = curl_login(tools, prefix, email, "no es la clave", &forged).await;
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let ok = curl_login(tools, prefix, email, "una clave de prueba 2026", &[]).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 
     let admin = app.token_for(Role::Admin).await;

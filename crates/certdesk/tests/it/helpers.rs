@@ -491,6 +491,64 @@ pub async fn problem(res: Response, status: u16) -> Value {
     body
 }
 
+/// Logs `browser` in with the login form of the server at `form_base`, posted to the one at
+/// `post_base` (the same server, or another instance of the same database), as a person
+/// would; it keeps the session cookie.
+pub async fn sign_in_across(
+    browser: &Client,
+    form_base: &str,
+    post_base: &str,
+    email: &str,
+    password: &str,
+) {
+    let html = browser
+        .get(format!("{form_base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = browser
+        .post(format!("{post_base}/login"))
+        .form(&[
+            ("csrf_token", csrf_token(&html).as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "login of {email}");
+}
+
+/// Sessions belong to the database, not to a server: `token`, made on another instance,
+/// works on the one at `base`, and once closed there it is refused (401) at `elsewhere`.
+pub async fn token_works_then_ends_everywhere(token: &str, base: &str, elsewhere: &str) {
+    let http = Client::new();
+    let me = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "a token made elsewhere");
+    let closed = http
+        .delete(format!("{base}/api/v1/session"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(closed.status().is_success(), "{}", closed.status());
+    let me = http
+        .get(format!("{elsewhere}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    problem(me, 401).await;
+}
+
 /// A valid access request body; tests change one field at a time.
 pub fn access_request(email: &str) -> Value {
     serde_json::json!({
@@ -770,18 +828,7 @@ impl TestApp {
     /// Logs `browser` in through the login form, as a person would: it fetches the form,
     /// posts it with its CSRF token, and from then on keeps the session cookie.
     pub async fn sign_in(&self, browser: &Client, email: &str, password: &str) {
-        let (_, html) = self.page_in(browser, "/login").await;
-        let res = browser
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf_token", csrf_token(&html).as_str()),
-                ("email", email),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303, "login of {email}");
+        sign_in_across(browser, &self.base, &self.base, email, password).await;
     }
 
     /// Logs this app's own cookie-keeping browser (`self.browser`) in through the login form.

@@ -17,8 +17,8 @@ use reqwest::{Client, Response};
 use serde_json::json;
 
 use crate::helpers::{
-    app_at, approved, at, csrf_token, new_browser, problem, spawn_app, submitted, Mailbox, TestApp,
-    WEDNESDAY,
+    app_at, approved, at, csrf_token, new_browser, problem, sign_in_across, spawn_app, submitted,
+    token_works_then_ends_everywhere, Mailbox, TestApp, WEDNESDAY,
 };
 
 /// A second instance on `t`'s database and files: its own store (pool), its own instance
@@ -361,45 +361,12 @@ async fn a_session_opened_on_one_instance_is_valid_on_the_other_and_ends_on_both
 
     // An API token made on A works on B; closed on B, it no longer works on A.
     let token = t.login_token(email, password).await;
-    let http = Client::new();
-    let me = http
-        .get(b.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let closed = http
-        .delete(b.url("/api/v1/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert!(closed.status().is_success(), "{}", closed.status());
-    problem(t.get("/api/v1/me", Some(&token)).await, 401).await;
+    token_works_then_ends_everywhere(&token, &b.base, &t.base).await;
 
     // A browser takes the login form (and its anonymous CSRF pair) from B, signs in on A,
     // and is signed in on B; a form of B's page posts to A.
     let browser = new_browser();
-    let html = browser
-        .get(b.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = browser
-        .post(t.url("/login"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("email", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "signed in on A with B's form");
+    sign_in_across(&browser, &b.base, &t.base, email, password).await;
     let page = browser.get(b.url("/tramites")).send().await.unwrap();
     assert_eq!(page.status(), 200, "signed in on B too");
     let html = page.text().await.unwrap();

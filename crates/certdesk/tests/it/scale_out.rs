@@ -11,19 +11,19 @@
 use std::{collections::HashMap, time::Instant};
 
 use domain::role::Role;
-use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use reqwest::Client;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::{
-    deploy::{curl, nginx_in_front},
+    deploy::{curl, curl_login, nginx_in_front},
     faults::{
         approved_applicants, audit_verifies, certificates_due, count, delivered_ids, wait_for,
     },
     helpers::{
-        app_at, applicant_with, approved, backend_name, new_browser, s3_or_skip, Person, TestApp,
-        PASSWORD, WEDNESDAY,
+        app_at, applicant_with, approved, backend_name, new_browser, s3_or_skip,
+        token_works_then_ends_everywhere, Person, TestApp, PASSWORD, WEDNESDAY,
     },
     served::{ServeSpec, Served},
     smtp_server::SmtpServer,
@@ -45,8 +45,10 @@ fn on(t: &mut TestApp, served: &Served) {
     t.base = served.base().to_owned();
 }
 
-async fn bytes_of(res: reqwest::Response) -> Vec<u8> {
-    assert_eq!(res.status(), 200);
+/// `GET url` with `token`, which must answer 200: the body.
+async fn download(http: &Client, url: String, token: &str) -> Vec<u8> {
+    let res = http.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{url}");
     res.bytes().await.unwrap().to_vec()
 }
 
@@ -128,43 +130,10 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
     let (status, html) = t.page_in(&browser, "/perfil").await;
     assert_eq!(status, 200, "signed in on B with A's session cookie");
     assert!(html.contains("Persona de Prueba"), "{html}");
+    on(&mut t, &a);
+    let token = t.login_token(owner, PASSWORD).await;
+    token_works_then_ends_everywhere(&token, b.base(), a.base()).await;
     let http = Client::new();
-    let login = http
-        .post(a.url("/api/v1/session"))
-        .json(&json!({"email": owner, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let token = login.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let me = http
-        .get(b.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let out = http
-        .delete(b.url("/api/v1/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert!(out.status().is_success(), "{}", out.status());
-    let me = http
-        .get(a.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        me.status(),
-        StatusCode::UNAUTHORIZED,
-        "closed on B, closed on A"
-    );
 
     // 3. A ticket made by requests that alternate between the two: opened on A, its
     // applicant and photos sent to B, submitted on A, approved on B.
@@ -188,22 +157,8 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
     let mut photo_sha256 = String::new();
     for (what, column) in [("photo", "photo_sha256"), ("signature", "signature_sha256")] {
         let path = format!("/api/v1/applicants/{applicant_id}/{what}");
-        let from_a = bytes_of(
-            http.get(a.url(&path))
-                .bearer_auth(&requester.token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        let from_b = bytes_of(
-            http.get(b.url(&path))
-                .bearer_auth(&analyst.token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let from_a = download(&http, a.url(&path), &requester.token).await;
+        let from_b = download(&http, b.url(&path), &analyst.token).await;
         assert!(from_a == from_b, "{what}: A and B serve the same bytes");
         let named: String = {
             let mut conn = store.conn().await.unwrap();
@@ -229,14 +184,8 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
         (row.get(0), row.get(1))
     };
     for served in [&a, &b] {
-        let zip = bytes_of(
-            http.get(served.url(&format!("/api/v1/batches/{batch_id}/package.zip")))
-                .bearer_auth(&analyst.token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let package = format!("/api/v1/batches/{batch_id}/package.zip");
+        let zip = download(&http, served.url(&package), &analyst.token).await;
         assert_eq!(hex::encode(Sha256::digest(&zip)), package_sha);
     }
 
@@ -246,9 +195,7 @@ async fn two_instances_share_sessions_files_and_mail_and_run_each_job_once() {
     if let Some(tools) = crate::deploy::tools() {
         let address = |s: &Served| s.base().trim_start_matches("http://").parse().unwrap();
         let (prefix, nginx) = nginx_in_front(&tools, [address(&a), address(&b)]).await;
-        let body = json!({"email": owner, "password": PASSWORD}).to_string();
-        let json_type = ["-H", "Content-Type: application/json", "--data", &body];
-        let got = curl(&tools, &prefix, "POST", "/api/v1/session", &json_type).await;
+        let got = curl_login(&tools, &prefix, owner, PASSWORD, &[]).await;
         assert_eq!(got.status, 200, "{}", got.body);
         let proxied: Value = serde_json::from_str(&got.body).unwrap();
         let proxied = proxied["token"].as_str().unwrap();
