@@ -94,26 +94,21 @@ pub async fn tick(app: &App) -> Vec<Job> {
 
 /// Runs `job`'s step through `run` when this instance gets the job's lease and the job is
 /// due, records the run, logs a failure (retried on a later tick) and adds `job` to `ran`.
-/// The due check is made under the lease, so an instance that waited for it sees the run
-/// of the one that held it.
+/// The due check is made again under the lease, so an instance that waited for it sees the
+/// run of the one that held it.
 async fn step<T, F, Fut>(app: &App, job: Job, now: Timestamp, ran: &mut Vec<Job>, run: F)
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = anyhow::Result<T>>,
 {
+    // Asked first without the lease, so a tick takes leases (writes) only for jobs that are
+    // due; asked again under it.
+    if !due_now(app, job, now).await {
+        return;
+    }
     let work = async {
-        let last = async {
-            let mut conn = app.store.conn().await?;
-            job_runs::get(&mut conn, job.as_str()).await
-        };
-        match last.await {
-            Ok(last) if due(job, last.as_ref(), now) => {}
-            Ok(_) => return None,
-            Err(err) => {
-                tracing::warn!(job = job.as_str(), error = %err,
-                    "could not read the job's last run; will retry");
-                return None;
-            }
+        if !due_now(app, job, now).await {
+            return None;
         }
         let started = app.now();
         let outcome = run().await;
@@ -140,6 +135,23 @@ where
         }
         Err(err) => {
             tracing::warn!(job = job.as_str(), error = ?err, "the job failed; will retry");
+        }
+    }
+}
+
+/// Whether `job` is due at `now` by its last run in the database; false (logged, retried on
+/// the next tick) when that cannot be read.
+async fn due_now(app: &App, job: Job, now: Timestamp) -> bool {
+    let last = async {
+        let mut conn = app.store.conn().await?;
+        job_runs::get(&mut conn, job.as_str()).await
+    };
+    match last.await {
+        Ok(last) => due(job, last.as_ref(), now),
+        Err(err) => {
+            tracing::warn!(job = job.as_str(), error = %err,
+                "could not read the job's last run; will retry");
+            false
         }
     }
 }
